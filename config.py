@@ -1,0 +1,94 @@
+"""Configuration classes, read from environment variables (DESIGN.md §3).
+
+``KOPPONTREN_CONFIG`` picks the class (development, testing, production; default development).
+Every other setting comes from a ``KOPPONTREN_*`` variable so that one deployment differs from
+another only by its environment.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    #: None means "SQLite file in the instance folder", resolved in create_app().
+    SQLALCHEMY_DATABASE_URI = _env("KOPPONTREN_DATABASE_URL")
+    SECRET_KEY = _env("KOPPONTREN_SECRET_KEY")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = _env("KOPPONTREN_TIMEZONE", "Asia/Jakarta")
+    LANGUAGES = ("id", "en")
+
+    #: Flask-Limiter storage; memory:// is per process, use redis://127.0.0.1:6379 with several workers.
+    RATELIMIT_STORAGE_URI = _env("KOPPONTREN_RATELIMIT_STORAGE_URL", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Failed logins allowed per minute, per account and per client address.
+    LOGIN_FAILURE_LIMIT = _env("KOPPONTREN_LOGIN_LIMIT", "5 per minute")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  # a cashier keeps a form open for a whole shift
+
+    BOOTSTRAP_SERVE_LOCAL = True  # the app must work offline: no CDN
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    PASSWORD_MIN_LENGTH = 8
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = _env_bool("KOPPONTREN_DEBUG", False)
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production-use-0123456789"
+    SQLALCHEMY_DATABASE_URI = _env("KOPPONTREN_TEST_DATABASE_URL")
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_class(name: str | None = None) -> type[Config]:
+    """The class named by ``name`` or ``KOPPONTREN_CONFIG``; unknown names are an error, not a fallback."""
+    name = name or _env("KOPPONTREN_CONFIG", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"KOPPONTREN_CONFIG={name!r} is not one of {', '.join(CONFIGS)}"
+        ) from None

@@ -1,0 +1,147 @@
+"""Koppontren: accounting and digital finance for Koperasi Pondok Pesantren.
+
+``create_app()`` builds the application: configuration, database, extensions, blueprints, CLI and
+error pages.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, has_request_context, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from koppontren.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "koppontren"}
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the app. ``config_name`` (or ``KOPPONTREN_CONFIG``) picks the config class; ``overrides``
+    win over everything (tests use them)."""
+    import config as config_module
+
+    instance_path = os.environ.get("KOPPONTREN_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_object(config_module.config_class(config_name))
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _configure_secret(app)
+    _configure_database(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "warning"
+
+    from koppontren import models  # noqa: F401  - register every table on the metadata
+    from koppontren.audit.views import coop_bp as audit_coop_bp
+    from koppontren.auth.views import bp as auth_bp, coop_bp as auth_coop_bp
+    from koppontren.site.errors import register_error_handlers
+    from koppontren.site.templating import register_template_helpers
+    from koppontren.site.views import bp as site_bp
+    from koppontren.tenancy.views import coop_bp as tenancy_coop_bp, platform_bp
+
+    app.register_blueprint(site_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(platform_bp)
+    app.register_blueprint(tenancy_coop_bp)
+    app.register_blueprint(auth_coop_bp)
+    app.register_blueprint(audit_coop_bp)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    return app
+
+
+def select_locale() -> str:
+    """The user's chosen language, else the one chosen on the login page, else Indonesian."""
+    try:
+        if current_user and current_user.is_authenticated:
+            return current_user.locale
+    except Exception:  # outside a request (CLI), Flask-Login has no user
+        pass
+    lang = session.get("lang") if has_request_context() else None
+    return lang if lang in ("id", "en") else "id"
+
+
+def _configure_secret(app: Flask) -> None:
+    """Production refuses to start without a strong KOPPONTREN_SECRET_KEY; development keeps a
+    generated one in the instance folder so sessions survive restarts."""
+    key = app.config.get("SECRET_KEY")
+    if app.config.get("ENV_NAME") == "production":
+        if not key or key.lower() in WEAK_SECRETS or len(key) < 32:
+            raise RuntimeError(
+                "KOPPONTREN_SECRET_KEY must be set to a random value of at least 32 characters in production "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        return
+    if not key:
+        path = Path(app.instance_path) / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+def _configure_database(app: Flask) -> None:
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        uri = f"sqlite:///{Path(app.instance_path) / 'koppontren.db'}"
+    if uri.startswith("postgresql://") or uri.startswith("postgres://"):
+        uri = "postgresql+psycopg://" + uri.split("://", 1)[1]  # psycopg 3, never psycopg2
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
+    """SQLite: WAL journal, foreign keys enforced, and transactions begun by us (see _sqlite_begin)."""
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None  # let _sqlite_begin emit BEGIN itself
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    """SQLite ignores SELECT … FOR UPDATE, so writers must serialise from their first statement:
+    transactions of requests that may write (POST, PUT, …) and of CLI commands start with
+    ``BEGIN IMMEDIATE``; read-only requests (GET, HEAD) use a plain deferred ``BEGIN``."""
+    if conn.dialect.name != "sqlite":
+        return
+    immediate = True
+    if has_request_context():
+        immediate = request.method not in ("GET", "HEAD", "OPTIONS")
+    if conn.get_execution_options().get("koppontren_write"):
+        immediate = True
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,35 @@
+"""The audit log table. Rows are only ever inserted; the database refuses UPDATE and DELETE."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from koppontren.extensions import db
+from koppontren.tenancy.models import utcnow
+
+
+class AuditEvent(db.Model):
+    """One recorded action.
+
+    ``cooperative_id`` is empty for platform-level events (an operator creating a cooperative, a
+    failed login for an unknown account). ``actor_id`` is the user who acted (empty when nobody was
+    logged in); ``login`` keeps the name typed at a login attempt. ``detail`` holds the action's
+    parameters as JSON — never secrets.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_cooperative_id_created_at", "cooperative_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )
+    cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("cooperative.id", ondelete="RESTRICT"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    action: Mapped[str] = mapped_column(String(60))
+    login: Mapped[str | None] = mapped_column(String(80))
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

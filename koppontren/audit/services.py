@@ -1,0 +1,48 @@
+"""Recording audit events. Callers add the event to their own unit of work: it commits with the
+action it describes, or not at all."""
+
+from __future__ import annotations
+
+from flask import has_request_context, request
+from sqlalchemy import func, select
+
+from koppontren.audit.models import AuditEvent
+from koppontren.extensions import db
+
+
+def record(
+    action: str,
+    *,
+    cooperative_id: int | None = None,
+    actor_id: int | None = None,
+    login: str | None = None,
+    **detail: object,
+) -> AuditEvent:
+    """Add an audit event to the current session (the caller commits)."""
+    event = AuditEvent(
+        action=action,
+        cooperative_id=cooperative_id,
+        actor_id=actor_id,
+        login=login,
+        ip_address=request.remote_addr if has_request_context() else None,
+        detail={k: v for k, v in detail.items() if v is not None},
+    )
+    db.session.add(event)
+    return event
+
+
+def recent(coop, limit: int = 50, offset: int = 0) -> list[AuditEvent]:
+    """The cooperative's latest audit events, newest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.cooperative_id == coop.id)
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def count(coop) -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.cooperative_id == coop.id))

@@ -1,0 +1,1 @@
+"""Users, per-cooperative roles, login, permission checks (API tokens join later)."""

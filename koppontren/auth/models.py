@@ -1,0 +1,66 @@
+"""Users and their roles in cooperatives."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from koppontren.extensions import db
+from koppontren.tenancy.models import CoopScoped, utcnow
+
+
+class Role(str, enum.Enum):
+    """Roles inside one cooperative (DESIGN.md §3 "Roles")."""
+
+    ADMIN = "admin"  # pengurus
+    TREASURER = "treasurer"  # bendahara
+    CASHIER = "cashier"  # kasir
+    AUDITOR = "auditor"  # pengawas / external auditor: reads everything, changes nothing
+    MEMBER = "member"  # anggota: own data only
+
+
+class User(UserMixin, db.Model):
+    """A person who can log in. ``login`` is unique on the whole deployment.
+
+    ``is_operator`` marks a platform operator: manages cooperatives, sees no cooperative's books unless
+    also given a role in it. ``locale`` is the person's chosen language (``id`` or ``en``).
+    """
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_operator: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str] = mapped_column(String(5), default="id")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.is_active_account
+
+    def __repr__(self) -> str:
+        return f"<User {self.login}>"
+
+
+class RoleAssignment(CoopScoped, db.Model):
+    """A user's role in one cooperative; a user may hold several roles in the same cooperative."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (
+        UniqueConstraint("cooperative_id", "user_id", "role"),
+        CheckConstraint("role IN ('admin', 'treasurer', 'cashier', 'auditor', 'member')", name="role"),
+        Index("ix_role_assignment_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,93 @@
+"""What each role may do, and the decorators every view uses to say what it needs.
+
+Permissions are named actions; roles are sets of them. A view declares one permission; the
+decorator answers 403 when the user's roles in the current cooperative don't grant it. Loading the
+roles answers 404 when the user has no role at all in that cooperative (tenant isolation).
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import abort, g
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from koppontren.auth.models import Role, RoleAssignment
+from koppontren.extensions import db
+
+ALL_ROLES = frozenset(Role)
+
+#: permission -> roles that hold it. Modules add their own permissions here as they arrive.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "coop.view": ALL_ROLES,
+    "coop.settings": frozenset({Role.ADMIN}),
+    "users.manage": frozenset({Role.ADMIN}),
+    "audit.view": frozenset({Role.ADMIN, Role.AUDITOR}),
+}
+
+
+def load_roles(coop) -> frozenset[Role]:
+    """The current user's roles in ``coop``, stored on ``g``; 404 when there are none."""
+    rows = db.session.scalars(
+        select(RoleAssignment.role).where(
+            RoleAssignment.cooperative_id == coop.id, RoleAssignment.user_id == current_user.id
+        )
+    ).all()
+    roles = frozenset(Role(r) for r in rows)
+    if not roles:
+        abort(404)
+    g.roles = roles
+    return roles
+
+
+def can(permission: str) -> bool:
+    """Whether the current user may do ``permission`` in the current cooperative (for templates)."""
+    roles = g.get("roles") or frozenset()
+    return bool(roles & PERMISSIONS[permission])
+
+
+def permission_required(permission: str) -> Callable:
+    """Guard a cooperative view: 403 unless one of the user's roles grants ``permission``."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permission  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def operator_required(view: Callable) -> Callable:
+    """Guard a platform page: login required, 403 unless the user is a platform operator."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_operator:
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapped.required_permission = "platform.operator"  # type: ignore[attr-defined]
+    return wrapped
+
+
+def login_only(view: Callable) -> Callable:
+    """Guard a personal page (own password, own language): any logged-in user."""
+    wrapped = login_required(view)
+    wrapped.required_permission = "login"  # type: ignore[attr-defined]
+    return wrapped
+
+
+def public(view: Callable) -> Callable:
+    """Mark a page that anyone may open (login form, health check)."""
+    view.required_permission = "public"  # type: ignore[attr-defined]
+    return view

@@ -1,0 +1,232 @@
+"""Accounts, passwords, roles and login — each function one unit of work, audited."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from koppontren.audit.services import record
+from koppontren.auth.models import Role, RoleAssignment, User
+from koppontren.errors import DomainError
+from koppontren.extensions import db
+from koppontren.tenancy.models import Cooperative, utcnow
+
+
+class AuthError(DomainError):
+    """A refused account action (codes: invalid_login, login_taken, weak_password, wrong_password,
+    invalid_role, role_exists, last_admin, not_found)."""
+
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
+#: A real hash of a random password, verified when the login is unknown so both paths cost the same.
+_DUMMY_HASH = _hasher.hash("koppontren-timing-equaliser")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _min_length() -> int:
+    return current_app.config.get("PASSWORD_MIN_LENGTH", 8) if has_app_context() else 8
+
+
+def check_password_strength(password: str, login: str | None = None) -> None:
+    if len(password or "") < _min_length():
+        raise AuthError(
+            "weak_password",
+            _l("Kata sandi minimal %(n)s karakter.", n=_min_length()),
+            {"password": _l("Terlalu pendek.")},
+        )
+    if login and password.lower() == login.lower():
+        raise AuthError("weak_password", _l("Kata sandi tidak boleh sama dengan nama login."), {"password": _l("Sama dengan login.")})
+
+
+def normalise_login(login: str) -> str:
+    return (login or "").strip().lower()
+
+
+def get_user_by_login(login: str) -> User | None:
+    return db.session.scalar(select(User).where(User.login == normalise_login(login)))
+
+
+def create_user(
+    login: str, name: str, password: str, *, is_operator: bool = False, locale: str = "id",
+    actor: User | None = None, commit: bool = True,
+) -> User:
+    """Create an account. Raises AuthError(code="invalid_login" | "login_taken" | "weak_password")."""
+    login = normalise_login(login)
+    if not LOGIN_RE.match(login):
+        raise AuthError(
+            "invalid_login",
+            _l("Login harus 3–80 karakter: huruf kecil, angka, titik, garis bawah atau tanda hubung."),
+            {"login": _l("Tidak sah.")},
+        )
+    if get_user_by_login(login) is not None:
+        raise AuthError("login_taken", _l("Login '%(login)s' sudah dipakai.", login=login), {"login": _l("Sudah dipakai.")})
+    name = (name or "").strip() or login
+    check_password_strength(password, login)
+    user = User(login=login, name=name, password_hash=hash_password(password), is_operator=is_operator,
+                locale=locale if locale in ("id", "en") else "id", is_active_account=True)
+    db.session.add(user)
+    db.session.flush()
+    record("user.created", actor_id=actor.id if actor else None, login=login, user_id=user.id, operator=is_operator or None)
+    if commit:
+        db.session.commit()
+    return user
+
+
+def roles_of(user: User, coop: Cooperative) -> frozenset[Role]:
+    rows = db.session.scalars(
+        select(RoleAssignment.role).where(RoleAssignment.cooperative_id == coop.id, RoleAssignment.user_id == user.id)
+    ).all()
+    return frozenset(Role(r) for r in rows)
+
+
+def _role(value: Role | str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise AuthError("invalid_role", _l("Peran '%(role)s' tidak dikenal.", role=value), {"role": _l("Tidak dikenal.")}) from None
+
+
+def grant_role(coop: Cooperative, user: User, role: Role | str, *, actor: User | None = None, commit: bool = True) -> RoleAssignment:
+    """Give ``user`` a role in ``coop``. Raises AuthError(code="invalid_role" | "role_exists")."""
+    role = _role(role)
+    if role in roles_of(user, coop):
+        raise AuthError("role_exists", _l("%(login)s sudah berperan %(role)s.", login=user.login, role=role.value), {"role": _l("Sudah ada.")})
+    assignment = RoleAssignment(cooperative_id=coop.id, user_id=user.id, role=role.value)
+    db.session.add(assignment)
+    db.session.flush()
+    record("role.granted", cooperative_id=coop.id, actor_id=actor.id if actor else None, login=user.login, role=role.value)
+    if commit:
+        db.session.commit()
+    return assignment
+
+
+def revoke_role(coop: Cooperative, user: User, role: Role | str, *, actor: User, commit: bool = True) -> None:
+    """Take a role away. The last admin of a cooperative cannot lose the admin role (somebody must
+    be able to manage it). Raises AuthError(code="not_found" | "last_admin")."""
+    role = _role(role)
+    assignment = db.session.scalar(
+        select(RoleAssignment).where(
+            RoleAssignment.cooperative_id == coop.id, RoleAssignment.user_id == user.id, RoleAssignment.role == role.value
+        )
+    )
+    if assignment is None:
+        raise AuthError("not_found", _l("Peran tidak ditemukan."))
+    if role is Role.ADMIN:
+        admins = db.session.scalars(
+            select(RoleAssignment.user_id).where(RoleAssignment.cooperative_id == coop.id, RoleAssignment.role == Role.ADMIN.value)
+        ).all()
+        if len(admins) <= 1:
+            raise AuthError("last_admin", _l("Admin terakhir koperasi tidak dapat dicabut perannya."))
+    db.session.delete(assignment)
+    record("role.revoked", cooperative_id=coop.id, actor_id=actor.id, login=user.login, role=role.value)
+    if commit:
+        db.session.commit()
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """Check a login attempt; records ``login`` or ``login.failed`` and commits the audit row.
+
+    Unknown logins cost one hash verification too, so timing does not reveal which accounts exist.
+    """
+    login = normalise_login(login)
+    user = get_user_by_login(login) if login else None
+    ok = False
+    try:
+        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if user is None or not ok or not user.is_active_account:
+        record("login.failed", actor_id=user.id if user else None, login=login[:80] or None)
+        db.session.commit()
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    record("login", actor_id=user.id, login=user.login)
+    db.session.commit()
+    return user
+
+
+def record_logout(user: User) -> None:
+    record("logout", actor_id=user.id, login=user.login)
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Raises AuthError(code="wrong_password" | "weak_password")."""
+    try:
+        _hasher.verify(user.password_hash, current or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise AuthError("wrong_password", _l("Kata sandi saat ini salah."), {"current_password": _l("Salah.")}) from None
+    check_password_strength(new, user.login)
+    user.password_hash = hash_password(new)
+    record("password.changed", actor_id=user.id, login=user.login)
+    db.session.commit()
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale not in ("id", "en"):
+        raise AuthError("invalid_locale", _l("Bahasa tidak dikenal."))
+    user.locale = locale
+    db.session.commit()
+
+
+def cooperatives_of(user: User) -> list[tuple[Cooperative, frozenset[Role]]]:
+    """The cooperatives where ``user`` holds a role, with those roles, by name."""
+    rows = db.session.execute(
+        select(Cooperative, RoleAssignment.role)
+        .join(RoleAssignment, RoleAssignment.cooperative_id == Cooperative.id)
+        .where(RoleAssignment.user_id == user.id)
+        .order_by(Cooperative.name)
+    ).all()
+    out: dict[int, tuple[Cooperative, set[Role]]] = {}
+    for coop, role in rows:
+        out.setdefault(coop.id, (coop, set()))[1].add(Role(role))
+    return [(coop, frozenset(roles)) for coop, roles in out.values()]
+
+
+def users_of(coop: Cooperative) -> list[tuple[User, frozenset[Role]]]:
+    """Every user with a role in ``coop``, with their roles, by name."""
+    rows = db.session.execute(
+        select(User, RoleAssignment.role)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.cooperative_id == coop.id)
+        .order_by(User.name)
+    ).all()
+    out: dict[int, tuple[User, set[Role]]] = {}
+    for user, role in rows:
+        out.setdefault(user.id, (user, set()))[1].add(Role(role))
+    return [(user, frozenset(roles)) for user, roles in out.values()]
+
+
+def user_in_coop_or_none(coop: Cooperative, user_id: int) -> User | None:
+    """A user only if they hold a role in ``coop`` — ids from a request are checked against the tenant."""
+    return db.session.scalar(
+        select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.cooperative_id == coop.id, User.id == user_id)
+        .limit(1)
+    )
+
+
+def add_user_to_coop(
+    coop: Cooperative, *, login: str, name: str, password: str, role: Role | str, actor: User
+) -> User:
+    """The admin's "add user" action: a new account with a first role in this cooperative."""
+    try:
+        user = create_user(login, name, password, actor=actor, commit=False)
+        grant_role(coop, user, role, actor=actor, commit=False)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return user

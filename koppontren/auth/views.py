@@ -1,0 +1,136 @@
+"""Login, logout, password change; and the cooperative's user and role management page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user, logout_user
+
+from koppontren.auth import services
+from koppontren.auth.forms import ROLE_LABELS, AddUserForm, ChangePasswordForm, LoginForm, RoleForm
+from koppontren.auth.permissions import login_only, permission_required, public
+from koppontren.extensions import limiter, login_manager
+from koppontren.site.safety import safe_next
+from koppontren.tenancy.current import coop_blueprint
+from koppontren.tenancy.scoping import current_coop
+
+bp = Blueprint("auth", __name__)
+coop_bp = coop_blueprint("users", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from koppontren.auth.models import User
+    from koppontren.extensions import db
+
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_FAILURE_LIMIT"]
+
+
+def _account_key() -> str:
+    return "account:" + services.normalise_login(request.form.get("login", ""))[:80]
+
+
+def _failed(response) -> bool:
+    """Only failed attempts count towards the throttle; a successful login redirects (302)."""
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed, scope="login-account")
+@limiter.limit(_login_limit, key_func=get_remote_address, methods=["POST"], deduct_when=_failed, scope="login-address")
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("site.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(form.next.data) or url_for("site.index"))
+        flash(_("Nama login atau kata sandi salah."), "danger")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_only
+def logout():
+    services.record_logout(current_user)
+    logout_user()
+    flash(_("Anda telah keluar."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_only
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except services.AuthError as err:
+            _attach_errors(form, err)
+        else:
+            flash(_("Kata sandi sudah diganti."), "success")
+            return redirect(url_for("site.index"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@coop_bp.route("/users", methods=["GET", "POST"])
+@permission_required("users.manage")
+def users():
+    """List the cooperative's users with their roles; add a user with a first role."""
+    coop = current_coop()
+    form = AddUserForm()
+    if form.validate_on_submit():
+        try:
+            services.add_user_to_coop(
+                coop, login=form.login.data, name=form.name.data, password=form.password.data,
+                role=form.role.data, actor=current_user,
+            )
+        except services.AuthError as err:
+            _attach_errors(form, err)
+        else:
+            flash(_("Pengguna %(login)s ditambahkan.", login=services.normalise_login(form.login.data)), "success")
+            return redirect(url_for("users.users"))
+    return render_template("auth/users.html", form=form, users=services.users_of(coop),
+                           role_labels=ROLE_LABELS, role_form=RoleForm())
+
+
+@coop_bp.post("/users/<int:user_id>/roles")
+@permission_required("users.manage")
+def change_role(user_id: int):
+    """Grant or revoke one role of a user of this cooperative (404 for anyone else's user)."""
+    coop = current_coop()
+    user = services.user_in_coop_or_none(coop, user_id)
+    if user is None:
+        abort(404)
+    form = RoleForm()
+    if not form.validate_on_submit() or form.action.data not in ("grant", "revoke"):
+        abort(400)
+    try:
+        if form.action.data == "grant":
+            services.grant_role(coop, user, form.role.data, actor=current_user)
+            flash(_("Peran ditambahkan."), "success")
+        else:
+            services.revoke_role(coop, user, form.role.data, actor=current_user)
+            flash(_("Peran dicabut."), "success")
+    except services.AuthError as err:
+        flash(str(err.message), "danger")
+    return redirect(url_for("users.users"))
+
+
+def _attach_errors(form, err) -> None:
+    """Put a domain error on the form: per-field problems next to their fields, the message on top."""
+    for name, problem in err.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = list(field.errors or []) + [str(problem)]
+    flash(str(err.message), "danger")

@@ -1,0 +1,129 @@
+"""The ``koppontren`` command: Flask's CLI group with the project's own commands (DESIGN.md §3).
+
+Flags here are a contract used by scripts and docs. Errors print one clear line and exit 1 (bad
+usage exits 2, as click does).
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from koppontren import create_app
+from koppontren.errors import DomainError
+
+
+def main() -> None:
+    cli = FlaskGroup(create_app=lambda: create_app(), help=__doc__.split("\n")[0])
+    cli.add_command(coop_group)
+    cli.add_command(user_group)
+    cli.add_command(demo_command)
+    cli.main(prog_name="koppontren")
+
+
+def _fail(err: DomainError | str) -> None:
+    message = str(err.message) if isinstance(err, DomainError) else err
+    code = f" [{err.code}]" if isinstance(err, DomainError) else ""
+    raise click.ClickException(f"{message}{code}")
+
+
+@click.group("coop", help="Manage cooperatives.")
+def coop_group() -> None:
+    pass
+
+
+@coop_group.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="Full name, e.g. 'Koperasi Pondok Pesantren Al-Hikmah'.")
+@click.option("--fiscal-year-start", "fiscal_year_start", type=click.IntRange(1, 12), default=1,
+              show_default=True, help="Month (1-12) in which the fiscal year (tahun buku) starts.")
+@click.option("--legal-number", help="Nomor badan hukum.")
+@click.option("--pesantren", "pesantren_name", help="Name of the pondok pesantren.")
+@click.option("--currency-decimals", type=click.IntRange(0, 2), default=0, show_default=True)
+@with_appcontext
+def coop_create(slug, name, fiscal_year_start, legal_number, pesantren_name, currency_decimals) -> None:
+    """Create cooperative SLUG (the first part of its URLs)."""
+    from koppontren.tenancy import services
+
+    try:
+        coop = services.create_cooperative(
+            slug, name, fiscal_year_start_month=fiscal_year_start, legal_number=legal_number,
+            pesantren_name=pesantren_name, currency_decimals=currency_decimals,
+        )
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"Created cooperative {coop.slug}: {coop.name}")
+
+
+@click.group("user", help="Manage user accounts.")
+def user_group() -> None:
+    pass
+
+
+@user_group.command("create")
+@click.argument("login")
+@click.option("--coop", "coop_slug", help="Cooperative slug the role applies to.")
+@click.option("--role", type=click.Choice(["admin", "treasurer", "cashier", "auditor", "member"]),
+              help="Role in the cooperative.")
+@click.option("--operator", is_flag=True, help="Make a platform operator instead of a cooperative role.")
+@click.option("--name", help="Full name (defaults to the login).")
+@click.option("--password", help="Password; prompted for (hidden) when absent.")
+@with_appcontext
+def user_create(login, coop_slug, role, operator, name, password) -> None:
+    """Create account LOGIN with a role in a cooperative, or as a platform operator.
+
+    If LOGIN already exists (and no --password is given), the role is added to it.
+    """
+    from koppontren.auth import services as auth
+    from koppontren.extensions import db
+    from koppontren.tenancy import services as tenancy
+
+    if operator and (coop_slug or role):
+        raise click.UsageError("--operator cannot be combined with --coop/--role.")
+    if not operator and not (coop_slug and role):
+        raise click.UsageError("give --coop SLUG and --role ROLE, or --operator.")
+    coop = None
+    if coop_slug:
+        coop = tenancy.get_by_slug(coop_slug)
+        if coop is None:
+            _fail(f"No cooperative with slug '{coop_slug}'.")
+    existing = auth.get_user_by_login(login)
+    if existing is not None and password:
+        _fail(f"User '{existing.login}' already exists; it keeps its password.")
+    try:
+        if existing is None:
+            if not password:
+                password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+            user = auth.create_user(login, name or login, password, is_operator=operator, commit=False)
+        else:
+            user = existing
+            if operator:
+                if user.is_operator:
+                    _fail(f"User '{user.login}' is already a platform operator.")
+                user.is_operator = True
+        if coop is not None:
+            auth.grant_role(coop, user, role, commit=False)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        _fail(err)
+    what = "platform operator" if operator else f"{role} of {coop.slug}"
+    verb = "Added" if existing is not None else "Created"
+    click.echo(f"{verb} {user.login} as {what}")
+
+
+@click.command("demo")
+@click.option("--slug", default="demo", show_default=True, help="Slug of the demo cooperative.")
+@with_appcontext
+def demo_command(slug: str) -> None:
+    """Create (once) a demo cooperative with one user per role, and print the logins."""
+    from koppontren.demo import DEMO_PASSWORD, ensure_demo
+
+    coop, logins, created = ensure_demo(slug)
+    click.echo(("Created" if created else "Found") + f" demo cooperative '{coop.name}' ({coop.slug})")
+    host = current_app.config.get("SERVER_NAME") or "127.0.0.1:5000"
+    click.echo(f"URL: http://{host}/{coop.slug}/")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for role, login, name in logins:
+        click.echo(f"  {role:<10} {login:<22} {name}")

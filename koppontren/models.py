@@ -1,0 +1,5 @@
+"""Imports every model module so the metadata (and Alembic autogenerate) sees every table."""
+
+from koppontren.audit.models import AuditEvent  # noqa: F401
+from koppontren.auth.models import RoleAssignment, User  # noqa: F401
+from koppontren.tenancy.models import Cooperative  # noqa: F401

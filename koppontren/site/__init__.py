@@ -1,0 +1,1 @@
+"""Pages that belong to no cooperative: the start page, the health check, language choice, error pages."""

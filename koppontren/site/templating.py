@@ -1,0 +1,53 @@
+"""Template helpers: money and date formats in the user's language, permission checks, navigation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, g
+from flask_babel import format_date, format_datetime, get_locale
+
+from koppontren import money
+from koppontren.auth.permissions import can
+
+
+def _locale() -> str:
+    loc = get_locale()
+    return str(loc.language) if loc else "id"
+
+
+def idr(amount) -> str:
+    coop = g.get("coop")
+    return money.format_idr(amount, coop.currency_decimals if coop else 0, _locale())
+
+
+def long_date(value: date | datetime | None) -> str:
+    """``22 November 2026`` in Indonesian, ``22 November 2026`` in English."""
+    if value is None:
+        return ""
+    return format_date(value, "d MMMM y")
+
+
+def short_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, "dd/MM/y HH:mm")
+
+
+def role_label(role) -> str:
+    from koppontren.auth.forms import ROLE_LABELS
+    from koppontren.auth.models import Role
+
+    return str(ROLE_LABELS[Role(role)])
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["idr"] = idr
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["short_datetime"] = short_datetime
+    app.jinja_env.filters["role_label"] = role_label
+
+    @app.context_processor
+    def inject():
+        return {"can": can, "role_label": role_label, "current_coop": g.get("coop"), "current_roles": g.get("roles") or frozenset(),
+                "current_locale": _locale()}

@@ -1,0 +1,37 @@
+"""Forms for a cooperative's profile and for creating one (operator)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+MONTHS = [
+    (1, _l("Januari")), (2, _l("Februari")), (3, _l("Maret")), (4, _l("April")), (5, _l("Mei")),
+    (6, _l("Juni")), (7, _l("Juli")), (8, _l("Agustus")), (9, _l("September")), (10, _l("Oktober")),
+    (11, _l("November")), (12, _l("Desember")),
+]
+
+
+class CoopProfileForm(FlaskForm):
+    name = StringField(_l("Nama koperasi"), validators=[DataRequired(), Length(max=200)])
+    pesantren_name = StringField(_l("Nama pondok pesantren"), validators=[Optional(), Length(max=200)])
+    legal_number = StringField(_l("Nomor badan hukum"), validators=[Optional(), Length(max=100)])
+    nik_koperasi = StringField(_l("NIK koperasi"), validators=[Optional(), Length(max=40)])
+    address = TextAreaField(_l("Alamat"), validators=[Optional(), Length(max=1000)])
+    fiscal_year_start_month = SelectField(_l("Bulan awal tahun buku"), choices=MONTHS, coerce=int)
+    currency_decimals = IntegerField(
+        _l("Angka desimal mata uang"), default=0,
+        validators=[NumberRange(min=0, max=2, message=_l("Harus 0, 1 atau 2."))],
+    )
+    locale = SelectField(_l("Bahasa laporan"), choices=[("id", "Bahasa Indonesia"), ("en", "English")])
+    submit = SubmitField(_l("Simpan"))
+
+
+class NewCoopForm(CoopProfileForm):
+    slug = StringField(_l("Kode koperasi (di alamat web)"), validators=[DataRequired(), Length(max=40)])
+    admin_login = StringField(_l("Login admin pertama"), validators=[DataRequired(), Length(min=3, max=80)])
+    admin_name = StringField(_l("Nama admin pertama"), validators=[DataRequired(), Length(max=200)])
+    admin_password = PasswordField(_l("Kata sandi admin pertama"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Buat koperasi"))

@@ -1,0 +1,57 @@
+"""The cooperative: the tenant that owns every row of domain data."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from koppontren.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Cooperative(db.Model):
+    """One Koperasi Pondok Pesantren hosted on this deployment.
+
+    ``slug`` is the first segment of every page URL (``/<slug>/…``) and of every API path; it never
+    changes once created. ``currency_decimals`` is how many decimals amounts may carry (0 = whole
+    rupiah, the default). ``fiscal_year_start_month`` is 1 for a calendar tahun buku.
+    """
+
+    __tablename__ = "cooperative"
+    __table_args__ = (
+        CheckConstraint("fiscal_year_start_month BETWEEN 1 AND 12", name="fiscal_month"),
+        CheckConstraint("currency_decimals BETWEEN 0 AND 2", name="currency_decimals"),
+        CheckConstraint("locale IN ('id', 'en')", name="locale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    legal_number: Mapped[str | None] = mapped_column(String(100))  # nomor badan hukum
+    nik_koperasi: Mapped[str | None] = mapped_column(String(40))  # Nomor Induk Koperasi
+    address: Mapped[str | None] = mapped_column(Text)
+    pesantren_name: Mapped[str | None] = mapped_column(String(200))
+    fiscal_year_start_month: Mapped[int] = mapped_column(Integer, default=1)
+    currency_decimals: Mapped[int] = mapped_column(Integer, default=0)
+    locale: Mapped[str] = mapped_column(String(5), default="id")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Cooperative {self.slug}>"
+
+
+class CoopScoped:
+    """Mixin for every table holding a cooperative's data: a ``cooperative_id`` column.
+
+    Each table declares its own unique keys and main index starting with ``cooperative_id``
+    (DESIGN.md §2), so no separate single-column index is added here.
+    """
+
+    @declared_attr
+    def cooperative_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy's declared_attr convention
+        return mapped_column(ForeignKey("cooperative.id", ondelete="RESTRICT"))

@@ -1,0 +1,76 @@
+"""A cooperative's dashboard and settings; the platform operator's cooperative list."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from koppontren.audit import services as audit_services
+from koppontren.auth import services as auth_services
+from koppontren.auth.permissions import can, operator_required, permission_required
+from koppontren.tenancy import services
+from koppontren.tenancy.current import coop_blueprint
+from koppontren.tenancy.forms import CoopProfileForm, NewCoopForm
+from koppontren.tenancy.scoping import current_coop
+
+coop_bp = coop_blueprint("tenancy", __name__)
+platform_bp = Blueprint("platform", __name__, url_prefix="/platform")
+
+PROFILE_FIELDS = ("name", "pesantren_name", "legal_number", "nik_koperasi", "address",
+                  "fiscal_year_start_month", "currency_decimals", "locale")
+
+
+@coop_bp.get("/")
+@permission_required("coop.view")
+def dashboard():
+    coop = current_coop()
+    users = auth_services.users_of(coop) if can("users.manage") else None
+    events = audit_services.recent(coop, limit=10) if can("audit.view") else None
+    return render_template("tenancy/dashboard.html", coop=coop, users=users, events=events)
+
+
+@coop_bp.route("/settings", methods=["GET", "POST"])
+@permission_required("coop.settings")
+def settings():
+    coop = current_coop()
+    form = CoopProfileForm(obj=coop)
+    if form.validate_on_submit():
+        try:
+            services.update_cooperative(coop, actor=current_user, **{f: getattr(form, f).data for f in PROFILE_FIELDS})
+        except services.TenancyError as err:
+            flash(str(err.message), "danger")
+        else:
+            flash(_("Pengaturan koperasi disimpan."), "success")
+            return redirect(url_for("tenancy.settings"))
+    return render_template("tenancy/settings.html", form=form, coop=coop)
+
+
+@platform_bp.get("/coops")
+@operator_required
+def coops():
+    return render_template("tenancy/platform_coops.html", coops=services.list_cooperatives())
+
+
+@platform_bp.route("/coops/new", methods=["GET", "POST"])
+@operator_required
+def new_coop():
+    form = NewCoopForm()
+    if form.validate_on_submit():
+        try:
+            coop, admin = services.create_cooperative_with_admin(
+                form.slug.data, form.name.data,
+                admin_login=form.admin_login.data, admin_name=form.admin_name.data,
+                admin_password=form.admin_password.data, actor=current_user,
+                **{f: getattr(form, f).data for f in PROFILE_FIELDS if f != "name"},
+            )
+        except (services.TenancyError, auth_services.AuthError) as err:
+            for name, problem in err.fields.items():
+                target = getattr(form, name, None) or getattr(form, "admin_" + name, None)
+                if target is not None:
+                    target.errors = list(target.errors or []) + [str(problem)]
+            flash(str(err.message), "danger")
+        else:
+            flash(_("Koperasi %(name)s dibuat dengan admin %(login)s.", name=coop.name, login=admin.login), "success")
+            return redirect(url_for("platform.coops"))
+    return render_template("tenancy/platform_new_coop.html", form=form)
