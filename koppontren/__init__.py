@@ -67,6 +67,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(audit_coop_bp)
     register_error_handlers(app)
     register_template_helpers(app)
+
+    from koppontren.cli import register_commands
+
+    register_commands(app)
     return app
 
 

@@ -15,11 +15,16 @@ from koppontren.errors import DomainError
 
 
 def main() -> None:
-    cli = FlaskGroup(create_app=lambda: create_app(), help=__doc__.split("\n")[0])
-    cli.add_command(coop_group)
-    cli.add_command(user_group)
-    cli.add_command(demo_command)
+    """Entry point of the ``koppontren`` console script."""
+    cli = FlaskGroup(create_app=lambda: create_app(), help="Koppontren: accounting for pesantren cooperatives.")
     cli.main(prog_name="koppontren")
+
+
+def register_commands(app) -> None:
+    """Attach the project's commands to ``app.cli`` (``db``, ``run``, ``routes`` come from Flask and Flask-Migrate)."""
+    app.cli.add_command(coop_group)
+    app.cli.add_command(user_group)
+    app.cli.add_command(demo_command)
 
 
 def _fail(err: DomainError | str) -> None:

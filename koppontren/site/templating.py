@@ -8,7 +8,10 @@ from flask import Flask, g
 from flask_babel import format_date, format_datetime, get_locale
 
 from koppontren import money
+from koppontren.auth.forms import ROLE_LABELS
+from koppontren.auth.models import Role
 from koppontren.auth.permissions import can
+from koppontren.tenancy.forms import MONTHS
 
 
 def _locale() -> str:
@@ -35,10 +38,11 @@ def short_datetime(value: datetime | None) -> str:
 
 
 def role_label(role) -> str:
-    from koppontren.auth.forms import ROLE_LABELS
-    from koppontren.auth.models import Role
-
     return str(ROLE_LABELS[Role(role)])
+
+
+def month_name(month: int) -> str:
+    return str(MONTHS[month])
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -49,5 +53,5 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject():
-        return {"can": can, "role_label": role_label, "current_coop": g.get("coop"), "current_roles": g.get("roles") or frozenset(),
+        return {"can": can, "role_label": role_label, "month_name": month_name, "current_coop": g.get("coop"), "current_roles": g.get("roles") or frozenset(),
                 "current_locale": _locale()}

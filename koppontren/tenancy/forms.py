@@ -5,13 +5,20 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-MONTHS = [
+MONTH_NAMES = [
     (1, _l("Januari")), (2, _l("Februari")), (3, _l("Maret")), (4, _l("April")), (5, _l("Mei")),
     (6, _l("Juni")), (7, _l("Juli")), (8, _l("Agustus")), (9, _l("September")), (10, _l("Oktober")),
     (11, _l("November")), (12, _l("Desember")),
 ]
+MONTHS = dict(MONTH_NAMES)
+LANGUAGES = [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
+
+
+def month_choices():
+    return [SelectChoice(month, label) for month, label in MONTH_NAMES]
 
 
 class CoopProfileForm(FlaskForm):
@@ -20,12 +27,12 @@ class CoopProfileForm(FlaskForm):
     legal_number = StringField(_l("Nomor badan hukum"), validators=[Optional(), Length(max=100)])
     nik_koperasi = StringField(_l("NIK koperasi"), validators=[Optional(), Length(max=40)])
     address = TextAreaField(_l("Alamat"), validators=[Optional(), Length(max=1000)])
-    fiscal_year_start_month = SelectField(_l("Bulan awal tahun buku"), choices=MONTHS, coerce=int)
+    fiscal_year_start_month = SelectField(_l("Bulan awal tahun buku"), choices=month_choices, coerce=int)
     currency_decimals = IntegerField(
         _l("Angka desimal mata uang"), default=0,
         validators=[NumberRange(min=0, max=2, message=_l("Harus 0, 1 atau 2."))],
     )
-    locale = SelectField(_l("Bahasa laporan"), choices=[("id", "Bahasa Indonesia"), ("en", "English")])
+    locale = SelectField(_l("Bahasa laporan"), choices=LANGUAGES)
     submit = SubmitField(_l("Simpan"))
 
 

@@ -1,0 +1,30 @@
+"""Shared test helpers: builders that use the real services, and a login helper."""
+
+from __future__ import annotations
+
+from koppontren.auth import services as auth
+from koppontren.auth.models import Role, User
+from koppontren.tenancy import services as tenancy
+from koppontren.tenancy.models import Cooperative
+
+PASSWORD = "rahasia-123"
+
+
+class Builder:
+    """Creates cooperatives and users through the services, like an operator or admin would."""
+
+    def coop(self, slug: str = "alhikmah", name: str | None = None, **profile) -> Cooperative:
+        return tenancy.create_cooperative(slug, name or f"Koperasi Pondok Pesantren {slug.title()}", **profile)
+
+    def user(self, login: str, coop: Cooperative | None = None, *roles: Role | str, operator: bool = False,
+             name: str | None = None, password: str = PASSWORD) -> User:
+        user = auth.get_user_by_login(login) or auth.create_user(
+            login, name or login.replace(".", " ").title(), password, is_operator=operator
+        )
+        for role in roles:
+            auth.grant_role(coop, user, role)
+        return user
+
+
+def login(client, login_name: str, password: str = PASSWORD, follow: bool = False):
+    return client.post("/login", data={"login": login_name, "password": password}, follow_redirects=follow)

@@ -1,0 +1,135 @@
+"""Tenant isolation and role checks over every route of the app (walks ``app.url_map``)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.helpers import login
+
+#: Values for URL parameters other than the cooperative slug when walking the map.
+SAMPLE_ARGS = {"user_id": "1", "page": "1"}
+
+
+def _coop_get_paths(app, slug: str) -> list[str]:
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if "coop_slug" not in rule.arguments or "GET" not in rule.methods:
+            continue
+        path = rule.rule.replace("<coop_slug>", slug)
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: SAMPLE_ARGS[m.group(1)], path)
+        paths.append(path)
+    return paths
+
+
+def _coop_post_paths(app, slug: str) -> list[str]:
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if "coop_slug" not in rule.arguments or "POST" not in rule.methods:
+            continue
+        path = rule.rule.replace("<coop_slug>", slug)
+        paths.append(re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: SAMPLE_ARGS[m.group(1)], path))
+    return paths
+
+
+@pytest.fixture
+def two_coops(build):
+    a = build.coop("coop-a")
+    b = build.coop("coop-b")
+    build.user("admin.a", a, "admin")
+    build.user("admin.b", b, "admin")
+    build.user("anggota.a", a, "member")
+    build.user("operator", None, operator=True)
+    return a, b
+
+
+def test_the_walk_covers_every_cooperative_page(app):
+    paths = _coop_get_paths(app, "x")
+    assert "/x/" in paths and "/x/settings" in paths and "/x/users" in paths and "/x/audit" in paths
+
+
+def test_a_user_of_cooperative_a_gets_404_on_every_url_of_cooperative_b(client, app, two_coops):
+    login(client, "admin.a")
+    for path in _coop_get_paths(app, "coop-b"):
+        assert client.get(path).status_code == 404, path
+    for path in _coop_post_paths(app, "coop-b"):
+        assert client.post(path, data={"role": "admin", "action": "grant"}).status_code == 404, path
+    # and the same pages of their own cooperative open
+    for path in _coop_get_paths(app, "coop-a"):
+        assert client.get(path).status_code == 200, path
+
+
+def test_an_unknown_cooperative_looks_exactly_like_a_foreign_one(client, app, two_coops):
+    login(client, "admin.a")
+    for path in _coop_get_paths(app, "tidak-ada"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_anonymous_visitors_are_sent_to_login_from_every_cooperative_page(client, app, two_coops):
+    for path in _coop_get_paths(app, "coop-a"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/login?next="), path
+
+
+def test_a_platform_operator_without_a_role_sees_no_cooperative_pages(client, app, two_coops):
+    login(client, "operator")
+    for path in _coop_get_paths(app, "coop-a"):
+        assert client.get(path).status_code == 404, path
+
+
+@pytest.mark.parametrize("path", ["/coop-a/settings", "/coop-a/users", "/coop-a/audit"])
+def test_a_member_gets_403_on_management_pages(client, two_coops, path):
+    login(client, "anggota.a")
+    assert client.get(path).status_code == 403
+    assert client.get("/coop-a/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "role, path, status",
+    [
+        ("treasurer", "/coop-a/settings", 403),
+        ("treasurer", "/coop-a/users", 403),
+        ("cashier", "/coop-a/audit", 403),
+        ("auditor", "/coop-a/audit", 200),
+        ("auditor", "/coop-a/settings", 403),
+        ("admin", "/coop-a/settings", 200),
+    ],
+)
+def test_roles_grant_exactly_their_pages(client, build, two_coops, role, path, status):
+    a, _ = two_coops
+    build.user(f"user.{role}", a, role)
+    login(client, f"user.{role}")
+    assert client.get(path).status_code == status
+
+
+def test_role_change_of_a_user_from_another_cooperative_is_404(client, two_coops):
+    from koppontren.auth.services import get_user_by_login
+
+    other = get_user_by_login("admin.b")
+    login(client, "admin.a")
+    response = client.post(f"/coop-a/users/{other.id}/roles", data={"role": "admin", "action": "grant"})
+    assert response.status_code == 404
+
+
+def test_every_view_declares_who_may_open_it(app):
+    """A new view without a permission decorator fails here instead of being open by accident."""
+    missing = [
+        endpoint for endpoint, view in app.view_functions.items()
+        if not getattr(view, "required_permission", None) and not endpoint.endswith("static")
+    ]
+    assert missing == []
+    coop_views = [
+        rule.endpoint for rule in app.url_map.iter_rules() if "coop_slug" in rule.arguments
+    ]
+    for endpoint in coop_views:
+        assert app.view_functions[endpoint].required_permission not in ("public", "login"), endpoint
+
+
+def test_platform_pages_are_for_operators_only(client, two_coops):
+    login(client, "admin.a")
+    assert client.get("/platform/coops").status_code == 403
+    assert client.get("/platform/coops/new").status_code == 403
+    client.post("/logout")
+    assert client.get("/platform/coops").status_code == 302
