@@ -8,6 +8,7 @@ another only by its environment.
 from __future__ import annotations
 
 import os
+from typing import ClassVar
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -29,7 +30,7 @@ class Config:
     #: None means "SQLite file in the instance folder", resolved in create_app().
     SQLALCHEMY_DATABASE_URI = _env("KOPPONTREN_DATABASE_URL")
     SECRET_KEY = _env("KOPPONTREN_SECRET_KEY")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     BABEL_DEFAULT_LOCALE = "id"
@@ -65,7 +66,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key-not-for-production-use-0123456789"
+    SECRET_KEY = "testing-secret-key-not-for-production-use-0123456789"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = _env("KOPPONTREN_TEST_DATABASE_URL")
     RATELIMIT_STORAGE_URI = "memory://"
 

@@ -53,11 +53,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     from koppontren import models  # noqa: F401  - register every table on the metadata
     from koppontren.audit.views import coop_bp as audit_coop_bp
-    from koppontren.auth.views import bp as auth_bp, coop_bp as auth_coop_bp
+    from koppontren.auth.views import bp as auth_bp
+    from koppontren.auth.views import coop_bp as auth_coop_bp
     from koppontren.site.errors import register_error_handlers
     from koppontren.site.templating import register_template_helpers
     from koppontren.site.views import bp as site_bp
-    from koppontren.tenancy.views import coop_bp as tenancy_coop_bp, platform_bp
+    from koppontren.tenancy.views import coop_bp as tenancy_coop_bp
+    from koppontren.tenancy.views import platform_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)
@@ -76,12 +78,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 def select_locale() -> str:
     """The user's chosen language, else the one chosen on the login page, else Indonesian."""
-    try:
-        if current_user and current_user.is_authenticated:
-            return current_user.locale
-    except Exception:  # outside a request (CLI), Flask-Login has no user
-        pass
-    lang = session.get("lang") if has_request_context() else None
+    if not has_request_context():
+        return "id"
+    if current_user.is_authenticated:
+        return current_user.locale
+    lang = session.get("lang")
     return lang if lang in ("id", "en") else "id"
 
 

@@ -13,7 +13,7 @@ from koppontren.extensions import db
 from koppontren.tenancy import services as tenancy
 from koppontren.tenancy.models import Cooperative
 
-DEMO_PASSWORD = "demo-koppontren"
+DEMO_PASSWORD = "demo-koppontren"  # noqa: S105 - printed on purpose: the demo is for trying the app
 ROLE_LOGINS = [
     (Role.ADMIN, "demo.admin"),
     (Role.TREASURER, "demo.bendahara"),

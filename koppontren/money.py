@@ -8,10 +8,10 @@ conversion happens only here. Binary floats are refused everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Sequence
 
 from num2words import num2words
 

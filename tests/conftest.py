@@ -9,6 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from koppontren import create_app
@@ -41,10 +43,23 @@ def database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context — its own ``g`` and database session — as in
+    production, even while the test holds an app context of its own. The test's open transaction is
+    committed first, so the request sees the test's data and SQLite's write lock is free."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, WTF_CSRF_ENABLED=False)
+    app.test_client_class = IsolatedClient
     app.instance_path = str(instance)
     with app.app_context():
         from flask_migrate import upgrade

@@ -148,7 +148,7 @@ def test_split_parts_add_up_exactly_and_stay_within_one_unit_of_the_exact_share(
     parts = money.split_largest_remainder(total, weights)
     assert sum(parts) == total
     weight_sum = sum(weights)
-    for part, weight in zip(parts, weights):
+    for part, weight in zip(parts, weights, strict=False):
         exact = Fraction(total * weight, weight_sum)
         assert exact - 1 < part <= exact + 1
         assert part >= 0

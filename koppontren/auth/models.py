@@ -13,7 +13,7 @@ from koppontren.extensions import db
 from koppontren.tenancy.models import CoopScoped, utcnow
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     """Roles inside one cooperative (DESIGN.md §3 "Roles")."""
 
     ADMIN = "admin"  # pengurus

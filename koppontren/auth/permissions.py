@@ -7,8 +7,8 @@ roles answers 404 when the user has no role at all in that cooperative (tenant i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from flask import abort, g
 from flask_login import current_user, login_required

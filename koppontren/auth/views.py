@@ -11,6 +11,7 @@ from koppontren.auth import services
 from koppontren.auth.forms import ROLE_LABELS, AddUserForm, ChangePasswordForm, LoginForm, RoleForm
 from koppontren.auth.permissions import login_only, permission_required, public
 from koppontren.extensions import limiter, login_manager
+from koppontren.site.formhelpers import show_domain_error
 from koppontren.site.safety import safe_next
 from koppontren.tenancy.current import coop_blueprint
 from koppontren.tenancy.scoping import current_coop
@@ -76,7 +77,7 @@ def change_password():
         try:
             services.change_password(current_user, form.current_password.data, form.new_password.data)
         except services.AuthError as err:
-            _attach_errors(form, err)
+            show_domain_error(form, err)
         else:
             flash(_("Kata sandi sudah diganti."), "success")
             return redirect(url_for("site.index"))
@@ -96,7 +97,7 @@ def users():
                 role=form.role.data, actor=current_user,
             )
         except services.AuthError as err:
-            _attach_errors(form, err)
+            show_domain_error(form, err)
         else:
             flash(_("Pengguna %(login)s ditambahkan.", login=services.normalise_login(form.login.data)), "success")
             return redirect(url_for("users.users"))
@@ -125,12 +126,3 @@ def change_role(user_id: int):
     except services.AuthError as err:
         flash(str(err.message), "danger")
     return redirect(url_for("users.users"))
-
-
-def _attach_errors(form, err) -> None:
-    """Put a domain error on the form: per-field problems next to their fields, the message on top."""
-    for name, problem in err.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors or []) + [str(problem)]
-    flash(str(err.message), "danger")

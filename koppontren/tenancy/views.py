@@ -9,6 +9,7 @@ from flask_login import current_user
 from koppontren.audit import services as audit_services
 from koppontren.auth import services as auth_services
 from koppontren.auth.permissions import can, operator_required, permission_required
+from koppontren.site.formhelpers import show_domain_error
 from koppontren.tenancy import services
 from koppontren.tenancy.current import coop_blueprint
 from koppontren.tenancy.forms import CoopProfileForm, NewCoopForm
@@ -39,7 +40,7 @@ def settings():
         try:
             services.update_cooperative(coop, actor=current_user, **{f: getattr(form, f).data for f in PROFILE_FIELDS})
         except services.TenancyError as err:
-            flash(str(err.message), "danger")
+            show_domain_error(form, err)
         else:
             flash(_("Pengaturan koperasi disimpan."), "success")
             return redirect(url_for("tenancy.settings"))
@@ -65,11 +66,8 @@ def new_coop():
                 **{f: getattr(form, f).data for f in PROFILE_FIELDS if f != "name"},
             )
         except (services.TenancyError, auth_services.AuthError) as err:
-            for name, problem in err.fields.items():
-                target = getattr(form, name, None) or getattr(form, "admin_" + name, None)
-                if target is not None:
-                    target.errors = list(target.errors or []) + [str(problem)]
-            flash(str(err.message), "danger")
+            # the cooperative's fields first; "login"/"password"/"name" of the admin land on admin_*
+            show_domain_error(form, err, ("",) if isinstance(err, services.TenancyError) else ("admin_",))
         else:
             flash(_("Koperasi %(name)s dibuat dengan admin %(login)s.", name=coop.name, login=admin.login), "success")
             return redirect(url_for("platform.coops"))

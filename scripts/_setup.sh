@@ -1,0 +1,30 @@
+# Shared by scripts/run and scripts/test: make .venv (Python 3.11+), install the project once per
+# change of setup.cfg, compile the translations. Idempotent; sourced, not run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+find_python() {
+  for candidate in "${PYTHON:-}" python3.11 python3.12 python3.13 python3; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "Python 3.11 or newer is required (set PYTHON=/path/to/python3.11)." >&2
+  return 1
+}
+
+ensure_venv() {  # $1: pip extras spec, e.g. "" or "[dev]"
+  local extras="${1:-}"
+  if [ ! -x .venv/bin/python ]; then
+    "$(find_python)" -m venv .venv
+    .venv/bin/python -m pip install --quiet --upgrade pip
+  fi
+  local stamp=".venv/.installed$(echo "$extras" | tr -d '[]')-$(cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+    touch "$stamp"
+  fi
+  .venv/bin/pybabel compile --use-fuzzy -d koppontren/translations >/dev/null
+}
