@@ -23,8 +23,14 @@ ensure_venv() {  # $1: pip extras spec, e.g. "" or "[dev]"
   fi
   local stamp=".venv/.installed$(echo "$extras" | tr -d '[]')-$(cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+    echo "Installing Koppontren${extras} into .venv …"
+    if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}" > .venv/install.log 2>&1; then
+      cat .venv/install.log >&2
+      echo "Installation failed (log above, also in .venv/install.log)." >&2
+      return 1
+    fi
     touch "$stamp"
   fi
-  .venv/bin/pybabel compile --use-fuzzy -d koppontren/translations >/dev/null
+  .venv/bin/pybabel compile -d koppontren/translations >/dev/null 2>&1 ||
+    .venv/bin/pybabel compile -d koppontren/translations
 }

@@ -4,10 +4,29 @@ action it describes, or not at all."""
 from __future__ import annotations
 
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from koppontren.audit.models import AuditEvent
 from koppontren.extensions import db
+
+#: How each action reads in the audit log pages; the stored ``action`` code never changes.
+ACTION_LABELS = {
+    "login": _l("Masuk"),
+    "login.failed": _l("Gagal masuk"),
+    "logout": _l("Keluar"),
+    "password.changed": _l("Ganti kata sandi"),
+    "user.created": _l("Pengguna dibuat"),
+    "role.granted": _l("Peran diberikan"),
+    "role.revoked": _l("Peran dicabut"),
+    "coop.created": _l("Koperasi dibuat"),
+    "coop.updated": _l("Pengaturan koperasi diubah"),
+}
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
 
 
 def record(

@@ -8,6 +8,7 @@ from flask import Flask, g
 from flask_babel import format_date, format_datetime, get_locale
 
 from koppontren import money
+from koppontren.audit.services import action_label
 from koppontren.auth.forms import ROLE_LABELS
 from koppontren.auth.models import Role
 from koppontren.auth.permissions import can
@@ -50,6 +51,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["short_datetime"] = short_datetime
     app.jinja_env.filters["role_label"] = role_label
+    app.jinja_env.filters["audit_action"] = action_label
 
     @app.context_processor
     def inject():
