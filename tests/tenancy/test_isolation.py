@@ -12,25 +12,19 @@ from tests.helpers import login
 SAMPLE_ARGS = {"user_id": "1", "page": "1"}
 
 
-def _coop_get_paths(app, slug: str) -> list[str]:
+def _coop_paths(app, slug: str, method: str = "GET") -> list[str]:
+    """Every cooperative URL answering ``method``, filled in for ``slug``."""
     paths = []
     for rule in app.url_map.iter_rules():
-        if "coop_slug" not in rule.arguments or "GET" not in rule.methods:
-            continue
-        path = rule.rule.replace("<coop_slug>", slug)
-        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: SAMPLE_ARGS[m.group(1)], path)
-        paths.append(path)
-    return paths
-
-
-def _coop_post_paths(app, slug: str) -> list[str]:
-    paths = []
-    for rule in app.url_map.iter_rules():
-        if "coop_slug" not in rule.arguments or "POST" not in rule.methods:
+        if "coop_slug" not in rule.arguments or method not in rule.methods:
             continue
         path = rule.rule.replace("<coop_slug>", slug)
         paths.append(re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: SAMPLE_ARGS[m.group(1)], path))
     return paths
+
+
+def _coop_get_paths(app, slug: str) -> list[str]:
+    return _coop_paths(app, slug, "GET")
 
 
 @pytest.fixture
@@ -53,7 +47,7 @@ def test_a_user_of_cooperative_a_gets_404_on_every_url_of_cooperative_b(client, 
     login(client, "admin.a")
     for path in _coop_get_paths(app, "coop-b"):
         assert client.get(path).status_code == 404, path
-    for path in _coop_post_paths(app, "coop-b"):
+    for path in _coop_paths(app, "coop-b", "POST"):
         assert client.post(path, data={"role": "admin", "action": "grant"}).status_code == 404, path
     # and the same pages of their own cooperative open
     for path in _coop_get_paths(app, "coop-a"):
