@@ -25,6 +25,7 @@ def register_commands(app) -> None:
     app.cli.add_command(coop_group)
     app.cli.add_command(user_group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(check_command)
 
 
 def _fail(err: DomainError | str) -> None:
@@ -132,3 +133,43 @@ def demo_command(slug: str) -> None:
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for role, login, name in logins:
         click.echo(f"  {role:<10} {login:<22} {name}")
+
+
+@click.command("check")
+@click.option("--coop", "coop_slug", help="Check only this cooperative (default: all).")
+@with_appcontext
+def check_command(coop_slug: str | None) -> None:
+    """Verify the ledger: balanced entries, zero trial balance, gapless vouchers, hash chain, subledgers.
+
+    Prints a report per cooperative and exits with 1 when anything is wrong.
+    """
+    from sqlalchemy import select
+
+    from koppontren.extensions import db
+    from koppontren.ledger.integrity import check_cooperative
+    from koppontren.tenancy import services as tenancy
+    from koppontren.tenancy.models import Cooperative
+
+    if coop_slug:
+        coop = tenancy.get_by_slug(coop_slug)
+        if coop is None:
+            _fail(f"No cooperative with slug '{coop_slug}'.")
+        coops = [coop]
+    else:
+        coops = list(db.session.scalars(select(Cooperative).order_by(Cooperative.slug)))
+    failed = 0
+    with click.progressbar(coops, label="Checking", file=click.get_text_stream("stderr"),
+                           item_show_func=lambda c: c.slug if c else "") as bar:
+        reports = [check_cooperative(coop) for coop in bar]
+    for report in reports:
+        click.echo(f"{report.coop.slug} — {report.coop.name}")
+        for result in report.results:
+            click.echo(f"  [{'ok' if result.ok else 'FAIL'}] {result.name}")
+            for problem in result.problems[:50]:
+                click.echo(f"         {problem}")
+            if len(result.problems) > 50:
+                click.echo(f"         … and {len(result.problems) - 50} more")
+        failed += not report.ok
+    click.echo(f"{len(reports) - failed} of {len(reports)} cooperative(s) clean.")
+    if failed:
+        raise SystemExit(1)

@@ -12,6 +12,8 @@ from koppontren.auth import services as auth_services
 from koppontren.auth.models import Role, RoleAssignment, User
 from koppontren.errors import DomainError
 from koppontren.extensions import db
+from koppontren.ledger.chart import seed_chart
+from koppontren.ledger.posting import start_chain
 from koppontren.tenancy.models import Cooperative
 
 
@@ -74,7 +76,7 @@ def _clean_profile(fields: dict) -> dict:
 
 
 def create_cooperative(slug: str, name: str, *, actor: User | None = None, commit: bool = True, **profile) -> Cooperative:
-    """Create a cooperative. Raises TenancyError(code="invalid_slug" | "slug_taken" | "invalid_field")."""
+    """Create a cooperative with the default chart of accounts. Raises TenancyError(code="invalid_slug" | "slug_taken" | "invalid_field")."""
     slug = validate_slug(slug)
     data = _clean_profile({"name": name, **profile})
     coop = Cooperative(slug=slug, **data)
@@ -83,6 +85,8 @@ def create_cooperative(slug: str, name: str, *, actor: User | None = None, commi
     coop.locale = coop.locale or "id"
     db.session.add(coop)
     db.session.flush()
+    seed_chart(coop)
+    start_chain(coop)
     record("coop.created", cooperative_id=coop.id, actor_id=actor.id if actor else None, slug=slug, name=coop.name)
     if commit:
         db.session.commit()

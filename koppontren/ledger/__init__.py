@@ -1,0 +1,6 @@
+"""The double-entry ledger: chart of accounts, posting and reversal, periods and closing, integrity.
+
+``posting.post_entry`` and ``posting.reverse`` are the only code in the project that writes journal
+entries and lines (DESIGN.md §3 "Ledger rules"). This package imports no domain package; domain
+packages plug their subledgers in through ``subledgers.register``.
+"""

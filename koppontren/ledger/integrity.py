@@ -1,0 +1,145 @@
+"""``koppontren check``: prove the ledger is whole.
+
+For one cooperative: every entry balances and has ≥ 2 lines, the trial balance nets to zero, voucher
+sequences have no gaps or duplicates, the hash chain is intact (each entry's stored hash equals the
+hash recomputed from its rows, and links to the previous one), and each subledger control account
+equals the sum of its subledger. Domain packages add their own checks (e.g. inventory = stock
+valuation) with :func:`register_check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from koppontren.extensions import db
+from koppontren.ledger.models import Account, JournalEntry, JournalLine
+from koppontren.ledger.posting import GENESIS_HASH, entry_hash
+from koppontren.tenancy.models import Cooperative
+
+
+@dataclass
+class CheckResult:
+    name: str
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CoopReport:
+    coop: Cooperative
+    results: list[CheckResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+
+_EXTRA_CHECKS: list[tuple[str, Callable[[Cooperative], list[str]]]] = []
+
+
+def register_check(name: str, fn: Callable[[Cooperative], list[str]]) -> None:
+    """Add a check (returns a list of problems; empty when fine) run for every cooperative."""
+    _EXTRA_CHECKS.append((name, fn))
+
+
+def _balanced(coop: Cooperative) -> list[str]:
+    sums = (
+        select(JournalLine.entry_id, func.sum(JournalLine.debit).label("d"), func.sum(JournalLine.credit).label("c"),
+               func.count().label("n"))
+        .where(JournalLine.cooperative_id == coop.id).group_by(JournalLine.entry_id).subquery()
+    )
+    rows = db.session.execute(
+        select(JournalEntry.number, sums.c.d, sums.c.c, sums.c.n, JournalEntry.total)
+        .outerjoin(sums, sums.c.entry_id == JournalEntry.id)
+        .where(JournalEntry.cooperative_id == coop.id)
+        .where((sums.c.d.is_(None)) | (sums.c.d != sums.c.c) | (sums.c.n < 2) | (sums.c.d != JournalEntry.total))
+        .order_by(JournalEntry.id)
+    ).all()
+    return [f"{number}: debit {d or 0} ≠ credit {c or 0} sen or {n or 0} lines (recorded total {t})" for number, d, c, n, t in rows]
+
+
+def _trial_balance_zero(coop: Cooperative) -> list[str]:
+    net = db.session.scalar(select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0))
+                            .where(JournalLine.cooperative_id == coop.id))
+    return [] if int(net) == 0 else [f"trial balance is off by {int(net)} sen (debits − credits)"]
+
+
+def _sequences(coop: Cooperative) -> list[str]:
+    rows = db.session.execute(
+        select(JournalEntry.journal_type, JournalEntry.fiscal_year, func.count(), func.count(func.distinct(JournalEntry.sequence)),
+               func.min(JournalEntry.sequence), func.max(JournalEntry.sequence))
+        .where(JournalEntry.cooperative_id == coop.id)
+        .group_by(JournalEntry.journal_type, JournalEntry.fiscal_year)
+    ).all()
+    problems = []
+    for jt, fy, n, distinct, lo, hi in rows:
+        if n != distinct or lo != 1 or hi != n:
+            present = set(db.session.scalars(select(JournalEntry.sequence).where(
+                JournalEntry.cooperative_id == coop.id, JournalEntry.journal_type == jt, JournalEntry.fiscal_year == fy)))
+            missing = sorted(set(range(1, hi + 1)) - present)[:10]
+            problems.append(f"{jt}/{fy}: {n} entries numbered {lo}…{hi}; missing {missing}" + (" (duplicates)" if n != distinct else ""))
+    return problems
+
+
+def _hash_chain(coop: Cooperative, batch: int = 2000) -> list[str]:
+    """Recompute every entry's hash from its stored rows, in posting order, in batches."""
+    problems: list[str] = []
+    prev = GENESIS_HASH
+    last_id = 0
+    while True:
+        entries = list(db.session.scalars(
+            select(JournalEntry).where(JournalEntry.cooperative_id == coop.id, JournalEntry.id > last_id)
+            .order_by(JournalEntry.id).limit(batch).execution_options(populate_existing=True)))
+        if not entries:
+            break
+        ids = [e.id for e in entries]
+        lines: dict[int, list[tuple]] = {}
+        for row in db.session.execute(
+            select(JournalLine.entry_id, JournalLine.line_no, JournalLine.account_id, JournalLine.debit, JournalLine.credit,
+                   JournalLine.member_id, JournalLine.party_id, JournalLine.memo)
+            .where(JournalLine.cooperative_id == coop.id, JournalLine.entry_id.in_(ids))
+        ):
+            lines.setdefault(row[0], []).append(tuple(row[1:]))
+        for e in entries:
+            if e.prev_hash != prev:
+                problems.append(f"{e.number}: chain broken (previous hash does not match the entry before it)")
+            if entry_hash(e, lines.get(e.id, [])) != e.entry_hash:
+                problems.append(f"{e.number}: content changed after posting (hash mismatch)")
+            prev = e.entry_hash
+        last_id = ids[-1]
+        for e in entries:  # keep memory flat on a million-line ledger
+            db.session.expunge(e)
+    return problems
+
+
+def _subledgers(coop: Cooperative) -> list[str]:
+    """Control account = Σ subledger: every line on a member/party account names its record."""
+    rows = db.session.execute(
+        select(Account.code, Account.subledger, func.count())
+        .join(JournalLine, (JournalLine.cooperative_id == Account.cooperative_id) & (JournalLine.account_id == Account.id))
+        .where(Account.cooperative_id == coop.id, Account.subledger.in_(("member", "party")),
+               ((Account.subledger == "member") & JournalLine.member_id.is_(None))
+               | ((Account.subledger == "party") & JournalLine.party_id.is_(None)))
+        .group_by(Account.code, Account.subledger)
+    ).all()
+    return [f"account {code}: {n} line(s) without a {kind}, so the control account ≠ Σ {kind} subledger" for code, kind, n in rows]
+
+
+CORE_CHECKS: list[tuple[str, Callable[[Cooperative], list[str]]]] = [
+    ("entries balance", _balanced),
+    ("trial balance nets to zero", _trial_balance_zero),
+    ("voucher numbers gapless", _sequences),
+    ("hash chain intact", _hash_chain),
+    ("subledgers equal their control accounts", _subledgers),
+]
+
+
+def check_cooperative(coop: Cooperative) -> CoopReport:
+    results = []
+    for name, fn in [*CORE_CHECKS, *_EXTRA_CHECKS]:
+        problems = fn(coop)
+        results.append(CheckResult(name, not problems, problems))
+    return CoopReport(coop, results)

@@ -1,0 +1,203 @@
+"""Opening balances (saldo awal): a cooperative moving from paper enters them once, as one entry.
+
+From a form or a CSV/XLSX file with columns account code, debit, credit and — for member accounts —
+member number. A file with any bad row is refused whole, every bad row listed (row, column, problem).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from koppontren import money
+from koppontren.extensions import db
+from koppontren.ledger import subledgers
+from koppontren.ledger.errors import LedgerError
+from koppontren.ledger.models import Account, JournalEntry
+from koppontren.ledger.posting import LineSpec, post_entry
+from koppontren.tenancy.models import Cooperative
+
+MAX_ROWS = 20_000
+HEADERS = {
+    "account": ("account", "akun", "kode", "kode_akun", "kode akun", "code"),
+    "debit": ("debit", "debet"),
+    "credit": ("credit", "kredit"),
+    "member": ("member", "anggota", "nomor_anggota", "nomor anggota", "member_number"),
+}
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    column: str
+    problem: str
+
+
+class OpeningImportError(LedgerError):
+    """The file was refused; ``problems`` lists every bad row."""
+
+    def __init__(self, message, problems: list[RowProblem]):
+        super().__init__("invalid_file", message, {f"row {p.row}": f"{p.column}: {p.problem}" for p in problems[:200]})
+        self.problems = problems
+
+
+@dataclass
+class OpeningPlan:
+    """What an import would post: lines and totals (shown by the dry run)."""
+
+    lines: list[LineSpec] = field(default_factory=list)
+    total_debit: Decimal = Decimal(0)
+    total_credit: Decimal = Decimal(0)
+
+
+def existing_opening(coop: Cooperative) -> JournalEntry | None:
+    """The opening entry, unless it was reversed (then a new one may be entered)."""
+    return db.session.scalar(select(JournalEntry).where(
+        JournalEntry.cooperative_id == coop.id, JournalEntry.journal_type == "SA", JournalEntry.reverses_id.is_(None),
+        JournalEntry.reversed_by_id.is_(None)))
+
+
+def read_table(data: bytes, filename: str) -> list[list[object]]:
+    """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file (first sheet, opened read-only)."""
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:
+            raise LedgerError("invalid_file", _l("Berkas XLSX tidak dapat dibaca.")) from None
+        try:
+            sheet = workbook.worksheets[0]
+            return [list(row) for row in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    if name.endswith(".csv") or name.endswith(".txt"):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise LedgerError("invalid_file", _l("Berkas CSV harus berenkode UTF-8.")) from None
+        first = text.splitlines()[0] if text else ""
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    raise LedgerError("invalid_file", _l("Gunakan berkas .csv atau .xlsx."))
+
+
+def _cell_amount(value: object, decimals: int) -> Decimal:
+    """An amount cell: text in Indonesian form ("1.250.000") or a spreadsheet number."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return Decimal(0)
+    if isinstance(value, bool):
+        raise money.MoneyError("invalid_amount", "not an amount", "bukan jumlah uang")
+    if isinstance(value, int):
+        return money.parse_amount_api(value, decimals)
+    if isinstance(value, float):  # spreadsheets store numbers as binary floats: take the shortest exact repr
+        return money.parse_amount_api(repr(value) if not value.is_integer() else int(value), decimals)
+    if isinstance(value, Decimal):
+        return money.parse_amount_api(str(value), decimals)
+    return money.parse_amount_id(str(value), decimals)
+
+
+def plan_from_rows(coop: Cooperative, rows: list[list[object]]) -> OpeningPlan:
+    """Check every row; raise OpeningImportError listing all problems, or return the plan."""
+    if not rows:
+        raise OpeningImportError(_l("Berkas kosong."), [RowProblem(1, "-", str(_l("Tidak ada baris.")))])
+    header = [str(h or "").strip().lower() for h in rows[0]]
+    columns = {}
+    for key, names in HEADERS.items():
+        for i, h in enumerate(header):
+            if h in names:
+                columns[key] = i
+                break
+    missing = [k for k in ("account", "debit", "credit") if k not in columns]
+    if missing:
+        raise OpeningImportError(_l("Kolom wajib tidak ada: %(cols)s.", cols=", ".join(missing)),
+                                 [RowProblem(1, m, str(_l("Kolom tidak ada."))) for m in missing])
+    body = rows[1:]
+    if len(body) > MAX_ROWS:
+        raise OpeningImportError(_l("Paling banyak %(n)s baris.", n=MAX_ROWS), [RowProblem(1, "-", str(_l("Terlalu banyak baris.")))])
+    accounts = {a.code: a for a in db.session.scalars(select(Account).where(Account.cooperative_id == coop.id))}
+    member_plugin = subledgers.get("member")
+    problems: list[RowProblem] = []
+    plan = OpeningPlan()
+
+    def cell(row, key):
+        i = columns.get(key)
+        return row[i] if i is not None and i < len(row) else None
+
+    for n, row in enumerate(body, start=2):
+        if all(v is None or str(v).strip() == "" for v in row):
+            continue
+        code = str(cell(row, "account") or "").strip()
+        if code.endswith(".0"):  # a code typed as a number in a spreadsheet
+            code = code[:-2]
+        account = accounts.get(code)
+        if account is None:
+            problems.append(RowProblem(n, "account", str(_l("Akun %(code)s tidak ada.", code=code or "-"))))
+            continue
+        if not account.postable or not account.active:
+            problems.append(RowProblem(n, "account", str(_l("Akun %(code)s tidak bisa diisi (kelompok atau nonaktif).", code=code))))
+            continue
+        if account.subledger in ("product", "santri", "party"):
+            problems.append(RowProblem(n, "account", str(_l("Saldo akun %(code)s diisi lewat modulnya (persediaan, pemasok, dompet).", code=code))))
+            continue
+        amounts = {}
+        for side in ("debit", "credit"):
+            try:
+                amounts[side] = _cell_amount(cell(row, side), coop.currency_decimals)
+            except money.MoneyError as err:
+                problems.append(RowProblem(n, side, err.message_id))
+        if len(amounts) < 2:
+            continue
+        if (amounts["debit"] > 0) == (amounts["credit"] > 0):
+            problems.append(RowProblem(n, "debit", str(_l("Isi tepat satu: debit atau kredit."))))
+            continue
+        member_id = None
+        number = str(cell(row, "member") or "").strip()
+        if account.subledger == "member" or number:
+            if not number:
+                problems.append(RowProblem(n, "member", str(_l("Akun %(code)s wajib menyebut nomor anggota.", code=code))))
+                continue
+            if member_plugin is None:
+                problems.append(RowProblem(n, "member", str(_l("Buku anggota belum tersedia."))))
+                continue
+            member_id = member_plugin.by_number(coop.id, number)
+            if member_id is None:
+                problems.append(RowProblem(n, "member", str(_l("Anggota %(number)s tidak ada.", number=number))))
+                continue
+        plan.lines.append(LineSpec(account, debit=amounts["debit"], credit=amounts["credit"], member_id=member_id))
+        plan.total_debit += amounts["debit"]
+        plan.total_credit += amounts["credit"]
+    if not problems and len(plan.lines) < 2:
+        problems.append(RowProblem(len(rows), "-", str(_l("Saldo awal perlu paling sedikit dua baris."))))
+    if not problems and plan.total_debit != plan.total_credit:
+        problems.append(RowProblem(len(rows), "-", str(_l(
+            "Total debit %(d)s tidak sama dengan total kredit %(c)s.",
+            d=money.format_number(plan.total_debit, coop.currency_decimals), c=money.format_number(plan.total_credit, coop.currency_decimals)))))
+    if problems:
+        raise OpeningImportError(_l("Berkas ditolak: %(n)s baris bermasalah. Tidak ada yang disimpan.", n=len({p.row for p in problems})), problems)
+    return plan
+
+
+def post_opening(coop: Cooperative, plan: OpeningPlan, *, entry_date: date, actor) -> JournalEntry:
+    """Post the opening balances as one SA entry. Refused when an opening entry already exists."""
+    if existing_opening(coop) is not None:
+        raise LedgerError("opening_exists", _l("Saldo awal sudah pernah dimasukkan; balik dulu jurnal saldo awal untuk menggantinya."))
+    return post_entry(coop, entry_date=entry_date, description="Saldo awal", lines=plan.lines, journal_type="SA",
+                      source="opening", actor=actor)
+
+
+def import_opening(coop: Cooperative, data: bytes, filename: str, *, entry_date: date, actor, dry_run: bool = False):
+    """Read, check and (unless ``dry_run``) post an opening-balance file, all or nothing."""
+    if existing_opening(coop) is not None:
+        raise LedgerError("opening_exists", _l("Saldo awal sudah pernah dimasukkan; balik dulu jurnal saldo awal untuk menggantinya."))
+    plan = plan_from_rows(coop, read_table(data, filename))
+    if dry_run:
+        return plan
+    return post_opening(coop, plan, entry_date=entry_date, actor=actor)

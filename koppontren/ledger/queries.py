@@ -1,0 +1,192 @@
+"""Reading the ledger: balances, trial balance, general ledger, journal search.
+
+All sums are SQL aggregates over journal lines (never a Python loop over every line), always
+filtered on the cooperative first so the (cooperative_id, account_id, entry_date) index serves them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, func, or_, select
+
+from koppontren.extensions import db
+from koppontren.ledger.models import Account, JournalEntry, JournalLine
+from koppontren.tenancy.models import Cooperative
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    account: Account
+    debit: int  # sum of debits, sen
+    credit: int  # sum of credits, sen
+
+    @property
+    def net_debit(self) -> int:
+        return self.debit - self.credit
+
+    @property
+    def balance(self) -> int:
+        """Balance on the account's normal side (positive when normal)."""
+        return self.net_debit if self.account.normal_balance == "debit" else -self.net_debit
+
+
+def account_totals(coop: Cooperative, as_of: date | None = None, date_from: date | None = None) -> dict[int, tuple[int, int]]:
+    """account_id -> (Σ debit, Σ credit) in sen, for lines dated in [date_from, as_of]."""
+    stmt = select(JournalLine.account_id, func.sum(JournalLine.debit), func.sum(JournalLine.credit)).where(
+        JournalLine.cooperative_id == coop.id
+    )
+    if as_of is not None:
+        stmt = stmt.where(JournalLine.entry_date <= as_of)
+    if date_from is not None:
+        stmt = stmt.where(JournalLine.entry_date >= date_from)
+    return {aid: (int(d or 0), int(c or 0)) for aid, d, c in db.session.execute(stmt.group_by(JournalLine.account_id))}
+
+
+def trial_balance(coop: Cooperative, as_of: date | None = None) -> list[BalanceRow]:
+    """Neraca saldo: every postable account with lines up to ``as_of``, by code. Σ debit = Σ credit."""
+    totals = account_totals(coop, as_of)
+    accounts = db.session.scalars(select(Account).where(Account.cooperative_id == coop.id, Account.id.in_(totals or [-1]))
+                                  .order_by(Account.code))
+    return [BalanceRow(a, *totals[a.id]) for a in accounts]
+
+
+def balance_of(coop: Cooperative, account: Account, as_of: date | None = None, member_id: int | None = None) -> int:
+    """Balance of one account on its normal side, in sen (optionally one member's subledger)."""
+    stmt = select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0)).where(
+        JournalLine.cooperative_id == coop.id, JournalLine.account_id == account.id
+    )
+    if as_of is not None:
+        stmt = stmt.where(JournalLine.entry_date <= as_of)
+    if member_id is not None:
+        stmt = stmt.where(JournalLine.member_id == member_id)
+    net = int(db.session.scalar(stmt))
+    return net if account.normal_balance == "debit" else -net
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    account: Account
+    depth: int
+    balance: int  # normal-side balance in sen, headers include their children
+
+
+def chart_tree(coop: Cooperative, as_of: date | None = None) -> list[TreeRow]:
+    """The chart as an indented tree with balances; a header's balance is the sum of its subtree,
+    each child counted on the header's normal side."""
+    accounts = list(db.session.scalars(select(Account).where(Account.cooperative_id == coop.id).order_by(Account.code)))
+    totals = account_totals(coop, as_of)
+    children: dict[int | None, list[Account]] = {}
+    for a in accounts:
+        children.setdefault(a.parent_id, []).append(a)
+    net_debit: dict[int, int] = {}
+
+    def subtree(a: Account) -> int:
+        d, c = totals.get(a.id, (0, 0))
+        value = d - c + sum(subtree(ch) for ch in children.get(a.id, []))
+        net_debit[a.id] = value
+        return value
+
+    for root in children.get(None, []):
+        subtree(root)
+    rows: list[TreeRow] = []
+
+    def walk(a: Account, depth: int) -> None:
+        nd = net_debit.get(a.id, 0)
+        rows.append(TreeRow(a, depth, nd if a.normal_balance == "debit" else -nd))
+        for ch in children.get(a.id, []):
+            walk(ch, depth + 1)
+
+    for root in children.get(None, []):
+        walk(root, 0)
+    return rows
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    entry: JournalEntry
+    line: JournalLine
+    running: int  # normal-side balance after this line, sen
+
+
+@dataclass(frozen=True)
+class AccountLedger:
+    account: Account
+    opening: int  # normal-side balance before date_from
+    lines: list[LedgerLine]
+    closing: int
+    total_debit: int
+    total_credit: int
+
+
+def account_ledger(coop: Cooperative, account: Account, date_from: date, date_to: date, member_id: int | None = None) -> AccountLedger:
+    """Buku besar of one account between two dates: opening balance, each line with the running
+    balance, closing balance."""
+    sign = 1 if account.normal_balance == "debit" else -1
+    opening_stmt = select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0)).where(
+        JournalLine.cooperative_id == coop.id, JournalLine.account_id == account.id, JournalLine.entry_date < date_from)
+    stmt = (
+        select(JournalEntry, JournalLine)
+        .join(JournalEntry, and_(JournalEntry.cooperative_id == JournalLine.cooperative_id, JournalEntry.id == JournalLine.entry_id))
+        .where(JournalLine.cooperative_id == coop.id, JournalLine.account_id == account.id,
+               JournalLine.entry_date >= date_from, JournalLine.entry_date <= date_to)
+        .order_by(JournalLine.entry_date, JournalEntry.id, JournalLine.line_no)
+    )
+    if member_id is not None:
+        opening_stmt = opening_stmt.where(JournalLine.member_id == member_id)
+        stmt = stmt.where(JournalLine.member_id == member_id)
+    opening = sign * int(db.session.scalar(opening_stmt))
+    running = opening
+    out = []
+    total_d = total_c = 0
+    for entry, line in db.session.execute(stmt):
+        running += sign * (line.debit - line.credit)
+        total_d += line.debit
+        total_c += line.credit
+        out.append(LedgerLine(entry, line, running))
+    return AccountLedger(account, opening, out, running, total_d, total_c)
+
+
+@dataclass(frozen=True)
+class JournalFilter:
+    date_from: date | None = None
+    date_to: date | None = None
+    journal_type: str | None = None
+    account_id: int | None = None
+    member_id: int | None = None
+    text: str | None = None
+
+
+def search_entries(coop: Cooperative, f: JournalFilter, page: int = 1, per_page: int = 50) -> tuple[list[JournalEntry], int]:
+    """Journal list, newest first, with the filters of the journal page; returns (entries, total)."""
+    stmt = select(JournalEntry).where(JournalEntry.cooperative_id == coop.id)
+    if f.date_from:
+        stmt = stmt.where(JournalEntry.entry_date >= f.date_from)
+    if f.date_to:
+        stmt = stmt.where(JournalEntry.entry_date <= f.date_to)
+    if f.journal_type:
+        stmt = stmt.where(JournalEntry.journal_type == f.journal_type)
+    if f.account_id is not None or f.member_id is not None:
+        lines = select(JournalLine.entry_id).where(JournalLine.cooperative_id == coop.id)
+        if f.account_id is not None:
+            lines = lines.where(JournalLine.account_id == f.account_id)
+        if f.member_id is not None:
+            lines = lines.where(JournalLine.member_id == f.member_id)
+        stmt = stmt.where(JournalEntry.id.in_(lines))
+    if f.text:
+        like = f"%{f.text.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(JournalEntry.description).like(like), func.lower(JournalEntry.number).like(like),
+                              func.lower(func.coalesce(JournalEntry.reference, "")).like(like)))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    entries = list(db.session.scalars(
+        stmt.order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)))
+    return entries, int(total or 0)
+
+
+def get_entry(coop: Cooperative, entry_id: int) -> JournalEntry | None:
+    return db.session.scalar(select(JournalEntry).where(JournalEntry.cooperative_id == coop.id, JournalEntry.id == entry_id))
+
+
+def get_entry_by_number(coop: Cooperative, number: str) -> JournalEntry | None:
+    return db.session.scalar(select(JournalEntry).where(JournalEntry.cooperative_id == coop.id, JournalEntry.number == number))

@@ -1,0 +1,40 @@
+"""Subledger plug-ins: how the ledger checks the member or party a line names, without importing the
+packages that own those records (``ledger`` imports no domain package).
+
+The members package registers ``member`` (and the shop ``party``) at app start-up::
+
+    subledgers.register("member", exists=lambda coop_id, member_id: ..., by_number=lambda coop_id, number: ...)
+
+Until a kind is registered, lines that need it are refused with ``subledger_unavailable``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Subledger:
+    kind: str
+    #: (cooperative_id, id) -> bool: the record exists in that cooperative
+    exists: Callable[[int, int], bool]
+    #: (cooperative_id, human number/code) -> id or None, for imports and the API
+    by_number: Callable[[int, str], int | None]
+    #: (cooperative_id, id) -> label shown in ledgers ("A-0042 Siti Aminah")
+    label: Callable[[int, int], str] | None = None
+
+
+_REGISTRY: dict[str, Subledger] = {}
+
+
+def register(kind: str, *, exists, by_number, label=None) -> None:
+    _REGISTRY[kind] = Subledger(kind, exists, by_number, label)
+
+
+def unregister(kind: str) -> None:
+    _REGISTRY.pop(kind, None)
+
+
+def get(kind: str) -> Subledger | None:
+    return _REGISTRY.get(kind)

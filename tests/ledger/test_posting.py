@@ -1,0 +1,232 @@
+"""post_entry and reverse: the seven ledger rules, each refusal writing nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from koppontren.audit.models import AuditEvent
+from koppontren.extensions import db
+from koppontren.ledger import queries
+from koppontren.ledger.errors import LedgerError
+from koppontren.ledger.models import JournalEntry, JournalLine
+from koppontren.ledger.periods import close_month
+from koppontren.ledger.posting import LineSpec, post_entry, reverse
+from tests.ledger.conftest import cash_sale
+
+
+def _counts():
+    return (db.session.scalar(select(func.count()).select_from(JournalEntry)),
+            db.session.scalar(select(func.count()).select_from(JournalLine)))
+
+
+def test_a_balanced_entry_is_posted_with_its_voucher_number_and_lines(coop, treasurer):
+    entry = post_entry(
+        coop, entry_date=date(2026, 3, 10), description="Bayar listrik dan ATK", journal_type="KK", actor=treasurer,
+        lines=[LineSpec("6102", debit=Decimal("350000")), LineSpec("6103", debit=Decimal("150000")),
+               LineSpec("1101", credit=Decimal("500000"), memo="tunai")],
+    )
+    assert entry.number == "KK/2026/000001"
+    assert entry.total == 50_000_000  # sen
+    assert [(ln.account.code, ln.debit, ln.credit) for ln in entry.lines] == [
+        ("6102", 35_000_000, 0), ("6103", 15_000_000, 0), ("1101", 0, 50_000_000)]
+    assert entry.created_by_id == treasurer.id
+    assert len(entry.entry_hash) == 64
+    assert db.session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "entry.posted"))["number"] == "KK/2026/000001"
+
+
+def test_voucher_numbers_count_per_type_and_fiscal_year(coop):
+    assert cash_sale(coop).number == "KM/2026/000001"
+    assert cash_sale(coop).number == "KM/2026/000002"
+    assert cash_sale(coop, journal_type="JU").number == "JU/2026/000001"
+    assert cash_sale(coop, day=date(2027, 1, 2)).number == "KM/2027/000001"
+
+
+def test_a_fiscal_year_starting_in_july_is_named_by_its_first_year(build):
+    coop = build.coop("juli", fiscal_year_start_month=7)
+    assert cash_sale(coop, day=date(2026, 6, 30)).number == "KM/2025/000001"
+    assert cash_sale(coop, day=date(2026, 7, 1)).number == "KM/2026/000001"
+    assert cash_sale(coop, day=date(2027, 6, 30)).number == "KM/2026/000002"
+
+
+def test_numbers_are_per_cooperative(build, coop):
+    other = build.coop("lain")
+    assert cash_sale(coop).number == cash_sale(other).number == "KM/2026/000001"
+
+
+BAD = [
+    ("unbalanced", [LineSpec("1101", debit=100), LineSpec("4201", credit=99)]),
+    ("too_few_lines", [LineSpec("1101", debit=100)]),
+    ("invalid_line", [LineSpec("1101", debit=100, credit=100), LineSpec("4201", credit=100)]),
+    ("invalid_line", [LineSpec("1101"), LineSpec("4201", credit=100)]),
+    ("invalid_line", [LineSpec("1101", debit=-100), LineSpec("4201", credit=-100)]),
+    ("invalid_amount", [LineSpec("1101", debit=0.5), LineSpec("4201", credit=0.5)]),
+    ("invalid_amount", [LineSpec("1101", debit=Decimal("100.5")), LineSpec("4201", credit=Decimal("100.5"))]),
+    ("invalid_amount", [LineSpec("1101", debit=Decimal("NaN")), LineSpec("4201", credit=100)]),
+    ("unknown_account", [LineSpec("9999", debit=100), LineSpec("4201", credit=100)]),
+    ("not_postable", [LineSpec("11", debit=100), LineSpec("4201", credit=100)]),
+    ("module_only_account", [LineSpec("1141", debit=100), LineSpec("1101", credit=100)]),
+    ("module_only_account", [LineSpec("2113", credit=100), LineSpec("1112", debit=100)]),
+    ("subledger_required", [LineSpec("1101", debit=100), LineSpec("3101", credit=100)]),
+    ("subledger_required", [LineSpec("1101", credit=100), LineSpec("2101", debit=100)]),
+]
+
+
+@pytest.mark.parametrize("code, lines", BAD, ids=[f"{c}-{i}" for i, (c, _) in enumerate(BAD)])
+def test_invalid_postings_are_refused_with_a_code_and_write_nothing(coop, code, lines):
+    before = _counts()
+    with pytest.raises(LedgerError) as err:
+        post_entry(coop, entry_date=date(2026, 3, 10), description="Salah", lines=lines)
+    assert err.value.code == code
+    assert str(err.value.message)  # a human message
+    assert _counts() == before
+    assert cash_sale(coop).number == "KM/2026/000001"  # no voucher number was used up
+
+
+def test_refusal_messages_exist_in_indonesian_and_english(app, coop):
+    from flask_babel import force_locale
+
+    with pytest.raises(LedgerError) as err:
+        post_entry(coop, entry_date=date(2026, 3, 10), description="x", lines=[LineSpec("1101", debit=100), LineSpec("4201", credit=99)])
+    with app.test_request_context():
+        with force_locale("id"):
+            assert "tidak seimbang" in str(err.value.message)
+        with force_locale("en"):
+            assert "unbalanced" in str(err.value.message).lower()
+
+
+def test_another_cooperatives_account_is_unknown(build, coop):
+    other = build.coop("lain")
+    foreign = queries.trial_balance  # noqa: F841 - keep import used
+    from koppontren.ledger.chart import account_for
+
+    with pytest.raises(LedgerError) as err:
+        post_entry(coop, entry_date=date(2026, 3, 10), description="x",
+                   lines=[LineSpec(account_for(other, "cash"), debit=100), LineSpec("4201", credit=100)])
+    assert err.value.code == "unknown_account"
+    with pytest.raises(LedgerError):
+        post_entry(coop, entry_date=date(2026, 3, 10), description="x",
+                   lines=[LineSpec(account_for(other, "cash").id, debit=100), LineSpec("4201", credit=100)])
+
+
+def test_description_date_and_type_are_checked(coop):
+    lines = [LineSpec("1101", debit=100), LineSpec("4201", credit=100)]
+    for kwargs, code in [
+        ({"description": "  "}, "invalid_description"),
+        ({"entry_date": "2026-03-10"}, "invalid_date"),
+        ({"journal_type": "XX"}, "invalid_journal_type"),
+    ]:
+        args = {"entry_date": date(2026, 3, 10), "description": "ok", "lines": lines, **kwargs}
+        with pytest.raises(LedgerError) as err:
+            post_entry(coop, **args)
+        assert err.value.code == code
+
+
+def test_member_accounts_need_a_member_of_the_same_cooperative(coop, members):
+    def post(member_id):
+        return post_entry(coop, entry_date=date(2026, 3, 10), description="Simpanan pokok", journal_type="SP",
+                          lines=[LineSpec("1101", debit=100_000), LineSpec("3101", credit=100_000, member_id=member_id)])
+
+    assert post(1).lines[1].member_id == 1
+    with pytest.raises(LedgerError) as err:
+        post(99)
+    assert err.value.code == "unknown_member"
+    with pytest.raises(LedgerError) as err:
+        post(None)
+    assert err.value.code == "subledger_required"
+
+
+def test_member_references_are_refused_while_no_member_subledger_exists(coop):
+    with pytest.raises(LedgerError) as err:
+        post_entry(coop, entry_date=date(2026, 3, 10), description="x",
+                   lines=[LineSpec("1101", debit=100), LineSpec("3101", credit=100, member_id=1)])
+    assert err.value.code == "subledger_unavailable"
+
+
+def test_revenue_lines_may_carry_the_member(coop, members):
+    entry = post_entry(coop, entry_date=date(2026, 3, 10), description="Penjualan ke anggota",
+                       lines=[LineSpec("1101", debit=50_000), LineSpec("4101", credit=50_000, member_id=2)])
+    assert entry.lines[1].member_id == 2
+
+
+def test_a_closed_month_refuses_postings(coop, treasurer):
+    close_month(coop, 2026, 3, actor=treasurer)
+    with pytest.raises(LedgerError) as err:
+        cash_sale(coop, day=date(2026, 3, 31))
+    assert err.value.code == "period_closed"
+    assert cash_sale(coop, day=date(2026, 4, 1)).number == "KM/2026/000001"
+
+
+def test_idempotency_key_returns_the_first_entry(coop):
+    first = cash_sale(coop, idempotency_key="pos-1-abc")
+    assert first.was_replayed is False
+    again = cash_sale(coop, idempotency_key="pos-1-abc")
+    assert again.id == first.id and again.was_replayed is True
+    assert _counts()[0] == 1
+    with pytest.raises(LedgerError) as err:
+        cash_sale(coop, amount=200_000, idempotency_key="pos-1-abc")
+    assert err.value.code == "idempotency_conflict"
+    assert _counts()[0] == 1
+
+
+def test_idempotency_keys_are_per_cooperative(build, coop):
+    other = build.coop("lain")
+    assert cash_sale(coop, idempotency_key="k").cooperative_id == coop.id
+    assert cash_sale(other, idempotency_key="k").cooperative_id == other.id
+
+
+def test_reversal_mirrors_the_entry_and_links_both(coop, treasurer):
+    entry = post_entry(coop, entry_date=date(2026, 3, 10), description="Salah catat", actor=treasurer,
+                       lines=[LineSpec("6102", debit=300_000), LineSpec("6103", debit=200_000), LineSpec("1101", credit=500_000)])
+    before = {r.account.code: r.net_debit for r in queries.trial_balance(coop)}
+    reversal = reverse(coop, entry, entry_date=date(2026, 3, 12), actor=treasurer)
+    assert reversal.number == "JU/2026/000002"
+    assert reversal.reverses_id == entry.id and entry.reversed_by_id == reversal.id
+    assert [(ln.account.code, ln.debit, ln.credit) for ln in reversal.lines] == [
+        ("6102", 0, 30_000_000), ("6103", 0, 20_000_000), ("1101", 50_000_000, 0)]
+    assert all(r.net_debit == 0 for r in queries.trial_balance(coop))
+    assert before["1101"] == -50_000_000
+    with pytest.raises(LedgerError) as err:
+        reverse(coop, entry, actor=treasurer)
+    assert err.value.code == "already_reversed"
+    with pytest.raises(LedgerError) as err:
+        reverse(coop, reversal, actor=treasurer)
+    assert err.value.code == "cannot_reverse_reversal"
+    assert db.session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "entry.reversed"))["reversal"] == reversal.number
+
+
+def test_a_reversal_cannot_predate_its_entry_nor_land_in_a_closed_month(coop, treasurer):
+    entry = cash_sale(coop, day=date(2026, 3, 10))
+    with pytest.raises(LedgerError) as err:
+        reverse(coop, entry, entry_date=date(2026, 3, 9), actor=treasurer)
+    assert err.value.code == "invalid_date"
+    close_month(coop, 2026, 4, actor=treasurer)
+    with pytest.raises(LedgerError) as err:
+        reverse(coop, entry, entry_date=date(2026, 4, 2), actor=treasurer)
+    assert err.value.code == "period_closed"
+    assert entry.reversed_by_id is None
+
+
+def test_an_entry_on_a_since_deactivated_account_can_still_be_reversed(coop, treasurer):
+    from koppontren.ledger.chart import account_by_code, set_active
+
+    entry = cash_sale(coop)
+    set_active(account_by_code(coop, "4201"), False, actor=treasurer)
+    assert reverse(coop, entry, entry_date=date(2026, 3, 11), actor=treasurer).reverses_id == entry.id
+
+
+def test_reversing_another_cooperatives_entry_is_refused(build, coop, treasurer):
+    other = build.coop("lain")
+    entry = cash_sale(other)
+    with pytest.raises(LedgerError) as err:
+        reverse(coop, entry, actor=treasurer)
+    assert err.value.code == "not_found"
+
+
+def test_hash_chain_links_each_entry_to_the_previous(coop):
+    a, b = cash_sale(coop), cash_sale(coop)
+    assert a.prev_hash == "0" * 64
+    assert b.prev_hash == a.entry_hash != b.entry_hash
