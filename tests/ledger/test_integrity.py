@@ -1,0 +1,96 @@
+"""``koppontren check``: clean on a healthy ledger, names the entry someone tampered with."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from koppontren.extensions import db
+from koppontren.ledger.integrity import check_cooperative
+from koppontren.ledger.posting import LineSpec, post_entry
+from tests.ledger.conftest import cash_sale
+
+
+@pytest.fixture
+def cli(app):
+    runner = app.test_cli_runner()
+    return lambda *args: runner.invoke(args=list(args))
+
+
+def _problems(coop):
+    return {r.name: r.problems for r in check_cooperative(coop).results if r.problems}
+
+
+def test_a_healthy_ledger_is_clean(coop, cli, members):
+    for i in range(5):
+        cash_sale(coop, 1000 * (i + 1), day=date(2026, 3, i + 1))
+    post_entry(coop, entry_date=date(2026, 3, 9), description="Simpanan", journal_type="SP",
+               lines=[LineSpec("1101", debit=50_000), LineSpec("3101", credit=50_000, member_id=1)])
+    assert _problems(coop) == {}
+    result = cli("check", "--coop", "alhikmah")
+    assert result.exit_code == 0, result.output
+    assert "[ok] hash chain intact" in result.output and "1 of 1 cooperative(s) clean." in result.output
+
+
+def test_unknown_cooperative_is_an_error(cli, coop):
+    assert cli("check", "--coop", "tidak-ada").exit_code == 1
+
+
+def test_tampering_with_an_amount_in_sqlite_is_caught_and_named(coop, cli, is_postgres):
+    """Someone with the database file drops the guard trigger and edits an amount on both sides:
+    the entry still balances, but its hash no longer matches."""
+    if is_postgres:
+        pytest.skip("tampering scenario written for the embedded SQLite file")
+    cash_sale(coop, 100_000, day=date(2026, 3, 1))
+    victim = cash_sale(coop, 250_000, day=date(2026, 3, 2))
+    cash_sale(coop, 75_000, day=date(2026, 3, 3))
+    number, entry_id = victim.number, victim.id
+    db.session.commit()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER journal_line_no_update"))
+        conn.execute(text("UPDATE journal_line SET debit = 2500 WHERE entry_id = :e AND debit > 0"), {"e": entry_id})
+        conn.execute(text("UPDATE journal_line SET credit = 2500 WHERE entry_id = :e AND credit > 0"), {"e": entry_id})
+    result = cli("check")
+    assert result.exit_code == 1
+    assert "[FAIL] hash chain intact" in result.output
+    assert f"{number}: content changed after posting" in result.output
+    assert "[FAIL] entries balance" in result.output  # lines no longer add up to the entry's recorded total
+
+
+def test_an_unbalancing_edit_and_a_deleted_entry_are_reported(coop, is_postgres):
+    if is_postgres:
+        pytest.skip("needs the SQLite triggers dropped")
+    a = cash_sale(coop, 100_000)
+    b = cash_sale(coop, 100_000)
+    cash_sale(coop, 100_000)
+    ids = {"a": a.id, "b": b.id}
+    db.session.commit()
+    with db.engine.begin() as conn:
+        for trigger in ("journal_line_no_update", "journal_line_no_delete", "journal_entry_no_delete"):
+            conn.execute(text(f"DROP TRIGGER {trigger}"))
+        conn.execute(text("UPDATE journal_line SET debit = debit + 1 WHERE entry_id = :a AND debit > 0"), ids)
+        conn.execute(text("DELETE FROM journal_line WHERE entry_id = :b"), ids)
+        conn.execute(text("DELETE FROM journal_entry WHERE id = :b"), ids)
+    problems = _problems(coop)
+    assert [p.split(":")[0] for p in problems["entries balance"]] == ["KM/2026/000001"]
+    assert problems["trial balance nets to zero"] == ["trial balance is off by 1 sen (debits − credits)"]
+    assert problems["voucher numbers gapless"] == ["KM/2026: 2 entries numbered 1…3; missing [2]"]
+    assert problems["hash chain intact"] == [
+        "KM/2026/000001: content changed after posting (hash mismatch)",
+        "KM/2026/000003: chain broken (previous hash does not match the entry before it)",
+    ]
+
+
+def test_a_member_account_line_without_member_breaks_the_subledger_check(coop, is_postgres):
+    if is_postgres:
+        pytest.skip("inserts a raw line in SQLite")
+    entry = cash_sale(coop, 100_000)
+    ids = {"c": coop.id, "e": entry.id}
+    db.session.commit()  # end the test's own transaction before writing on another connection
+    with db.engine.begin() as conn:
+        account = conn.execute(text("SELECT id FROM account WHERE cooperative_id = :c AND code = '3101'"), ids).scalar()
+        conn.execute(text("INSERT INTO journal_line (cooperative_id, entry_id, line_no, account_id, entry_date, debit, credit) "
+                          "VALUES (:c, :e, 3, :a, '2026-03-10', 0, 5)"), {**ids, "a": account})
+    assert any("3101" in p for p in _problems(coop)["subledgers equal their control accounts"])
