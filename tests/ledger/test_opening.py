@@ -16,14 +16,14 @@ from koppontren.ledger.models import JournalEntry
 from koppontren.ledger.posting import reverse
 
 GOOD_CSV = (
-    "account,debit,credit,member\n"
-    "1101,\"12.500.000\",,\n"
-    "1111,7.500.000,,\n"
-    "3101,,100.000,A-0001\n"
-    "3101,,100.000,A-0002\n"
-    "3102,,300.000,A-0001\n"
-    "3104,,19.500.000,\n"
-).encode()
+    b"account,debit,credit,member\n"
+    b"1101,\"12.500.000\",,\n"
+    b"1111,7.500.000,,\n"
+    b"3101,,100.000,A-0001\n"
+    b"3101,,100.000,A-0002\n"
+    b"3102,,300.000,A-0001\n"
+    b"3104,,19.500.000,\n"
+)
 
 
 def _entries() -> int:
@@ -51,23 +51,23 @@ def test_xlsx_import_with_numbers_as_cells(coop, treasurer):
 
 
 def test_semicolon_csv_is_understood(coop, treasurer):
-    data = "akun;debit;kredit\n1101;1.000;\n3104;;1.000\n".encode()
+    data = b"akun;debit;kredit\n1101;1.000;\n3104;;1.000\n"
     assert opening.import_opening(coop, data, "saldo.csv", entry_date=date(2026, 1, 1), actor=treasurer).total == 100_000
 
 
 def test_a_file_with_bad_rows_is_refused_whole_listing_every_problem(coop, treasurer, members):
     data = (
-        "account,debit,credit,member\n"
-        "1101,1.000.000,,\n"       # fine
-        "9999,100,,\n"             # row 3: unknown account
-        "11,100,,\n"               # row 4: header account
-        "1102,abc,,\n"             # row 5: bad amount
-        "1103,100,100,\n"          # row 6: both sides
-        "3101,,100,\n"             # row 7: member account without member
-        "3101,,100,Z-9\n"          # row 8: unknown member
-        "1141,100,,\n"             # row 9: inventory goes through the shop
-        "3104,,1.000.000,\n"
-    ).encode()
+        b"account,debit,credit,member\n"
+        b"1101,1.000.000,,\n"       # fine
+        b"9999,100,,\n"             # row 3: unknown account
+        b"11,100,,\n"               # row 4: header account
+        b"1102,abc,,\n"             # row 5: bad amount
+        b"1103,100,100,\n"          # row 6: both sides
+        b"3101,,100,\n"             # row 7: member account without member
+        b"3101,,100,Z-9\n"          # row 8: unknown member
+        b"1141,100,,\n"             # row 9: inventory goes through the shop
+        b"3104,,1.000.000,\n"
+    )
     with pytest.raises(opening.OpeningImportError) as err:
         opening.import_opening(coop, data, "saldo.csv", entry_date=date(2026, 1, 1), actor=treasurer)
     problems = {(p.row, p.column) for p in err.value.problems}
