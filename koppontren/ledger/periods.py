@@ -18,7 +18,7 @@ from koppontren.audit.services import record
 from koppontren.extensions import db
 from koppontren.ledger.chart import account_for
 from koppontren.ledger.errors import LedgerError
-from koppontren.ledger.fiscal import fiscal_year_bounds, fiscal_year_of, months_of_fiscal_year
+from koppontren.ledger.fiscal import fiscal_year_bounds, months_of_fiscal_year
 from koppontren.ledger.models import Account, JournalEntry, JournalLine, Period
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.tenancy.models import Cooperative, utcnow
@@ -110,9 +110,7 @@ def close_year(coop: Cooperative, fiscal_year: int, *, actor) -> JournalEntry | 
     Berjalan. Closing again after a reopened month was corrected closes only what changed. Returns
     the closing entry, or None when every result account was already zero.
     """
-    first, last = fiscal_year_bounds(fiscal_year, coop.fiscal_year_start_month)
-    if fiscal_year_of(last, coop.fiscal_year_start_month) != fiscal_year:  # pragma: no cover - defensive
-        raise LedgerError("invalid_date", _l("Tahun buku tidak sah."))
+    _, last = fiscal_year_bounds(fiscal_year, coop.fiscal_year_start_month)
     balances = result_balances(coop, last)
     entry = None
     if balances:

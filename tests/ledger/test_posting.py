@@ -99,9 +99,9 @@ def test_refusal_messages_exist_in_indonesian_and_english(app, coop):
 
 
 def test_another_cooperatives_account_is_unknown(build, coop):
-    other = build.coop("lain")
-    foreign = queries.trial_balance  # noqa: F841 - keep import used
     from koppontren.ledger.chart import account_for
+
+    other = build.coop("lain")
 
     with pytest.raises(LedgerError) as err:
         post_entry(coop, entry_date=date(2026, 3, 10), description="x",
