@@ -21,6 +21,16 @@ ACTION_LABELS = {
     "role.revoked": _l("Peran dicabut"),
     "coop.created": _l("Koperasi dibuat"),
     "coop.updated": _l("Pengaturan koperasi diubah"),
+    "entry.posted": _l("Jurnal diposting"),
+    "entry.reversed": _l("Jurnal dibalik"),
+    "period.closed": _l("Periode ditutup"),
+    "period.reopened": _l("Periode dibuka kembali"),
+    "year.closed": _l("Tutup buku tahunan"),
+    "account.created": _l("Akun ditambahkan"),
+    "account.renamed": _l("Akun diganti nama"),
+    "account.activated": _l("Akun diaktifkan"),
+    "account.deactivated": _l("Akun dinonaktifkan"),
+    "account.deleted": _l("Akun dihapus"),
 }
 
 
