@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -110,13 +110,30 @@ def _amount_sen(value, decimals: int, line_no: int, side: str) -> int:
     return money.to_sen(amount)
 
 
-def _resolve_account(coop: Cooperative, ref, line_no: int, allow_inactive: bool = False) -> Account:
+def _load_accounts(coop: Cooperative, refs) -> tuple[dict[str, Account], dict[int, Account]]:
+    """Every account the lines name, in one query (by code and by id), scoped to the cooperative."""
+    codes = {str(r).strip() for r in refs if not isinstance(r, Account | int) or isinstance(r, bool)}
+    ids = {r for r in refs if isinstance(r, int) and not isinstance(r, bool)}
+    conditions = []
+    if codes:
+        conditions.append(Account.code.in_(codes))
+    if ids:
+        conditions.append(Account.id.in_(ids))
+    if not conditions:
+        return {}, {}
+    found = db.session.scalars(select(Account).where(Account.cooperative_id == coop.id, or_(*conditions))).all()
+    return {a.code: a for a in found}, {a.id: a for a in found}
+
+
+def _resolve_account(coop: Cooperative, ref, line_no: int, known: tuple[dict[str, Account], dict[int, Account]],
+                     allow_inactive: bool = False) -> Account:
+    by_code, by_id = known
     if isinstance(ref, Account):
         account = ref if ref.cooperative_id == coop.id else None
     elif isinstance(ref, int) and not isinstance(ref, bool):
-        account = db.session.scalar(select(Account).where(Account.cooperative_id == coop.id, Account.id == ref))
+        account = by_id.get(ref)
     else:
-        account = db.session.scalar(select(Account).where(Account.cooperative_id == coop.id, Account.code == str(ref).strip()))
+        account = by_code.get(str(ref).strip())
     if account is None:
         raise LedgerError("unknown_account", _l("Baris %(n)s: akun %(code)s tidak ada di koperasi ini.", n=line_no, code=ref),
                           {f"lines.{line_no}.account": _l("Tidak dikenal.")})
@@ -182,6 +199,7 @@ def validate(
     if len(lines) < 2:
         raise LedgerError("too_few_lines", _l("Jurnal harus punya paling sedikit dua baris."), {"lines": _l("Minimal dua baris.")})
     request = PostingRequest(journal_type, entry_date, description, reference)
+    known = _load_accounts(coop, [spec.account for spec in lines if isinstance(spec, LineSpec)])
     total_debit = total_credit = 0
     for n, spec in enumerate(lines, start=1):
         if not isinstance(spec, LineSpec):
@@ -191,7 +209,7 @@ def validate(
         if (debit > 0) == (credit > 0):
             raise LedgerError("invalid_line", _l("Baris %(n)s: isi tepat satu sisi, debit atau kredit.", n=n),
                               {f"lines.{n}.debit": _l("Isi debit atau kredit.")})
-        account = _resolve_account(coop, spec.account, n, allow_inactive)
+        account = _resolve_account(coop, spec.account, n, known, allow_inactive)
         _check_subledger(coop, account, spec, n, internal_subledgers)
         memo = (spec.memo or "").strip()[:200] or None
         request.lines.append(_Checked(account, debit, credit, spec.member_id, spec.party_id, memo))
