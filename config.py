@@ -56,6 +56,8 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True  # the app must work offline: no CDN
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PASSWORD_MIN_LENGTH = 8
+    #: argon2id parameters; empty means the library's recommended ones (RFC 9106 low-memory profile).
+    PASSWORD_HASH_PARAMS: ClassVar[dict] = {}
 
 
 class DevelopmentConfig(Config):
@@ -69,6 +71,8 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key-not-for-production-use-0123456789"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = _env("KOPPONTREN_TEST_DATABASE_URL")
     RATELIMIT_STORAGE_URI = "memory://"
+    #: cheap hashing keeps the suite fast; production keeps the recommended cost
+    PASSWORD_HASH_PARAMS: ClassVar[dict] = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
 
 class ProductionConfig(Config):

@@ -25,6 +25,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "coop.settings": frozenset({Role.ADMIN}),
     "users.manage": frozenset({Role.ADMIN}),
     "audit.view": frozenset({Role.ADMIN, Role.AUDITOR}),
+    # the ledger: auditors read everything and change nothing; cashiers post only through their modules
+    "ledger.view": frozenset({Role.ADMIN, Role.TREASURER, Role.AUDITOR}),
+    "ledger.post": frozenset({Role.ADMIN, Role.TREASURER}),
+    "ledger.chart": frozenset({Role.ADMIN, Role.TREASURER}),
+    "periods.manage": frozenset({Role.ADMIN}),
 }
 
 

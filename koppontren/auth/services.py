@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -22,14 +23,31 @@ class AuthError(DomainError):
     invalid_role, role_exists, last_admin, not_found)."""
 
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
-#: A real hash of a random password, verified when the login is unknown so both paths cost the same.
-_DUMMY_HASH = _hasher.hash("koppontren-timing-equaliser")
+
+
+@lru_cache(maxsize=4)
+def _hasher_for(params: tuple[tuple[str, int], ...]) -> tuple[PasswordHasher, str]:
+    """An argon2id hasher and a real hash of a throw-away password, verified when a login is unknown
+    so that both paths cost the same."""
+    hasher = PasswordHasher(**dict(params))
+    return hasher, hasher.hash("koppontren-timing-equaliser")
+
+
+def _hasher() -> PasswordHasher:
+    return _hasher_and_dummy()[0]
+
+
+def _hasher_and_dummy() -> tuple[PasswordHasher, str]:
+    """argon2id with the library's recommended parameters, unless PASSWORD_HASH_PARAMS says otherwise
+    (the test configuration makes hashing cheap; hashes made with other parameters still verify and
+    are upgraded at the next login)."""
+    params = current_app.config.get("PASSWORD_HASH_PARAMS") if has_app_context() else None
+    return _hasher_for(tuple(sorted((params or {}).items())))
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def _min_length() -> int:
@@ -139,16 +157,17 @@ def authenticate(login: str, password: str) -> User | None:
     """
     login = normalise_login(login)
     user = get_user_by_login(login) if login else None
+    hasher, dummy = _hasher_and_dummy()
     ok = False
     try:
-        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        ok = hasher.verify(user.password_hash if user else dummy, password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if user is None or not ok or not user.is_active_account:
         record("login.failed", actor_id=user.id if user else None, login=login[:80] or None)
         db.session.commit()
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     record("login", actor_id=user.id, login=user.login)
@@ -164,7 +183,7 @@ def record_logout(user: User) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     """Raises AuthError(code="wrong_password" | "weak_password")."""
     try:
-        _hasher.verify(user.password_hash, current or "")
+        _hasher().verify(user.password_hash, current or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise AuthError("wrong_password", _l("Kata sandi saat ini salah."), {"current_password": _l("Salah.")}) from None
     check_password_strength(new, user.login)

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from koppontren.audit.services import record
 from koppontren.extensions import db
@@ -99,6 +99,9 @@ def add_account(
         raise LedgerError("invalid_line", _l("Buku pembantu tidak dikenal."), {"subledger": _l("Tidak dikenal.")})
     if cash_flow not in (None, "", *CASH_FLOW_CATEGORIES):
         raise LedgerError("invalid_line", _l("Kategori arus kas tidak dikenal."), {"cash_flow": _l("Tidak dikenal.")})
+    if not (cash_flow or parent.cash_flow):
+        raise LedgerError("invalid_line", _l("Pilih kategori arus kas akun ini (kas, operasi, investasi, pendanaan, nonkas)."),
+                          {"cash_flow": _l("Wajib dipilih.")})
     account = Account(
         cooperative_id=coop.id, code=code, parent_id=parent.id, name_id=name_id,
         name_en=(name_en or "").strip() or name_id, type=parent.type, normal_balance=parent.normal_balance,
@@ -126,7 +129,16 @@ def rename_account(account: Account, *, name_id: str, name_en: str | None = None
 
 
 def set_active(account: Account, active: bool, *, actor=None) -> Account:
-    """Deactivate (no new postings; history stays) or reactivate an account."""
+    """Deactivate (no new postings; history stays) or reactivate an account. Accounts the modules post
+    to by role, and accounts that still have a balance, stay active (raises ``account_in_use``)."""
+    if not active and account.active:
+        if account.role:
+            raise LedgerError("account_in_use", _l("Akun %(code)s dipakai modul (peran %(role)s); tidak bisa dinonaktifkan.",
+                                                   code=account.code, role=account.role))
+        net = db.session.scalar(select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0)).where(
+            JournalLine.cooperative_id == account.cooperative_id, JournalLine.account_id == account.id))
+        if net:
+            raise LedgerError("account_in_use", _l("Akun %(code)s masih bersaldo; kosongkan dulu saldonya.", code=account.code))
     if account.active != active:
         account.active = active
         record("account.activated" if active else "account.deactivated", cooperative_id=account.cooperative_id,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -20,7 +21,7 @@ from koppontren.extensions import db
 from koppontren.ledger import subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.models import Account, JournalEntry
-from koppontren.ledger.posting import LineSpec, post_entry
+from koppontren.ledger.posting import LineSpec, lock_ledger, post_entry
 from koppontren.tenancy.models import Cooperative
 
 MAX_ROWS = 20_000
@@ -104,6 +105,12 @@ def _cell_amount(value: object, decimals: int) -> Decimal:
     return money.parse_amount_id(str(value), decimals)
 
 
+def _money_message(err: money.MoneyError) -> str:
+    """The amount problem in the reader's language (money.py keeps both)."""
+    locale = get_locale()
+    return err.message if locale is not None and locale.language == "en" else err.message_id
+
+
 def plan_from_rows(coop: Cooperative, rows: list[list[object]]) -> OpeningPlan:
     """Check every row; raise OpeningImportError listing all problems, or return the plan."""
     if not rows:
@@ -152,7 +159,7 @@ def plan_from_rows(coop: Cooperative, rows: list[list[object]]) -> OpeningPlan:
             try:
                 amounts[side] = _cell_amount(cell(row, side), coop.currency_decimals)
             except money.MoneyError as err:
-                problems.append(RowProblem(n, side, err.message_id))
+                problems.append(RowProblem(n, side, _money_message(err)))
         if len(amounts) < 2:
             continue
         if (amounts["debit"] > 0) == (amounts["credit"] > 0):
@@ -187,7 +194,9 @@ def plan_from_rows(coop: Cooperative, rows: list[list[object]]) -> OpeningPlan:
 
 def post_opening(coop: Cooperative, plan: OpeningPlan, *, entry_date: date, actor) -> JournalEntry:
     """Post the opening balances as one SA entry. Refused when an opening entry already exists."""
+    lock_ledger(coop.id)  # two treasurers submitting at once: the second sees the first's entry
     if existing_opening(coop) is not None:
+        db.session.rollback()
         raise LedgerError("opening_exists", _l("Saldo awal sudah pernah dimasukkan; balik dulu jurnal saldo awal untuk menggantinya."))
     return post_entry(coop, entry_date=entry_date, description="Saldo awal", lines=plan.lines, journal_type="SA",
                       source="opening", actor=actor)

@@ -8,7 +8,7 @@ closes its twelve months. Closing and reopening are administrator actions, each 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -20,7 +20,7 @@ from koppontren.ledger.chart import account_for
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.fiscal import fiscal_year_bounds, months_of_fiscal_year
 from koppontren.ledger.models import Account, JournalEntry, JournalLine, Period
-from koppontren.ledger.posting import LineSpec, post_entry
+from koppontren.ledger.posting import LineSpec, lock_ledger, post_entry
 from koppontren.tenancy.models import Cooperative, utcnow
 
 
@@ -55,6 +55,7 @@ def close_month(coop: Cooperative, year: int, month: int, *, actor) -> None:
     """Close one month: postings dated in it are refused from now on. Audited."""
     if not 1 <= month <= 12:
         raise LedgerError("invalid_date", _l("Bulan tidak sah."))
+    lock_ledger(coop.id)  # a posting into this month either commits before the close or sees it closed
     if _set_closed(coop, year, month, True, actor):
         record("period.closed", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), period=f"{year}-{month:02d}")
     db.session.commit()
@@ -64,6 +65,7 @@ def reopen_month(coop: Cooperative, year: int, month: int, *, actor, reason: str
     """Reopen a closed month (an audited administrator action; the reason is kept in the log)."""
     if not 1 <= month <= 12:
         raise LedgerError("invalid_date", _l("Bulan tidak sah."))
+    lock_ledger(coop.id)
     if _set_closed(coop, year, month, False, actor):
         record("period.reopened", cooperative_id=coop.id, actor_id=getattr(actor, "id", None),
                period=f"{year}-{month:02d}", reason=(reason or "").strip()[:300] or None)
@@ -107,10 +109,16 @@ def close_year(coop: Cooperative, fiscal_year: int, *, actor) -> JournalEntry | 
 
     The entry debits every revenue account and credits every expense account by its balance (what it
     takes to bring each to zero) and puts the difference — the year's SHU, or loss — on 3108 SHU Tahun
-    Berjalan. Closing again after a reopened month was corrected closes only what changed. Returns
-    the closing entry, or None when every result account was already zero.
+    Berjalan. Closing again after a reopened month was corrected closes only what changed. Refused
+    (``previous_year_open``) while an earlier year still has revenue or expense balances, so one
+    year's result never lands in another's SHU. Returns the closing entry, or None when every result
+    account was already zero.
     """
-    _, last = fiscal_year_bounds(fiscal_year, coop.fiscal_year_start_month)
+    first, last = fiscal_year_bounds(fiscal_year, coop.fiscal_year_start_month)
+    lock_ledger(coop.id)
+    if result_balances(coop, first - timedelta(days=1)):
+        raise LedgerError("previous_year_open", _l(
+            "Tahun buku sebelum %(y)s belum ditutup: pendapatan dan bebannya masih bersaldo. Tutup tahun itu dulu.", y=fiscal_year))
     balances = result_balances(coop, last)
     entry = None
     if balances:

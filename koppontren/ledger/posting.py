@@ -224,9 +224,13 @@ def validate(
             {"lines": _l("Debit harus sama dengan kredit.")},
         )
     if not allow_closed_period and is_period_closed(coop.id, entry_date):
-        raise LedgerError("period_closed", _l("Periode %(m)02d/%(y)s sudah ditutup.", m=entry_date.month, y=entry_date.year),
-                          {"date": _l("Periode tertutup.")})
+        raise _period_closed_error(entry_date)
     return request
+
+
+def _period_closed_error(day: date) -> LedgerError:
+    return LedgerError("period_closed", _l("Periode %(m)02d/%(y)s sudah ditutup.", m=day.month, y=day.year),
+                       {"date": _l("Periode tertutup.")})
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -241,9 +245,10 @@ def start_chain(coop: Cooperative) -> LedgerHead:
     return head
 
 
-def _lock_head(coop_id: int) -> LedgerHead:
-    """Lock the cooperative's chain head: postings of one cooperative queue here (PostgreSQL row lock;
-    SQLite writers are already serialised: every write transaction begins IMMEDIATE, see create_app)."""
+def lock_ledger(coop_id: int) -> LedgerHead:
+    """Lock the cooperative's chain head: postings, period changes and the opening-balance check of one
+    cooperative queue here (PostgreSQL row lock; SQLite writers are already serialised: every write
+    transaction begins IMMEDIATE, see create_app). Checks that must not race a posting run after it."""
     head = db.session.scalar(select(LedgerHead).where(LedgerHead.cooperative_id == coop_id).with_for_update())
     if head is None:
         head = LedgerHead(cooperative_id=coop_id, last_hash=GENESIS_HASH, entries=0)
@@ -290,8 +295,11 @@ def _find_by_key(coop_id: int, key: str) -> JournalEntry | None:
 
 
 def _write(coop: Cooperative, request: PostingRequest, *, source: str, idempotency_key: str | None, actor,
-           reverses: JournalEntry | None = None) -> JournalEntry:
-    head = _lock_head(coop.id)
+           reverses: JournalEntry | None = None, allow_closed_period: bool = False) -> JournalEntry:
+    head = lock_ledger(coop.id)
+    if not allow_closed_period and is_period_closed(coop.id, request.entry_date):
+        # checked again under the lock: the month may have been closed while this request was validated
+        raise _period_closed_error(request.entry_date)
     fingerprint = request.fingerprint()
     if idempotency_key:
         existing = _find_by_key(coop.id, idempotency_key)
@@ -353,7 +361,7 @@ def post_entry(
                        reference=reference, internal_subledgers=internal_subledgers, allow_closed_period=allow_closed_period,
                        allow_inactive=allow_inactive)
     try:
-        entry = _write(coop, request, source=source, idempotency_key=key, actor=actor)
+        entry = _write(coop, request, source=source, idempotency_key=key, actor=actor, allow_closed_period=allow_closed_period)
         if not entry.was_replayed:
             record("entry.posted", cooperative_id=coop.id, actor_id=getattr(actor, "id", None),
                    number=entry.number, total=str(money.from_sen(entry.total)), source=source)
@@ -386,7 +394,7 @@ def reverse(
     if entry.cooperative_id != coop.id:
         raise LedgerError("not_found", _l("Jurnal tidak ditemukan."))
     try:
-        _lock_head(coop.id)
+        lock_ledger(coop.id)
         db.session.refresh(entry)
         if entry.reverses_id is not None:
             raise LedgerError("cannot_reverse_reversal", _l("Jurnal %(n)s adalah pembalik; posting ulang jurnal aslinya bila perlu.", n=entry.number))

@@ -175,9 +175,10 @@ def search_entries(coop: Cooperative, f: JournalFilter, page: int = 1, per_page:
             lines = lines.where(JournalLine.member_id == f.member_id)
         stmt = stmt.where(JournalEntry.id.in_(lines))
     if f.text:
-        like = f"%{f.text.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(JournalEntry.description).like(like), func.lower(JournalEntry.number).like(like),
-                              func.lower(func.coalesce(JournalEntry.reference, "")).like(like)))
+        text = f.text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{text}%"
+        stmt = stmt.where(or_(*(func.lower(col).like(like, escape="\\") for col in (
+            JournalEntry.description, JournalEntry.number, func.coalesce(JournalEntry.reference, "")))))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     entries = list(db.session.scalars(
         stmt.order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)))

@@ -25,6 +25,15 @@ def idr(amount) -> str:
     return money.format_idr(amount, coop.currency_decimals if coop else 0, _locale())
 
 
+def sen(amount_sen: int | None, blank_zero: bool = False) -> str:
+    """An amount stored in sen as a statement figure: ``1.250.000``, negatives ``(600.000)``, in the
+    current cooperative's decimals. ``blank_zero`` leaves empty debit/credit cells empty."""
+    if amount_sen is None or (blank_zero and not amount_sen):
+        return ""
+    coop = g.get("coop")
+    return money.format_statement(money.from_sen(amount_sen), coop.currency_decimals if coop else 0, _locale())
+
+
 def long_date(value: date | datetime | None) -> str:
     """``22 November 2026`` in Indonesian, ``22 November 2026`` in English."""
     if value is None:
@@ -48,6 +57,7 @@ def month_name(month: int) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["idr"] = idr
+    app.jinja_env.filters["sen"] = sen
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["short_datetime"] = short_datetime
     app.jinja_env.filters["role_label"] = role_label

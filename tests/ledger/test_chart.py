@@ -71,22 +71,42 @@ def test_rename_keeps_code_and_type_and_is_audited(coop, treasurer):
     assert db.session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "account.renamed"))["new"].startswith("Bank Syariah")
 
 
-def test_an_account_with_lines_can_be_deactivated_but_not_deleted(coop, treasurer):
-    cash_sale(coop)
-    account = chart.account_by_code(coop, "4201")
+def test_an_account_with_lines_can_be_deactivated_once_empty_but_never_deleted(coop, treasurer):
+    from koppontren.ledger.posting import LineSpec, post_entry, reverse
+
+    internet = chart.add_account(coop, parent_code="6", code="6110", name_id="Beban Internet", cash_flow="operating", actor=treasurer)
+    spent = post_entry(coop, entry_date=date(2026, 3, 10), description="Internet Maret",
+                       lines=[LineSpec("6110", debit=300_000), LineSpec("1101", credit=300_000)])
     with pytest.raises(LedgerError) as err:
-        chart.delete_account(account, actor=treasurer)
+        chart.delete_account(internet, actor=treasurer)
     assert err.value.code == "account_has_lines"
-    chart.set_active(account, False, actor=treasurer)
     with pytest.raises(LedgerError) as err:
-        cash_sale(coop, day=date(2026, 3, 11))
+        chart.set_active(internet, False, actor=treasurer)
+    assert err.value.code == "account_in_use"  # still has a balance
+    reverse(coop, spent, entry_date=date(2026, 3, 11), actor=treasurer)
+    chart.set_active(internet, False, actor=treasurer)
+    with pytest.raises(LedgerError) as err:
+        post_entry(coop, entry_date=date(2026, 3, 12), description="x", lines=[LineSpec("6110", debit=1), LineSpec("1101", credit=1)])
     assert err.value.code == "inactive_account"
-    chart.set_active(account, True, actor=treasurer)
-    cash_sale(coop, day=date(2026, 3, 11))
+    chart.set_active(internet, True, actor=treasurer)
+    assert [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("account.%activated")))] == [
+        "account.deactivated", "account.activated"]
+
+
+def test_accounts_the_modules_post_to_stay_active(coop, treasurer):
+    with pytest.raises(LedgerError) as err:
+        chart.set_active(chart.account_for(coop, "cash"), False, actor=treasurer)
+    assert err.value.code == "account_in_use"
+
+
+def test_a_new_account_under_a_header_without_cash_flow_category_must_name_one(coop, treasurer):
+    with pytest.raises(LedgerError) as err:
+        chart.add_account(coop, parent_code="6", code="6111", name_id="Beban Kebersihan", actor=treasurer)
+    assert "cash_flow" in err.value.fields
 
 
 def test_an_unused_added_account_can_be_deleted_but_a_seeded_one_cannot(coop, treasurer):
-    added = chart.add_account(coop, parent_code="6", code="6110", name_id="Beban Internet", actor=treasurer)
+    added = chart.add_account(coop, parent_code="6", code="6110", name_id="Beban Internet", cash_flow="operating", actor=treasurer)
     chart.delete_account(added, actor=treasurer)
     assert chart.account_by_code(coop, "6110") is None
     with pytest.raises(LedgerError):

@@ -100,3 +100,23 @@ def test_trial_balance_as_of_a_date(coop):
     cash_sale(coop, 50_000, day=date(2026, 4, 1))
     assert _balances(coop, date(2026, 3, 31)) == {"1101": 10_000_000, "4201": -10_000_000}
     assert _balances(coop) == {"1101": 15_000_000, "4201": -15_000_000}
+
+
+def test_a_year_cannot_be_closed_while_an_earlier_one_is_open(coop, build):
+    admin = build.user("ketua", coop, "admin")
+    _post(coop, date(2025, 11, 1), [("1101", 700_000, 0), ("4201", 0, 700_000)])
+    _post(coop, date(2026, 2, 1), [("1101", 300_000, 0), ("4201", 0, 300_000)])
+    with pytest.raises(LedgerError) as err:
+        close_year(coop, 2026, actor=admin)
+    assert err.value.code == "previous_year_open"
+    assert close_year(coop, 2025, actor=admin).entry_date == date(2025, 12, 31)
+    close_year(coop, 2026, actor=admin)
+    assert -_balances(coop)["3108"] == 100_000_000  # both years' SHU, each closed on its own
+
+
+def test_journal_search_treats_percent_and_underscore_literally(coop):
+    cash_sale(coop, description="Diskon 10% untuk santri")
+    cash_sale(coop, description="Diskon 100 rupiah")
+    found, total = queries.search_entries(coop, queries.JournalFilter(text="10%"))
+    assert total == 1 and found[0].description == "Diskon 10% untuk santri"
+    assert queries.search_entries(coop, queries.JournalFilter(text="_"))[1] == 0

@@ -211,11 +211,15 @@ def test_a_reversal_cannot_predate_its_entry_nor_land_in_a_closed_month(coop, tr
 
 
 def test_an_entry_on_a_since_deactivated_account_can_still_be_reversed(coop, treasurer):
-    from koppontren.ledger.chart import account_by_code, set_active
+    from koppontren.ledger.chart import add_account, set_active
 
-    entry = cash_sale(coop)
-    set_active(account_by_code(coop, "4201"), False, actor=treasurer)
-    assert reverse(coop, entry, entry_date=date(2026, 3, 11), actor=treasurer).reverses_id == entry.id
+    account = add_account(coop, parent_code="6", code="6110", name_id="Beban Internet", cash_flow="operating", actor=treasurer)
+    lines = [LineSpec("6110", debit=300_000), LineSpec("1101", credit=300_000)]
+    paid = post_entry(coop, entry_date=date(2026, 3, 10), description="Internet", lines=lines)
+    post_entry(coop, entry_date=date(2026, 3, 10), description="Pengembalian", lines=[
+        LineSpec("1101", debit=300_000), LineSpec("6110", credit=300_000)])
+    set_active(account, False, actor=treasurer)  # balance is zero again
+    assert reverse(coop, paid, entry_date=date(2026, 3, 11), actor=treasurer).reverses_id == paid.id
 
 
 def test_reversing_another_cooperatives_entry_is_refused(build, coop, treasurer):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
+from koppontren.ledger.posting import LineSpec, post_entry
 from tests.helpers import login
 
 #: Values for URL parameters other than the cooperative slug when walking the map.
-SAMPLE_ARGS = {"user_id": "1", "page": "1"}
+SAMPLE_ARGS = {"user_id": "1", "page": "1", "code": "1101", "entry_id": "1"}
 
 
 def _coop_paths(app, slug: str, method: str = "GET") -> list[str]:
@@ -35,6 +37,8 @@ def two_coops(build):
     build.user("admin.b", b, "admin")
     build.user("anggota.a", a, "member")
     build.user("operator", None, operator=True)
+    # one journal entry (id 1, SAMPLE_ARGS["entry_id"]) so that the walk finds a real entry page in A
+    post_entry(a, entry_date=date(2026, 3, 10), description="Contoh", lines=[LineSpec("1101", debit=1000), LineSpec("4201", credit=1000)])
     return a, b
 
 
