@@ -41,6 +41,7 @@ JOURNAL_TYPES = {
     "PN": _l("Penutup"),
     "SA": _l("Saldo awal"),
 }
+SUBLEDGER_NAMES = {"member": _l("anggota"), "party": _l("pemasok/pelanggan")}
 #: Types a person may pick for a manual journal; the others are posted by their modules.
 MANUAL_JOURNAL_TYPES = ("JU", "KM", "KK")
 
@@ -158,16 +159,16 @@ def _check_subledger(coop: Cooperative, account: Account, spec: LineSpec, line_n
             if needed:
                 raise LedgerError("subledger_required",
                                   _l("Baris %(n)s: akun %(code)s wajib menyebut %(what)s.", n=line_no, code=account.code,
-                                     what=_l("anggota") if ref_kind == "member" else _l("pemasok/pelanggan")),
+                                     what=SUBLEDGER_NAMES[ref_kind]),
                                   {f"lines.{line_no}.{ref_kind}": _l("Wajib diisi.")})
             continue
         plugin = subledgers.get(ref_kind)
         if plugin is None:
             raise LedgerError("subledger_unavailable",
-                              _l("Baris %(n)s: buku pembantu %(kind)s belum tersedia.", n=line_no, kind=ref_kind),
+                              _l("Baris %(n)s: buku pembantu %(kind)s belum tersedia.", n=line_no, kind=SUBLEDGER_NAMES[ref_kind]),
                               {f"lines.{line_no}.{ref_kind}": _l("Belum tersedia.")})
         if isinstance(ref, bool) or not isinstance(ref, int) or not plugin.exists(coop.id, ref):
-            raise LedgerError(f"unknown_{ref_kind}", _l("Baris %(n)s: %(kind)s tidak ada di koperasi ini.", n=line_no, kind=ref_kind),
+            raise LedgerError(f"unknown_{ref_kind}", _l("Baris %(n)s: %(kind)s tidak ada di koperasi ini.", n=line_no, kind=SUBLEDGER_NAMES[ref_kind]),
                               {f"lines.{line_no}.{ref_kind}": _l("Tidak dikenal.")})
 
 
