@@ -12,7 +12,6 @@ from koppontren.extensions import db
 from koppontren.ledger import chart
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.models import Account
-from tests.ledger.conftest import cash_sale
 
 
 def test_a_new_cooperative_gets_the_whole_default_chart(coop):
