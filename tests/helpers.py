@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
 from koppontren.auth import services as auth
 from koppontren.auth.models import Role, User
+from koppontren.extensions import db
 from koppontren.tenancy import services as tenancy
 from koppontren.tenancy.models import Cooperative
 
@@ -28,3 +33,14 @@ class Builder:
 
 def login(client, login_name: str, password: str = PASSWORD, follow: bool = False):
     return client.post("/login", data={"login": login_name, "password": password}, follow_redirects=follow)
+
+
+def refused_by_database(statement: str, params: dict | None = None) -> str:
+    """Run raw SQL (statements separated by ";\\n") past the ORM on its own connection, expect the
+    database to refuse it, and return its lower-cased message."""
+    db.session.commit()  # the test's own session must not hold SQLite's write lock
+    with pytest.raises(DBAPIError) as err:
+        with db.engine.begin() as conn:
+            for stmt in statement.split(";\n"):
+                conn.execute(text(stmt), params or {})
+    return str(err.value.orig).lower()

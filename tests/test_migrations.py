@@ -6,9 +6,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 
 from koppontren.extensions import db
+from tests.helpers import refused_by_database
 
 
 def test_migrated_schema_has_no_pending_autogenerate_diff(app_ctx):
@@ -38,19 +38,10 @@ def test_every_cooperative_table_leads_its_keys_with_cooperative_id(app_ctx):
                 assert next(iter(constraint.columns)).name == "cooperative_id", (table.name, constraint.name)
 
 
-def _refused(statement: str, params: dict | None = None) -> str:
-    """Run raw SQL past the ORM on its own connection; return the database's refusal message."""
-    db.session.commit()  # the test's own session must not hold SQLite's write lock
-    with pytest.raises(DBAPIError) as err:
-        with db.engine.begin() as conn:
-            conn.execute(text(statement), params or {})
-    return str(err.value.orig).lower()
-
-
 def test_audit_log_rows_cannot_be_updated_or_deleted(build):
     build.coop("alhikmah")  # writes a coop.created audit row
     for statement in ("UPDATE audit_event SET action = 'tampered'", "DELETE FROM audit_event"):
-        assert "append-only" in _refused(statement)
+        assert "append-only" in refused_by_database(statement)
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT action FROM audit_event")).scalars().all() == ["coop.created"]
 
@@ -64,7 +55,7 @@ def test_sqlite_runs_with_wal_and_foreign_keys(app_ctx, is_postgres):
 
 
 def test_foreign_keys_are_enforced(app_ctx):
-    message = _refused(
+    message = refused_by_database(
         "INSERT INTO role_assignment (cooperative_id, user_id, role, created_at) "
         "VALUES (999, 999, 'admin', CURRENT_TIMESTAMP)"
     )
@@ -75,7 +66,7 @@ def test_role_values_are_checked_by_the_database(build):
     coop = build.coop("alhikmah")
     user = build.user("ahmad", coop, "admin")
     ids = {"c": coop.id, "u": user.id}
-    message = _refused(
+    message = refused_by_database(
         "INSERT INTO role_assignment (cooperative_id, user_id, role, created_at) "
         "VALUES (:c, :u, 'superuser', CURRENT_TIMESTAMP)", ids
     )

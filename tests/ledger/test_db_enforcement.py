@@ -6,19 +6,10 @@ from datetime import date
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 
 from koppontren.extensions import db
+from tests.helpers import refused_by_database
 from tests.ledger.conftest import cash_sale
-
-
-def _refused(statement: str, params: dict | None = None) -> str:
-    db.session.commit()  # the test's session must not hold SQLite's write lock
-    with pytest.raises(DBAPIError) as err:
-        with db.engine.begin() as conn:
-            for stmt in statement.split(";\n"):
-                conn.execute(text(stmt), params or {})
-    return str(err.value.orig).lower()
 
 
 @pytest.mark.parametrize("statement", [
@@ -28,7 +19,7 @@ def _refused(statement: str, params: dict | None = None) -> str:
 ])
 def test_lines_cannot_be_changed_or_deleted(coop, statement):
     cash_sale(coop)
-    assert "immutable" in _refused(statement)
+    assert "immutable" in refused_by_database(statement)
 
 
 @pytest.mark.parametrize("statement", [
@@ -38,7 +29,7 @@ def test_lines_cannot_be_changed_or_deleted(coop, statement):
 ])
 def test_posted_entries_cannot_be_changed_or_deleted(coop, statement):
     cash_sale(coop)
-    assert "immutable" in _refused(statement)
+    assert "immutable" in refused_by_database(statement)
 
 
 def test_only_the_reversal_link_may_be_set_and_only_once(coop):
@@ -47,13 +38,13 @@ def test_only_the_reversal_link_may_be_set_and_only_once(coop):
     db.session.commit()
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE journal_entry SET reversed_by_id = :b WHERE id = :a"), ids)
-    assert "immutable" in _refused("UPDATE journal_entry SET reversed_by_id = :a WHERE id = :a", ids)
+    assert "immutable" in refused_by_database("UPDATE journal_entry SET reversed_by_id = :a WHERE id = :a", ids)
 
 
 def test_a_line_with_two_sides_is_refused_by_the_database(coop):
     entry = cash_sale(coop)
     params = {"c": coop.id, "e": entry.id, "a": entry.lines[0].account_id}
-    message = _refused(
+    message = refused_by_database(
         "INSERT INTO journal_line (cooperative_id, entry_id, line_no, account_id, entry_date, debit, credit) "
         "VALUES (:c, :e, 9, :a, '2026-03-10', 100, 100)", params)
     assert "check" in message
@@ -66,12 +57,12 @@ def test_postgres_refuses_an_unbalanced_entry_at_commit(coop, is_postgres):
     entry = cash_sale(coop)
     params = {"c": coop.id, "e": entry.id, "a": entry.lines[0].account_id}
     # an extra debit line added to a posted entry unbalances it
-    message = _refused(
+    message = refused_by_database(
         "INSERT INTO journal_line (cooperative_id, entry_id, line_no, account_id, entry_date, debit, credit) "
         "VALUES (:c, :e, 3, :a, '2026-03-10', 500, 0)", params)
     assert "unbalanced" in message
     # a whole new entry whose lines don't balance
-    message = _refused(
+    message = refused_by_database(
         "INSERT INTO journal_entry (cooperative_id, journal_type, fiscal_year, sequence, number, entry_date, description, source, "
         "total, prev_hash, entry_hash, created_at) VALUES (:c, 'JU', 2026, 99, 'JU/2026/000099', '2026-03-10', 'x', 'sql', 100, "
         "'x', 'y', now()) ;\n"
@@ -81,7 +72,7 @@ def test_postgres_refuses_an_unbalanced_entry_at_commit(coop, is_postgres):
         "VALUES (:c, currval('journal_entry_id_seq'), 2, :a, '2026-03-10', 0, 90)", params)
     assert "unbalanced" in message
     # and an entry with no lines at all
-    message = _refused(
+    message = refused_by_database(
         "INSERT INTO journal_entry (cooperative_id, journal_type, fiscal_year, sequence, number, entry_date, description, source, "
         "total, prev_hash, entry_hash, created_at) VALUES (:c, 'JU', 2026, 98, 'JU/2026/000098', '2026-03-10', 'x', 'sql', 100, "
         "'x', 'y', now())", params)
@@ -94,6 +85,6 @@ def test_journal_rows_of_one_cooperative_cannot_point_at_another_cooperatives_ac
     from koppontren.ledger.chart import account_for
 
     params = {"c": coop.id, "e": entry.id, "a": account_for(other, "cash").id, "d": date(2026, 3, 10)}
-    assert "foreign key" in _refused(
+    assert "foreign key" in refused_by_database(
         "INSERT INTO journal_line (cooperative_id, entry_id, line_no, account_id, entry_date, debit, credit) "
         "VALUES (:c, :e, 7, :a, :d, 100, 0)", params)
