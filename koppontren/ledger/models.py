@@ -142,7 +142,8 @@ class JournalLine(CoopScoped, db.Model):
         ForeignKeyConstraint(["cooperative_id", "account_id"], ["account.cooperative_id", "account.id"],
                              name="fk_journal_line_account"),
         UniqueConstraint("cooperative_id", "entry_id", "line_no"),
-        Index("ix_journal_line_account_date", "cooperative_id", "account_id", "entry_date"),
+        # covering: balances and trial balances are answered from the index alone
+        Index("ix_journal_line_account_date", "cooperative_id", "account_id", "entry_date", "debit", "credit"),
         Index("ix_journal_line_member", "cooperative_id", "member_id", "account_id"),
         CheckConstraint("debit >= 0 AND credit >= 0 AND ((debit > 0 AND credit = 0) OR (credit > 0 AND debit = 0))",
                         name="one_positive_side"),

@@ -14,8 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from koppontren import money
@@ -25,7 +24,7 @@ from koppontren.extensions import db
 from koppontren.ledger import subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.fiscal import fiscal_year_of
-from koppontren.ledger.models import Account, JournalEntry, JournalLine, LedgerHead, Period, VoucherCounter
+from koppontren.ledger.models import Account, JournalEntry, JournalLine, LedgerHead, Period
 from koppontren.tenancy.models import Cooperative
 
 GENESIS_HASH = "0" * 64
@@ -180,8 +179,12 @@ def is_period_closed(coop_id: int, day: date) -> bool:
 def validate(
     coop: Cooperative, *, entry_date, description: str, lines, journal_type: str = "JU", reference: str | None = None,
     internal_subledgers: frozenset[str] = frozenset(), allow_closed_period: bool = False, allow_inactive: bool = False,
+    check_period: bool = True,
 ) -> PostingRequest:
     """Check a posting against every rule without writing; returns the checked request.
+
+    ``check_period=False`` leaves the closed-month check to the writer, which makes it under the
+    cooperative's ledger lock (post_entry does; forms that only want early feedback keep it on).
 
     Raises LedgerError (see its codes). Used by post_entry and by forms that show errors early.
     """
@@ -224,7 +227,7 @@ def validate(
                c=money.format_number(money.from_sen(total_credit), coop.currency_decimals)),
             {"lines": _l("Debit harus sama dengan kredit.")},
         )
-    if not allow_closed_period and is_period_closed(coop.id, entry_date):
+    if check_period and not allow_closed_period and is_period_closed(coop.id, entry_date):
         raise _period_closed_error(entry_date)
     return request
 
@@ -258,19 +261,17 @@ def lock_ledger(coop_id: int) -> LedgerHead:
     return head
 
 
+#: One statement, compiled once, valid on SQLite (≥ 3.35) and PostgreSQL: take the next number of the
+#: cooperative's journal type and fiscal year, creating the counter on first use.
+_NEXT_SEQUENCE = text(
+    "INSERT INTO voucher_counter (cooperative_id, journal_type, fiscal_year, last_sequence) VALUES (:c, :t, :fy, 1) "
+    "ON CONFLICT (cooperative_id, journal_type, fiscal_year) DO UPDATE SET last_sequence = voucher_counter.last_sequence + 1 "
+    "RETURNING last_sequence"
+)
+
+
 def _next_sequence(coop_id: int, journal_type: str, fiscal_year: int) -> int:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(VoucherCounter)
-        .values(cooperative_id=coop_id, journal_type=journal_type, fiscal_year=fiscal_year, last_sequence=1)
-        .on_conflict_do_update(
-            index_elements=["cooperative_id", "journal_type", "fiscal_year"],
-            set_={"last_sequence": VoucherCounter.last_sequence + 1},
-        )
-        .returning(VoucherCounter.last_sequence)
-    )
-    return db.session.execute(stmt).scalar_one()
+    return db.session.execute(_NEXT_SEQUENCE, {"c": coop_id, "t": journal_type, "fy": fiscal_year}).scalar_one()
 
 
 def entry_hash(entry: JournalEntry, lines: list[JournalLine] | list[tuple], reverses_number: str | None = None) -> str:
@@ -360,7 +361,7 @@ def post_entry(
     key = (idempotency_key or "").strip()[:200] or None
     request = validate(coop, entry_date=entry_date, description=description, lines=lines, journal_type=journal_type,
                        reference=reference, internal_subledgers=internal_subledgers, allow_closed_period=allow_closed_period,
-                       allow_inactive=allow_inactive)
+                       allow_inactive=allow_inactive, check_period=False)
     try:
         entry = _write(coop, request, source=source, idempotency_key=key, actor=actor, allow_closed_period=allow_closed_period)
         if not entry.was_replayed:
@@ -412,7 +413,7 @@ def reverse(
         request = validate(
             coop, entry_date=day, description=description or f"Pembalik {entry.number}: {entry.description}"[:500],
             lines=lines, journal_type=entry.journal_type, reference=entry.number,
-            internal_subledgers=frozenset({"member", "party", "product", "santri"}), allow_inactive=True,
+            internal_subledgers=frozenset({"member", "party", "product", "santri"}), allow_inactive=True, check_period=False,
         )
         reversal = _write(coop, request, source="reversal", idempotency_key=(idempotency_key or "").strip() or None,
                           actor=actor, reverses=entry)

@@ -141,7 +141,7 @@ def upgrade():
     sa.UniqueConstraint('cooperative_id', 'entry_id', 'line_no', name=op.f('uq_journal_line_cooperative_id_entry_id_line_no'))
     )
     with op.batch_alter_table('journal_line', schema=None) as batch_op:
-        batch_op.create_index('ix_journal_line_account_date', ['cooperative_id', 'account_id', 'entry_date'], unique=False)
+        batch_op.create_index('ix_journal_line_account_date', ['cooperative_id', 'account_id', 'entry_date', 'debit', 'credit'], unique=False)
         batch_op.create_index('ix_journal_line_member', ['cooperative_id', 'member_id', 'account_id'], unique=False)
 
     # ### end Alembic commands ###
