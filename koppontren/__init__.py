@@ -56,6 +56,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from koppontren.auth.views import bp as auth_bp
     from koppontren.auth.views import coop_bp as auth_coop_bp
     from koppontren.ledger.views import coop_bp as ledger_coop_bp
+    from koppontren.members.services import register_subledger
+    from koppontren.members.views import coop_bp as members_coop_bp
+    from koppontren.savings.views import coop_bp as savings_coop_bp
     from koppontren.site.errors import register_error_handlers
     from koppontren.site.templating import register_template_helpers
     from koppontren.site.views import bp as site_bp
@@ -69,6 +72,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(auth_coop_bp)
     app.register_blueprint(audit_coop_bp)
     app.register_blueprint(ledger_coop_bp)
+    app.register_blueprint(members_coop_bp)
+    app.register_blueprint(savings_coop_bp)
+    register_subledger()
     register_error_handlers(app)
     register_template_helpers(app)
 

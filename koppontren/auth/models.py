@@ -39,6 +39,9 @@ class User(UserMixin, db.Model):
     is_operator: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str] = mapped_column(String(5), default="id")
+    #: set when someone else chose the password (a member's one-time portal password): the person
+    #: must pick their own at the next login before anything else
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -30,6 +30,15 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "ledger.post": frozenset({Role.ADMIN, Role.TREASURER}),
     "ledger.chart": frozenset({Role.ADMIN, Role.TREASURER}),
     "periods.manage": frozenset({Role.ADMIN}),
+    # members and savings: cashiers record savings at the counter; only admins see a full NIK
+    "members.view": frozenset({Role.ADMIN, Role.TREASURER, Role.CASHIER, Role.AUDITOR}),
+    "members.manage": frozenset({Role.ADMIN, Role.TREASURER}),
+    "members.nik": frozenset({Role.ADMIN}),
+    "savings.record": frozenset({Role.ADMIN, Role.TREASURER, Role.CASHIER}),
+    "savings.settings": frozenset({Role.ADMIN, Role.TREASURER}),
+    "savings.exit": frozenset({Role.ADMIN, Role.TREASURER}),
+    # the member portal: a member sees only their own record
+    "portal.view": frozenset({Role.MEMBER}),
 }
 
 

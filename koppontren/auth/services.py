@@ -69,6 +69,10 @@ def normalise_login(login: str) -> str:
     return (login or "").strip().lower()
 
 
+def user_by_id(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
 def get_user_by_login(login: str) -> User | None:
     return db.session.scalar(select(User).where(User.login == normalise_login(login)))
 

@@ -23,6 +23,22 @@ CASH_FLOW_CATEGORIES = ("cash", "operating", "investing", "financing", "noncash"
 CODE_RE = re.compile(r"^\d{1,12}$")
 
 
+#: role -> the module that alone posts to accounts of that role (manual journals may not), so the
+#: module's own rules hold — e.g. savings: pokok once, sukarela never below zero, wajib months.
+_MODULE_ROLES: dict[str, object] = {}
+
+
+def reserve_roles(module_label, roles) -> None:
+    """Called by a domain module at start-up for the account roles it keeps to itself."""
+    for role in roles:
+        _MODULE_ROLES[role] = module_label
+
+
+def reserved_by(account: Account):
+    """The label of the module that owns ``account`` (None: anyone with ledger.post may use it)."""
+    return _MODULE_ROLES.get(account.role) if account.role else None
+
+
 def template_rows(path: Path = TEMPLATE) -> list[dict[str, str]]:
     """The default chart (``chart-of-accounts.csv``: code, parent, names, type, normal balance, …)."""
     with path.open(newline="", encoding="utf-8") as f:

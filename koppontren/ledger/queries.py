@@ -191,3 +191,53 @@ def get_entry(coop: Cooperative, entry_id: int) -> JournalEntry | None:
 
 def get_entry_by_number(coop: Cooperative, number: str) -> JournalEntry | None:
     return db.session.scalar(select(JournalEntry).where(JournalEntry.cooperative_id == coop.id, JournalEntry.number == number))
+
+
+def member_balances(coop: Cooperative, account_ids, member_ids=None, as_of: date | None = None) -> dict[int, dict[int, int]]:
+    """member_id -> account_id -> Σ debit − Σ credit (sen) of the member subledger on those
+    accounts, up to ``as_of``: one grouped query for any number of members (the member index)."""
+    account_ids = list(account_ids)
+    if not account_ids:
+        return {}
+    stmt = (select(JournalLine.member_id, JournalLine.account_id, func.sum(JournalLine.debit - JournalLine.credit))
+            .where(JournalLine.cooperative_id == coop.id, JournalLine.member_id.is_not(None),
+                   JournalLine.account_id.in_(account_ids)))
+    if member_ids is not None:
+        member_ids = list(member_ids)
+        if not member_ids:
+            return {}
+        stmt = stmt.where(JournalLine.member_id.in_(member_ids))
+    if as_of is not None:
+        stmt = stmt.where(JournalLine.entry_date <= as_of)
+    out: dict[int, dict[int, int]] = {}
+    for member_id, account_id, net in db.session.execute(stmt.group_by(JournalLine.member_id, JournalLine.account_id)):
+        out.setdefault(member_id, {})[account_id] = int(net or 0)
+    return out
+
+
+def reversed_entry_ids(coop: Cooperative, entry_ids) -> set[int]:
+    """Which of these entries have been reversed, or are themselves reversals."""
+    entry_ids = list(set(entry_ids))
+    if not entry_ids:
+        return set()
+    return set(db.session.scalars(select(JournalEntry.id).where(
+        JournalEntry.cooperative_id == coop.id, JournalEntry.id.in_(entry_ids),
+        or_(JournalEntry.reversed_by_id.is_not(None), JournalEntry.reverses_id.is_not(None)))))
+
+
+def member_lines(coop: Cooperative, member_id: int, account_ids, date_from: date | None = None,
+                 date_to: date | None = None, limit: int | None = None) -> list[tuple[JournalEntry, JournalLine]]:
+    """A member's lines on the given accounts with their entries, oldest first (newest first with
+    ``limit``: the latest movements)."""
+    stmt = (
+        select(JournalEntry, JournalLine)
+        .join(JournalEntry, and_(JournalEntry.cooperative_id == JournalLine.cooperative_id, JournalEntry.id == JournalLine.entry_id))
+        .where(JournalLine.cooperative_id == coop.id, JournalLine.member_id == member_id, JournalLine.account_id.in_(list(account_ids)))
+    )
+    if date_from is not None:
+        stmt = stmt.where(JournalLine.entry_date >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(JournalLine.entry_date <= date_to)
+    if limit is not None:
+        return list(db.session.execute(stmt.order_by(JournalLine.entry_date.desc(), JournalEntry.id.desc(), JournalLine.line_no.desc()).limit(limit)))
+    return list(db.session.execute(stmt.order_by(JournalLine.entry_date, JournalEntry.id, JournalLine.line_no)))

@@ -102,7 +102,20 @@ def _hand_postable(coop: Cooperative) -> list[Account]:
     """Active postable accounts a manual journal may use."""
     member_ok = _member_ledger() is not None
     return [a for a in chart.accounts(coop, postable_only=True, active_only=True)
-            if a.subledger not in MODULE_SUBLEDGERS and (a.subledger != "member" or member_ok)]
+            if a.subledger not in MODULE_SUBLEDGERS and (a.subledger != "member" or member_ok) and chart.reserved_by(a) is None]
+
+
+def _refuse_module_accounts(coop: Cooperative, form: JournalForm, rows: list[int], specs) -> bool:
+    """Put an error on each row naming an account its module keeps to itself; True if there was one."""
+    refused = False
+    for row_index, spec in zip(rows, specs, strict=True):
+        account = chart.account_by_code(coop, str(spec.account))
+        module = chart.reserved_by(account) if account is not None else None
+        if module is not None:
+            field = form.lines.entries[row_index].account
+            field.errors = [*list(field.errors or []), _("Akun %(code)s hanya diisi lewat modul %(module)s.", code=account.code, module=module)]
+            refused = True
+    return refused
 
 
 def _as_of(form: AsOfForm) -> date:
@@ -234,7 +247,7 @@ def new_journal():
         valid = form.validate()
         parsed = form.line_specs(coop.currency_decimals,
                                  (lambda number: member_ledger.by_number(coop.id, number)) if member_ledger else None)
-        if valid and parsed is not None:
+        if valid and parsed is not None and not _refuse_module_accounts(coop, form, *parsed):
             rows, specs = parsed
             try:
                 entry = posting.post_entry(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask_babel import format_date, format_datetime, get_locale
 
 from koppontren import money
@@ -34,6 +34,16 @@ def sen(amount_sen: int | None, blank_zero: bool = False) -> str:
     return money.format_statement(money.from_sen(amount_sen), coop.currency_decimals if coop else 0, _locale())
 
 
+def idr_sen(amount_sen: int | None) -> str:
+    """An amount stored in sen in the reader's currency form: ``Rp1.250.000`` / ``IDR 1,250,000``."""
+    return idr(money.from_sen(amount_sen or 0))
+
+
+def has_endpoint(name: str) -> bool:
+    """Whether a page exists (links to optional modules' pages)."""
+    return name in current_app.view_functions
+
+
 def long_date(value: date | datetime | None) -> str:
     """``22 November 2026`` in Indonesian, ``22 November 2026`` in English."""
     if value is None:
@@ -58,6 +68,8 @@ def month_name(month: int) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["idr"] = idr
     app.jinja_env.filters["sen"] = sen
+    app.jinja_env.filters["idr_sen"] = idr_sen
+    app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["short_datetime"] = short_datetime
     app.jinja_env.filters["role_label"] = role_label

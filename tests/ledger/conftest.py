@@ -1,8 +1,5 @@
-"""Ledger test helpers: a cooperative with a treasurer, and a member subledger plugged in for tests.
-
-The members package (a later module) registers the real ``member`` subledger; until it exists the
-tests register a small in-memory one so member-account rules can be exercised.
-"""
+"""Ledger test helpers: a cooperative with a treasurer, and three members of the real register
+(the members package plugs the ``member`` subledger into the ledger at start-up)."""
 
 from __future__ import annotations
 
@@ -11,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 
-from koppontren.ledger import subledgers
 from koppontren.ledger.posting import LineSpec, post_entry
 
 
@@ -27,13 +23,14 @@ def treasurer(build, coop):
 
 @pytest.fixture
 def members(coop):
-    """Members 1..3 of ``coop`` numbered A-0001…; ids from another cooperative are unknown."""
-    known = {(coop.id, 1): "A-0001", (coop.id, 2): "A-0002", (coop.id, 3): "A-0003"}
-    by_number = {(c, n): i for (c, i), n in known.items()}
-    subledgers.register("member", exists=lambda c, i: (c, i) in known, by_number=lambda c, n: by_number.get((c, n)),
-                        label=lambda c, i: known.get((c, i), "?"))
-    yield known
-    subledgers.unregister("member")
+    """Members 1..3 of ``coop`` numbered A-0001…, registered through the members service;
+    ids from another cooperative are unknown. Returns {(coop id, member id): number}."""
+    from koppontren.members.services import MemberData, register_member
+
+    made = [register_member(coop, MemberData(name=f"Anggota {n}", category="santri", join_date=date(2026, 1, 1)), actor=None)
+            for n in (1, 2, 3)]
+    assert [m.id for m in made] == [1, 2, 3]
+    return {(coop.id, m.id): m.number for m in made}
 
 
 def cash_sale(coop, amount: int | str = 100_000, day: date = date(2026, 3, 10), **kw):

@@ -192,8 +192,8 @@ def test_the_new_journal_form_offers_active_postable_accounts_and_an_idempotency
     assert {"1101", "6102", "6103", "4201"} <= options
     assert not options & {"1", "11", "6"}  # headers
     assert not options & {"1141", "2113", "2101"}  # stock, santri wallets and suppliers go through their modules
-    assert not options & {"3101", "2111"}  # member accounts only once the members module is there
-    assert 'name="lines-0-member"' not in page
+    assert not options & {"3101", "3102", "2111", "2131"}  # savings post only through the savings module
+    assert {"1121", "1131"} <= options  # member receivables and loans, with the member number
     key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
     assert len(key) >= 24
     assert 'value="Jurnal umum"' not in page and '<option selected value="JU">Jurnal umum</option>' in page
@@ -301,20 +301,30 @@ def test_without_javascript_add_line_returns_the_form_with_one_more_row(client, 
 def test_a_member_number_field_appears_when_the_member_subledger_exists(client, staff, members):
     login(client, "bendahara")
     page = _text(client.get(f"{BASE}/journal/new"))
-    assert 'name="lines-0-member"' in page and '<option value="3101">' in page
-    data = journal_data([("1101", "100.000", "", ""), ("3101", "", "100.000", "")], journal_type="KM")
-    data["lines-1-member"] = "A-0002"
+    assert 'name="lines-0-member"' in page and '<option value="1131">' in page
+    data = journal_data([("1131", "100.000", "", ""), ("1101", "", "100.000", "")], journal_type="KK")
+    data["lines-0-member"] = "A-0002"
     response = client.post(f"{BASE}/journal/new", data=data)
     entry = db.session.get(JournalEntry, _entry_id(response))
-    assert [(ln.account.code, ln.member_id) for ln in entry.lines] == [("1101", None), ("3101", 2)]
+    assert [(ln.account.code, ln.member_id) for ln in entry.lines] == [("1131", 2), ("1101", None)]
     assert "A-0002" in _text(client.get(response.headers["Location"]))
-    data["lines-1-member"] = "A-9999"
+    data["lines-0-member"] = "A-9999"
     data["idempotency_key"] = "lain-lagi"
     page = _text(client.post(f"{BASE}/journal/new", data=data))
-    assert "Anggota A-9999 tidak ada." in page and re.search(r'is-invalid" name="lines-1-member"', page)
+    assert "Anggota A-9999 tidak ada." in page and re.search(r'is-invalid" name="lines-0-member"', page)
     assert _entries() == 1
-    assert re.search(r'<tr data-number="KM/2026/000001">', _text(client.get(f"{BASE}/journal?member=A-0002")))
+    assert re.search(r'<tr data-number="KK/2026/000001">', _text(client.get(f"{BASE}/journal?member=A-0002")))
     assert 'id="journal-total">0<' in _text(client.get(f"{BASE}/journal?member=A-0001"))
+
+
+def test_savings_accounts_are_refused_in_a_manual_journal(client, staff, members):
+    """Savings keep their own rules (pokok once, sukarela never below zero): only the savings module posts them."""
+    login(client, "bendahara")
+    data = journal_data([("2111", "50.000", "", ""), ("1101", "", "50.000", "")], journal_type="KK")
+    data["lines-0-member"] = "A-0001"
+    page = _text(client.post(f"{BASE}/journal/new", data=data))
+    assert "Akun 2111 hanya diisi lewat modul simpanan." in page
+    assert _entries() == 0
 
 
 # --- entry page and reversal ---------------------------------------------------------------------

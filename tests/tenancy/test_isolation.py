@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from koppontren.ledger.posting import LineSpec, post_entry
+from koppontren.members.services import MemberData, register_member
+from koppontren.savings import services as savings
 from tests.helpers import login
 
 #: Values for URL parameters other than the cooperative slug when walking the map.
-SAMPLE_ARGS = {"user_id": "1", "page": "1", "code": "1101", "entry_id": "1"}
+SAMPLE_ARGS = {"user_id": "1", "page": "1", "code": "1101", "entry_id": "1", "member_id": "1", "tx_id": "1"}
 
 
 def _coop_paths(app, slug: str, method: str = "GET") -> list[str]:
@@ -39,6 +42,9 @@ def two_coops(build):
     build.user("operator", None, operator=True)
     # one journal entry (id 1, SAMPLE_ARGS["entry_id"]) so that the walk finds a real entry page in A
     post_entry(a, entry_date=date(2026, 3, 10), description="Contoh", lines=[LineSpec("1101", debit=1000), LineSpec("4201", credit=1000)])
+    # member 1 with savings transaction 1 (SAMPLE_ARGS), so member, passbook and kwitansi pages are real
+    member = register_member(a, MemberData(name="Siti Aminah", category="santri", join_date=date(2026, 1, 5)), actor=None)
+    savings.deposit(a, member, "sukarela", amount=Decimal(25_000), day=date(2026, 3, 11))
     return a, b
 
 

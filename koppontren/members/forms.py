@@ -1,0 +1,42 @@
+"""Forms of the members' register pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Form, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields import DateField
+from wtforms.validators import DataRequired, Length, Optional
+
+from koppontren.members.models import CATEGORIES
+from koppontren.members.services import CATEGORY_LABELS, GENDER_LABELS, STATUS_LABELS, MemberData
+
+
+def category_choices(blank: str | None = None):
+    choices = [(c, CATEGORY_LABELS[c]) for c in CATEGORIES]
+    return [("", blank), *choices] if blank else choices
+
+
+class MemberForm(FlaskForm):
+    number = StringField(_l("Nomor anggota"), validators=[Optional(), Length(max=30)],
+                         description=_l("Kosongkan untuk nomor berikutnya otomatis."))
+    name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=200)])
+    category = SelectField(_l("Kategori"), choices=category_choices(), validators=[DataRequired()])
+    nik = StringField(_l("NIK (16 angka)"), validators=[Optional(), Length(max=20)])
+    gender = SelectField(_l("Jenis kelamin"), choices=[("", "—"), *GENDER_LABELS.items()], validators=[Optional()])
+    birth_date = DateField(_l("Tanggal lahir"), validators=[Optional()])
+    phone = StringField(_l("Telepon / WhatsApp"), validators=[Optional(), Length(max=30)])
+    address = TextAreaField(_l("Alamat"), validators=[Optional(), Length(max=1000)])
+    join_date = DateField(_l("Tanggal masuk"), validators=[DataRequired()])
+    submit = SubmitField(_l("Simpan"))
+
+    def data_object(self) -> MemberData:
+        return MemberData(name=self.name.data or "", category=self.category.data or "", join_date=self.join_date.data,
+                          nik=self.nik.data, gender=self.gender.data or None, birth_date=self.birth_date.data,
+                          phone=self.phone.data, address=self.address.data, number=self.number.data)
+
+
+class MemberFilterForm(Form):
+    q = StringField(_l("Cari nama, nomor, NIK, telepon"), validators=[Optional(), Length(max=100)])
+    category = SelectField(_l("Kategori"), choices=category_choices(_l("Semua kategori")), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[("", _l("Semua status")), *STATUS_LABELS.items()], validators=[Optional()])
