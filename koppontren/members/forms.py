@@ -6,15 +6,20 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import DateField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from koppontren.members.models import CATEGORIES
 from koppontren.members.services import CATEGORY_LABELS, GENDER_LABELS, STATUS_LABELS, MemberData
 
 
-def category_choices(blank: str | None = None):
-    choices = [(c, CATEGORY_LABELS[c]) for c in CATEGORIES]
-    return [("", blank), *choices] if blank else choices
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def category_choices(blank: str | None = None) -> list[SelectChoice]:
+    pairs = [(c, CATEGORY_LABELS[c]) for c in CATEGORIES]
+    return choices([("", blank), *pairs] if blank else pairs)
 
 
 class MemberForm(FlaskForm):
@@ -23,7 +28,7 @@ class MemberForm(FlaskForm):
     name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=200)])
     category = SelectField(_l("Kategori"), choices=category_choices(), validators=[DataRequired()])
     nik = StringField(_l("NIK (16 angka)"), validators=[Optional(), Length(max=20)])
-    gender = SelectField(_l("Jenis kelamin"), choices=[("", "—"), *GENDER_LABELS.items()], validators=[Optional()])
+    gender = SelectField(_l("Jenis kelamin"), choices=choices([("", "—"), *GENDER_LABELS.items()]), validators=[Optional()])
     birth_date = DateField(_l("Tanggal lahir"), validators=[Optional()])
     phone = StringField(_l("Telepon / WhatsApp"), validators=[Optional(), Length(max=30)])
     address = TextAreaField(_l("Alamat"), validators=[Optional(), Length(max=1000)])
@@ -39,4 +44,4 @@ class MemberForm(FlaskForm):
 class MemberFilterForm(Form):
     q = StringField(_l("Cari nama, nomor, NIK, telepon"), validators=[Optional(), Length(max=100)])
     category = SelectField(_l("Kategori"), choices=category_choices(_l("Semua kategori")), validators=[Optional()])
-    status = SelectField(_l("Status"), choices=[("", _l("Semua status")), *STATUS_LABELS.items()], validators=[Optional()])
+    status = SelectField(_l("Status"), choices=choices([("", _l("Semua status")), *STATUS_LABELS.items()]), validators=[Optional()])

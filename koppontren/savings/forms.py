@@ -14,7 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from koppontren import money
 from koppontren.ledger.forms import money_error_text
-from koppontren.members.forms import category_choices
+from koppontren.members.forms import category_choices, choices
 from koppontren.members.models import CATEGORIES
 from koppontren.savings.services import KIND_LABELS
 
@@ -39,7 +39,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class DepositForm(FlaskForm):
-    kind = SelectField(_l("Jenis simpanan"), choices=[(k, KIND_LABELS[k]) for k in ("pokok", "wajib", "sukarela")])
+    kind = SelectField(_l("Jenis simpanan"), choices=choices((k, KIND_LABELS[k]) for k in ("pokok", "wajib", "sukarela")))
     amount = StringField(_l("Jumlah (Rp)"), validators=[Optional(), Length(max=30)])
     month_count = IntegerField(_l("Jumlah bulan wajib"), default=1, validators=[Optional(), NumberRange(1, 60)],
                                description=_l("Membayar bulan-bulan tertua yang belum lunas, atau centang bulannya di bawah."))
@@ -59,7 +59,7 @@ class WithdrawForm(FlaskForm):
 
 
 class ExitForm(FlaskForm):
-    status = SelectField(_l("Alasan berhenti"), choices=[("keluar", _l("Keluar")), ("meninggal", _l("Meninggal"))])
+    status = SelectField(_l("Alasan berhenti"), choices=choices([("keluar", _l("Keluar")), ("meninggal", _l("Meninggal"))]))
     effective_date = DateField(_l("Tanggal berlaku"), validators=[DataRequired()])
     reason = TextAreaField(_l("Keterangan"), validators=[Optional(), Length(max=500)])
     net_receivables = BooleanField(_l("Potong piutang dan pinjaman anggota dari simpanannya"))
@@ -96,7 +96,7 @@ class BulkWajibForm(FlaskForm):
 
 
 class PassbookForm(Form):
-    kind = SelectField(_l("Jenis simpanan"), choices=[(k, KIND_LABELS[k]) for k in ("pokok", "wajib", "sukarela")], default="sukarela")
+    kind = SelectField(_l("Jenis simpanan"), choices=choices((k, KIND_LABELS[k]) for k in ("pokok", "wajib", "sukarela")), default="sukarela")
     date_from = DateField(_l("Dari tanggal"), validators=[Optional()])
     date_to = DateField(_l("Sampai tanggal"), validators=[Optional()])
 

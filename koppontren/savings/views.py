@@ -14,6 +14,7 @@ from koppontren import money
 from koppontren.auth.permissions import permission_required
 from koppontren.clock import today
 from koppontren.members import services as members
+from koppontren.members.forms import choices
 from koppontren.members.views import member_or_404
 from koppontren.savings import services
 from koppontren.savings.forms import (
@@ -40,7 +41,7 @@ def _labels():
 
 
 def _account_choices(coop):
-    return [(a.id, f"{a.code} — {a.name_id}") for a in services.payment_accounts(coop)]
+    return choices((a.id, f"{a.code} — {a.name_id}") for a in services.payment_accounts(coop))
 
 
 def _flash_error(form, err: SavingsError) -> None:
@@ -58,7 +59,7 @@ def deposit(member_id: int):
     form = DepositForm()
     form.account.choices = _account_choices(coop)
     candidates = services.next_wajib_months(coop, member, 24) if member.status == "aktif" else []
-    form.months.choices = [(services.month_key(m), month_label(m)) for m in candidates]
+    form.months.choices = choices((services.month_key(m), month_label(m)) for m in candidates)
     if request.method == "GET":
         form.kind.data = request.args.get("kind") if request.args.get("kind") in ("pokok", "wajib", "sukarela") else (
             "pokok" if services.balances(coop, member.id).pokok == 0 else "wajib")
