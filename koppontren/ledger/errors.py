@@ -14,5 +14,6 @@ class LedgerError(DomainError):
     ``module_only_account``, ``invalid_journal_type``, ``invalid_date``, ``period_closed``,
     ``idempotency_conflict``, ``already_reversed``, ``cannot_reverse_reversal``, ``not_found``,
     ``invalid_description``, ``duplicate_code``, ``invalid_code``, ``type_change``,
-    ``account_has_lines``, ``account_in_use``, ``previous_year_open``, ``nothing_to_close``, ``opening_exists``, ``invalid_file``.
+    ``account_has_lines``, ``account_in_use``, ``previous_year_open``, ``nothing_to_close``, ``opening_exists``, ``invalid_file``,
+    ``reversal_would_overdraw`` (raised by a module's reversal guard, e.g. savings).
     """

@@ -396,6 +396,8 @@ def reverse(
     if entry.cooperative_id != coop.id:
         raise LedgerError("not_found", _l("Jurnal tidak ditemukan."))
     try:
+        for guard in subledgers.reversal_guards():  # before the ledger lock: guards lock their own rows first, as their modules do
+            guard(coop, entry)
         lock_ledger(coop.id)
         db.session.refresh(entry)
         if entry.reverses_id is not None:

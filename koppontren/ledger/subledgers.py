@@ -28,6 +28,22 @@ class Subledger:
 _REGISTRY: dict[str, Subledger] = {}
 
 
+#: Checks a domain module runs before an entry touching its accounts is reversed (before the ledger
+#: lock, so a guard may lock its own rows in the same order its module does): fn(coop, entry) raises
+#: LedgerError to refuse (e.g. reversing a sukarela deposit that was
+#: already withdrawn would leave the member's balance below zero).
+_REVERSAL_GUARDS: list[Callable] = []
+
+
+def register_reversal_guard(fn: Callable) -> None:
+    if fn not in _REVERSAL_GUARDS:
+        _REVERSAL_GUARDS.append(fn)
+
+
+def reversal_guards() -> list[Callable]:
+    return list(_REVERSAL_GUARDS)
+
+
 def register(kind: str, *, exists, by_number, label=None) -> None:
     _REGISTRY[kind] = Subledger(kind, exists, by_number, label)
 

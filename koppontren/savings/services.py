@@ -21,7 +21,7 @@ from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.clock import today
 from koppontren.errors import DomainError
 from koppontren.extensions import db
-from koppontren.ledger import chart, queries
+from koppontren.ledger import chart, queries, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members import services as members
@@ -41,7 +41,8 @@ class SavingsError(DomainError):
 KIND_LABELS = {"pokok": _l("Simpanan pokok"), "wajib": _l("Simpanan wajib"), "sukarela": _l("Simpanan sukarela"),
                "keluar": _l("Pengembalian simpanan (anggota keluar)")}
 #: kind names in the ledger's language (journal descriptions are Indonesian whatever the reader's locale)
-_KIND_ID = {"pokok": "simpanan pokok", "wajib": "simpanan wajib", "sukarela": "simpanan sukarela"}
+_KIND_ID = {"pokok": "simpanan pokok", "wajib": "simpanan wajib", "sukarela": "simpanan sukarela",
+            "exit_payable": "utang kepada anggota keluar", "shu_payable": "SHU belum dibayar"}
 DIRECTION_LABELS = {"deposit": _l("Setoran"), "withdrawal": _l("Penarikan")}
 ACTION_LABELS.update({
     "savings.settings": _l("Pengaturan simpanan diubah"),
@@ -714,6 +715,35 @@ def exit_member(coop: Cooperative, member: Member | int, *, effective_date: date
         return ExitResult(reclass, settlement, sukarela_tx, cash_out, to_net)
 
     return _commit_or_rollback(work)
+
+
+# --- reversals ----------------------------------------------------------------------------------
+
+def guard_reversal(coop: Cooperative, entry) -> None:
+    """Refuse to reverse an entry that would leave a member's simpanan below zero — a sukarela
+    deposit already withdrawn, a pokok or wajib already moved out by an exit. Locks the members
+    first (the order every savings operation takes), so a racing withdrawal waits for the verdict."""
+    accounts = {chart.account_for(coop, role).id: kind for kind, role in
+                (*KIND_ROLES.items(), ("exit_payable", "exit_payable"), ("shu_payable", "shu_payable"))}
+    effect: dict[tuple[int, str], int] = {}
+    for line in entry.lines:
+        kind = accounts.get(line.account_id)
+        if kind is not None and line.member_id is not None:
+            effect[(line.member_id, kind)] = effect.get((line.member_id, kind), 0) + line.debit - line.credit
+    shrinking = {key: delta for key, delta in effect.items() if delta < 0}
+    for member_id in sorted({m for m, _ in shrinking}):
+        members.lock_member(coop, member_id)
+        current = balances(coop, member_id)
+        for (mid, kind), delta in shrinking.items():
+            if mid == member_id and current.of(kind) + delta < 0:
+                number = members.get_member(coop, member_id).number
+                raise LedgerError("reversal_would_overdraw", _l(
+                    "Jurnal %(e)s tidak bisa dibalik: saldo %(k)s %(n)s tinggal %(a)s, kurang dari yang akan dibatalkan.",
+                    e=entry.number, k=str(_KIND_ID.get(kind, kind)), n=number,
+                    a=money.format_idr(money.from_sen(current.of(kind)), coop.currency_decimals)))
+
+
+subledgers.register_reversal_guard(guard_reversal)
 
 
 # --- reading documents ---------------------------------------------------------------------------

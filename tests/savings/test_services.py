@@ -187,7 +187,7 @@ def test_a_member_who_left_cannot_deposit(configured, member, treasurer):
 
 def test_the_arrears_report_lists_members_with_months_and_amounts(configured, new_member, treasurer):
     siti = new_member("Siti", "santri", date(2026, 9, 1))
-    hasan = new_member("Hasan", "ustadz", date(2026, 12, 3))
+    new_member("Hasan", "ustadz", date(2026, 12, 3))
     lunas = new_member("Lunas", "santri", date(2026, 12, 1))
     savings.deposit(configured, siti, "wajib", months=[(2026, 10)], day=date(2026, 10, 1), actor=treasurer)
     savings.deposit(configured, lunas, "wajib", months=[(2026, 12)], day=date(2026, 12, 1), actor=treasurer)
@@ -300,3 +300,20 @@ def test_the_passbook_runs_the_balance_from_the_opening_balance(configured, memb
     book = savings.passbook(configured, member, "sukarela", date(2026, 10, 1), date(2026, 10, 31))
     assert book.opening_sen == 50_000_00 and book.closing_sen == 55_000_00
     assert [(r.credit_sen // 100, r.debit_sen // 100, r.balance_sen // 100) for r in book.rows] == [(20_000, 0, 70_000), (0, 15_000, 55_000)]
+
+
+def test_a_reversal_that_would_leave_a_balance_below_zero_is_refused(configured, member, treasurer):
+    from koppontren.ledger.errors import LedgerError
+
+    deposit = savings.deposit(configured, member, "sukarela", amount=Decimal(50_000), day=date(2026, 10, 1), actor=treasurer)
+    savings.withdraw(configured, member, amount=Decimal(30_000), day=date(2026, 10, 2), actor=treasurer)
+    before = _entries(configured)
+    with pytest.raises(LedgerError) as err:
+        reverse(configured, queries.get_entry(configured, deposit.entry_id), entry_date=date(2026, 10, 3), actor=treasurer)
+    assert err.value.code == "reversal_would_overdraw" and "Rp20.000" in str(err.value)
+    assert _entries(configured) == before
+    pokok = savings.deposit(configured, member, "pokok", day=date(2026, 10, 1), actor=treasurer)
+    savings.exit_member(configured, member, effective_date=date(2026, 12, 1), actor=treasurer)
+    with pytest.raises(LedgerError):  # the pokok already went to the member through the exit
+        reverse(configured, queries.get_entry(configured, pokok.entry_id), entry_date=date(2026, 12, 2), actor=treasurer)
+    assert savings.balances(configured, member.id) == savings.Balances()
