@@ -38,22 +38,22 @@ PAGE_NUMBER = "\ue000"
 PAGE_COUNT = "\ue001"
 
 
-class RefusedURL(ValueError):
+class RefusedURLError(ValueError):
     """A URL the PDF renderer may not fetch. WeasyPrint logs it and leaves the resource out."""
 
 
 def allowed_path(url: str) -> Path:
-    """The local file a URL names, if it lies under one of ``ALLOWED_DIRS``; else RefusedURL.
+    """The local file a URL names, if it lies under one of ``ALLOWED_DIRS``; else RefusedURLError.
 
     Only ``file:`` URLs on this host qualify; the path is resolved (``..``, symlinks) before the
     check, so nothing outside the two folders can be reached by a crafted name.
     """
     parts = urlsplit(url)
     if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
-        raise RefusedURL(f"refused (only the app's own files): {url[:200]}")
+        raise RefusedURLError(f"refused (only the app's own files): {url[:200]}")
     path = Path(url2pathname(unquote(parts.path))).resolve()
     if not any(path.is_relative_to(root) for root in ALLOWED_DIRS) or not path.is_file():
-        raise RefusedURL(f"refused (not one of the app's own files): {url[:200]}")
+        raise RefusedURLError(f"refused (not one of the app's own files): {url[:200]}")
     return path
 
 
@@ -114,8 +114,8 @@ def terbilang_sen(amount_sen: int) -> str:
 
 def css_content(text: str) -> Markup:
     """Text as a CSS ``content`` value for page margin boxes, where templates cannot put HTML:
-    quoted and escaped, with ``PAGE_NUMBER`` / ``PAGE_COUNT`` turned into page counters."""
-    plain = Markup(text).unescape() if isinstance(text, Markup) else str(text)
+    quoted and CSS-escaped, with ``PAGE_NUMBER`` / ``PAGE_COUNT`` turned into page counters."""
+    plain = text.unescape() if isinstance(text, Markup) else str(text)
     counters = {PAGE_NUMBER: "counter(page)", PAGE_COUNT: "counter(pages)"}
     out, run = [], []
     for char in plain + PAGE_NUMBER:
@@ -126,12 +126,12 @@ def css_content(text: str) -> Markup:
             out.append(counters[char])
         elif char in '"\\':
             run.append("\\" + char)
-        elif char in "\n\r\f" or ord(char) < 0x20:
-            run.append("\\%x " % ord(char))
+        elif char in "<>&" or ord(char) < 0x20:  # no "</style>" can close the style element
+            run.append(f"\\{ord(char):x} ")
         else:
             run.append(char)
     out.pop()  # the sentinel appended above
-    return Markup(" ".join(out) or '""')
+    return Markup(" ".join(out) or '""')  # noqa: S704 - CSS-escaped above, nothing HTML can end it
 
 
 def reports_env() -> Environment:
