@@ -26,6 +26,9 @@ def register_commands(app) -> None:
     app.cli.add_command(user_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(check_command)
+    from koppontren.savings.cli import savings_group
+
+    app.cli.add_command(savings_group)
 
 
 def _fail(err: DomainError | str) -> None:

@@ -1,15 +1,22 @@
-"""The demo cooperative: realistic Indonesian names (Faker id_ID, fixed seed), one user per role.
+"""The demo cooperative: realistic Indonesian names (Faker id_ID, fixed seed), one user per role,
+savings settings and a dozen members with their savings (the demo member login is the first).
 
 Idempotent: a second run finds what the first created and changes nothing.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 from faker import Faker
 
 from koppontren.auth import services as auth
 from koppontren.auth.models import Role
+from koppontren.clock import today
 from koppontren.extensions import db
+from koppontren.members import services as members
+from koppontren.savings import services as savings
 from koppontren.tenancy import services as tenancy
 from koppontren.tenancy.models import Cooperative
 
@@ -55,4 +62,32 @@ def ensure_demo(slug: str = "demo", seed: int = 2026) -> tuple[Cooperative, list
         operator = auth.create_user(OPERATOR_LOGIN, fake.name(), DEMO_PASSWORD, is_operator=True, commit=False)
     logins.append(("operator", operator.login, operator.name))
     db.session.commit()
+    if not members.search(coop, per_page=1)[1]:
+        _demo_members(coop, fake, auth.get_user_by_login("demo.bendahara"), auth.get_user_by_login("demo.anggota"))
     return coop, logins, created
+
+
+DEMO_RATES = {"santri": 10_000, "ustadz": 25_000, "karyawan": 20_000, "pengurus": 25_000, "alumni": 10_000, "masyarakat": 15_000}
+
+
+def _demo_members(coop: Cooperative, fake: Faker, treasurer, member_user) -> None:
+    """Savings settings and a dozen members with pokok, some months of wajib and sukarela, posted
+    through the savings services like a treasurer would; the demo member login sees the first."""
+    savings.update_settings(coop, pokok_amount=Decimal(100_000), wajib_rates={c: Decimal(v) for c, v in DEMO_RATES.items()},
+                            sukarela_earns_shu=False, default_account_id=None, actor=treasurer)
+    now = today()
+    categories = ["santri"] * 6 + ["ustadz", "ustadz", "karyawan", "pengurus", "alumni", "masyarakat"]
+    for i, category in enumerate(categories):
+        joined = now - timedelta(days=30 * (3 + i % 6) + i)
+        name = member_user.name if i == 0 and member_user is not None else fake.name()
+        member = members.register_member(coop, members.MemberData(
+            name=name, category=category, join_date=joined, gender=fake.random_element(["L", "P"]),
+            phone=fake.numerify("08##########"), address=fake.address().replace("\n", ", ")), actor=treasurer)
+        savings.deposit(coop, member, "pokok", day=joined, actor=treasurer)
+        paid = max(1, (now.year - joined.year) * 12 + now.month - joined.month - i % 3)
+        savings.deposit(coop, member, "wajib", amount=Decimal(DEMO_RATES[category] * paid), day=now, actor=treasurer)
+        if i % 2 == 0:
+            savings.deposit(coop, member, "sukarela", amount=Decimal(25_000 * (1 + i)), day=joined + timedelta(days=7), actor=treasurer)
+        if i == 0 and member_user is not None:
+            member.user_id = member_user.id
+            db.session.commit()

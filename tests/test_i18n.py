@@ -9,8 +9,9 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "koppontren" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
-METHODS = [("koppontren/**.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+METHODS = [("koppontren/**.py", "python"), ("templates/**.html", "jinja2"), ("reports/**.html", "jinja2")]
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
+            "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 
 
 def _catalog():
@@ -21,9 +22,9 @@ def _catalog():
 def test_every_marked_string_is_in_the_english_catalog():
     catalog = _catalog()
     missing = []
-    for _, _, message, _, _ in extract_from_dir(str(ROOT), METHODS, keywords=KEYWORDS):
+    for _, _, message, _, context in extract_from_dir(str(ROOT), METHODS, keywords=KEYWORDS):
         msgid = message[0] if isinstance(message, tuple) else message
-        if msgid and msgid not in catalog:
+        if msgid and catalog.get(msgid, context=context) is None:
             missing.append(msgid)
     assert missing == [], "run: pybabel extract … && pybabel update … (see README)"
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import func, or_, select, update
 
 from koppontren.audit.services import ACTION_LABELS, record
@@ -37,7 +38,8 @@ CATEGORY_LABELS = {
     "masyarakat": _l("Masyarakat"),
 }
 GENDER_LABELS = {"L": _l("Laki-laki"), "P": _l("Perempuan")}
-STATUS_LABELS = {"aktif": _l("Aktif"), "keluar": _l("Keluar"), "meninggal": _l("Meninggal")}
+#: "Keluar" is also the log-out button: the status gets its own translation context
+STATUS_LABELS = {"aktif": _l("Aktif"), "keluar": lazy_pgettext("status anggota", "Keluar"), "meninggal": _l("Meninggal")}
 ACTION_LABELS.update({
     "member.registered": _l("Anggota didaftarkan"),
     "member.updated": _l("Data anggota diubah"),

@@ -16,6 +16,7 @@ from koppontren import money
 from koppontren.ledger.forms import money_error_text
 from koppontren.members.forms import category_choices, choices
 from koppontren.members.models import CATEGORIES
+from koppontren.members.services import STATUS_LABELS
 from koppontren.savings.services import KIND_LABELS
 
 
@@ -59,7 +60,7 @@ class WithdrawForm(FlaskForm):
 
 
 class ExitForm(FlaskForm):
-    status = SelectField(_l("Alasan berhenti"), choices=choices([("keluar", _l("Keluar")), ("meninggal", _l("Meninggal"))]))
+    status = SelectField(_l("Alasan berhenti"), choices=choices([("keluar", STATUS_LABELS["keluar"]), ("meninggal", STATUS_LABELS["meninggal"])]))
     effective_date = DateField(_l("Tanggal berlaku"), validators=[DataRequired()])
     reason = TextAreaField(_l("Keterangan"), validators=[Optional(), Length(max=500)])
     net_receivables = BooleanField(_l("Potong piutang dan pinjaman anggota dari simpanannya"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
@@ -58,6 +58,12 @@ MONTH_NAMES_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli"
                   "Oktober", "November", "Desember")
 
 Month = tuple[int, int]
+
+
+def format_amount(coop: Cooperative, sen: int) -> str:
+    """An amount in sen as the reader writes it: ``Rp1.250.000`` or ``IDR 1,250,000``."""
+    locale = get_locale()
+    return money.format_idr(money.from_sen(sen), coop.currency_decimals, locale.language if locale else "id")
 
 
 def month_key(m: Month) -> str:
@@ -416,7 +422,7 @@ def deposit(coop: Cooperative, member: Member | int, kind: str, *, amount: Decim
                                    {"kind": _l("Sudah dibayar.")})
             sen = settings.pokok_amount
             if amount is not None and _amount_sen(coop, amount) != sen:
-                raise SavingsError("invalid_amount", _l("Simpanan pokok koperasi ini %(a)s.", a=money.format_idr(money.from_sen(sen), coop.currency_decimals)),
+                raise SavingsError("invalid_amount", _l("Simpanan pokok koperasi ini %(a)s.", a=format_amount(coop, sen)),
                                    {"amount": _l("Harus sama dengan simpanan pokok.")})
         elif kind == "wajib":
             rate = settings.wajib_rate(locked.category)
@@ -458,7 +464,7 @@ def _wajib_months(coop: Cooperative, member: Member, rate: int, months: list[Mon
         sen = _amount_sen(coop, amount)
         if sen % rate:
             raise SavingsError("invalid_amount", _l("Jumlah harus kelipatan simpanan wajib bulanan %(r)s.",
-                                                    r=money.format_idr(money.from_sen(rate), coop.currency_decimals)),
+                                                    r=format_amount(coop, rate)),
                                {"amount": _l("Bukan kelipatan.")})
         chosen = next_wajib_months(coop, member, sen // rate)
     paid = paid_months(coop, member.id)
@@ -511,9 +517,9 @@ def _withdraw_locked(coop, member, *, amount, day, account_id, actor, idempotenc
     if sen > available:
         raise SavingsError("insufficient_balance",
                            _l("Saldo simpanan sukarela %(n)s hanya %(a)s; penarikan %(w)s ditolak.", n=locked.number,
-                              a=money.format_idr(money.from_sen(available), coop.currency_decimals),
-                              w=money.format_idr(money.from_sen(sen), coop.currency_decimals)),
-                           {"amount": _l("Melebihi saldo %(a)s.", a=money.format_idr(money.from_sen(available), coop.currency_decimals))})
+                              a=format_amount(coop, available),
+                              w=format_amount(coop, sen)),
+                           {"amount": _l("Melebihi saldo %(a)s.", a=format_amount(coop, available))})
     description = f"Penarikan simpanan sukarela {locked.number} {locked.name}"
     if note:
         description += f" — {note.strip()[:150]}"
@@ -656,7 +662,7 @@ def exit_member(coop: Cooperative, member: Member | int, *, effective_date: date
             raise SavingsError("invalid_date", _l("Tanggal penyelesaian antara tanggal keluar dan hari ini."), {"settlement_date": _l("Tidak sah.")})
         account = _payment_account(coop, account_id)
         b = balances(coop, locked.id)
-        fmt = lambda sen: money.format_idr(money.from_sen(sen), coop.currency_decimals)  # noqa: E731
+        fmt = lambda sen: format_amount(coop, sen)  # noqa: E731
         if b.receivables_total > 0 and not net_receivables:
             raise SavingsError("has_receivables",
                                _l("%(n)s masih punya piutang %(r)s dan pinjaman %(l)s. Pilih 'potong dari simpanan' atau lunasi dulu.",
@@ -740,7 +746,7 @@ def guard_reversal(coop: Cooperative, entry) -> None:
                 raise LedgerError("reversal_would_overdraw", _l(
                     "Jurnal %(e)s tidak bisa dibalik: saldo %(k)s %(n)s tinggal %(a)s, kurang dari yang akan dibatalkan.",
                     e=entry.number, k=str(_KIND_ID.get(kind, kind)), n=number,
-                    a=money.format_idr(money.from_sen(current.of(kind)), coop.currency_decimals)))
+                    a=format_amount(coop, current.of(kind))))
 
 
 subledgers.register_reversal_guard(guard_reversal)

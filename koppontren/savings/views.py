@@ -218,8 +218,7 @@ def exit_member(member_id: int):
             if result.sukarela is not None:
                 numbers.append(result.sukarela.voucher)
             flash(_("Anggota %(n)s keluar. Jurnal: %(list)s. Dibayarkan %(a)s.", n=member.number, list=", ".join(numbers) or "—",
-                    a=money.format_idr(money.from_sen(result.payout + (result.sukarela.amount if result.sukarela else 0)),
-                                       coop.currency_decimals)), "success")
+                    a=services.format_amount(coop, result.payout + (result.sukarela.amount if result.sukarela else 0))), "success")
             return redirect(url_for("members.member", member_id=member.id))
     return render_template("savings/exit.html", member=member, form=form, balances=services.balances(coop, member.id))
 

@@ -317,3 +317,20 @@ def test_a_reversal_that_would_leave_a_balance_below_zero_is_refused(configured,
     with pytest.raises(LedgerError):  # the pokok already went to the member through the exit
         reverse(configured, queries.get_entry(configured, pokok.entry_id), entry_date=date(2026, 12, 2), actor=treasurer)
     assert savings.balances(configured, member.id) == savings.Balances()
+
+
+def test_the_bulk_wajib_cli_collects_every_unpaid_member_or_refuses_whole(app, configured, new_member, treasurer):
+    a = new_member("A", "santri")
+    new_member("B", "ustadz")
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["savings", "wajib-bulk", "--coop", "alhikmah", "--month", "2026-11", "--dry-run"])
+    assert result.exit_code == 0 and "2 member(s), Rp35.000 for 2026-11" in result.output and _entries(configured) == 0
+    result = runner.invoke(args=["savings", "wajib-bulk", "--coop", "alhikmah", "--month", "2026-11", "--date", "2026-11-30",
+                                 "--account", "1111", "--note", "dipotong dari honor"])
+    assert result.exit_code == 0, result.output
+    assert "Posted SP/2026/000001: 2 member(s)" in result.output
+    result = runner.invoke(args=["savings", "wajib-bulk", "--coop", "alhikmah", "--month", "2026-11", "--member", a.number])
+    assert result.exit_code == 1 and "sudah dibayar" in result.output and _entries(configured) == 1
+    result = runner.invoke(args=["savings", "wajib-bulk", "--coop", "alhikmah", "--month", "bulan-11"])
+    assert result.exit_code == 1 and "tidak sah" in result.output
