@@ -15,8 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from koppontren import money
 from koppontren.ledger.forms import money_error_text
 from koppontren.members.forms import category_choices, choices
-from koppontren.members.models import CATEGORIES
-from koppontren.members.services import STATUS_LABELS
+from koppontren.members.services import CATEGORIES, STATUS_LABELS
 from koppontren.savings.services import KIND_LABELS
 
 

@@ -25,7 +25,7 @@ from koppontren.ledger import chart, queries, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members import services as members
-from koppontren.members.models import CATEGORIES, Member
+from koppontren.members.services import CATEGORIES, Member
 from koppontren.savings.models import KIND_ROLES, KINDS, SavingsSettings, SavingsTransaction, WajibMonth, WajibRate
 from koppontren.tenancy.models import Cooperative
 
