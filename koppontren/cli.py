@@ -22,10 +22,13 @@ def main() -> None:
 
 def register_commands(app) -> None:
     """Attach the project's commands to ``app.cli`` (``db``, ``run``, ``routes`` come from Flask and Flask-Migrate)."""
+    from koppontren.members.cli import import_group
+
     app.cli.add_command(coop_group)
     app.cli.add_command(user_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(check_command)
+    app.cli.add_command(import_group)
 
 
 def _fail(err: DomainError | str) -> None:
