@@ -497,12 +497,13 @@ def _post_opening(coop: Cooperative, plan: ImportPlan, ids: list[int], actor):
 
 def _write(coop: Cooperative, plan: ImportPlan, actor, progress: Progress | None) -> ImportResult:
     ids = _insert_members(coop, plan.rows, progress)
+    members.remember_existing(coop.id, ids)
     entry = _post_opening(coop, plan, ids, actor) if plan.total else None
     if entry is not None:
         months = [{"cooperative_id": coop.id, "member_id": member_id, "year": y, "month": m, "amount": sen, "entry_id": entry.id}
                   for row, member_id in zip(plan.rows, ids, strict=True) for (y, m), sen in row.months]
-        for start in range(0, len(months), CHUNK * 5):
-            db.session.execute(insert(WajibMonth), months[start:start + CHUNK * 5])
+        for start in range(0, len(months), CHUNK * 5):  # Core executemany: no ORM bookkeeping per row
+            db.session.execute(WajibMonth.__table__.insert(), months[start:start + CHUNK * 5])
     totals = plan.totals
     record("member.imported", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), count=plan.count,
            first=plan.numbers[0], last=plan.numbers[-1], number=entry.number if entry else None,

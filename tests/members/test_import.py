@@ -345,3 +345,14 @@ def test_a_member_import_entry_is_not_the_opening_entry(coop, treasurer):
     post_entry(coop, entry_date=date(2025, 1, 1), description="Saldo awal simpanan anggota (impor)", journal_type="SA", source=importer.SOURCE,
                lines=[LineSpec("1101", debit=1000), LineSpec("3104", credit=1000)])
     assert opening.existing_opening(coop) is None
+
+
+def test_members_remembered_for_the_posting_are_forgotten_when_the_transaction_ends(coop):
+    from koppontren.ledger import subledgers
+
+    plugin = subledgers.get("member")
+    db.session.commit()
+    importer.members.remember_existing(coop.id, [999])
+    assert plugin.exists(coop.id, 999)
+    db.session.rollback()
+    assert not plugin.exists(coop.id, 999)
