@@ -242,10 +242,12 @@ def _latest_month() -> Month:
 # --- the counter account -------------------------------------------------------------------------
 
 def counter_accounts(coop: Cooperative) -> list:
-    """Accounts the opening balances may be set against: active, postable, no subledger, not the
-    santri-deposit bank (its money belongs to the santri wallets)."""
+    """Accounts the opening savings may be set against: the cash and bank accounts where the money
+    is (not the santri-deposit bank, whose money belongs to the santri wallets), or an equity
+    account without subledger such as 3104 when the treasurer's own opening balances already hold
+    that money. All active and postable."""
     return [a for a in chart.accounts(coop, postable_only=True, active_only=True)
-            if not a.subledger and a.role != "bank_santri"]
+            if not a.subledger and ((a.cash_flow == "cash" and a.role != "bank_santri") or a.type == "equity")]
 
 
 def counter_account(coop: Cooperative, ref: int | str | None = None):
@@ -288,44 +290,33 @@ def _columns(header_row: list[object]) -> tuple[dict[str, int], dict[str, str], 
     return index, labels, problems
 
 
-def check_rows(coop: Cooperative, table: list[list[object]], *, entry_date: date, progress: Progress | None = None) -> list[ImportRow]:
-    """Check every row of a read table; return the rows, or raise MemberImportError listing every
-    problem of every row. Reads only."""
-    if not table:
-        raise MemberImportError(_l("Berkas kosong."), [RowProblem(1, "-", str(_l("Tidak ada baris.")))])
-    columns, labels, problems = _columns(table[0])
-    body = table[1:]
-    if len(body) > MAX_ROWS:
-        problems.append(RowProblem(1, "-", str(_l("Paling banyak %(n)s baris anggota dalam satu berkas.", n=MAX_ROWS))))
-    if problems:
-        raise MemberImportError(_l("Berkas ditolak: baris judul kolom bermasalah. Tidak ada yang disimpan."), problems)
+class _RowChecker:
+    """Checks one row after another against the register, the savings settings and the rows before
+    it (duplicates within the file); remembers what it needs to compare."""
 
-    settings = savings.get_settings(coop)
-    categories, genders = _category_names(), _gender_names()
-    decimals = coop.currency_decimals
-    taken_numbers, taken_niks = set(), set()
-    for number, nik in db.session.execute(select(Member.number, Member.nik).where(Member.cooperative_id == coop.id)):
-        taken_numbers.add(number)
-        if nik:
-            taken_niks.add(nik)
-    seen_numbers: dict[str, int] = {}
-    seen_niks: dict[str, int] = {}
-    latest = _latest_month()
-    fmt = lambda sen: money.format_idr(money.from_sen(sen), decimals)  # noqa: E731
-    rows: list[ImportRow] = []
+    def __init__(self, coop: Cooperative, columns: dict[str, int], entry_date: date):
+        self.coop, self.columns, self.entry_date = coop, columns, entry_date
+        self.settings = savings.get_settings(coop)
+        self.categories, self.genders = _category_names(), _gender_names()
+        self.latest = _latest_month()
+        self.taken_numbers: set[str] = set()
+        self.taken_niks: set[str] = set()
+        for number, nik in db.session.execute(select(Member.number, Member.nik).where(Member.cooperative_id == coop.id)):
+            self.taken_numbers.add(number)
+            if nik:
+                self.taken_niks.add(nik)
+        self.seen_numbers: dict[str, int] = {}
+        self.seen_niks: dict[str, int] = {}
 
-    for n, raw in enumerate(body, start=2):
-        if progress and (n - 1) % 250 == 0:
-            progress("check", n - 1, len(body))
-        if all(_text(v) == "" for v in raw):
-            continue
+    def check(self, n: int, raw: list[object]) -> tuple[ImportRow | None, dict[str, str]]:
+        """(the checked row, None if bad; column key -> its first problem)."""
         found: dict[str, str] = {}
 
-        def bad(key: str, message, found=found) -> None:
+        def bad(key: str, message) -> None:
             found.setdefault(key, str(message))
 
-        def cell(key: str, raw=raw):
-            i = columns.get(key)
+        def cell(key: str):
+            i = self.columns.get(key)
             return raw[i] if i is not None and i < len(raw) else None
 
         dates: dict[str, date | None] = {}
@@ -335,12 +326,13 @@ def check_rows(coop: Cooperative, table: list[list[object]], *, entry_date: date
             except ValueError:
                 dates[key] = None
                 bad(key, _l("Tanggal tidak sah (tulis 2026-07-01 atau 01/07/2026)."))
-        if dates["join_date"] is None:
+        join = dates["join_date"]
+        if join is None:
             bad("join_date", _l("Tanggal masuk wajib diisi."))
         amounts: dict[str, int] = {}
         for kind in KINDS:
             try:
-                amounts[kind] = money.to_sen(_cell_amount(cell(kind), decimals))
+                amounts[kind] = money.to_sen(_cell_amount(cell(kind), self.coop.currency_decimals))
             except money.MoneyError as err:
                 amounts[kind] = 0
                 bad(kind, _money_message(err))
@@ -350,72 +342,101 @@ def check_rows(coop: Cooperative, table: list[list[object]], *, entry_date: date
             paid_until = None
             bad("wajib_paid_until", _l("Bulan tidak sah (tulis misalnya 2026-06)."))
 
-        category_text = _text(cell("category"))
-        gender_text = _text(cell("gender"))
+        category, gender = _text(cell("category")), _text(cell("gender"))
         data = MemberData(
-            name=_text(cell("name")), category=categories.get(category_text.lower(), category_text),
-            join_date=dates["join_date"] or today(), nik=_text(cell("nik")), gender=genders.get(gender_text.lower(), gender_text),
-            birth_date=dates["birth_date"], phone=_text(cell("phone")), address=_text(cell("address")), number=_text(cell("number")),
+            name=_text(cell("name")), category=self.categories.get(category.lower(), category), join_date=join or today(),
+            nik=_text(cell("nik")), gender=self.genders.get(gender.lower(), gender), birth_date=dates["birth_date"],
+            phone=_text(cell("phone")), address=_text(cell("address")), number=_text(cell("number")),
         )
         values = None
         try:
-            values = members.clean(coop, data, check_unique=False)
+            values = members.clean(self.coop, data, check_unique=False)
         except MemberError as err:
             for key, message in err.fields.items():
                 bad(key, message)
+        self._check_duplicates(n, data, found, bad)
+        months = self._check_balances(data, join, amounts, paid_until, bad) if join is not None else []
+        if found:
+            return None, found
+        return ImportRow(n, values, pokok=amounts["pokok"], wajib=amounts["wajib"], sukarela=amounts["sukarela"], months=months), found
 
-        # duplicates are looked for even when another column of the row is bad: every problem is reported
+    def _check_duplicates(self, n: int, data: MemberData, found: dict, bad) -> None:
+        """Numbers and NIKs already in the register or on an earlier row (looked for even when
+        another column of the row is bad: every problem is reported)."""
         number = (data.number or "").strip() or None
         if number is not None and "number" not in found:
-            if number in taken_numbers:
+            if number in self.taken_numbers:
                 bad("number", _l("Nomor anggota %(n)s sudah dipakai.", n=number))
-            elif number in seen_numbers:
-                bad("number", _l("Nomor anggota %(n)s juga ada di baris %(r)s.", n=number, r=seen_numbers[number]))
-            seen_numbers.setdefault(number, n)
+            elif number in self.seen_numbers:
+                bad("number", _l("Nomor anggota %(n)s juga ada di baris %(r)s.", n=number, r=self.seen_numbers[number]))
+            self.seen_numbers.setdefault(number, n)
         nik = re.sub(r"[\s.-]", "", data.nik or "") or None
         if nik is not None and "nik" not in found:
-            if nik in taken_niks:
+            if nik in self.taken_niks:
                 bad("nik", _l("NIK ini sudah terdaftar pada anggota lain."))
-            elif nik in seen_niks:
-                bad("nik", _l("NIK ini juga ada di baris %(r)s.", r=seen_niks[nik]))
-            seen_niks.setdefault(nik, n)
+            elif nik in self.seen_niks:
+                bad("nik", _l("NIK ini juga ada di baris %(r)s.", r=self.seen_niks[nik]))
+            self.seen_niks.setdefault(nik, n)
 
+    def _check_balances(self, data: MemberData, join: date, amounts: dict[str, int], paid_until: Month | None, bad) -> list[tuple[Month, int]]:
+        """Pokok is 0 or the cooperative's amount; the wajib months the opening wajib covers: up to
+        ``wajib_paid_until`` (the balance split over them), else as many whole months of the
+        category's rate as it pays, from the join month."""
         pokok, wajib = amounts["pokok"], amounts["wajib"]
-        if pokok and pokok != settings.pokok_amount:
-            if settings.pokok_amount <= 0:
+        if pokok and pokok != self.settings.pokok_amount:
+            if self.settings.pokok_amount <= 0:
                 bad("pokok", _l("Jumlah simpanan pokok belum diatur di pengaturan simpanan."))
             else:
-                bad("pokok", _l("Simpanan pokok koperasi ini %(a)s: isi jumlah itu atau 0.", a=fmt(settings.pokok_amount)))
-        months: list[tuple[Month, int]] = []
-        join = dates["join_date"]
-        if join is not None:
-            join_month = (join.year, join.month)
-            rate = settings.wajib_rate(data.category) if data.category in CATEGORIES else 0
-            if paid_until is not None:
-                if wajib <= 0:
-                    bad("wajib_paid_until", _l("Isi saldo wajib untuk bulan-bulan ini, atau kosongkan kolom ini."))
-                elif paid_until < join_month:
-                    bad("wajib_paid_until", _l("Bulan %(m)s sebelum bulan masuk anggota.", m=savings.month_key(paid_until)))
-                elif paid_until > latest:
-                    bad("wajib_paid_until", _l("Paling jauh %(n)s bulan ke depan.", n=savings.MAX_MONTHS_AHEAD))
-                else:
-                    covered = _months_between(join_month, paid_until)
-                    months = list(zip(covered, money.split_largest_remainder(wajib, [1] * len(covered)), strict=True))
-            elif wajib > 0 and rate > 0:
-                covered = _months_from(join_month, wajib // rate)
-                if covered and covered[-1] > latest:
-                    bad("wajib", _l("Saldo wajib ini menutup %(k)s bulan, lebih dari %(n)s bulan ke depan; isi kolom wajib_lunas_sampai.",
-                                    k=len(covered), n=savings.MAX_MONTHS_AHEAD))
-                months = [(m, rate) for m in covered]
-            if (pokok or wajib or amounts["sukarela"]) and join > entry_date:
-                bad("join_date", _l("Anggota dengan saldo awal harus sudah masuk pada tanggal saldo awal (%(d)s).", d=entry_date.isoformat()))
+                bad("pokok", _l("Simpanan pokok koperasi ini %(a)s: isi jumlah itu atau 0.",
+                                a=money.format_idr(money.from_sen(self.settings.pokok_amount), self.coop.currency_decimals)))
+        if any(amounts.values()) and join > self.entry_date:
+            bad("join_date", _l("Anggota dengan saldo awal harus sudah masuk pada tanggal saldo awal (%(d)s).", d=self.entry_date.isoformat()))
+        join_month = (join.year, join.month)
+        if paid_until is not None:
+            if wajib <= 0:
+                bad("wajib_paid_until", _l("Isi saldo wajib untuk bulan-bulan ini, atau kosongkan kolom ini."))
+            elif paid_until < join_month:
+                bad("wajib_paid_until", _l("Bulan %(m)s sebelum bulan masuk anggota.", m=savings.month_key(paid_until)))
+            elif paid_until > self.latest:
+                bad("wajib_paid_until", _l("Paling jauh %(n)s bulan ke depan.", n=savings.MAX_MONTHS_AHEAD))
+            else:
+                covered = _months_between(join_month, paid_until)
+                return list(zip(covered, money.split_largest_remainder(wajib, [1] * len(covered)), strict=True))
+            return []
+        rate = self.settings.wajib_rate(data.category) if data.category in CATEGORIES else 0
+        if wajib <= 0 or rate <= 0:
+            return []
+        covered = _months_from(join_month, wajib // rate)
+        if covered and covered[-1] > self.latest:
+            bad("wajib", _l("Saldo wajib ini menutup %(k)s bulan, lebih dari %(n)s bulan ke depan; isi kolom wajib_lunas_sampai.",
+                            k=len(covered), n=savings.MAX_MONTHS_AHEAD))
+        return [(m, rate) for m in covered]
 
-        if found:
-            order = list(HEADERS)
-            problems.extend(RowProblem(n, labels.get(key, key), message)
-                            for key, message in sorted(found.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
-        else:
-            rows.append(ImportRow(n, values, pokok=pokok, wajib=wajib, sukarela=amounts["sukarela"], months=months))
+
+def check_rows(coop: Cooperative, table: list[list[object]], *, entry_date: date, progress: Progress | None = None) -> list[ImportRow]:
+    """Check every row of a read table; return the rows, or raise MemberImportError listing every
+    problem of every row. Reads only."""
+    if not table:
+        raise MemberImportError(_l("Berkas kosong."), [RowProblem(1, "-", str(_l("Tidak ada baris.")))])
+    columns, labels, problems = _columns(table[0])
+    if problems:
+        raise MemberImportError(_l("Berkas ditolak: baris judul kolom bermasalah. Tidak ada yang disimpan."), problems)
+    body = table[1:]
+    if len(body) > MAX_ROWS:
+        raise MemberImportError(_l("Berkas ditolak: paling banyak %(n)s baris anggota dalam satu berkas.", n=MAX_ROWS),
+                                [RowProblem(MAX_ROWS + 2, "-", str(_l("Terlalu banyak baris.")))])
+    checker = _RowChecker(coop, columns, entry_date)
+    order = list(HEADERS)
+    rows: list[ImportRow] = []
+    for n, raw in enumerate(body, start=2):
+        if progress and (n - 1) % 250 == 0:
+            progress("check", n - 1, len(body))
+        if all(_text(v) == "" for v in raw):
+            continue
+        row, found = checker.check(n, raw)
+        if row is not None:
+            rows.append(row)
+        problems.extend(RowProblem(n, labels[key], message) for key, message in sorted(found.items(), key=lambda kv: order.index(kv[0])))
     if progress:
         progress("check", len(body), len(body))
     if problems:

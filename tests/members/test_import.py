@@ -190,7 +190,7 @@ def test_a_chosen_counter_account_and_bad_choices(coop, treasurer):
     result = importer.import_members(coop, GOOD_CSV, "anggota.csv", entry_date=date(2025, 12, 31), account="3104", actor=treasurer)
     assert result.account_code == "3104"
     assert check_cooperative(coop).ok
-    for bad in ("3101", "1112", "9999"):
+    for bad in ("3101", "1112", "4201", "9999"):
         with pytest.raises(MemberError) as err:
             importer.import_members(coop, GOOD_CSV, "anggota.csv", account=bad, dry_run=True)
         assert err.value.code == "invalid_account"
