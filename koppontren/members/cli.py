@@ -52,11 +52,12 @@ def import_group() -> None:
 
 @import_group.command("members")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
-@click.option("--coop", "coop_slug", required=True, help="Slug of the cooperative the members join.")
+@click.option("--coop", "coop_slug", required=True, metavar="SLUG", help="Slug of the cooperative the members join.")
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would be created; write nothing.")
-@click.option("--date", "entry_date", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Date (YYYY-MM-DD) of the opening-balance entry of the members' savings. Default: today.")
-@click.option("--account", "account_code",
+@click.option("--date", "entry_date", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Date of the opening-balance entry of the members' savings; members with a balance must have joined by then. "
+                   "Default: today.")
+@click.option("--account", "account_code", metavar="CODE",
               help="Code of the counter account debited by the opening balances (e.g. a bank, or 3104). "
                    "Default: the cash/bank account of the savings settings.")
 @with_appcontext

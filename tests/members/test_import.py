@@ -15,7 +15,6 @@ from koppontren.extensions import db
 from koppontren.ledger import opening
 from koppontren.ledger.integrity import check_cooperative
 from koppontren.ledger.models import JournalEntry
-from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members import importer
 from koppontren.members.models import Member
 from koppontren.members.services import MemberData, MemberError, register_member
@@ -338,13 +337,6 @@ def test_templates_download_and_import_back(page, coop):
     # both templates are valid imports as they are
     assert importer.import_members(coop, csv_response.data, "t.csv", dry_run=True).count == 2
     assert importer.import_members(coop, xlsx_response.data, "t.xlsx", dry_run=True).count == 2
-
-
-def test_a_member_import_entry_is_not_the_opening_entry(coop, treasurer):
-    """Only the treasurer's own saldo awal (source "opening") blocks another one."""
-    post_entry(coop, entry_date=date(2025, 1, 1), description="Saldo awal simpanan anggota (impor)", journal_type="SA", source=importer.SOURCE,
-               lines=[LineSpec("1101", debit=1000), LineSpec("3104", credit=1000)])
-    assert opening.existing_opening(coop) is None
 
 
 def test_members_remembered_for_the_posting_are_forgotten_when_the_transaction_ends(coop):
