@@ -17,7 +17,7 @@ from koppontren.ledger.integrity import check_cooperative
 from koppontren.ledger.models import JournalEntry
 from koppontren.members import importer
 from koppontren.members.models import Member
-from koppontren.members.services import MemberData, MemberError, register_member
+from koppontren.members.services import MemberData, MemberError, register_member, remember_existing
 from koppontren.savings import services as savings
 from tests.helpers import login
 
@@ -344,7 +344,7 @@ def test_members_remembered_for_the_posting_are_forgotten_when_the_transaction_e
 
     plugin = subledgers.get("member")
     db.session.commit()
-    importer.members.remember_existing(coop.id, [999])
+    remember_existing(coop.id, [999])
     assert plugin.exists(coop.id, 999)
     db.session.rollback()
     assert not plugin.exists(coop.id, 999)
