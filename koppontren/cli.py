@@ -22,12 +22,14 @@ def main() -> None:
 
 def register_commands(app) -> None:
     """Attach the project's commands to ``app.cli`` (``db``, ``run``, ``routes`` come from Flask and Flask-Migrate)."""
+    from koppontren.members.cli import import_group
+    from koppontren.savings.cli import savings_group
+
     app.cli.add_command(coop_group)
     app.cli.add_command(user_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(check_command)
-    from koppontren.savings.cli import savings_group
-
+    app.cli.add_command(import_group)
     app.cli.add_command(savings_group)
 
 

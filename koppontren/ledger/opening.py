@@ -58,10 +58,14 @@ class OpeningPlan:
 
 
 def existing_opening(coop: Cooperative) -> JournalEntry | None:
-    """The opening entry, unless it was reversed (then a new one may be entered)."""
+    """The treasurer's opening entry, unless it was reversed (then a new one may be entered).
+
+    Only entries posted here (source ``opening``) count: other SA entries, such as the members'
+    opening savings of a member import, neither block nor replace it.
+    """
     return db.session.scalar(select(JournalEntry).where(
-        JournalEntry.cooperative_id == coop.id, JournalEntry.journal_type == "SA", JournalEntry.reverses_id.is_(None),
-        JournalEntry.reversed_by_id.is_(None)))
+        JournalEntry.cooperative_id == coop.id, JournalEntry.journal_type == "SA", JournalEntry.source == "opening",
+        JournalEntry.reverses_id.is_(None), JournalEntry.reversed_by_id.is_(None)))
 
 
 def read_table(data: bytes, filename: str) -> list[list[object]]:

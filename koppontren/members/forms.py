@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, SelectField, StringField, SubmitField, TextAreaField
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, Form, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -45,3 +46,16 @@ class MemberFilterForm(Form):
     q = StringField(_l("Cari nama, nomor, NIK, telepon"), validators=[Optional(), Length(max=100)])
     category = SelectField(_l("Kategori"), choices=category_choices(_l("Semua kategori")), validators=[Optional()])
     status = SelectField(_l("Status"), choices=choices([("", _l("Semua status")), *STATUS_LABELS.items()]), validators=[Optional()])
+
+
+class MemberImportForm(FlaskForm):
+    """The member import upload: the file, the opening entry's date and counter account, dry run."""
+
+    file = FileField(_l("Berkas CSV atau XLSX"), validators=[
+        FileRequired(_l("Pilih berkas.")), FileAllowed(["csv", "xlsx"], _l("Gunakan berkas .csv atau .xlsx."))])
+    date = DateField(_l("Tanggal saldo awal"), validators=[DataRequired()],
+                     description=_l("Tanggal jurnal saldo awal simpanan; anggota yang punya saldo harus sudah masuk pada tanggal ini."))
+    account = SelectField(_l("Akun lawan (debit)"), coerce=int,
+                          description=_l("Biasanya kas atau bank tempat simpanan itu disimpan; atau 3104 bila uangnya tidak tercatat lagi."))
+    dry_run = BooleanField(_l("Periksa saja (dry run) — tidak menyimpan apa pun"), default=True)
+    submit = SubmitField(_l("Unggah"))

@@ -13,7 +13,8 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import event, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.clock import today
@@ -277,7 +278,25 @@ def count_by_status(coop: Cooperative) -> dict[str, int]:
 
 # --- the ledger's member subledger -------------------------------------------------------------
 
+#: session.info key: {coop id: member ids known to exist}, remembered for the current transaction only
+_KNOWN = "members.known_ids"
+
+
+def remember_existing(coop_id: int, member_ids) -> None:
+    """Tell the subledger check that these members exist (the caller has just inserted them in this
+    transaction), so a posting with thousands of member lines does not look each one up again."""
+    db.session.info.setdefault(_KNOWN, {}).setdefault(coop_id, set()).update(member_ids)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_known(session, transaction) -> None:
+    """A rolled-back insert must not be remembered: the memo lives exactly as long as a transaction."""
+    session.info.pop(_KNOWN, None)
+
+
 def _exists(coop_id: int, member_id: int) -> bool:
+    if member_id in db.session.info.get(_KNOWN, {}).get(coop_id, ()):
+        return True
     return db.session.scalar(select(Member.id).where(Member.cooperative_id == coop_id, Member.id == member_id)) is not None
 
 

@@ -88,3 +88,40 @@ def test_journal_rows_of_one_cooperative_cannot_point_at_another_cooperatives_ac
     assert "foreign key" in refused_by_database(
         "INSERT INTO journal_line (cooperative_id, entry_id, line_no, account_id, entry_date, debit, credit) "
         "VALUES (:c, :e, 7, :a, :d, 100, 0)", params)
+
+
+_NEW_ENTRY = ("INSERT INTO journal_entry (cooperative_id, journal_type, fiscal_year, sequence, number, entry_date, description, source, "
+              "total, prev_hash, entry_hash, created_at) VALUES (:c, 'JU', 2026, :s, :n, '2026-03-10', 'x', 'sql', 100, 'x', 'y', now())")
+_LINES = ("INSERT INTO journal_line (cooperative_id, entry_id, line_no, account_id, entry_date, debit, credit) VALUES "
+          "(:c, currval('journal_entry_id_seq'), 1, :a, '2026-03-10', 100, 0), (:c, currval('journal_entry_id_seq'), 9, :a, '2026-03-10', 0, 100)")
+_LINE_5 = ("INSERT INTO journal_line (cooperative_id, entry_id, line_no, account_id, entry_date, debit, credit) "
+           "VALUES (:c, {entry}, 5, :a, '2026-03-10', 7, 0)")
+
+
+@pytest.mark.postgres_only
+def test_postgres_checks_each_entry_once_yet_misses_no_line(coop, is_postgres):
+    """0004 sums an entry once per commit instead of once per line; a line slipped in below the
+    highest line number — later in the same transaction, or in a later one — is still refused."""
+    if not is_postgres:
+        pytest.skip("the deferred balance trigger exists on PostgreSQL")
+    account = cash_sale(coop).lines[0].account_id
+    params = {"c": coop.id, "a": account, "s": 90, "n": "JU/2026/000090"}
+    message = refused_by_database(f"{_NEW_ENTRY};\n{_LINES};\nSET CONSTRAINTS ALL IMMEDIATE;\n"
+                                  f"{_LINE_5.format(entry='currval(' + chr(39) + 'journal_entry_id_seq' + chr(39) + ')')}", params)
+    assert "unbalanced" in message
+    with db.engine.begin() as conn:  # a balanced entry with lines 1 and 9 commits
+        conn.execute(text(_NEW_ENTRY), {**params, "s": 91, "n": "JU/2026/000091"})
+        conn.execute(text(_LINES), params)
+        entry_id = conn.execute(text("SELECT currval('journal_entry_id_seq')")).scalar_one()
+    assert "unbalanced" in refused_by_database(_LINE_5.format(entry=entry_id), params)
+
+
+def test_an_entry_with_thousands_of_lines_posts(coop):
+    """The opening entry of a member import has one line per member and kind."""
+    from decimal import Decimal
+
+    from koppontren.ledger.posting import LineSpec, post_entry
+
+    lines = [LineSpec("1101", debit=Decimal(3000))] + [LineSpec("4201", credit=Decimal(1)) for _ in range(3000)]
+    entry = post_entry(coop, entry_date=date(2026, 3, 10), description="Banyak baris", lines=lines)
+    assert len(entry.lines) == 3001

@@ -13,7 +13,7 @@ from koppontren.extensions import db
 from koppontren.ledger import opening, queries
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.models import JournalEntry
-from koppontren.ledger.posting import reverse
+from koppontren.ledger.posting import LineSpec, post_entry, reverse
 
 GOOD_CSV = (
     b"account,debit,credit,member\n"
@@ -105,3 +105,14 @@ def test_opening_balances_are_entered_once_unless_reversed(coop, treasurer, memb
     reverse(coop, first, entry_date=date(2026, 1, 2), actor=treasurer)
     second = opening.import_opening(coop, GOOD_CSV, "saldo.csv", entry_date=date(2026, 1, 2), actor=treasurer)
     assert second.number == "SA/2026/000003"
+
+
+def test_other_sa_entries_neither_block_nor_count_as_the_opening_entry(coop, treasurer):
+    """A member import posts its opening savings as SA too (source "member_import"); only the
+    treasurer's own saldo awal (source "opening") is entered once."""
+    post_entry(coop, entry_date=date(2026, 1, 1), description="Saldo awal simpanan anggota (impor)", journal_type="SA",
+               source="member_import", lines=[LineSpec("1101", debit=1000), LineSpec("3104", credit=1000)])
+    assert opening.existing_opening(coop) is None
+    entry = opening.import_opening(coop, GOOD_CSV.replace(b"3101,,100.000,A-0001\n3101,,100.000,A-0002\n3102,,300.000,A-0001\n", b"")
+                                   .replace(b"19.500.000", b"20.000.000"), "saldo.csv", entry_date=date(2026, 1, 1), actor=treasurer)
+    assert entry.number == "SA/2026/000002" and opening.existing_opening(coop).id == entry.id
