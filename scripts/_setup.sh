@@ -15,8 +15,33 @@ find_python() {
   return 1
 }
 
+# WeasyPrint (the PDF receipts and statements) needs pango and a local font: no web fonts, the app
+# prints offline. Installed from Debian when missing and we are root; otherwise say what to install.
+PDF_DEBIAN_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"
+
+pdf_libraries_present() {
+  local libs
+  libs="$( (ldconfig -p || /sbin/ldconfig -p) 2>/dev/null)" || true
+  grep -q 'libpango-1.0.so.0' <<<"$libs" && grep -q 'libpangoft2-1.0.so.0' <<<"$libs" &&
+    [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]
+}
+
+ensure_pdf_libraries() {
+  pdf_libraries_present && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian's ${PDF_DEBIAN_PACKAGES} for PDF documents…"
+    # shellcheck disable=SC2086  # the package list is meant to split
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PDF_DEBIAN_PACKAGES >/dev/null) ||
+      echo "Could not install ${PDF_DEBIAN_PACKAGES}: PDF receipts and statements will fail." >&2
+  else
+    echo "PDF receipts and statements need pango and the DejaVu fonts; install them first," \
+         "e.g. on Debian/Ubuntu: sudo apt-get install ${PDF_DEBIAN_PACKAGES}" >&2
+  fi
+}
+
 ensure_venv() {  # $1: pip extras spec, e.g. "" or "[dev]"
   local extras="${1:-}"
+  ensure_pdf_libraries
   if [ ! -x .venv/bin/python ]; then
     "$(find_python)" -m venv .venv
     .venv/bin/python -m pip install --quiet --upgrade pip
