@@ -20,8 +20,13 @@ bp = Blueprint("auth", __name__)
 coop_bp = coop_blueprint("users", __name__)
 
 #: Pages a user who must change their password may still open: the change itself, leaving, the
-#: language switch (to read the page at all), the health check and static files.
-OPEN_WHILE_PASSWORD_MUST_CHANGE = frozenset({"auth.change_password", "auth.logout", "site.set_language", "site.healthz", "static"})
+#: language switch (to read the page at all) and the health check — and static files (``static``,
+#: ``bootstrap.static``), without which the change-password page has no styles.
+OPEN_WHILE_PASSWORD_MUST_CHANGE = frozenset({"auth.change_password", "auth.logout", "site.set_language", "site.healthz"})
+
+
+def _open_while_password_must_change(endpoint: str | None) -> bool:
+    return endpoint in OPEN_WHILE_PASSWORD_MUST_CHANGE or endpoint == "static" or (endpoint or "").endswith(".static")
 
 
 @bp.before_app_request
@@ -29,7 +34,7 @@ def _require_password_change():
     """A one-time password (chosen by the treasurer, printed on a slip) opens nothing but the
     change-password page until the person has picked their own."""
     if (current_user.is_authenticated and current_user.must_change_password
-            and request.endpoint not in OPEN_WHILE_PASSWORD_MUST_CHANGE):
+            and not _open_while_password_must_change(request.endpoint)):
         return redirect(url_for("auth.change_password", next=safe_next(request.full_path.rstrip("?"))
                                 if request.method == "GET" else None))
     return None
