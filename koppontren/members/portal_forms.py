@@ -13,10 +13,6 @@ class CreateLoginForm(FlaskForm):
                         description=_l("Kosongkan untuk login bawaan."))
 
 
-class ResetLoginForm(FlaskForm):
-    """Only the CSRF token: the member is in the URL."""
-
-
 class SlipForm(FlaskForm):
     """The slip page sends the login and one-time password back to print them; nothing stores them."""
 

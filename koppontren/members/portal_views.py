@@ -19,7 +19,7 @@ from koppontren.clock import today
 from koppontren.members import portal
 from koppontren.members import services as members
 from koppontren.members.models import Member
-from koppontren.members.portal_forms import CreateLoginForm, ResetLoginForm, SlipForm
+from koppontren.members.portal_forms import CreateLoginForm, SlipForm
 from koppontren.members.services import MemberError
 from koppontren.members.views import coop_bp, member_or_404
 from koppontren.savings import services as savings
@@ -68,8 +68,6 @@ def create_login(member_id: int):
 @permission_required("members.manage")
 def reset_login(member_id: int):
     m = member_or_404(member_id)
-    if not ResetLoginForm().validate_on_submit():
-        abort(400)
     try:
         user, password = portal.reset_member_password(current_coop(), m, actor=current_user)
     except MemberError as err:

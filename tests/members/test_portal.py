@@ -181,9 +181,11 @@ def test_only_admins_and_treasurers_create_logins(client, build, coop, ahmad, us
         assert "Buat login portal" not in client.get(f"/alhikmah/members/{ahmad.id}").get_data(as_text=True)
 
 
-def test_creating_a_login_needs_the_csrf_token(client, coop, ahmad, csrf_on):
-    login(client, "siti.bendahara")
-    assert client.post(f"/alhikmah/members/{ahmad.id}/login", data={"login": ""}).status_code == 400
+def test_login_actions_need_the_csrf_token(client, app, coop, ahmad):
+    assert login(client, "siti.bendahara").status_code == 302
+    app.config["WTF_CSRF_ENABLED"] = True  # after logging in: the test is about the actions (reset by the next test)
+    for action in ("login", "login/reset", "login/slip.pdf"):
+        assert client.post(f"/alhikmah/members/{ahmad.id}/{action}", data={"login": ""}).status_code == 400, action
     assert db.session.get(Member, ahmad.id).user_id is None
 
 
