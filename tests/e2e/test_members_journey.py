@@ -99,6 +99,13 @@ def test_treasurer_records_savings_and_the_member_sees_the_same_balances(page: P
     expect(page.locator("#arrears-summary")).to_have_text("Tidak ada tunggakan.")
     expect(page.locator("#transactions-table tbody tr")).to_have_count(4)
 
+    # the member page with its portal-login form fits a phone too
+    staff_phone = new_page(viewport=PHONE, device_scale_factor=1)
+    log_in(staff_phone, "demo.bendahara")
+    staff_phone.goto(member_url)
+    expect(staff_phone.locator("#create-login")).to_be_visible()
+    _fits(staff_phone)
+
     # creates the portal login; the slip shows the one-time password once and prints as PDF
     page.locator("#create-login").click()
     expect(page.locator("main h1")).to_have_text("Login portal dibuat")
