@@ -409,3 +409,39 @@ def test_reset_never_touches_an_account_that_is_also_staff(coop, ahmad):
     assert err.value.code == "not_member_only"
     db.session.expire_all()
     assert auth.get_user_by_login(user.login).password_hash == hash_before
+
+
+def test_two_treasurers_creating_a_login_at_once_make_one(app, coop, ahmad, is_postgres):
+    """The member row is locked: of four simultaneous clicks (each with its own login) one wins."""
+    import threading
+
+    from koppontren.tenancy.services import get_by_slug
+
+    if not is_postgres:
+        pytest.skip("race tests run on PostgreSQL (SQLite serialises writers by design)")
+    db.session.commit()
+    barrier, codes, member_id = threading.Barrier(4), [], ahmad.id
+
+    def click(i: int) -> None:
+        with app.app_context():
+            try:
+                coop = get_by_slug("alhikmah")
+                member = db.session.get(Member, member_id)
+                barrier.wait()
+                portal.create_member_login(coop, member, login=f"ahmad.klik{i}", actor=None)
+                codes.append("ok")
+            except MemberError as err:
+                codes.append(err.code)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=click, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(codes) == ["has_login", "has_login", "has_login", "ok"]
+    db.session.expire_all()
+    winner = auth.user_by_id(db.session.get(Member, member_id).user_id)
+    assert [auth.get_user_by_login(f"ahmad.klik{i}") is not None for i in range(4)].count(True) == 1
+    assert winner.login.startswith("ahmad.klik")
