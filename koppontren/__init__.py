@@ -56,7 +56,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from koppontren.auth.views import bp as auth_bp
     from koppontren.auth.views import coop_bp as auth_coop_bp
     from koppontren.ledger.views import coop_bp as ledger_coop_bp
-    from koppontren.members import import_views  # noqa: F401
+    from koppontren.members import import_views, portal_views  # noqa: F401  - their routes join the members pages
     from koppontren.members.services import register_subledger
     from koppontren.members.views import coop_bp as members_coop_bp
     from koppontren.savings.views import coop_bp as savings_coop_bp
@@ -75,6 +75,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(ledger_coop_bp)
     app.register_blueprint(members_coop_bp)
     app.register_blueprint(savings_coop_bp)
+    app.register_blueprint(portal_views.portal_bp)
     register_subledger()
     register_error_handlers(app)
     register_template_helpers(app)

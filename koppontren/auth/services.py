@@ -79,9 +79,12 @@ def get_user_by_login(login: str) -> User | None:
 
 def create_user(
     login: str, name: str, password: str, *, is_operator: bool = False, locale: str = "id",
-    actor: User | None = None, commit: bool = True,
+    must_change_password: bool = False, actor: User | None = None, commit: bool = True,
 ) -> User:
-    """Create an account. Raises AuthError(code="invalid_login" | "login_taken" | "weak_password")."""
+    """Create an account. ``must_change_password`` for a password someone else chose (a member's
+    one-time portal password): the person must pick their own at the first login.
+
+    Raises AuthError(code="invalid_login" | "login_taken" | "weak_password")."""
     login = normalise_login(login)
     if not LOGIN_RE.match(login):
         raise AuthError(
@@ -94,7 +97,8 @@ def create_user(
     name = (name or "").strip() or login
     check_password_strength(password, login)
     user = User(login=login, name=name, password_hash=hash_password(password), is_operator=is_operator,
-                locale=locale if locale in ("id", "en") else "id", is_active_account=True)
+                locale=locale if locale in ("id", "en") else "id", is_active_account=True,
+                must_change_password=must_change_password)
     db.session.add(user)
     db.session.flush()
     record("user.created", actor_id=actor.id if actor else None, login=login, user_id=user.id, operator=is_operator or None)
@@ -184,16 +188,39 @@ def record_logout(user: User) -> None:
     db.session.commit()
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Raises AuthError(code="wrong_password" | "weak_password")."""
+def password_matches(user: User, password: str) -> bool:
+    """Whether ``password`` is the user's current password (no audit row: not a login)."""
     try:
-        _hasher().verify(user.password_hash, current or "")
+        return _hasher().verify(user.password_hash, password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        raise AuthError("wrong_password", _l("Kata sandi saat ini salah."), {"current_password": _l("Salah.")}) from None
+        return False
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """The person picks a new password; this also ends a ``must_change_password`` obligation, so
+    the new one must differ from the current (one-time) one.
+
+    Raises AuthError(code="wrong_password" | "weak_password")."""
+    if not password_matches(user, current):
+        raise AuthError("wrong_password", _l("Kata sandi saat ini salah."), {"current_password": _l("Salah.")})
     check_password_strength(new, user.login)
+    if new == current:
+        raise AuthError("weak_password", _l("Kata sandi baru harus berbeda dari kata sandi saat ini."),
+                        {"new_password": _l("Sama dengan yang lama.")})
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     record("password.changed", actor_id=user.id, login=user.login)
     db.session.commit()
+
+
+def set_one_time_password(user: User, password: str, *, commit: bool = True) -> None:
+    """Replace the user's password with one someone else chose (a reset): the person must change it
+    at the next login. The caller audits the reset in its own words."""
+    check_password_strength(password, user.login)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    if commit:
+        db.session.commit()
 
 
 def set_locale(user: User, locale: str) -> None:

@@ -19,6 +19,26 @@ from koppontren.tenancy.scoping import current_coop
 bp = Blueprint("auth", __name__)
 coop_bp = coop_blueprint("users", __name__)
 
+#: Pages a user who must change their password may still open: the change itself, leaving, the
+#: language switch (to read the page at all) and the health check — and static files (``static``,
+#: ``bootstrap.static``), without which the change-password page has no styles.
+OPEN_WHILE_PASSWORD_MUST_CHANGE = frozenset({"auth.change_password", "auth.logout", "site.set_language", "site.healthz"})
+
+
+def _open_while_password_must_change(endpoint: str | None) -> bool:
+    return endpoint in OPEN_WHILE_PASSWORD_MUST_CHANGE or endpoint == "static" or (endpoint or "").endswith(".static")
+
+
+@bp.before_app_request
+def _require_password_change():
+    """A one-time password (chosen by the treasurer, printed on a slip) opens nothing but the
+    change-password page until the person has picked their own."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and not _open_while_password_must_change(request.endpoint)):
+        return redirect(url_for("auth.change_password", next=safe_next(request.full_path.rstrip("?"))
+                                if request.method == "GET" else None))
+    return None
+
 
 @login_manager.user_loader
 def load_user(user_id: str):
@@ -55,6 +75,8 @@ def login():
         user = services.authenticate(form.login.data, form.password.data)
         if user is not None:
             login_user(user)
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password", next=safe_next(form.next.data)))
             return redirect(safe_next(form.next.data) or url_for("site.index"))
         flash(_("Nama login atau kata sandi salah."), "danger")
     return render_template("auth/login.html", form=form)
@@ -80,7 +102,7 @@ def change_password():
             show_domain_error(form, err)
         else:
             flash(_("Kata sandi sudah diganti."), "success")
-            return redirect(url_for("site.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("site.index"))
     return render_template("auth/change_password.html", form=form)
 
 
