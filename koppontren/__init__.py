@@ -60,6 +60,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from koppontren.members.services import register_subledger
     from koppontren.members.views import coop_bp as members_coop_bp
     from koppontren.savings.views import coop_bp as savings_coop_bp
+    from koppontren.shop.views import coop_bp as shop_coop_bp
     from koppontren.site.errors import register_error_handlers
     from koppontren.site.templating import register_template_helpers
     from koppontren.site.views import bp as site_bp
@@ -75,8 +76,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(ledger_coop_bp)
     app.register_blueprint(members_coop_bp)
     app.register_blueprint(savings_coop_bp)
+    app.register_blueprint(shop_coop_bp)
     app.register_blueprint(portal_views.portal_bp)
     register_subledger()
+    from koppontren.shop.services import register_party_subledger
+
+    register_party_subledger()
     register_error_handlers(app)
     register_template_helpers(app)
 

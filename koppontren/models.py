@@ -5,4 +5,16 @@ from koppontren.auth.models import RoleAssignment, User  # noqa: F401
 from koppontren.ledger.models import Account, JournalEntry, JournalLine, LedgerHead, Period, VoucherCounter  # noqa: F401
 from koppontren.members.models import Member, MemberSettings  # noqa: F401
 from koppontren.savings.models import SavingsSettings, SavingsTransaction, WajibMonth, WajibRate  # noqa: F401
+from koppontren.shop.models import (  # noqa: F401
+    CashierClose,
+    CreditLimit,
+    Party,
+    Product,
+    Purchase,
+    PurchaseLine,
+    Sale,
+    SaleLine,
+    ShopPayment,
+    StockMove,
+)
 from koppontren.tenancy.models import Cooperative  # noqa: F401

@@ -37,6 +37,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "savings.record": frozenset({Role.ADMIN, Role.TREASURER, Role.CASHIER}),
     "savings.settings": frozenset({Role.ADMIN, Role.TREASURER}),
     "savings.exit": frozenset({Role.ADMIN, Role.TREASURER}),
+    # the shop: cashiers sell; treasurers keep the catalogue, buy and count; auditors read
+    "shop.view": frozenset({Role.ADMIN, Role.TREASURER, Role.CASHIER, Role.AUDITOR}),
+    "shop.sell": frozenset({Role.ADMIN, Role.TREASURER, Role.CASHIER}),
+    "shop.manage": frozenset({Role.ADMIN, Role.TREASURER}),
     # the member portal: a member sees only their own record
     "portal.view": frozenset({Role.MEMBER}),
 }
