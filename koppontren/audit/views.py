@@ -17,7 +17,7 @@ PER_PAGE = 50
 @permission_required("audit.view")
 def log():
     coop = current_coop()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)  # a huge number would overflow SQLite
     total = services.count(coop)
     events = services.recent(coop, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)

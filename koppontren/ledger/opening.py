@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from koppontren import money
 from koppontren.extensions import db
-from koppontren.ledger import subledgers
+from koppontren.ledger import chart, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.models import Account, JournalEntry
 from koppontren.ledger.posting import LineSpec, lock_ledger, post_entry
@@ -157,6 +157,10 @@ def plan_from_rows(coop: Cooperative, rows: list[list[object]]) -> OpeningPlan:
             continue
         if account.subledger in ("product", "santri", "party"):
             problems.append(RowProblem(n, "account", str(_l("Saldo akun %(code)s diisi lewat modulnya (persediaan, pemasok, dompet).", code=code))))
+            continue
+        if (module := chart.reserved_by(account)) is not None:  # e.g. savings: the member import records the wajib months too
+            problems.append(RowProblem(n, "account", str(_l("Saldo akun %(code)s dimasukkan lewat modul %(module)s (impor anggota).",
+                                                            code=code, module=module))))
             continue
         amounts = {}
         for side in ("debit", "credit"):

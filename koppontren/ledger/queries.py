@@ -241,3 +241,14 @@ def member_lines(coop: Cooperative, member_id: int, account_ids, date_from: date
     if limit is not None:
         return list(db.session.execute(stmt.order_by(JournalLine.entry_date.desc(), JournalEntry.id.desc(), JournalLine.line_no.desc()).limit(limit)))
     return list(db.session.execute(stmt.order_by(JournalLine.entry_date, JournalEntry.id, JournalLine.line_no)))
+
+
+def get_entry_by_key(coop: Cooperative, key: str) -> JournalEntry | None:
+    """The entry posted with this idempotency key, if any."""
+    return db.session.scalar(select(JournalEntry).where(JournalEntry.cooperative_id == coop.id, JournalEntry.idempotency_key == key))
+
+
+def latest_member_line_date(coop: Cooperative, member_id: int) -> date | None:
+    """The date of a member's latest line on any account (their last movement in the books)."""
+    return db.session.scalar(select(func.max(JournalLine.entry_date)).where(
+        JournalLine.cooperative_id == coop.id, JournalLine.member_id == member_id))

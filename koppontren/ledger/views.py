@@ -278,7 +278,7 @@ def journal():
     coop = current_coop()
     member_ledger = _member_ledger()
     filters = JournalFilterForm(request.args)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)  # a huge number would overflow SQLite
     entries, total = [], 0
     if filters.validate():
         account_id = member_id = None

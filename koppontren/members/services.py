@@ -14,6 +14,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from sqlalchemy import event, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from koppontren.audit.services import ACTION_LABELS, record
@@ -91,7 +92,7 @@ def numbering(coop: Cooperative) -> MemberSettings:
     return row
 
 
-def update_numbering(coop: Cooperative, *, prefix: str, digits: int, actor) -> MemberSettings:
+def update_numbering(coop: Cooperative, *, prefix: str, digits: int, actor, commit: bool = True) -> MemberSettings:
     prefix = (prefix or "").strip()
     if not PREFIX_RE.match(prefix):
         raise MemberError("invalid_field", _l("Awalan nomor paling banyak 10 huruf, angka, titik, garis miring atau tanda hubung."),
@@ -101,7 +102,8 @@ def update_numbering(coop: Cooperative, *, prefix: str, digits: int, actor) -> M
     row = numbering(coop)
     row.number_prefix, row.number_digits = prefix, digits
     record("member.numbering", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), prefix=prefix, digits=digits)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return row
 
 
@@ -184,10 +186,14 @@ def register_member(coop: Cooperative, data: MemberData, *, actor, commit: bool 
     Raises MemberError(code="invalid_field").
     """
     values = clean(coop, data)
-    number = values.pop("number") or next_numbers(coop)[0]
-    member = Member(cooperative_id=coop.id, number=number, status="aktif", **values)
-    db.session.add(member)
-    db.session.flush()
+    try:
+        number = values.pop("number") or next_numbers(coop)[0]
+        member = Member(cooperative_id=coop.id, number=number, status="aktif", **values)
+        db.session.add(member)
+        db.session.flush()
+    except IntegrityError:  # another registration took the number or NIK between our check and our insert
+        db.session.rollback()
+        raise _concurrent_change() from None
     record("member.registered", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=number, name=member.name)
     if commit:
         db.session.commit()
@@ -206,8 +212,16 @@ def update_member(coop: Cooperative, member: Member, data: MemberData, *, actor)
     if changed:
         record("member.updated", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=member.number,
                fields=",".join(changed))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise _concurrent_change() from None
     return member
+
+
+def _concurrent_change() -> MemberError:
+    return MemberError("conflict", _l("Nomor anggota atau NIK ini baru saja dipakai pendaftaran lain; periksa lalu simpan lagi."))
 
 
 def mark_left(coop: Cooperative, member: Member, *, status: str, day: date, reason: str | None) -> None:
@@ -254,8 +268,10 @@ def active_members(coop: Cooperative) -> list[Member]:
 
 
 def search(coop: Cooperative, *, text: str | None = None, category: str | None = None, status: str | None = None,
-           page: int = 1, per_page: int = 50) -> tuple[list[Member], int]:
-    """The register filtered by name/number/NIK/phone text, category and status, by number."""
+           page: int = 1, per_page: int = 50, nik_substring: bool = False) -> tuple[list[Member], int]:
+    """The register filtered by name/number/phone text (and NIK: any part of it only with
+    ``nik_substring`` — those who may see NIKs —, else the whole 16 digits, so a masked NIK cannot be
+    guessed digit by digit through the search), category and status, by number."""
     stmt = select(Member).where(Member.cooperative_id == coop.id)
     if category:
         stmt = stmt.where(Member.category == category)
@@ -264,8 +280,9 @@ def search(coop: Cooperative, *, text: str | None = None, category: str | None =
     if text and text.strip():
         needle = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         like = f"%{needle}%"
+        nik = Member.nik.like(like, escape="\\") if nik_substring else Member.nik == text.strip()
         stmt = stmt.where(or_(func.lower(Member.name).like(like, escape="\\"), func.lower(Member.number).like(like, escape="\\"),
-                              Member.nik.like(like, escape="\\"), Member.phone.like(like, escape="\\")))
+                              nik, Member.phone.like(like, escape="\\")))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = list(db.session.scalars(stmt.order_by(Member.number).limit(per_page).offset((max(page, 1) - 1) * per_page)))
     return rows, int(total)

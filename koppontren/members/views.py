@@ -44,9 +44,9 @@ def register():
     coop = current_coop()
     filters = MemberFilterForm(request.args)
     filters.validate()
-    page = request.args.get("page", 1, type=int) or 1
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     rows, total = services.search(coop, text=filters.q.data, category=filters.category.data or None,
-                                  status=filters.status.data or None, page=page, per_page=PER_PAGE)
+                                  status=filters.status.data or None, page=page, per_page=PER_PAGE, nik_substring=can("members.nik"))
     balances = savings.balances_of_many(coop, [m.id for m in rows]) if rows else {}
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("members/list.html", members=rows, total=total, filters=filters, page=page,

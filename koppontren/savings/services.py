@@ -9,7 +9,7 @@ read from the ledger's member subledger. Refusals raise SavingsError and write n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import format_date, get_locale
@@ -151,8 +151,9 @@ def _payment_account(coop: Cooperative, account_id: int | None):
 
 
 def update_settings(coop: Cooperative, *, pokok_amount: Decimal, wajib_rates: dict[str, Decimal], sukarela_earns_shu: bool,
-                    default_account_id: int | None, actor) -> Settings:
-    """Change the savings settings. Amounts are Decimal rupiah ≥ 0."""
+                    default_account_id: int | None, actor, numbering: tuple[str, int] | None = None) -> Settings:
+    """Change the savings settings (amounts are Decimal rupiah ≥ 0) and, with ``numbering`` =
+    (prefix, digits), the member numbering of the same page — both or neither."""
     problems = {}
     for name, value in [("pokok_amount", pokok_amount), *((f"wajib_{c}", v) for c, v in wajib_rates.items())]:
         if value is None or not isinstance(value, Decimal | int) or value < 0 or value > money.MAX_AMOUNT:
@@ -164,6 +165,12 @@ def update_settings(coop: Cooperative, *, pokok_amount: Decimal, wajib_rates: di
         problems["default_account"] = _l("Pilih akun kas atau bank yang aktif.")
     if problems:
         raise SavingsError("invalid_amount", next(iter(problems.values())), problems)
+    if numbering is not None:
+        try:
+            members.update_numbering(coop, prefix=numbering[0], digits=numbering[1], actor=actor, commit=False)
+        except Exception:
+            db.session.rollback()
+            raise
     row = db.session.scalar(select(SavingsSettings).where(SavingsSettings.cooperative_id == coop.id))
     if row is None:
         row = SavingsSettings(cooperative_id=coop.id)
@@ -200,6 +207,7 @@ class Balances:
     shu_payable: int = 0  # 2121 Utang SHU Anggota
     receivable: int = 0  # 1121 Piutang Usaha – Anggota (credit purchases)
     loan: int = 0  # 1131 Piutang Pinjaman Anggota
+    term: int = 0  # 2112 Simpanan Berjangka Anggota
 
     @property
     def savings_total(self) -> int:
@@ -215,7 +223,7 @@ class Balances:
 
 _BALANCE_ROLES = {"pokok": "savings_principal", "wajib": "savings_mandatory", "sukarela": "savings_voluntary",
                   "exit_payable": "exit_payable", "shu_payable": "shu_payable", "receivable": "receivable_member",
-                  "loan": "loan_member"}
+                  "loan": "loan_member", "term": "savings_term"}
 
 
 def balances_of_many(coop: Cooperative, member_ids=None, as_of: date | None = None) -> dict[int, Balances]:
@@ -429,6 +437,8 @@ def deposit(coop: Cooperative, member: Member | int, kind: str, *, amount: Decim
 
     def work():
         locked = _locked_active_member(coop, member)
+        if (existing := _existing_for_key(coop, idempotency_key, locked.id)) is not None:
+            return existing
         entry_day = _entry_date(locked, day)
         account = _payment_account(coop, account_id)
         settings = get_settings(coop)
@@ -488,7 +498,7 @@ def _wajib_months(coop: Cooperative, member: Member, rate: int, months: list[Mon
         chosen = next_wajib_months(coop, member, sen // rate)
     paid = paid_months(coop, member.id)
     join = (member.join_date.year, member.join_date.month)
-    limit = (today().year + (today().month + MAX_MONTHS_AHEAD - 1) // 12, (today().month + MAX_MONTHS_AHEAD - 1) % 12 + 1)
+    limit = _months_ahead_limit()
     for m in chosen:
         if m < join:
             raise SavingsError("invalid_month", _l("Bulan %(m)s sebelum anggota masuk.", m=month_label_id(m)), {"months": _l("Terlalu awal.")})
@@ -499,6 +509,43 @@ def _wajib_months(coop: Cooperative, member: Member, rate: int, months: list[Mon
     if len(chosen) > 120:
         raise SavingsError("invalid_month", _l("Terlalu banyak bulan sekaligus."), {"months": _l("Terlalu banyak.")})
     return chosen
+
+
+def available_sukarela(coop: Cooperative, member_id: int, day: date) -> int:
+    """What may be withdrawn on ``day``: the lowest running sukarela balance from that day on, so
+    a back-dated withdrawal can never push any later (or earlier) balance below zero."""
+    account = chart.account_for(coop, "savings_voluntary")
+    running = balances(coop, member_id, as_of=day).sukarela
+    lowest = running
+    for _entry, line in queries.member_lines(coop, member_id, [account.id], date_from=day + timedelta(days=1)):
+        running += line.credit - line.debit
+        lowest = min(lowest, running)
+    return max(lowest, 0)
+
+
+def _latest_movement(coop: Cooperative, member_id: int) -> date | None:
+    """The date of the member's latest line on any member-subledger account."""
+    return queries.latest_member_line_date(coop, member_id)
+
+
+def _existing_for_key(coop: Cooperative, key: str | None, member_id: int) -> SavingsTransaction | None:
+    """A retry with an idempotency key already used returns the first transaction before any rule
+    is checked again (the second pokok of a retry is the same pokok, not a refused second one)."""
+    key = (key or "").strip()[:200]
+    if not key:
+        return None
+    entry = queries.get_entry_by_key(coop, key)
+    if entry is None:
+        return None
+    return db.session.scalar(select(SavingsTransaction).where(
+        SavingsTransaction.cooperative_id == coop.id, SavingsTransaction.entry_id == entry.id,
+        SavingsTransaction.member_id == member_id))
+
+
+def _months_ahead_limit() -> Month:
+    """The furthest month wajib may be paid in advance."""
+    now = today()
+    return now.year + (now.month + MAX_MONTHS_AHEAD - 1) // 12, (now.month + MAX_MONTHS_AHEAD - 1) % 12 + 1
 
 
 def withdraw(coop: Cooperative, member: Member | int, kind: str = "sukarela", *, amount: Decimal, day: date | None = None,
@@ -532,7 +579,9 @@ def _withdraw_locked(coop, member, *, amount, day, account_id, actor, idempotenc
     entry_day = _entry_date(locked, day)
     account = _payment_account(coop, account_id)
     sen = _amount_sen(coop, amount)
-    available = balances(coop, locked.id).sukarela
+    if (existing := _existing_for_key(coop, idempotency_key, locked.id)) is not None:
+        return existing
+    available = available_sukarela(coop, locked.id, entry_day)
     if sen > available:
         raise SavingsError("insufficient_balance",
                            _l("Saldo simpanan sukarela %(n)s hanya %(a)s; penarikan %(w)s ditolak.", n=locked.number,
@@ -593,10 +642,16 @@ def collect_wajib_bulk(coop: Cooperative, *, month: Month, member_ids: list[int]
         entry_day = day or today()
         if entry_day > today():
             raise SavingsError("invalid_date", _l("Tanggal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
+        if month > _months_ahead_limit():
+            raise SavingsError("invalid_month", _l("Paling jauh %(n)s bulan ke depan.", n=MAX_MONTHS_AHEAD), {"month": _l("Terlalu jauh.")})
         wanted = sorted(set(member_ids))
         found = {}
         for mid in wanted:  # lock in id order: two batches never deadlock
             found[mid] = members.lock_member(coop, mid)
+        key = (idempotency_key or "").strip()[:200]
+        if key and (replayed := queries.get_entry_by_key(coop, key)) is not None:
+            return replayed, list(db.session.scalars(select(SavingsTransaction).where(
+                SavingsTransaction.cooperative_id == coop.id, SavingsTransaction.entry_id == replayed.id)))
         paid = paid_months_of_many(coop, wanted)
         problems, lines, plan = [], [], []
         wajib_account = chart.account_for(coop, "savings_mandatory")
@@ -612,6 +667,8 @@ def collect_wajib_bulk(coop: Cooperative, *, month: Month, member_ids: list[int]
                 problems.append(BulkProblem(m.number, str(_l("Simpanan wajib kategori %(c)s belum diatur.", c=members.CATEGORY_LABELS[m.category]))))
             elif (m.join_date.year, m.join_date.month) > month:
                 problems.append(BulkProblem(m.number, str(_l("Masuk setelah bulan itu."))))
+            elif m.join_date > entry_day:
+                problems.append(BulkProblem(m.number, str(_l("Tanggal setoran sebelum tanggal masuk anggota."))))
             elif month in paid.get(mid, set()):
                 problems.append(BulkProblem(m.number, str(_l("Bulan %(m)s sudah dibayar.", m=month_label_id(month)))))
             else:
@@ -680,18 +737,28 @@ def exit_member(coop: Cooperative, member: Member | int, *, effective_date: date
         if settle_day < eff or settle_day > today():
             raise SavingsError("invalid_date", _l("Tanggal penyelesaian antara tanggal keluar dan hari ini."), {"settlement_date": _l("Tidak sah.")})
         account = _payment_account(coop, account_id)
+        latest = _latest_movement(coop, locked.id)
+        if latest is not None and eff < latest:
+            raise SavingsError("invalid_date", _l("Tanggal keluar tidak boleh sebelum mutasi terakhir anggota (%(d)s).", d=latest.isoformat()),
+                               {"effective_date": _l("Terlalu awal.")})
         b = balances(coop, locked.id)
         fmt = lambda sen: format_amount(coop, sen)  # noqa: E731
-        if b.receivables_total > 0 and not net_receivables:
+        if b.term:
+            raise SavingsError("has_term_deposit", _l("%(n)s masih punya simpanan berjangka %(a)s; cairkan dulu.", n=locked.number, a=fmt(b.term)))
+        # receivables and loans the member owes (positive) are netted; overpaid ones (negative) are owed to the member
+        owed_receivable, owed_loan = max(b.receivable, 0), max(b.loan, 0)
+        overpaid = max(-b.receivable, 0) + max(-b.loan, 0)
+        to_net = owed_receivable + owed_loan
+        if to_net > 0 and not net_receivables:
             raise SavingsError("has_receivables",
                                _l("%(n)s masih punya piutang %(r)s dan pinjaman %(l)s. Pilih 'potong dari simpanan' atau lunasi dulu.",
-                                  n=locked.number, r=fmt(b.receivable), l=fmt(b.loan)),
+                                  n=locked.number, r=fmt(owed_receivable), l=fmt(owed_loan)),
                                {"net_receivables": _l("Piutang belum diselesaikan.")})
-        available = b.pokok + b.wajib + b.shu_payable + b.sukarela + b.exit_payable
-        if b.receivables_total > available:
+        available = b.pokok + b.wajib + b.shu_payable + b.sukarela + b.exit_payable + overpaid
+        if to_net > available:
             raise SavingsError("receivables_exceed_savings",
                                _l("Piutang dan pinjaman %(n)s (%(r)s) melebihi seluruh simpanannya (%(s)s); lunasi dulu selisihnya.",
-                                  n=locked.number, r=fmt(b.receivables_total), s=fmt(available)))
+                                  n=locked.number, r=fmt(to_net), s=fmt(available)))
         name = f"{locked.number} {locked.name}"
         reclass = None
         if b.pokok + b.wajib > 0:
@@ -704,10 +771,9 @@ def exit_member(coop: Cooperative, member: Member | int, *, effective_date: date
             reclass = _post(coop, entry_date=eff, description=f"Anggota keluar {name}: simpanan pokok dan wajib menjadi utang", lines=lines,
                             actor=actor, allow_inactive=True)
         payable = b.exit_payable + b.pokok + b.wajib
-        to_net = b.receivables_total
-        from_payable = min(to_net, payable + b.shu_payable)
+        from_payable = min(to_net, payable + b.shu_payable + overpaid)
         from_sukarela = to_net - from_payable
-        cash_out = payable + b.shu_payable - from_payable
+        cash_out = payable + b.shu_payable + overpaid - from_payable
         settlement = None
         debit_lines = []
         if payable:
@@ -716,11 +782,14 @@ def exit_member(coop: Cooperative, member: Member | int, *, effective_date: date
             debit_lines.append(LineSpec(chart.account_for(coop, "shu_payable"), debit=money.from_sen(b.shu_payable), member_id=locked.id))
         if from_sukarela:
             debit_lines.append(LineSpec(chart.account_for(coop, "savings_voluntary"), debit=money.from_sen(from_sukarela), member_id=locked.id))
+        for role, value in (("receivable_member", b.receivable), ("loan_member", b.loan)):
+            if value < 0:
+                debit_lines.append(LineSpec(chart.account_for(coop, role), debit=money.from_sen(-value), member_id=locked.id))
         credit_lines = []
-        if b.receivable:
-            credit_lines.append(LineSpec(chart.account_for(coop, "receivable_member"), credit=money.from_sen(b.receivable), member_id=locked.id))
-        if b.loan:
-            credit_lines.append(LineSpec(chart.account_for(coop, "loan_member"), credit=money.from_sen(b.loan), member_id=locked.id))
+        if owed_receivable:
+            credit_lines.append(LineSpec(chart.account_for(coop, "receivable_member"), credit=money.from_sen(owed_receivable), member_id=locked.id))
+        if owed_loan:
+            credit_lines.append(LineSpec(chart.account_for(coop, "loan_member"), credit=money.from_sen(owed_loan), member_id=locked.id))
         if cash_out:
             credit_lines.append(LineSpec(account, credit=money.from_sen(cash_out)))
         if debit_lines and credit_lines:
@@ -755,6 +824,11 @@ def guard_reversal(coop: Cooperative, entry) -> None:
         kind = accounts.get(line.account_id)
         if kind is not None and line.member_id is not None:
             effect[(line.member_id, kind)] = effect.get((line.member_id, kind), 0) + line.debit - line.credit
+    for member_id in sorted({m for m, _ in effect}):
+        member = members.get_member(coop, member_id)
+        if member is not None and member.status != "aktif":
+            raise LedgerError("member_left", _l(
+                "Jurnal %(e)s tidak bisa dibalik: %(n)s sudah keluar dan simpanannya sudah diselesaikan.", e=entry.number, n=member.number))
     shrinking = {key: delta for key, delta in effect.items() if delta < 0}
     for member_id in sorted({m for m, _ in shrinking}):
         members.lock_member(coop, member_id)

@@ -247,8 +247,8 @@ def settings_page():
         if pokok is not None and all(v is not None for v in rates.values()):
             try:
                 services.update_settings(coop, pokok_amount=pokok, wajib_rates=rates, sukarela_earns_shu=form.sukarela_earns_shu.data,
-                                         default_account_id=form.default_account.data, actor=current_user)
-                members.update_numbering(coop, prefix=form.number_prefix.data or "", digits=form.number_digits.data, actor=current_user)
+                                         default_account_id=form.default_account.data, actor=current_user,
+                                         numbering=(form.number_prefix.data or "", form.number_digits.data))
             except (SavingsError, members.MemberError) as err:
                 _flash_error(form, err)
             else:

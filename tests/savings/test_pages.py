@@ -215,3 +215,25 @@ def test_the_arrears_report_and_its_csv(client, staff, new_member):
     assert 'id="arrears-total">1 anggota · 2 bulan · <strong>Rp20.000' in page
     csv_text = _text(client.get(f"{BASE}/savings/arrears?as_of=2026-12-15&format=csv"))
     assert "'=HYPERLINK(1)" in csv_text and "2026-11 2026-12" in csv_text
+
+
+def test_the_settings_page_saves_both_parts_or_neither(client, cash, staff):
+    login(client, "bendahara")
+    data = {"pokok_amount": "250.000", "wajib_santri": "20.000", "default_account": cash, "number_prefix": "A B", "number_digits": "4"}
+    page = _text(client.post(f"{BASE}/savings/settings", data=data))
+    assert "Awalan nomor" in page and savings.get_settings(staff).pokok_amount == 100_000_00
+
+
+def test_a_cashier_cannot_find_a_masked_nik_digit_by_digit(client, staff, new_member):
+    new_member("Siti", nik="3507123405060001")
+    login(client, "kasir")
+    assert re.findall(r'<tr data-number="([^"]+)">', _text(client.get(f"{BASE}/members?q=350712"))) == []
+    assert re.findall(r'<tr data-number="([^"]+)">', _text(client.get(f"{BASE}/members?q=3507123405060001"))) == ["A-0001"]
+    client.post("/logout")
+    login(client, "ketua")
+    assert re.findall(r'<tr data-number="([^"]+)">', _text(client.get(f"{BASE}/members?q=350712"))) == ["A-0001"]
+
+
+def test_a_huge_page_number_is_not_a_server_error(client, staff):
+    login(client, "kasir")
+    assert client.get(f"{BASE}/members?page=99999999999999999999").status_code == 200

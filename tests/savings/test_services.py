@@ -344,3 +344,77 @@ def test_wajib_from_the_ledgers_opening_entry_covers_the_oldest_months(configure
     assert savings.arrears(configured, member, date(2026, 12, 15)).months == [(2026, 12)]
     tx = savings.deposit(configured, member, "wajib", amount=Decimal(10_000), day=date(2026, 12, 1), actor=treasurer)
     assert tx.months == "2026-12"
+
+
+# --- found in review ------------------------------------------------------------------------------
+
+def test_a_back_dated_withdrawal_may_not_take_any_balance_below_zero(configured, member, treasurer):
+    savings.deposit(configured, member, "sukarela", amount=Decimal(100_000), day=date(2026, 12, 10), actor=treasurer)
+    with pytest.raises(SavingsError) as err:  # on 1 October there was nothing yet
+        savings.withdraw(configured, member, amount=Decimal(100_000), day=date(2026, 10, 1), actor=treasurer)
+    assert err.value.code == "insufficient_balance" and "Rp0" in str(err.value)
+    savings.withdraw(configured, member, amount=Decimal(60_000), day=date(2026, 12, 12), actor=treasurer)
+    with pytest.raises(SavingsError):  # 40.000 left after the 12th, though 100.000 stood on the 11th
+        savings.withdraw(configured, member, amount=Decimal(50_000), day=date(2026, 12, 11), actor=treasurer)
+    assert savings.available_sukarela(configured, member.id, date(2026, 12, 11)) == 40_000_00
+
+
+def test_an_exit_may_not_be_dated_before_the_members_last_movement(configured, member, treasurer):
+    savings.deposit(configured, member, "pokok", day=date(2026, 12, 10), actor=treasurer)
+    with pytest.raises(SavingsError) as err:
+        savings.exit_member(configured, member, effective_date=date(2026, 10, 1), actor=treasurer)
+    assert err.value.code == "invalid_date" and "2026-12-10" in str(err.value)
+
+
+def test_an_exit_is_blocked_by_a_term_deposit_and_pays_back_an_overpaid_receivable(configured, member, treasurer):
+    savings.deposit(configured, member, "pokok", day=date(2026, 9, 1), actor=treasurer)
+    post_entry(configured, entry_date=date(2026, 10, 1), description="Simpanan berjangka", journal_type="KM",
+               lines=[LineSpec("1101", debit=Decimal(40_000)), LineSpec("2112", credit=Decimal(40_000), member_id=member.id)])
+    with pytest.raises(SavingsError) as err:
+        savings.exit_member(configured, member, effective_date=date(2026, 12, 1), actor=treasurer)
+    assert err.value.code == "has_term_deposit"
+    post_entry(configured, entry_date=date(2026, 11, 1), description="Berjangka dicairkan", journal_type="KK",
+               lines=[LineSpec("2112", debit=Decimal(40_000), member_id=member.id), LineSpec("1101", credit=Decimal(40_000))])
+    post_entry(configured, entry_date=date(2026, 11, 2), description="Kelebihan bayar piutang", journal_type="KM",
+               lines=[LineSpec("1101", debit=Decimal(5_000)), LineSpec("1121", credit=Decimal(5_000), member_id=member.id)])
+    result = savings.exit_member(configured, member, effective_date=date(2026, 12, 1), actor=treasurer)
+    assert result.payout == 105_000_00
+    assert savings.balances(configured, member.id) == savings.Balances()
+
+
+def test_the_entries_of_an_exit_cannot_be_reversed_one_by_one(configured, member, treasurer):
+    from koppontren.ledger.errors import LedgerError
+
+    savings.deposit(configured, member, "pokok", day=date(2026, 9, 1), actor=treasurer)
+    result = savings.exit_member(configured, member, effective_date=date(2026, 12, 1), actor=treasurer)
+    for entry in (result.settlement, result.reclassification):
+        with pytest.raises(LedgerError) as err:
+            reverse(configured, queries.get_entry(configured, entry.id), entry_date=date(2026, 12, 2), actor=treasurer)
+        assert err.value.code == "member_left"
+
+
+def test_retries_with_the_same_idempotency_key_return_the_first_transaction(configured, member, new_member, treasurer):
+    first = savings.deposit(configured, member, "pokok", day=date(2026, 9, 1), actor=treasurer, idempotency_key="p")
+    assert savings.deposit(configured, member, "pokok", day=date(2026, 9, 1), actor=treasurer, idempotency_key="p").id == first.id
+    wajib = savings.deposit(configured, member, "wajib", amount=Decimal(20_000), day=date(2026, 10, 1), actor=treasurer, idempotency_key="w")
+    assert savings.deposit(configured, member, "wajib", amount=Decimal(20_000), day=date(2026, 10, 1), actor=treasurer,
+                           idempotency_key="w").id == wajib.id
+    savings.deposit(configured, member, "sukarela", amount=Decimal(5_000), day=date(2026, 10, 1), actor=treasurer)
+    out = savings.withdraw(configured, member, amount=Decimal(5_000), day=date(2026, 10, 2), actor=treasurer, idempotency_key="x")
+    assert savings.withdraw(configured, member, amount=Decimal(5_000), day=date(2026, 10, 2), actor=treasurer,
+                            idempotency_key="x").id == out.id
+    other = new_member("B")
+    entry, txs = savings.collect_wajib_bulk(configured, month=(2026, 11), member_ids=[other.id], actor=treasurer, idempotency_key="b")
+    again, txs2 = savings.collect_wajib_bulk(configured, month=(2026, 11), member_ids=[other.id], actor=treasurer, idempotency_key="b")
+    assert again.id == entry.id and [t.id for t in txs2] == [t.id for t in txs]
+    assert _entries(configured) == 5
+
+
+def test_bulk_wajib_refuses_months_too_far_ahead_and_dates_before_joining(configured, new_member, treasurer):
+    late = new_member("Late", "santri", date(2026, 12, 1))
+    with pytest.raises(SavingsError) as err:
+        savings.collect_wajib_bulk(configured, month=(2999, 12), member_ids=[late.id], actor=treasurer)
+    assert err.value.code == "invalid_month"
+    with pytest.raises(savings.BulkRefusedError):
+        savings.collect_wajib_bulk(configured, month=(2026, 12), member_ids=[late.id], day=date(2026, 11, 1), actor=treasurer)
+    assert _entries(configured) == 0
