@@ -1,0 +1,256 @@
+"""POS benchmark: sales of 5 lines through the shop service and through the HTTP endpoint, beside a
+bare Flask JSON endpoint on the same server.
+
+DESIGN.md: "speed is measured, not asserted". The aim from the issue: a sale's p99 latency over HTTP
+under 5× the bare endpoint's p99, both served by gunicorn (2 workers) on loopback in the same run.
+
+Phases, on a fresh database migrated with Alembic (SQLite file in a temporary folder, or PostgreSQL
+``koppontren_bench_pos`` on 127.0.0.1, dropped and created again):
+
+1. set-up: a cooperative, a cashier, 50 products with plenty of stock (one purchase), a member;
+2. service: N sales of 5 random products (1-3 units each, cash) through ``shop.services.record_sale``
+   in this process, one commit each — the cost of the work without HTTP;
+3. HTTP: gunicorn serves ``bench/pos_app.py`` with 2 sync workers; one client (keep-alive, stdlib
+   http.client) logs in as the cashier and posts N sales as JSON to ``/<coop>/shop/pos/sales``, then
+   makes N requests to ``/bench/ping``; in A-B-B-A order, latency of every request recorded.
+
+Prints Markdown tables (sales/s, p50, p90, p99, max) on stdout; progress on stderr. Run by hand:
+
+    .venv/bin/python bench/pos_sale.py --db sqlite --sales 500
+    .venv/bin/python bench/pos_sale.py --db postgresql --sales 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import closing
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_DB = "koppontren_bench_pos"
+PASSWORD = "bench-kasir-2026"
+
+
+def log(*args) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+def database_url(kind: str, folder: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'pos.db'}"
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {PG_DB}"))
+    engine.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
+
+
+def set_up(url: str, n_products: int) -> tuple[list[int], int]:
+    """Migrate, create the cooperative ``bench`` with a cashier, products in stock and a member."""
+    from flask_migrate import upgrade
+
+    from koppontren import create_app
+    from koppontren.auth import services as auth
+    from koppontren.extensions import db
+    from koppontren.members import services as members
+    from koppontren.shop import services as shop
+    from koppontren.tenancy.services import create_cooperative
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        upgrade()
+        coop = create_cooperative("bench", "Koperasi Benchmark")
+        cashier = auth.create_user("bench.kasir", "Kasir Benchmark", PASSWORD)
+        auth.grant_role(coop, cashier, "cashier")
+        supplier = shop.create_party(coop, kind="supplier", code="S1", name="Pemasok")
+        ids = [shop.create_product(coop, shop.ProductData(sku=f"P{i:03d}", name=f"Produk {i}", price=Decimal(5_000 + 500 * i),
+                                                          barcode=f"899{i:010d}")).id for i in range(n_products)]
+        shop.record_purchase(coop, party_id=supplier.id, day=date.today(),
+                             items=[shop.PurchaseItem(i, 1_000_000, Decimal(3_000)) for i in ids])
+        member = members.register_member(coop, members.MemberData(name="Anggota Benchmark", category="santri", join_date=date.today()),
+                                         actor=None)
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        member_id = member.id
+        db.session.remove()
+        db.engine.dispose()
+    return ids, member_id
+
+
+def basket(ids: list[int], rng: random.Random) -> list[dict]:
+    return [{"product_id": pid, "qty": rng.randint(1, 3)} for pid in rng.sample(ids, 5)]
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+    q = statistics.quantiles(ordered, n=100, method="inclusive")
+    return {"p50": q[49], "p90": q[89], "p99": q[98], "max": ordered[-1]}
+
+
+def service_phase(url: str, ids: list[int], n: int, seed: int) -> list[float]:
+    from koppontren import create_app
+    from koppontren.extensions import db
+    from koppontren.shop import services as shop
+    from koppontren.tenancy.services import get_by_slug
+
+    rng = random.Random(seed)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    samples = []
+    with app.app_context():
+        for _ in range(n):
+            items = [shop.SaleItem(i["product_id"], i["qty"]) for i in basket(ids, rng)]
+            start = time.perf_counter()
+            shop.record_sale(get_by_slug("bench"), items=items, payment="cash")
+            samples.append((time.perf_counter() - start) * 1000)
+        db.session.remove()
+        db.engine.dispose()
+    return samples
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Client:
+    """One keep-alive HTTP connection with a cookie jar of one session cookie."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookie = ""
+
+    def request(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None) -> tuple[int, bytes]:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if content_type:
+            headers["Content-Type"] = content_type
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie" and value.startswith("session="):
+                self.cookie = value.split(";", 1)[0]
+        return response.status, data
+
+
+def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tuple[list[float], list[float]]:
+    port = free_port()
+    env = dict(os.environ, BENCH_DATABASE_URL=url, KOPPONTREN_SECRET_KEY="bench-" + "x" * 40, PYTHONPATH=str(ROOT))
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen([str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT / "bench"),
+                               "--log-level", "warning", "pos_app:app"], env=env)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                with closing(socket.create_connection(("127.0.0.1", port), timeout=1)):
+                    break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+        client = Client(port)
+        status, _ = client.request("POST", "/login", urlencode({"login": "bench.kasir", "password": PASSWORD}).encode(),
+                                   "application/x-www-form-urlencoded")
+        if status != 302:
+            raise RuntimeError(f"login failed: HTTP {status}")
+        rng = random.Random(seed)
+        sale_ms: list[float] = []
+        ping_ms: list[float] = []
+
+        def sales(count: int) -> None:
+            for k in range(count):
+                body = json.dumps({"items": basket(ids, rng), "member_id": None, "payment": "cash", "cash_received": None,
+                                   "idempotency_key": f"bench-{seed}-{len(sale_ms)}-{k}"}).encode()
+                start = time.perf_counter()
+                status, data = client.request("POST", "/bench/shop/pos/sales", body, "application/json")
+                sale_ms.append((time.perf_counter() - start) * 1000)
+                if status != 201:
+                    raise RuntimeError(f"sale failed: HTTP {status} {data[:300]!r}")
+
+        def pings(count: int) -> None:
+            for _ in range(count):
+                start = time.perf_counter()
+                status, _ = client.request("GET", "/bench/ping")
+                ping_ms.append((time.perf_counter() - start) * 1000)
+                if status != 200:
+                    raise RuntimeError(f"ping failed: HTTP {status}")
+
+        warm = max(10, n // 20)
+        sales(warm)
+        pings(warm)
+        sale_ms.clear()
+        ping_ms.clear()
+        half = n // 2
+        sales(half)  # A-B-B-A: both see the same machine state on average
+        pings(half)
+        pings(n - half)
+        sales(n - half)
+        return sale_ms, ping_ms
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def table(rows: list[tuple[str, list[float], float]]) -> str:
+    out = ["| path | requests | per second | p50 ms | p90 ms | p99 ms | max ms |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, samples, seconds in rows:
+        p = percentiles(samples)
+        out.append(f"| {name} | {len(samples):,} | {len(samples) / seconds:,.1f} | {p['p50']:.2f} | {p['p90']:.2f} | {p['p99']:.2f} | {p['max']:.2f} |")
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--sales", type=int, default=500, help="sales per phase (and as many pings)")
+    parser.add_argument("--products", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="koppontren-pos-bench-"))
+    try:
+        url = database_url(args.db, folder)
+        log(f"set-up on {args.db} …")
+        ids, _member = set_up(url, args.products)
+        log(f"service: {args.sales} sales …")
+        start = time.perf_counter()
+        service = service_phase(url, ids, args.sales, args.seed)
+        service_seconds = time.perf_counter() - start
+        log(f"HTTP: gunicorn {args.workers} workers, {args.sales} sales and {args.sales} pings …")
+        sale_ms, ping_ms = http_phase(url, ids, args.sales, args.seed + 1, args.workers)
+        load = os.getloadavg()
+        print(f"### POS sales of 5 lines on {args.db} (`bench/pos_sale.py --db {args.db} --sales {args.sales}`)\n")
+        print(f"- load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; nproc {os.cpu_count()}\n")
+        print(table([("record_sale (service, in process)", service, service_seconds),
+                     ("POST /<coop>/shop/pos/sales (gunicorn)", sale_ms, sum(sale_ms) / 1000),
+                     ("GET /bench/ping (bare Flask JSON, same server)", ping_ms, sum(ping_ms) / 1000)]))
+        ratio = percentiles(sale_ms)["p99"] / percentiles(ping_ms)["p99"]
+        print(f"\np99 of a sale over HTTP ÷ p99 of the bare endpoint: **{ratio:.1f}×** (aim < 5×: {'met' if ratio < 5 else 'NOT met'})")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
