@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DB = "koppontren_bench_pos"
-PASSWORD = "bench-kasir-2026"
+PASSWORD = "bench-kasir-2026"  # noqa: S105 - a throw-away database
 
 
 def log(*args) -> None:
@@ -159,7 +159,7 @@ def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tup
     env = dict(os.environ, BENCH_DATABASE_URL=url, KOPPONTREN_SECRET_KEY="bench-" + "x" * 40, PYTHONPATH=str(ROOT))
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen([str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT / "bench"),
-                               "--log-level", "warning", "pos_app:app"], env=env)
+                               "--log-level", "warning", "pos_app:app"], env=env)  # noqa: S603 - our own gunicorn
     try:
         deadline = time.time() + 30
         while True:
