@@ -35,7 +35,6 @@ import sys
 import tempfile
 import time
 from contextlib import closing
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
@@ -71,6 +70,7 @@ def set_up(url: str, n_products: int) -> tuple[list[int], int]:
 
     from koppontren import create_app
     from koppontren.auth import services as auth
+    from koppontren.clock import today
     from koppontren.extensions import db
     from koppontren.members import services as members
     from koppontren.shop import services as shop
@@ -85,9 +85,9 @@ def set_up(url: str, n_products: int) -> tuple[list[int], int]:
         supplier = shop.create_party(coop, kind="supplier", code="S1", name="Pemasok")
         ids = [shop.create_product(coop, shop.ProductData(sku=f"P{i:03d}", name=f"Produk {i}", price=Decimal(5_000 + 500 * i),
                                                           barcode=f"899{i:010d}")).id for i in range(n_products)]
-        shop.record_purchase(coop, party_id=supplier.id, day=date.today(),
+        shop.record_purchase(coop, party_id=supplier.id, day=today(),
                              items=[shop.PurchaseItem(i, 1_000_000, Decimal(3_000)) for i in ids])
-        member = members.register_member(coop, members.MemberData(name="Anggota Benchmark", category="santri", join_date=date.today()),
+        member = members.register_member(coop, members.MemberData(name="Anggota Benchmark", category="santri", join_date=today()),
                                          actor=None)
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect() as conn:
@@ -158,8 +158,8 @@ def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tup
     port = free_port()
     env = dict(os.environ, BENCH_DATABASE_URL=url, KOPPONTREN_SECRET_KEY="bench-" + "x" * 40, PYTHONPATH=str(ROOT))
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen([str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT / "bench"),
-                               "--log-level", "warning", "pos_app:app"], env=env)  # noqa: S603 - our own gunicorn
+    server = subprocess.Popen([str(gunicorn),  # noqa: S603 - our own gunicorn and arguments "-w", str(workers), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT / "bench"),
+                               "--log-level", "warning", "pos_app:app"], env=env)
     try:
         deadline = time.time() + 30
         while True:
