@@ -6,11 +6,12 @@ stable code and writes nothing.
 
 Posting is the hot path of the app (issue 3: "posting speed"), so ``post_entry`` talks to the
 database in a few precompiled statements through the session's connection instead of the ORM unit of
-work: (1) lock the cooperative's chain head and read the cooperative's settings and the named
-accounts, (2) claim the voucher number unless the month is closed or the idempotency key is taken,
-(3) write the entry, its lines, the new chain head and the audit event — one statement on
-PostgreSQL, four on SQLite. The returned JournalEntry is built from the values written, without
-reading them back.
+work: (1) lock the cooperative's chain head, claim the next voucher number, read the cooperative's
+settings and the named accounts — one statement on PostgreSQL, two on SQLite; (2) after the rules
+are checked in Python, write the entry unless its month is closed or its idempotency key taken,
+with its lines, the new chain head and the audit event — one statement on PostgreSQL, four on
+SQLite. Any refusal rolls back, which gives the claimed number back; a replay gives it back by hand.
+The returned JournalEntry is built from the values written, without reading them back.
 """
 
 from __future__ import annotations
@@ -293,7 +294,7 @@ def validate(
     """
     draft = _draft(entry_date, description, lines, journal_type, reference)
     db.session.flush()
-    facts, accounts = _load(db.session.connection(), _pk(coop), draft, lock=False)
+    facts, accounts = _load(db.session.connection(), _pk(coop), draft)
     request = _check(facts, draft, accounts, internal_subledgers, allow_inactive)
     if check_period and not allow_closed_period and is_period_closed(facts.coop_id, entry_date):
         raise _period_closed_error(entry_date)
@@ -306,7 +307,7 @@ def _period_closed_error(day: date) -> LedgerError:
 
 
 # --- statements -------------------------------------------------------------------------------------
-# Written once per dialect (and per number of lines or accounts) and sent with exec_driver_sql: no
+# Written once per dialect (and per number of accounts or lines) and sent with exec_driver_sql: no
 # statement is built or compiled per posting. SQL is written with "?" and turned into the driver's
 # "%s" where needed; none of it contains a literal "?" or "%". Every piece of it is a constant of this
 # module (names and placeholders): no value is ever formatted into SQL (hence the S608 noqa).
@@ -319,82 +320,152 @@ def _placeholders(n: int) -> str:
     return ", ".join("?" * n)
 
 
-@functools.cache
-def _load_sql(dialect: str, paramstyle: str, n_codes: int, n_ids: int, lock: bool) -> str:
-    """The cooperative's settings and the named accounts, one row per account (one row of NULL
-    accounts when none matches). With ``lock``, also the chain head, locked: on PostgreSQL a row lock
-    that queues the cooperative's postings and period changes; SQLite writers are serialised already
-    (every write transaction begins IMMEDIATE, see create_app)."""
-    match = " OR ".join(
+def _account_match(n_codes: int, n_ids: int) -> str:
+    return " OR ".join(
         ([f"a.code IN ({_placeholders(n_codes)})"] if n_codes else []) + ([f"a.id IN ({_placeholders(n_ids)})"] if n_ids else [])
     ) or "1 = 0"
-    source = "ledger_head h JOIN cooperative c ON c.id = h.cooperative_id" if lock else "cooperative c"
-    sql = (f"SELECT {'h.last_hash' if lock else 'NULL'}, c.currency_decimals, c.fiscal_year_start_month, "  # noqa: S608
-           f"a.id, a.code, a.postable, a.active, a.subledger "
-           f"FROM {source} LEFT JOIN account a ON a.cooperative_id = c.id AND ({match}) WHERE c.id = ?")
-    if lock and dialect == "postgresql":
-        sql += " FOR UPDATE OF h"
-    return _driver_sql(paramstyle, sql)
 
 
-#: The next voucher number of the cooperative's journal type and fiscal year (the counter created on
-#: first use), claimed only if the month is open (or closing is allowed) and the idempotency key is
-#: unused. It runs after the lock was taken, so on PostgreSQL its snapshot sees every close and every
-#: entry committed before. No row back: closed or taken (rare; told apart afterwards).
+_ACCOUNT_COLUMNS = "a.id, a.code, a.postable, a.active, a.subledger"
+
+
+@functools.cache
+def _load_sql(paramstyle: str, n_codes: int, n_ids: int, head: bool) -> str:
+    """The cooperative's settings and the named accounts, one row per account (one row of NULL
+    accounts when none matches); with ``head``, the chain head's hash too. Parameters: the codes, the
+    ids, the cooperative."""
+    source = "ledger_head h JOIN cooperative c ON c.id = h.cooperative_id" if head else "cooperative c"
+    return _driver_sql(paramstyle, (
+        f"SELECT {'h.last_hash' if head else 'NULL'}, c.currency_decimals, c.fiscal_year_start_month, {_ACCOUNT_COLUMNS} "  # noqa: S608
+        f"FROM {source} LEFT JOIN account a ON a.cooperative_id = c.id AND ({_account_match(n_codes, n_ids)}) WHERE c.id = ?"
+    ))
+
+
+@functools.cache
+def _lock_and_claim_sql(paramstyle: str, n_codes: int, n_ids: int) -> str:
+    """PostgreSQL, one round trip: lock the chain head (queueing the cooperative's postings and period
+    changes), then — only once it is locked, as the counter reads from it — claim the next voucher
+    number of the journal type and fiscal year (the counter created on first use); and read the
+    cooperative's settings and the named accounts. Parameters: the cooperative, the journal type, the
+    entry's month, its year twice, the codes, the ids."""
+    return _driver_sql(paramstyle, (
+        "WITH h AS (SELECT cooperative_id, last_hash FROM ledger_head WHERE cooperative_id = ? FOR UPDATE), "  # noqa: S608
+        "n AS (INSERT INTO voucher_counter (cooperative_id, journal_type, fiscal_year, last_sequence) "
+        "SELECT h.cooperative_id, ?, CASE WHEN ? >= c.fiscal_year_start_month THEN ? ELSE ? - 1 END, 1 "
+        "FROM h JOIN cooperative c ON c.id = h.cooperative_id "
+        "ON CONFLICT (cooperative_id, journal_type, fiscal_year) DO UPDATE SET last_sequence = voucher_counter.last_sequence + 1 "
+        "RETURNING fiscal_year, last_sequence) "
+        f"SELECT h.last_hash, c.currency_decimals, c.fiscal_year_start_month, n.fiscal_year, n.last_sequence, {_ACCOUNT_COLUMNS} "
+        "FROM h JOIN cooperative c ON c.id = h.cooperative_id CROSS JOIN n "
+        f"LEFT JOIN account a ON a.cooperative_id = c.id AND ({_account_match(n_codes, n_ids)})"
+    ))
+
+
+#: SQLite: the next voucher number (the write lock is held since BEGIN IMMEDIATE).
 _CLAIM_SQL = (
-    "INSERT INTO voucher_counter (cooperative_id, journal_type, fiscal_year, last_sequence) SELECT ?, ?, ?, 1 "
-    "WHERE (? OR NOT EXISTS (SELECT 1 FROM period p WHERE p.cooperative_id = ? AND p.year = ? AND p.month = ? AND p.closed)) "
-    "AND NOT EXISTS (SELECT 1 FROM journal_entry e WHERE e.cooperative_id = ? AND e.idempotency_key = ?) "
+    "INSERT INTO voucher_counter (cooperative_id, journal_type, fiscal_year, last_sequence) VALUES (?, ?, ?, 1) "
     "ON CONFLICT (cooperative_id, journal_type, fiscal_year) DO UPDATE SET last_sequence = voucher_counter.last_sequence + 1 "
     "RETURNING last_sequence"
 )
+#: Gives back the number of a posting that turned out to be a replay. Exact: every claim is made
+#: under the cooperative's ledger lock, which this transaction still holds.
+_UNCLAIM_SQL = ("UPDATE voucher_counter SET last_sequence = last_sequence - 1 "
+                "WHERE cooperative_id = ? AND journal_type = ? AND fiscal_year = ?")
 
 _ENTRY_COLUMNS = ("cooperative_id", "journal_type", "fiscal_year", "sequence", "number", "entry_date", "description",
                   "reference", "source", "total", "idempotency_key", "request_hash", "reverses_id", "created_by_id",
                   "created_at", "prev_hash", "entry_hash")
-_INSERT_ENTRY = f"INSERT INTO journal_entry ({', '.join(_ENTRY_COLUMNS)}) VALUES ({_placeholders(len(_ENTRY_COLUMNS))})"  # noqa: S608
+#: The entry, written only if its month is open (or closing is allowed) and its idempotency key
+#: unused. This statement starts after the lock was taken, so on PostgreSQL its snapshot sees every
+#: close and every entry committed before. Parameters: the 17 columns, allow-closed, the
+#: cooperative, year, month, the cooperative, the key.
+_INSERT_ENTRY = (
+    f"INSERT INTO journal_entry ({', '.join(_ENTRY_COLUMNS)}) SELECT {_placeholders(len(_ENTRY_COLUMNS))} "  # noqa: S608
+    "WHERE (? OR NOT EXISTS (SELECT 1 FROM period p WHERE p.cooperative_id = ? AND p.year = ? AND p.month = ? AND p.closed)) "
+    "AND NOT EXISTS (SELECT 1 FROM journal_entry k WHERE k.cooperative_id = ? AND k.idempotency_key = ?) RETURNING id"
+)
 _LINE_COLUMNS = "cooperative_id, entry_id, line_no, account_id, entry_date, debit, credit, member_id, party_id, memo"
-_UPDATE_HEAD = "UPDATE ledger_head SET last_entry_id = {entry}, last_hash = ?, entries = coalesce(entries, 0) + 1 WHERE cooperative_id = ?"
-_INSERT_AUDIT = ("INSERT INTO audit_event (cooperative_id, actor_id, action, login, ip_address, detail, created_at) "
-                 "VALUES (?, ?, ?, ?, ?, {detail}, ?)")
+_AUDIT_COLUMNS = "cooperative_id, actor_id, action, login, ip_address, detail, created_at"
 
 
 @functools.cache
 def _write_sql(dialect: str, paramstyle: str, n_lines: int, audit: bool) -> tuple[str, ...]:
     """PostgreSQL: the entry, its lines, the chain head and the audit event in one statement (one
     round trip; the lines' foreign key and the deferred balance trigger see the entry inserted by the
-    same statement). SQLite has no data-modifying WITH: four statements, the lines as one multi-row
-    INSERT."""
-    if dialect == "postgresql":
-        line = "(?, (SELECT id FROM e), ?, ?, ?, ?, ?, ?, ?, ?)"
+    same statement), all of it written only if the entry is. The lines come as one array per column,
+    so the statement is the same for any number of lines and has few parameters: psycopg caches its
+    parsing and prepares it on the server. SQLite has no data-modifying WITH: four statements, the
+    lines as one multi-row INSERT."""
+    if dialect == "postgresql":  # n_lines does not matter
         parts = [
-            f"WITH e AS ({_INSERT_ENTRY} RETURNING id)",
-            f"l AS (INSERT INTO journal_line ({_LINE_COLUMNS}) VALUES {', '.join([line] * n_lines)})",  # noqa: S608
-            f"h AS ({_UPDATE_HEAD.format(entry='(SELECT id FROM e)')})",  # noqa: S608
+            f"WITH e AS ({_INSERT_ENTRY})",
+            f"l AS (INSERT INTO journal_line ({_LINE_COLUMNS}) "  # noqa: S608
+            "SELECT ?, e.id, u.line_no, u.account_id, ?, u.debit, u.credit, u.member_id, u.party_id, u.memo FROM e, "
+            "unnest(CAST(? AS integer[]), CAST(? AS integer[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS integer[]), "
+            "CAST(? AS integer[]), CAST(? AS text[])) AS u (line_no, account_id, debit, credit, member_id, party_id, memo))",
+            "h AS (UPDATE ledger_head SET last_entry_id = e.id, last_hash = ?, entries = coalesce(ledger_head.entries, 0) + 1 "
+            "FROM e WHERE ledger_head.cooperative_id = ?)",
         ]
         if audit:
-            parts.append(f"a AS ({_INSERT_AUDIT.format(detail='CAST(? AS JSON)')})")
+            parts.append(f"a AS (INSERT INTO audit_event ({_AUDIT_COLUMNS}) SELECT ?, ?, ?, ?, ?, CAST(? AS JSON), ? FROM e)")  # noqa: S608
         return (_driver_sql(paramstyle, ", ".join(parts) + " SELECT id FROM e"),)  # noqa: S608
-    line = f"({_placeholders(10)})"
-    statements = [_INSERT_ENTRY, f"INSERT INTO journal_line ({_LINE_COLUMNS}) VALUES {', '.join([line] * n_lines)}",  # noqa: S608
-                  _UPDATE_HEAD.format(entry="?")]
+    statements = [
+        _INSERT_ENTRY,
+        f"INSERT INTO journal_line ({_LINE_COLUMNS}) VALUES {', '.join([f'({_placeholders(10)})'] * n_lines)}",  # noqa: S608
+        "UPDATE ledger_head SET last_entry_id = ?, last_hash = ?, entries = coalesce(entries, 0) + 1 WHERE cooperative_id = ?",
+    ]
     if audit:
-        statements.append(_INSERT_AUDIT.format(detail="?"))
+        statements.append(f"INSERT INTO audit_event ({_AUDIT_COLUMNS}) VALUES ({_placeholders(7)})")  # noqa: S608
     return tuple(_driver_sql(paramstyle, s) for s in statements)
 
 
-def _load(conn: Connection, coop_id: int, draft: _Draft, *, lock: bool) -> tuple[_Facts, list[_Account]]:
-    dialect = conn.dialect
-    sql = _load_sql(dialect.name, dialect.paramstyle, len(draft.codes), len(draft.ids), lock)
-    rows = conn.exec_driver_sql(sql, (*draft.codes, *draft.ids, coop_id)).all()
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """What the locked start of a posting read and claimed."""
+
+    facts: _Facts
+    accounts: list[_Account]
+    fiscal_year: int
+    sequence: int
+
+
+def _accounts(rows, first: int) -> list[_Account]:
+    return [_Account(r[first], r[first + 1], bool(r[first + 2]), bool(r[first + 3]), r[first + 4]) for r in rows if r[first] is not None]
+
+
+def _load(conn: Connection, coop_id: int, draft: _Draft) -> tuple[_Facts, list[_Account]]:
+    """The cooperative's settings and the named accounts, without locking (for validate())."""
+    rows = conn.exec_driver_sql(_load_sql(conn.dialect.paramstyle, len(draft.codes), len(draft.ids), False),
+                                (*draft.codes, *draft.ids, coop_id)).all()
     if not rows:
-        if not lock:
-            raise LookupError(f"cooperative {coop_id} does not exist")
+        raise LookupError(f"cooperative {coop_id} does not exist")
+    return _Facts(coop_id, rows[0][1], rows[0][2], None), _accounts(rows, 3)
+
+
+def _lock_and_claim(conn: Connection, coop_id: int, draft: _Draft) -> _Claim:
+    """Lock the cooperative's ledger, claim the next voucher number of the draft's journal type and
+    fiscal year, and read the cooperative's settings, chain head and named accounts. A refusal after
+    this must roll back, which gives the number back (gapless)."""
+    paramstyle, day = conn.dialect.paramstyle, draft.entry_date
+    for _attempt in range(2):
+        if conn.dialect.name == "postgresql":
+            rows = conn.exec_driver_sql(_lock_and_claim_sql(paramstyle, len(draft.codes), len(draft.ids)), (
+                coop_id, draft.journal_type, day.month, day.year, day.year, *draft.codes, *draft.ids,
+            )).all()
+            if rows:
+                first = rows[0]
+                return _Claim(_Facts(coop_id, first[1], first[2], first[0]), _accounts(rows, 5), first[3], first[4])
+        else:
+            rows = conn.exec_driver_sql(_load_sql(paramstyle, len(draft.codes), len(draft.ids), True),
+                                        (*draft.codes, *draft.ids, coop_id)).all()
+            if rows:
+                first = rows[0]
+                facts = _Facts(coop_id, first[1], first[2], first[0])
+                fiscal_year = fiscal_year_of(day, facts.fiscal_year_start_month)
+                sequence = conn.exec_driver_sql(_driver_sql(paramstyle, _CLAIM_SQL), (coop_id, draft.journal_type, fiscal_year)).scalar_one()
+                return _Claim(facts, _accounts(rows, 3), fiscal_year, sequence)
         lock_ledger(coop_id)  # a cooperative without a chain head yet (start_chain normally made it)
-        rows = conn.exec_driver_sql(sql, (*draft.codes, *draft.ids, coop_id)).all()
-    first = rows[0]
-    facts = _Facts(coop_id, first[1], first[2], first[0])
-    return facts, [_Account(r[3], r[4], bool(r[5]), bool(r[6]), r[7]) for r in rows if r[3] is not None]
+    raise LookupError(f"cooperative {coop_id} does not exist")
 
 
 def _db_value(dialect: str, value):
@@ -404,7 +475,7 @@ def _db_value(dialect: str, value):
     if dialect != "sqlite":
         return value
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
     return value.isoformat()
 
 
@@ -462,39 +533,35 @@ def _find_by_key(coop_id: int, key: str) -> JournalEntry | None:
     return db.session.scalar(select(JournalEntry).where(JournalEntry.cooperative_id == coop_id, JournalEntry.idempotency_key == key))
 
 
-def _not_claimed(coop_id: int, request: PostingRequest, idempotency_key: str | None, fingerprint: str,
+def _not_written(conn: Connection, claim: _Claim, request: PostingRequest, idempotency_key: str | None, fingerprint: str,
                  allow_closed_period: bool) -> JournalEntry:
-    """The voucher number was not claimed: the month is closed, or the key names an earlier entry
-    (returned for a replay). Both read under the lock, as the claim did."""
+    """The entry was not written: its month is closed, or its key names an earlier entry (returned
+    for a replay, the claimed number given back). Both read under the lock, as the write did."""
+    coop_id = claim.facts.coop_id
     if not allow_closed_period and is_period_closed(coop_id, request.entry_date):
         raise _period_closed_error(request.entry_date)
     existing = _find_by_key(coop_id, idempotency_key) if idempotency_key else None
     if existing is None:
-        raise RuntimeError("voucher number not claimed, yet the month is open and the key unused")
+        raise RuntimeError("entry not written, yet its month is open and its key unused")
     if existing.request_hash != fingerprint:
         raise LedgerError("idempotency_conflict",
                           _l("Kunci idempotensi ini sudah dipakai untuk jurnal lain (%(n)s).", n=existing.number),
                           {"idempotency_key": _l("Sudah dipakai.")})
+    conn.exec_driver_sql(_driver_sql(conn.dialect.paramstyle, _UNCLAIM_SQL), (coop_id, request.journal_type, claim.fiscal_year))
     existing.was_replayed = True
     return existing
 
 
-def _write(conn: Connection, facts: _Facts, request: PostingRequest, *, source: str, idempotency_key: str | None,
+def _write(conn: Connection, claim: _Claim, request: PostingRequest, *, source: str, idempotency_key: str | None,
            actor_id: int | None, reverses_id: int | None = None, allow_closed_period: bool = False,
            audit: bool = True) -> dict | JournalEntry:
-    """Claim the voucher number and write the entry, its lines, the chain head and (``audit``) the
-    ``entry.posted`` event, under the lock ``_load(lock=True)`` took. Returns the entry's column
+    """Write the entry with the claimed number, its lines, the chain head and (``audit``) the
+    ``entry.posted`` event, unless the month is closed or the key taken. Returns the entry's column
     values, or the earlier entry when the idempotency key replays it."""
     dialect, paramstyle = conn.dialect.name, conn.dialect.paramstyle
+    facts, fiscal_year, sequence = claim.facts, claim.fiscal_year, claim.sequence
     coop_id, day = facts.coop_id, request.entry_date
-    fiscal_year = fiscal_year_of(day, facts.fiscal_year_start_month)
     fingerprint = request.fingerprint()
-    claimed = conn.exec_driver_sql(_driver_sql(paramstyle, _CLAIM_SQL), (
-        coop_id, request.journal_type, fiscal_year, allow_closed_period, coop_id, day.year, day.month, coop_id, idempotency_key,
-    )).first()
-    if claimed is None:
-        return _not_claimed(coop_id, request, idempotency_key, fingerprint, allow_closed_period)
-    sequence = claimed[0]
     number = f"{request.journal_type}/{fiscal_year}/{sequence:06d}"
     total = sum(c.debit for c in request.lines)
     rows = [(n, c.account_id, c.debit, c.credit, c.member_id, c.party_id, c.memo) for n, c in enumerate(request.lines, start=1)]
@@ -508,26 +575,32 @@ def _write(conn: Connection, facts: _Facts, request: PostingRequest, *, source: 
         "source": source, "total": total, "idempotency_key": idempotency_key, "request_hash": fingerprint,
         "reverses_id": reverses_id, "created_by_id": actor_id, "created_at": now, "prev_hash": prev_hash, "entry_hash": digest,
     }
-    entry_params = tuple(_db_value(dialect, values[c]) if c in ("entry_date", "created_at") else values[c] for c in _ENTRY_COLUMNS)
-    db_day = _db_value(dialect, day)
-    event = None
+    db_day, db_now = _db_value(dialect, day), _db_value(dialect, now)
+    entry_params = (
+        *(db_day if c == "entry_date" else db_now if c == "created_at" else values[c] for c in _ENTRY_COLUMNS),
+        allow_closed_period, coop_id, day.year, day.month, coop_id, idempotency_key,
+    )
+    event = ()
     if audit:
         event = event_values("entry.posted", cooperative_id=coop_id, actor_id=actor_id, number=number,
                              total=str(money.from_sen(total)), source=source)
-        event = (coop_id, actor_id, event["action"], event["login"], event["ip_address"], json.dumps(event["detail"]),
-                 _db_value(dialect, now))
+        event = (coop_id, actor_id, event["action"], event["login"], event["ip_address"], json.dumps(event["detail"]), db_now)
     statements = _write_sql(dialect, paramstyle, len(rows), audit)
-    if len(statements) == 1:  # PostgreSQL
-        line_params = [p for r in rows for p in (coop_id, r[0], r[1], db_day, *r[2:])]
-        params = (*entry_params, *line_params, digest, coop_id, *(event or ()))
-        values["id"] = conn.exec_driver_sql(statements[0], params).scalar_one()
+    if len(statements) == 1:  # PostgreSQL: one statement, the lines as column arrays
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        written = conn.exec_driver_sql(statements[0], (*entry_params, coop_id, db_day, *columns, digest, coop_id, *event)).first()
     else:
         insert_entry, insert_lines, update_head, *insert_audit = statements
-        entry_id = values["id"] = conn.exec_driver_sql(insert_entry, entry_params).lastrowid
-        conn.exec_driver_sql(insert_lines, tuple(p for r in rows for p in (coop_id, entry_id, r[0], r[1], db_day, *r[2:])))
-        conn.exec_driver_sql(update_head, (entry_id, digest, coop_id))
-        if insert_audit:
-            conn.exec_driver_sql(insert_audit[0], event)
+        written = conn.exec_driver_sql(insert_entry, entry_params).first()
+        if written is not None:
+            entry_id = written[0]
+            conn.exec_driver_sql(insert_lines, tuple(p for r in rows for p in (coop_id, entry_id, r[0], r[1], db_day, *r[2:])))
+            conn.exec_driver_sql(update_head, (entry_id, digest, coop_id))
+            if insert_audit:
+                conn.exec_driver_sql(insert_audit[0], event)
+    if written is None:
+        return _not_written(conn, claim, request, idempotency_key, fingerprint, allow_closed_period)
+    values["id"] = written[0]
     return values
 
 
@@ -564,9 +637,9 @@ def post_entry(
     try:
         session.flush()  # the statements below go past the unit of work: it must hold nothing pending
         conn = session.connection()
-        facts, accounts = _load(conn, coop_id, draft, lock=True)
-        request = _check(facts, draft, accounts, internal_subledgers, allow_inactive)
-        written = _write(conn, facts, request, source=source, idempotency_key=key, actor_id=actor_id,
+        claim = _lock_and_claim(conn, coop_id, draft)
+        request = _check(claim.facts, draft, claim.accounts, internal_subledgers, allow_inactive)
+        written = _write(conn, claim, request, source=source, idempotency_key=key, actor_id=actor_id,
                          allow_closed_period=allow_closed_period)
         if commit:
             session.commit()
@@ -617,9 +690,9 @@ def reverse(
         draft = _draft(day, description or f"Pembalik {entry.number}: {entry.description}"[:500], lines,
                        entry.journal_type, entry.number)
         conn = db.session.connection()
-        facts, accounts = _load(conn, coop_id, draft, lock=True)
-        request = _check(facts, draft, accounts, frozenset({"member", "party", "product", "santri"}), allow_inactive=True)
-        written = _write(conn, facts, request, source="reversal", idempotency_key=(idempotency_key or "").strip() or None,
+        claim = _lock_and_claim(conn, coop_id, draft)
+        request = _check(claim.facts, draft, claim.accounts, frozenset({"member", "party", "product", "santri"}), allow_inactive=True)
+        written = _write(conn, claim, request, source="reversal", idempotency_key=(idempotency_key or "").strip() or None,
                          actor_id=actor_id, reverses_id=entry.id, audit=False)
         reversal = written if isinstance(written, JournalEntry) else _attach(written)
         if not reversal.was_replayed:
