@@ -285,15 +285,15 @@ def validate(
     internal_subledgers: frozenset[str] = frozenset(), allow_closed_period: bool = False, allow_inactive: bool = False,
     check_period: bool = True,
 ) -> PostingRequest:
-    """Check a posting against every rule without writing or locking; returns the checked request.
+    """Check a posting against every rule without writing or taking the ledger lock; returns the checked request.
 
     For forms that want early feedback. ``check_period=False`` skips the closed-month check (the
     writer makes it again under the cooperative's ledger lock anyway).
 
     Raises LedgerError (see its codes).
     """
-    draft = _draft(entry_date, description, lines, journal_type, reference)
     db.session.flush()
+    draft = _draft(entry_date, description, lines, journal_type, reference)
     facts, accounts = _load(db.session.connection(), _pk(coop), draft)
     request = _check(facts, draft, accounts, internal_subledgers, allow_inactive)
     if check_period and not allow_closed_period and is_period_closed(facts.coop_id, entry_date):
@@ -629,13 +629,13 @@ def post_entry(
     service post inside its own unit of work and commit once.
     """
     key = (idempotency_key or "").strip()[:200] or None
-    draft = _draft(entry_date, description, lines, journal_type, reference)
+    session = db.session
+    session.flush()  # the statements below go past the unit of work: it must hold nothing pending
     coop_id = _pk(coop)
+    draft = _draft(entry_date, description, lines, journal_type, reference)
     actor_id = getattr(actor, "id", None)
     request = None
-    session = db.session
     try:
-        session.flush()  # the statements below go past the unit of work: it must hold nothing pending
         conn = session.connection()
         claim = _lock_and_claim(conn, coop_id, draft)
         request = _check(claim.facts, draft, claim.accounts, internal_subledgers, allow_inactive)
