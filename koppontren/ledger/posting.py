@@ -619,8 +619,9 @@ def post_entry(
     internal_subledgers: frozenset[str] = frozenset(), allow_closed_period: bool = False, allow_inactive: bool = False,
     commit: bool = True,
 ) -> JournalEntry:
-    """Post one balanced entry and return it, or raise LedgerError and write nothing (a refusal found
-    in the database rolls the session back, releasing the ledger lock).
+    """Post one balanced entry and return it, or raise LedgerError and write nothing. Refusals that
+    need the database (accounts, subledgers, balance, closed month, key conflict) roll the session
+    back: that releases the ledger lock and gives the claimed voucher number back.
 
     With ``idempotency_key``: the same key and content again returns the first entry (its
     ``was_replayed`` is True); the same key with different content raises ``idempotency_conflict``.
