@@ -620,8 +620,9 @@ def post_entry(
     commit: bool = True,
 ) -> JournalEntry:
     """Post one balanced entry and return it, or raise LedgerError and write nothing. Refusals that
-    need the database (accounts, subledgers, balance, closed month, key conflict) roll the session
-    back: that releases the ledger lock and gives the claimed voucher number back.
+    need the cooperative or its books (amounts, accounts, subledgers, balance, closed month, key
+    conflict) roll the session back: that releases the ledger lock and gives the claimed voucher
+    number back.
 
     With ``idempotency_key``: the same key and content again returns the first entry (its
     ``was_replayed`` is True); the same key with different content raises ``idempotency_conflict``.
