@@ -385,6 +385,9 @@ _INSERT_ENTRY = (
     "AND NOT EXISTS (SELECT 1 FROM journal_entry k WHERE k.cooperative_id = ? AND k.idempotency_key = ?) RETURNING id"
 )
 _LINE_COLUMNS = "cooperative_id, entry_id, line_no, account_id, entry_date, debit, credit, member_id, party_id, memo"
+#: SQLite allows 32,766 parameters per statement (10 per line): larger entries (an opening balance
+#: with a line per member) go in INSERTs of this many lines.
+_SQLITE_LINES_PER_INSERT = 500
 _AUDIT_COLUMNS = "cooperative_id, actor_id, action, login, ip_address, detail, created_at"
 
 
@@ -395,7 +398,7 @@ def _write_sql(dialect: str, paramstyle: str, n_lines: int, audit: bool) -> tupl
     same statement), all of it written only if the entry is. The lines come as one array per column,
     so the statement is the same for any number of lines and has few parameters: psycopg caches its
     parsing and prepares it on the server. SQLite has no data-modifying WITH: four statements, the
-    lines as one multi-row INSERT."""
+    lines as one multi-row INSERT (of ``n_lines``; more than _SQLITE_LINES_PER_INSERT lines take several)."""
     if dialect == "postgresql":  # n_lines does not matter
         parts = [
             f"WITH e AS ({_INSERT_ENTRY})",
@@ -585,16 +588,19 @@ def _write(conn: Connection, claim: _Claim, request: PostingRequest, *, source: 
         event = event_values("entry.posted", cooperative_id=coop_id, actor_id=actor_id, number=number,
                              total=str(money.from_sen(total)), source=source)
         event = (coop_id, actor_id, event["action"], event["login"], event["ip_address"], json.dumps(event["detail"]), db_now)
-    statements = _write_sql(dialect, paramstyle, len(rows), audit)
+    statements = _write_sql(dialect, paramstyle, min(len(rows), _SQLITE_LINES_PER_INSERT), audit)
     if len(statements) == 1:  # PostgreSQL: one statement, the lines as column arrays
         columns = [list(column) for column in zip(*rows, strict=True)]
         written = conn.exec_driver_sql(statements[0], (*entry_params, coop_id, db_day, *columns, digest, coop_id, *event)).first()
     else:
-        insert_entry, insert_lines, update_head, *insert_audit = statements
+        insert_entry, _insert_lines, update_head, *insert_audit = statements
         written = conn.exec_driver_sql(insert_entry, entry_params).first()
         if written is not None:
             entry_id = written[0]
-            conn.exec_driver_sql(insert_lines, tuple(p for r in rows for p in (coop_id, entry_id, r[0], r[1], db_day, *r[2:])))
+            for start in range(0, len(rows), _SQLITE_LINES_PER_INSERT):
+                chunk = rows[start:start + _SQLITE_LINES_PER_INSERT]
+                conn.exec_driver_sql(_write_sql(dialect, paramstyle, len(chunk), audit)[1],
+                                     tuple(p for r in chunk for p in (coop_id, entry_id, r[0], r[1], db_day, *r[2:])))
             conn.exec_driver_sql(update_head, (entry_id, digest, coop_id))
             if insert_audit:
                 conn.exec_driver_sql(insert_audit[0], event)

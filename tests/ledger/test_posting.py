@@ -331,3 +331,15 @@ def test_validate_checks_without_writing(coop):
         validate(coop, entry_date=date(2026, 3, 10), description="x", lines=[LineSpec("1101", debit=1), LineSpec("11", credit=1)])
     assert err.value.code == "not_postable"
     assert _counts() == (0, 0) and _counter(coop, "JU") is None
+
+
+def test_lines_are_inserted_in_chunks_where_one_statement_would_take_too_many(coop, monkeypatch):
+    """SQLite caps the parameters of one statement (32,766 by default, 10 per line): an opening balance
+    with a line per member is sent in several INSERTs. Shown with chunks of 3 lines."""
+    from koppontren.ledger import posting
+
+    monkeypatch.setattr(posting, "_SQLITE_LINES_PER_INSERT", 3)
+    lines = [LineSpec("1101", debit=n, memo=f"baris {n}") for n in range(1, 8)] + [LineSpec("4201", credit=28)]
+    entry = post_entry(coop, entry_date=date(2026, 3, 10), description="Saldo awal per anggota", lines=lines)
+    assert [(ln.line_no, ln.debit, ln.memo) for ln in entry.lines][:7] == [(n, n * 100, f"baris {n}") for n in range(1, 8)]
+    assert entry.lines[7].credit == 2_800
