@@ -321,7 +321,12 @@ def statement_stats(bench: BenchDatabase, coop_id: int, plan: list[PlannedEntry]
 
     def after(conn, _cursor, statement, _params, _context, many) -> None:
         words = statement.split()
-        kind = " ".join(words[:3] if words[0] in ("INSERT", "UPDATE") else words[:2])
+        if words[0] == "WITH":  # a statement of several parts: name what it reads, locks and writes
+            parts = [f"{w[1:]} {words[i + 2] if w == '(INSERT' else words[i + 1]}" for i, w in enumerate(words) if w in ("(INSERT", "(UPDATE")]
+            lock = ["SELECT … FOR UPDATE"] if "FOR UPDATE" in statement else []
+            kind = "WITH " + ", ".join(lock + parts)
+        else:
+            kind = " ".join(words[:3] if words[0] in ("INSERT", "UPDATE") else words[:2])
         kind = kind.split("(")[0].rstrip(",") + (" (executemany)" if many else "")
         stats.calls[kind] += 1
         stats.seconds[kind] += time.perf_counter() - conn.info.pop("bench_t0")

@@ -48,16 +48,29 @@ def record(
     **detail: object,
 ) -> AuditEvent:
     """Add an audit event to the current session (the caller commits)."""
-    event = AuditEvent(
-        action=action,
-        cooperative_id=cooperative_id,
-        actor_id=actor_id,
-        login=login,
-        ip_address=request.remote_addr if has_request_context() else None,
-        detail={k: v for k, v in detail.items() if v is not None},
-    )
+    event = AuditEvent(**event_values(action, cooperative_id=cooperative_id, actor_id=actor_id, login=login, **detail))
     db.session.add(event)
     return event
+
+
+def event_values(
+    action: str,
+    *,
+    cooperative_id: int | None = None,
+    actor_id: int | None = None,
+    login: str | None = None,
+    **detail: object,
+) -> dict[str, object]:
+    """The columns of an audit event (all but ``id`` and ``created_at``), for a writer that inserts
+    the row with its own statement in its own transaction (posting does, to skip the unit of work)."""
+    return {
+        "action": action,
+        "cooperative_id": cooperative_id,
+        "actor_id": actor_id,
+        "login": login,
+        "ip_address": request.remote_addr if has_request_context() else None,
+        "detail": {k: v for k, v in detail.items() if v is not None},
+    }
 
 
 def recent(coop, limit: int = 50, offset: int = 0) -> list[AuditEvent]:

@@ -14,6 +14,7 @@ from sqlalchemy import exists, func, select
 
 from koppontren.audit.services import record
 from koppontren.extensions import db
+from koppontren.ledger import subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.models import Account, JournalLine
 from koppontren.tenancy.models import Cooperative
@@ -23,20 +24,11 @@ CASH_FLOW_CATEGORIES = ("cash", "operating", "investing", "financing", "noncash"
 CODE_RE = re.compile(r"^\d{1,12}$")
 
 
-#: role -> the module that alone posts to accounts of that role (manual journals may not), so the
-#: module's own rules hold — e.g. savings: pokok once, sukarela never below zero, wajib months.
-_MODULE_ROLES: dict[str, object] = {}
-
-
-def reserve_roles(module_label, roles) -> None:
-    """Called by a domain module at start-up for the account roles it keeps to itself."""
-    for role in roles:
-        _MODULE_ROLES[role] = module_label
-
-
 def reserved_by(account: Account):
-    """The label of the module that owns ``account`` (None: anyone with ledger.post may use it)."""
-    return _MODULE_ROLES.get(account.role) if account.role else None
+    """The label of the module that keeps ``account`` to itself (subledgers.reserve_roles), or None:
+    anyone with ledger.post may use it. Forms use it to leave such accounts out."""
+    reserved = subledgers.reserved(account.role)
+    return reserved.label if reserved is not None else None
 
 
 def template_rows(path: Path = TEMPLATE) -> list[dict[str, str]]:

@@ -54,3 +54,27 @@ def unregister(kind: str) -> None:
 
 def get(kind: str) -> Subledger | None:
     return _REGISTRY.get(kind)
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """Accounts (by role) a module keeps to itself: ``label`` names the module in refusals;
+    ``sources`` are the posting sources it posts with (reversals are always allowed: the module's
+    reversal guard decides)."""
+
+    label: object
+    sources: frozenset[str]
+
+
+_RESERVED: dict[str, Reserved] = {}
+
+
+def reserve_roles(label, roles, sources) -> None:
+    """Called by a domain module at start-up: only postings with one of ``sources`` may touch
+    accounts of these roles (post_entry refuses the others with ``module_only_account``)."""
+    for role in roles:
+        _RESERVED[role] = Reserved(label, frozenset(sources))
+
+
+def reserved(role: str | None) -> Reserved | None:
+    return _RESERVED.get(role) if role else None

@@ -50,7 +50,8 @@ ACTION_LABELS.update({
     "savings.withdrawal": _l("Penarikan simpanan"),
     "savings.bulk_wajib": _l("Setoran wajib massal"),
 })
-chart.reserve_roles(_l("simpanan"), ("savings_principal", "savings_mandatory", "savings_voluntary", "exit_payable"))
+subledgers.reserve_roles(_l("simpanan"), ("savings_principal", "savings_mandatory", "savings_voluntary", "exit_payable"),
+                         sources=("savings", "member_import"))
 #: Receivables a leaving member's savings are netted against (roles in the chart).
 RECEIVABLE_ROLES = ("receivable_member", "loan_member")
 MAX_MONTHS_AHEAD = 24
@@ -252,32 +253,13 @@ def _month_rows(coop: Cooperative, member_ids) -> list[WajibMonth]:
 
 
 def paid_months_of_many(coop: Cooperative, member_ids) -> dict[int, set[Month]]:
-    """member_id -> months of wajib paid: the months recorded by payments that still stand (not
-    reversed), plus — for wajib the ledger holds beyond those, e.g. an opening balance entered in
-    the ledger's opening entry — as many of the oldest unrecorded months as that amount covers."""
-    member_ids = list(member_ids)
+    """member_id -> months of wajib paid by entries that still stand (not reversed)."""
     rows = _month_rows(coop, member_ids)
     void = queries.reversed_entry_ids(coop, {r.entry_id for r in rows})
     out: dict[int, set[Month]] = {}
-    recorded: dict[int, int] = {}
     for r in rows:
         if r.entry_id not in void:
             out.setdefault(r.member_id, set()).add((r.year, r.month))
-            recorded[r.member_id] = recorded.get(r.member_id, 0) + r.amount
-    ledger = balances_of_many(coop, member_ids)
-    unexplained = {mid: b.wajib - recorded.get(mid, 0) for mid, b in ledger.items() if b.wajib > recorded.get(mid, 0)}
-    if unexplained:
-        settings = get_settings(coop)
-        for mid, member in members.members_by_ids(coop, unexplained).items():
-            rate = settings.wajib_rate(member.category)
-            extra = unexplained[mid] // rate if rate > 0 else 0
-            paid = out.setdefault(mid, set())
-            month = (member.join_date.year, member.join_date.month)
-            while extra > 0:
-                if month not in paid:
-                    paid.add(month)
-                    extra -= 1
-                month = _next_month(month)
     return out
 
 

@@ -99,3 +99,47 @@ def test_cooperatives_post_in_parallel_with_their_own_numbering(app, build):
     for slug in ("satu", "dua", "tiga"):
         coop = get_by_slug(slug)
         assert sorted(db.session.scalars(select(JournalEntry.sequence).where(JournalEntry.cooperative_id == coop.id))) == list(range(1, 41))
+
+
+def test_a_posting_that_waited_for_the_lock_sees_the_month_closed_meanwhile(app, build):
+    """The closed-month check must read after the ledger lock is granted: a statement's snapshot is
+    taken when it starts, so a check made by the locking statement itself would miss the close."""
+    import time
+
+    from sqlalchemy import text
+
+    from koppontren.ledger.errors import LedgerError
+    from koppontren.ledger.periods import close_month
+    from koppontren.ledger.posting import lock_ledger
+
+    build.coop("tutup")
+    db.session.commit()
+    coop = get_by_slug("tutup")
+    lock_ledger(coop.id)  # this test's transaction holds the lock until close_month commits
+    outcome: list[object] = []
+
+    def post() -> None:
+        with app.app_context():
+            try:
+                other = get_by_slug("tutup")
+                outcome.append(post_entry(other, entry_date=date(2026, 3, 31), description="Terlambat",
+                                          lines=[LineSpec("1101", debit=1), LineSpec("4201", credit=1)]).number)
+            except LedgerError as err:
+                outcome.append(err.code)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=post)
+    thread.start()
+    waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    waited = False
+    with db.engine.connect() as probe:
+        for _ in range(200):  # until the posting waits for the lock (or 10 s)
+            if waited := bool(probe.execute(text(waiting)).scalar()):
+                break
+            time.sleep(0.05)
+    close_month(coop, 2026, 3, actor=None)  # commits, which releases the lock
+    thread.join(timeout=60)
+    assert waited
+    assert outcome == ["period_closed"]
+    assert db.session.scalars(select(JournalEntry.id).where(JournalEntry.cooperative_id == coop.id)).all() == []

@@ -27,7 +27,7 @@ def test_a_healthy_ledger_is_clean(coop, cli, members):
     for i in range(5):
         cash_sale(coop, 1000 * (i + 1), day=date(2026, 3, i + 1))
     post_entry(coop, entry_date=date(2026, 3, 9), description="Simpanan", journal_type="SP",
-               lines=[LineSpec("1101", debit=50_000), LineSpec("3101", credit=50_000, member_id=1)])
+               lines=[LineSpec("1131", debit=50_000, member_id=1), LineSpec("1101", credit=50_000)])
     assert _problems(coop) == {}
     result = cli("check", "--coop", "alhikmah")
     assert result.exit_code == 0, result.output

@@ -70,7 +70,7 @@ BAD = [
     ("not_postable", [LineSpec("11", debit=100), LineSpec("4201", credit=100)]),
     ("module_only_account", [LineSpec("1141", debit=100), LineSpec("1101", credit=100)]),
     ("module_only_account", [LineSpec("2113", credit=100), LineSpec("1112", debit=100)]),
-    ("subledger_required", [LineSpec("1101", debit=100), LineSpec("3101", credit=100)]),
+    ("subledger_required", [LineSpec("1131", debit=100), LineSpec("1101", credit=100)]),
     ("subledger_required", [LineSpec("1101", credit=100), LineSpec("2101", debit=100)]),
 ]
 
@@ -127,10 +127,10 @@ def test_description_date_and_type_are_checked(coop):
 
 def test_member_accounts_need_a_member_of_the_same_cooperative(coop, members):
     def post(member_id):
-        return post_entry(coop, entry_date=date(2026, 3, 10), description="Simpanan pokok", journal_type="SP",
-                          lines=[LineSpec("1101", debit=100_000), LineSpec("3101", credit=100_000, member_id=member_id)])
+        return post_entry(coop, entry_date=date(2026, 3, 10), description="Pinjaman anggota", journal_type="KK",
+                          lines=[LineSpec("1131", debit=100_000, member_id=member_id), LineSpec("1101", credit=100_000)])
 
-    assert post(1).lines[1].member_id == 1
+    assert post(1).lines[0].member_id == 1
     with pytest.raises(LedgerError) as err:
         post(99)
     assert err.value.code == "unknown_member"
@@ -143,7 +143,7 @@ def test_member_references_are_refused_while_no_member_subledger_exists(coop, mo
     monkeypatch.setattr(subledgers, "_REGISTRY", {})  # as if the members module were not installed
     with pytest.raises(LedgerError) as err:
         post_entry(coop, entry_date=date(2026, 3, 10), description="x",
-                   lines=[LineSpec("1101", debit=100), LineSpec("3101", credit=100, member_id=1)])
+                   lines=[LineSpec("1131", debit=100, member_id=1), LineSpec("1101", credit=100)])
     assert err.value.code == "subledger_unavailable"
 
 
@@ -235,3 +235,124 @@ def test_hash_chain_links_each_entry_to_the_previous(coop):
     a, b = cash_sale(coop), cash_sale(coop)
     assert a.prev_hash == "0" * 64
     assert b.prev_hash == a.entry_hash != b.entry_hash
+
+
+# --- the statement-level posting path (posting.py "Posting is the hot path") -----------------------
+
+def _counter(coop, journal_type: str, fiscal_year: int = 2026):
+    from koppontren.ledger.models import VoucherCounter
+
+    return db.session.scalar(select(VoucherCounter.last_sequence).where(
+        VoucherCounter.cooperative_id == coop.id, VoucherCounter.journal_type == journal_type, VoucherCounter.fiscal_year == fiscal_year))
+
+
+def test_a_refusal_found_after_the_number_was_claimed_gives_it_back(coop):
+    assert cash_sale(coop).number == "KM/2026/000001"
+    with pytest.raises(LedgerError) as err:  # the accounts are checked after the number was claimed
+        post_entry(coop, entry_date=date(2026, 3, 10), description="x", journal_type="KM",
+                   lines=[LineSpec("9999", debit=100), LineSpec("4201", credit=100)])
+    assert err.value.code == "unknown_account"
+    assert _counter(coop, "KM") == 1
+    assert cash_sale(coop).number == "KM/2026/000002"
+
+
+def test_a_replay_and_a_conflict_give_the_claimed_number_back(coop):
+    first = cash_sale(coop, idempotency_key="k-1")
+    assert cash_sale(coop, idempotency_key="k-1").id == first.id
+    with pytest.raises(LedgerError):
+        cash_sale(coop, amount=5, idempotency_key="k-1")
+    assert _counter(coop, "KM") == 1
+    assert cash_sale(coop).number == "KM/2026/000002"
+
+
+def test_a_replay_into_a_month_closed_since_is_refused_as_closed(coop, treasurer):
+    cash_sale(coop, idempotency_key="k-2")
+    close_month(coop, 2026, 3, actor=treasurer)
+    with pytest.raises(LedgerError) as err:
+        cash_sale(coop, idempotency_key="k-2")
+    assert err.value.code == "period_closed"
+
+
+def test_the_returned_entry_is_what_was_stored(build, treasurer):
+    coop = build.coop("sen", currency_decimals=2)
+    entry = post_entry(coop, entry_date=date(2026, 3, 10), description="  Bayar  ", journal_type="KK", actor=treasurer,
+                       reference=" R-1 ", idempotency_key="k-3",
+                       lines=[LineSpec("6102", debit=Decimal("1.5")), LineSpec("1101", credit=Decimal("1.5"), memo=" tunai ")])
+    columns = [c.key for c in JournalEntry.__table__.columns if c.key != "created_at"]
+    returned = {c: getattr(entry, c) for c in columns}
+    db.session.expire_all()
+    stored = db.session.get(JournalEntry, entry.id, populate_existing=True)
+    assert {c: getattr(stored, c) for c in columns} == returned
+    assert returned["description"] == "Bayar" and returned["reference"] == "R-1" and returned["total"] == 150
+    assert [(ln.line_no, ln.memo, ln.entry_date) for ln in stored.lines] == [(1, None, date(2026, 3, 10)), (2, "tunai", date(2026, 3, 10))]
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "entry.posted")).one()
+    assert (event.cooperative_id, event.actor_id) == (coop.id, treasurer.id)
+    assert event.detail == {"number": "KK/2026/000001", "total": "1.50", "source": "manual"}
+
+
+def test_the_audit_event_keeps_the_requests_address(app, coop):
+    with app.test_request_context("/", method="POST", environ_base={"REMOTE_ADDR": "10.1.2.3"}):
+        cash_sale(coop)
+    assert db.session.scalar(select(AuditEvent.ip_address).where(AuditEvent.action == "entry.posted")) == "10.1.2.3"
+
+
+def test_an_account_is_checked_as_stored_not_as_the_instance_says(coop):
+    from sqlalchemy import update
+
+    from koppontren.ledger.chart import account_for
+    from koppontren.ledger.models import Account
+
+    cash = account_for(coop, "cash")
+    db.session.execute(update(Account).where(Account.id == cash.id).values(active=False).execution_options(synchronize_session=False))
+    assert cash.active  # the instance in memory is stale
+    with pytest.raises(LedgerError) as err:
+        post_entry(coop, entry_date=date(2026, 3, 10), description="x", lines=[LineSpec(cash, debit=1), LineSpec("4201", credit=1)])
+    assert err.value.code == "inactive_account"
+
+
+def test_a_cooperative_without_a_chain_head_gets_one_at_its_first_posting(coop):
+    from sqlalchemy import delete
+
+    from koppontren.ledger.models import LedgerHead
+
+    db.session.execute(delete(LedgerHead).where(LedgerHead.cooperative_id == coop.id))
+    db.session.commit()
+    entry = cash_sale(coop)
+    assert entry.prev_hash == "0" * 64
+    head = db.session.scalars(select(LedgerHead).where(LedgerHead.cooperative_id == coop.id)).one()
+    assert (head.last_entry_id, head.last_hash, head.entries) == (entry.id, entry.entry_hash, 1)
+
+
+def test_validate_checks_without_writing(coop):
+    from koppontren.ledger.posting import validate
+
+    request = validate(coop, entry_date=date(2026, 3, 10), description="x", lines=[LineSpec("1101", debit=1), LineSpec("4201", credit=1)])
+    assert [(c.debit, c.credit) for c in request.lines] == [(100, 0), (0, 100)]
+    with pytest.raises(LedgerError) as err:
+        validate(coop, entry_date=date(2026, 3, 10), description="x", lines=[LineSpec("1101", debit=1), LineSpec("11", credit=1)])
+    assert err.value.code == "not_postable"
+    assert _counts() == (0, 0) and _counter(coop, "JU") is None
+
+
+def test_lines_are_inserted_in_chunks_where_one_statement_would_take_too_many(coop, monkeypatch):
+    """SQLite caps the parameters of one statement (32,766 by default, 10 per line): an opening balance
+    with a line per member is sent in several INSERTs. Shown with chunks of 3 lines."""
+    from koppontren.ledger import posting
+
+    monkeypatch.setattr(posting, "_SQLITE_LINES_PER_INSERT", 3)
+    lines = [LineSpec("1101", debit=n, memo=f"baris {n}") for n in range(1, 8)] + [LineSpec("4201", credit=28)]
+    entry = post_entry(coop, entry_date=date(2026, 3, 10), description="Saldo awal per anggota", lines=lines)
+    assert [(ln.line_no, ln.debit, ln.memo) for ln in entry.lines][:7] == [(n, n * 100, f"baris {n}") for n in range(1, 8)]
+    assert entry.lines[7].credit == 2_800
+
+
+def test_accounts_a_module_keeps_to_itself_take_only_that_modules_postings(coop, members):
+    """Savings keep their rules only if nobody else posts to 3101/3102/2111: not a manual journal,
+    not an opening entry — the savings module (source "savings") and the member import may."""
+    lines = [LineSpec("1101", debit=100), LineSpec("2111", credit=100, member_id=1)]
+    for source in ("manual", "opening"):
+        with pytest.raises(LedgerError) as err:
+            post_entry(coop, entry_date=date(2026, 3, 10), description="x", lines=lines, source=source)
+        assert err.value.code == "module_only_account" and "modul simpanan" in str(err.value)
+    entry = post_entry(coop, entry_date=date(2026, 3, 10), description="Setoran", lines=lines, source="savings", journal_type="SP")
+    reverse(coop, entry, entry_date=date(2026, 3, 11))  # a reversal goes through (the module's guard decides)

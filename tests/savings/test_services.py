@@ -336,15 +336,6 @@ def test_the_bulk_wajib_cli_collects_every_unpaid_member_or_refuses_whole(app, c
     assert result.exit_code == 1 and "tidak sah" in result.output
 
 
-def test_wajib_from_the_ledgers_opening_entry_covers_the_oldest_months(configured, member, treasurer):
-    """A cooperative moving from paper enters wajib balances in its opening entry: those cover months."""
-    post_entry(configured, entry_date=date(2026, 11, 30), description="Saldo awal", journal_type="SA", source="opening",
-               lines=[LineSpec("1101", debit=Decimal(30_000)), LineSpec("3102", credit=Decimal(30_000), member_id=member.id)])
-    assert savings.paid_months(configured, member.id) == {(2026, 9), (2026, 10), (2026, 11)}
-    assert savings.arrears(configured, member, date(2026, 12, 15)).months == [(2026, 12)]
-    tx = savings.deposit(configured, member, "wajib", amount=Decimal(10_000), day=date(2026, 12, 1), actor=treasurer)
-    assert tx.months == "2026-12"
-
 
 # --- found in review ------------------------------------------------------------------------------
 
