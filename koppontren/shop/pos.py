@@ -19,9 +19,7 @@ from sqlalchemy import and_, select
 from koppontren import money
 from koppontren.extensions import db
 from koppontren.ledger import chart, queries
-
-# read-only: the journal entry carries the sale's idempotency key; nothing here writes the ledger
-from koppontren.ledger.models import JournalEntry
+from koppontren.ledger.models import JournalEntry  # read only: the entry holds the idempotency key
 from koppontren.members import services as members
 from koppontren.shop import services
 from koppontren.shop.models import PAYMENTS, Product, Sale

@@ -274,7 +274,7 @@ def pay_receivable(member_id: int):
             flash(_("Pelunasan %(a)s dari %(n)s tercatat dengan nomor bukti %(v)s.", n=f"{member.number} {member.name}",
                     a=money.format_idr(money.from_sen(payment.amount), coop.currency_decimals, _locale()), v=payment.voucher), "success")
             return redirect(url_for("shop.receivables"))
-    problems = [str(e) for field in (form.amount, form.account, form.date, form.csrf_token) for e in field.errors]
+    problems = [str(e) for field in form for e in field.errors]
     return _render_receivables(coop, errors={member.id: " ".join(problems) or _("Periksa isian Anda.")},
                                typed={member.id: form.amount.data or ""}, status=422)
 

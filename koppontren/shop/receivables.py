@@ -13,17 +13,19 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from koppontren import money
 from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.auth import services as auth_services
 from koppontren.extensions import db
 from koppontren.ledger import chart, queries
+from koppontren.ledger.models import JournalEntry  # read only: the entry holds the idempotency key
 from koppontren.ledger.posting import LineSpec
 from koppontren.members import services as members
 from koppontren.shop import services
 from koppontren.shop.models import ShopPayment
+from koppontren.shop.services import ShopError
 from koppontren.tenancy.models import Cooperative
 
 ACTION_LABELS.update({"shop.receivable_payment": _l("Pelunasan piutang anggota dicatat")})
@@ -39,7 +41,7 @@ def pay_receivable(coop: Cooperative, member_id: int, *, amount: Decimal, day: d
                    actor=None, idempotency_key: str | None = None) -> ShopPayment:
     """Record a member's payment of their shop receivable into the till (default), Kas Besar or a
     bank account. Raises ShopError(``invalid_amount`` | ``not_found`` | ``exceeds_receivable`` |
-    ``invalid_account`` | ``invalid_date`` | ledger codes such as ``period_closed``)."""
+    ``invalid_account`` | ``invalid_date`` | ``idempotency_conflict`` | ledger codes such as ``period_closed``)."""
     def work():
         if isinstance(amount, Decimal | int) and not isinstance(amount, bool) and Decimal(amount).is_finite() and amount <= 0:
             raise services._error("invalid_amount", _l("Jumlah pelunasan harus lebih dari nol."), "amount")
@@ -48,6 +50,13 @@ def pay_receivable(coop: Cooperative, member_id: int, *, amount: Decimal, day: d
         member = members.lock_member(coop, member_id) if isinstance(member_id, int) and not isinstance(member_id, bool) else None
         if member is None:
             raise services._error("not_found", _l("Anggota tidak ditemukan."), "member")
+        key = (idempotency_key or "").strip()[:200] or None
+        prior = _payment_by_key(coop, key) if key else None
+        if prior is not None:  # a retry or a double submit: the first payment, whatever is owed now
+            if prior.member_id != member.id or prior.amount != sen:
+                raise ShopError("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk pembayaran lain (%(n)s).",
+                                                           n=prior.voucher), {"idempotency_key": _l("Sudah dipakai.")})
+            return prior
         owed = owed_by(coop, member.id)
         if sen > owed:
             owed_text = money.format_idr(money.from_sen(max(owed, 0)), coop.currency_decimals)
@@ -56,7 +65,7 @@ def pay_receivable(coop: Cooperative, member_id: int, *, amount: Decimal, day: d
         account = services._pay_account(coop, "cash", account_id, "till")
         receivable = chart.account_for(coop, "receivable_member")
         entry = services._post(coop, entry_date=entry_day, description=f"Pelunasan piutang {member.number} {member.name}"[:500],
-                               journal_type="KM", actor=actor, idempotency_key=idempotency_key, lines=[
+                               journal_type="KM", actor=actor, idempotency_key=key, lines=[
                                    LineSpec(account, debit=money.from_sen(sen)),
                                    LineSpec(receivable, credit=money.from_sen(sen), member_id=member.id)])
         if getattr(entry, "was_replayed", False):
@@ -71,6 +80,13 @@ def pay_receivable(coop: Cooperative, member_id: int, *, amount: Decimal, day: d
         return payment
 
     return services._unit_of_work(work)
+
+
+def _payment_by_key(coop: Cooperative, key: str) -> ShopPayment | None:
+    return db.session.scalar(
+        select(ShopPayment).join(JournalEntry, and_(JournalEntry.cooperative_id == ShopPayment.cooperative_id,
+                                                    JournalEntry.id == ShopPayment.entry_id))
+        .where(ShopPayment.cooperative_id == coop.id, JournalEntry.idempotency_key == key))
 
 
 @dataclass(frozen=True)
