@@ -128,21 +128,27 @@
     return m ? {qty: parseInt(m[1], 10), code: m[2].trim()} : {qty: 1, code: text};
   }
 
-  var searchSeq = 0;
+  var searchSeq = 0;  // the latest search whose list may be shown; older answers only add exact hits
 
+  /** Look a code or name up. From Enter, an exact barcode/SKU is added even if the cashier has
+   *  scanned the next item meanwhile; the list of matches is shown only for the latest search. */
   function searchProducts(text, fromEnter) {
     var seq = ++searchSeq;
     var wanted = parseScan(text);
     return getJSON(D.productsUrl + "?q=" + encodeURIComponent(wanted.code)).then(function (data) {
-      if (seq !== searchSeq) return;  // an older answer arriving late
       data.products.forEach(remember);
       if (fromEnter && data.exact) {
         remember(data.exact);
         add(data.exact, wanted.qty);
         return;
       }
-      showResults(scanResults, data.products, productLabel, function (p) { add(p, wanted.qty); });
-      scanMessage.textContent = fromEnter && data.products.length === 0 ? msg("NotFound") : "";
+      if (seq !== searchSeq) return;
+      if (!fromEnter && scan.value.trim() !== text) return;
+      showResults(scanResults, data.products, productLabel, function (p) {
+        scan.value = "";
+        add(p, wanted.qty);
+      });
+      scanMessage.textContent = fromEnter && data.products.length === 0 ? msg("NotFound") + " (" + wanted.code + ")" : "";
     }).catch(function () { if (fromEnter) scanMessage.textContent = msg("Network"); });
   }
 
@@ -162,6 +168,8 @@
     clearTimeout(typingTimer);
     var text = scan.value.trim();
     if (!text) { if (event.ctrlKey) pay(); return; }
+    scan.value = "";  // ready for the next scan at once
+    scanResults.hidden = true;
     var wanted = parseScan(text);
     var known = byCode.get(wanted.code);
     if (known) { searchSeq++; add(known, wanted.qty); return; }
@@ -231,7 +239,6 @@
 
   function add(product, qty) {
     clearSaleDone();
-    scan.value = "";
     scanResults.hidden = true;
     scanMessage.textContent = "";
     var line = cart.find(function (l) { return l.product.id === product.id; });
