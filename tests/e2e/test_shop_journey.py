@@ -61,7 +61,7 @@ def _scan(page: Page, code: str) -> None:
     page.locator("#scan").press("Enter")
 
 
-def test_cashier_sells_on_credit_and_for_cash_and_the_treasurer_sees_the_entries(page: Page, new_page, live_server):
+def test_cashier_sells_on_credit_and_for_cash_and_the_treasurer_sees_the_entries(page: Page, new_page, live_server, tmp_path):
     shop_data = _set_up_the_shop(live_server)
     soap_id, barcode = shop_data["soap"]
     pen_id, pen_sku = shop_data["pen"]
@@ -95,6 +95,9 @@ def test_cashier_sells_on_credit_and_for_cash_and_the_treasurer_sees_the_entries
 
     page.locator("label[for=pay-credit]").click()
     expect(page.locator("#cash-box")).to_be_hidden()
+    expect(page.locator("#pay-credit")).to_be_checked()
+    page.mouse.move(0, 0)
+    page.screenshot(path=tmp_path / "pos-member-credit.png", full_page=True)
     page.locator("#pay").click()
     expect(page.locator("#sale-done")).to_be_visible()
     credit_voucher = page.locator("#done-voucher").inner_text()
@@ -126,6 +129,7 @@ def test_cashier_sells_on_credit_and_for_cash_and_the_treasurer_sees_the_entries
     expect(receipt.locator("#struk-total")).to_have_text("Rp12.000")
     expect(receipt.locator("#struk-change")).to_have_text("Rp8.000")
     expect(receipt.locator("#struk")).to_contain_text("Terima kasih")
+    receipt.screenshot(path=tmp_path / "struk.png", full_page=True)
     assert receipt.evaluate("window.__printed") == 1  # opened from the POS: printed straight away
     receipt.locator("#print-receipt").click()
     assert receipt.evaluate("window.__printed") == 2
@@ -166,7 +170,7 @@ def test_cashier_sells_on_credit_and_for_cash_and_the_treasurer_sees_the_entries
     assert treasurer.js_errors == []
 
 
-def test_the_pos_fits_a_360px_phone(new_page, live_server):
+def test_the_pos_fits_a_360px_phone(new_page, live_server, tmp_path):
     shop_data = _set_up_the_shop(live_server)
     phone = new_page(viewport=PHONE, device_scale_factor=1)
     log_in(phone, "demo.kasir")
@@ -178,6 +182,7 @@ def test_the_pos_fits_a_360px_phone(new_page, live_server):
     phone.locator("#member-q").fill(shop_data["member"][1])
     phone.locator("#member-q").press("Enter")
     expect(phone.locator("#member-chosen")).to_be_visible()
+    phone.screenshot(path=tmp_path / "pos-phone.png", full_page=True)
     _fits(phone)
     phone.locator("#scan").fill(shop_data["tag"].lower())
     expect(phone.locator("#scan-results")).to_be_visible()
