@@ -197,6 +197,7 @@ def sale_return(sale_id: int):
     original = _sale_or_404(sale_id)
     form = SaleReturnForm()
     if not form.validate_on_submit():
+        flash(" ".join(str(e) for field in form for e in field.errors) or _("Periksa isian Anda."), "danger")
         return _render_sale(coop, original, form, 400)
     items, bad = [], False
     for line in sales_service.receipt(coop, original).lines:

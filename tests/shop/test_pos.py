@@ -418,3 +418,12 @@ def test_the_pos_sale_json_is_documented_by_its_shape(client, staff, beras):
     assert set(body) == {"sale_id", "voucher", "total", "change", "receipt_url", "receipt_pdf_url", "replayed"}
     error = json.loads(_text(_sell(client, [(beras, 99)])))
     assert set(error) == {"error"} and set(error["error"]) == {"code", "message", "fields"}
+
+
+def test_a_return_without_its_csrf_token_is_refused_with_a_message(app, client, staff, beras):
+    sale = shop.record_sale(staff, items=[shop.SaleItem(beras.id, 2)])
+    login(client, "kasir")
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post(f"{BASE}/sales/{sale.id}/return", data={"date": "2026-12-15", f"qty-{beras.id}": "1"})
+    assert response.status_code == 400 and "CSRF" in _text(response)
+    assert _entries() == 3
