@@ -157,7 +157,9 @@ def parse_sale_request(coop: Cooperative, data, header_key: str | None = None) -
             problems["cash_received"] = _l("Uang diterima harus berupa angka desimal seperti \"100000\".")
     else:
         received = None
-    key = data.get("idempotency_key", header_key)
+    key = data.get("idempotency_key")
+    if key is None:
+        key = header_key
     if key is not None and (not isinstance(key, str) or len(key.strip()) > MAX_KEY):
         problems["idempotency_key"] = _l("Kunci idempotensi harus teks paling banyak %(n)s karakter.", n=MAX_KEY)
     if problems:

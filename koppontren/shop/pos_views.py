@@ -120,12 +120,13 @@ def receipt(sale_id: int):
     return render_template("shop/receipt.html", receipt=data, struk=struk, autoprint=request.args.get("print") == "1")
 
 
-def struk_height_mm(receipt: sales_service.Receipt) -> int:
-    """A thermal roll has no page length: the PDF page is made as long as the struk (estimated
-    from its lines; a long product name wraps at about 30 characters)."""
+def struk_height_mm(coop, receipt: sales_service.Receipt) -> int:
+    """A thermal roll has no page length: the PDF page is made as long as the struk, counted in
+    printed rows (about 4 mm each; a name wraps at about 30 characters, the address at 40)."""
     rows = sum(1 + math.ceil(len(line.name) / 30) for line in receipt.lines)
-    rows += 14 + (2 if receipt.member_number else 0) + (2 if receipt.change is not None else 0)
-    return 24 + rows * 4
+    rows += math.ceil(len(coop.name) / 30) + math.ceil(len(coop.address or "") / 40)
+    rows += 7 + (1 if receipt.member_number else 0) + (1 if receipt.change is not None else 0) + (2 if receipt.is_return else 0)
+    return 22 + math.ceil(rows * 4.2)
 
 
 @coop_bp.get("/shop/sales/<int:sale_id>/receipt.pdf")
@@ -135,7 +136,7 @@ def receipt_pdf(sale_id: int):
 
     coop = current_coop()
     data = sales_service.receipt(coop, _sale_or_404(sale_id))
-    body = pdf.render_pdf("struk.html", coop=coop, receipt=data, page_height_mm=struk_height_mm(data))
+    body = pdf.render_pdf("struk.html", coop=coop, receipt=data, page_height_mm=struk_height_mm(coop, data))
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="struk-{data.voucher.replace("/", "-")}.pdf"'})
 
@@ -228,7 +229,7 @@ def _locale() -> str:
 
 # --- member receivables (pelunasan) --------------------------------------------------------------
 
-def _payment_form(coop, owed: int | None = None) -> ReceivablePaymentForm:
+def _payment_form(coop) -> ReceivablePaymentForm:
     form = ReceivablePaymentForm()
     form.account.choices = choices((a.id, f"{a.code} — {a.name(_locale())}") for a in receivable_service.payment_accounts(coop))
     if request.method == "GET" or form.account.data is None:
