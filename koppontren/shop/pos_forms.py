@@ -1,0 +1,55 @@
+"""Forms of the cashier's pages (the POS itself posts JSON, see ``shop.pos``): the sales-list
+filters, a sales return and a member's receivable payment. Amounts are typed Indonesian-style
+("1.250.000") and every rule is checked again by the shop services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Form, HiddenField, SelectField, StringField, SubmitField
+from wtforms.fields import DateField
+from wtforms.validators import DataRequired, Length, Optional
+
+from koppontren import money
+from koppontren.ledger.forms import money_error_text
+from koppontren.members.forms import choices
+from koppontren.shop.sales import PAYMENT_LABELS
+
+
+def amount_of(field, decimals: int) -> Decimal | None:
+    """The field's amount, or None with the problem put on the field."""
+    text = (field.data or "").strip()
+    if not text:
+        field.errors = [*list(field.errors or []), str(_l("Isi jumlahnya."))]
+        return None
+    try:
+        return money.parse_amount_id(text, decimals)
+    except money.MoneyError as err:
+        field.errors = [*list(field.errors or []), money_error_text(err)]
+        return None
+
+
+class SalesFilterForm(Form):
+    """GET filters of the sales list (no CSRF: it changes nothing)."""
+
+    date_from = DateField(_l("Dari tanggal"), validators=[Optional()])
+    date_to = DateField(_l("Sampai tanggal"), validators=[Optional()])
+    payment = SelectField(_l("Cara bayar"), choices=choices([("", _l("Semua")), *PAYMENT_LABELS.items()]), validate_choice=False)
+    member = StringField(_l("No. anggota"), validators=[Optional(), Length(max=30)])
+
+
+class SaleReturnForm(FlaskForm):
+    """The quantities come as ``qty-<product id>`` inputs, one per line of the sale."""
+
+    date = DateField(_l("Tanggal retur"), validators=[DataRequired()])
+    submit = SubmitField(_l("Catat retur"))
+
+
+class ReceivablePaymentForm(FlaskForm):
+    amount = StringField(_l("Jumlah (Rp)"), validators=[DataRequired(), Length(max=30)])
+    date = DateField(_l("Tanggal"), validators=[Optional()])
+    account = SelectField(_l("Diterima di"), coerce=int)
+    idempotency_key = HiddenField()  # fresh per rendered form: a double submit records one payment
+    submit = SubmitField(_l("Terima pelunasan"))

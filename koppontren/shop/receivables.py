@@ -1,0 +1,154 @@
+"""Members paying off what they bought on credit (pelunasan piutang anggota, 1121).
+
+A payment is one unit of work: the member's row is locked first, so two cashiers taking the same
+member's money cannot both pass the "no more than owed" check; the entry ``Dr Kas/Bank / Cr 1121``
+names the member on the receivable line (the control account stays equal to its subledger), and
+a ShopPayment and an audit row are written with it. Refusals raise ShopError and write nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, select
+
+from koppontren import money
+from koppontren.audit.services import ACTION_LABELS, record
+from koppontren.auth import services as auth_services
+from koppontren.extensions import db
+from koppontren.ledger import chart, queries
+from koppontren.ledger.models import JournalEntry  # read only: the entry holds the idempotency key
+from koppontren.ledger.posting import LineSpec
+from koppontren.members import services as members
+from koppontren.shop import services
+from koppontren.shop.models import ShopPayment
+from koppontren.shop.services import ShopError
+from koppontren.tenancy.models import Cooperative
+
+ACTION_LABELS.update({"shop.receivable_payment": _l("Pelunasan piutang anggota dicatat")})
+
+
+def owed_by(coop: Cooperative, member_id: int) -> int:
+    """What the member owes the shop now (sen, 1121 debit balance of their subledger)."""
+    receivable = chart.account_for(coop, "receivable_member").id
+    return queries.member_balances(coop, [receivable], [member_id]).get(member_id, {}).get(receivable, 0)
+
+
+def pay_receivable(coop: Cooperative, member_id: int, *, amount: Decimal, day: date | None = None, account_id: int | None = None,
+                   actor=None, idempotency_key: str | None = None) -> ShopPayment:
+    """Record a member's payment of their shop receivable into the till (default), Kas Besar or a
+    bank account. Raises ShopError(``invalid_amount`` | ``not_found`` | ``exceeds_receivable`` |
+    ``invalid_account`` | ``invalid_date`` | ``idempotency_conflict`` | ledger codes such as ``period_closed``)."""
+    def work():
+        if isinstance(amount, Decimal | int) and not isinstance(amount, bool) and Decimal(amount).is_finite() and amount <= 0:
+            raise services._error("invalid_amount", _l("Jumlah pelunasan harus lebih dari nol."), "amount")
+        sen = services._sen(coop, amount, "amount", allow_zero=False)
+        entry_day = services._day(day)
+        member = members.lock_member(coop, member_id) if isinstance(member_id, int) and not isinstance(member_id, bool) else None
+        if member is None:
+            raise services._error("not_found", _l("Anggota tidak ditemukan."), "member")
+        key = (idempotency_key or "").strip()[:200] or None
+        prior = _payment_by_key(coop, key) if key else None
+        if prior is not None:  # a retry or a double submit: the first payment, whatever is owed now
+            if prior.member_id != member.id or prior.amount != sen:
+                raise ShopError("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk pembayaran lain (%(n)s).",
+                                                           n=prior.voucher), {"idempotency_key": _l("Sudah dipakai.")})
+            return prior
+        owed = owed_by(coop, member.id)
+        if sen > owed:
+            owed_text = money.format_idr(money.from_sen(max(owed, 0)), coop.currency_decimals)
+            raise services._error("exceeds_receivable", _l("Pelunasan melebihi piutang %(n)s: yang terutang %(o)s.", n=member.number,
+                                                           o=owed_text), "amount")
+        account = services._pay_account(coop, "cash", account_id, "till")
+        receivable = chart.account_for(coop, "receivable_member")
+        entry = services._post(coop, entry_date=entry_day, description=f"Pelunasan piutang {member.number} {member.name}"[:500],
+                               journal_type="KM", actor=actor, idempotency_key=key, lines=[
+                                   LineSpec(account, debit=money.from_sen(sen)),
+                                   LineSpec(receivable, credit=money.from_sen(sen), member_id=member.id)])
+        if getattr(entry, "was_replayed", False):
+            return db.session.scalar(select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.entry_id == entry.id))
+        payment = ShopPayment(cooperative_id=coop.id, kind="member_receivable", member_id=member.id, payment_date=entry_day, amount=sen,
+                              account_name=account.name_id, entry_id=entry.id, voucher=entry.number,
+                              created_by_id=getattr(actor, "id", None))
+        db.session.add(payment)
+        db.session.flush()
+        record("shop.receivable_payment", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
+               member=member.number, amount=str(money.from_sen(sen)))
+        return payment
+
+    return services._unit_of_work(work)
+
+
+def _payment_by_key(coop: Cooperative, key: str) -> ShopPayment | None:
+    return db.session.scalar(
+        select(ShopPayment).join(JournalEntry, and_(JournalEntry.cooperative_id == ShopPayment.cooperative_id,
+                                                    JournalEntry.id == ShopPayment.entry_id))
+        .where(ShopPayment.cooperative_id == coop.id, JournalEntry.idempotency_key == key))
+
+
+@dataclass(frozen=True)
+class Receivable:
+    """A member with a receivable balance: ``owed`` (sen; negative if they paid in advance)."""
+
+    member_id: int
+    number: str
+    name: str
+    category: str
+    owed: int
+
+
+def members_with_receivables(coop: Cooperative) -> list[Receivable]:
+    """Every member whose 1121 subledger balance is not zero, by member number."""
+    receivable = chart.account_for(coop, "receivable_member").id
+    balances = {mid: b.get(receivable, 0) for mid, b in queries.member_balances(coop, [receivable]).items()}
+    found = members.members_by_ids(coop, [mid for mid, owed in balances.items() if owed])
+    rows = [Receivable(m.id, m.number, m.name, m.category, balances[m.id]) for m in found.values()]
+    return sorted(rows, key=lambda r: r.number)
+
+
+def payments_of(coop: Cooperative, member_id: int | None = None, limit: int = 20) -> list[ShopPayment]:
+    """The latest receivable payments (of one member, or of everyone), newest first."""
+    stmt = select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.kind == "member_receivable")
+    if member_id is not None:
+        stmt = stmt.where(ShopPayment.member_id == member_id)
+    return list(db.session.scalars(stmt.order_by(ShopPayment.id.desc()).limit(limit)))
+
+
+def payment_accounts(coop: Cooperative) -> list:
+    """The cash and bank accounts a payment may go into (not the santri-deposit bank, whose money
+    belongs to the santri wallets); the till is the default."""
+    return [a for a in chart.accounts(coop, postable_only=True, active_only=True)
+            if a.cash_flow == "cash" and a.role != "bank_santri"]
+
+
+def get_payment(coop: Cooperative, payment_id: int) -> ShopPayment | None:
+    return db.session.scalar(select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.id == payment_id,
+                                                       ShopPayment.kind == "member_receivable"))
+
+
+@dataclass(frozen=True)
+class _Kwitansi:
+    number: str
+    date: date
+    member_number: str
+    member_name: str
+    kind_label: str
+    direction: str
+    amount_sen: int
+    description: str
+    months: list
+    account_name: str
+    cashier_name: str
+
+
+def kwitansi_context(coop: Cooperative, payment: ShopPayment) -> dict:
+    """The values reports/kwitansi.html prints for a receivable payment."""
+    member = members.get_member(coop, payment.member_id)
+    cashier = auth_services.user_in_coop_or_none(coop, payment.created_by_id) if payment.created_by_id else None
+    receipt = _Kwitansi(number=payment.voucher, date=payment.payment_date, member_number=member.number, member_name=member.name,
+                        kind_label=str(_l("Pelunasan piutang toko")), direction="deposit", amount_sen=payment.amount,
+                        description="", months=[], account_name=payment.account_name, cashier_name=cashier.name if cashier else "")
+    return {"coop": coop, "receipt": receipt, "terbilang": money.terbilang(money.from_sen(payment.amount))}
