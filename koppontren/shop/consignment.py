@@ -72,6 +72,11 @@ def consignors(coop: Cooperative) -> list[Party]:
                                    .order_by(Party.code)))
 
 
+def cash_accounts(coop: Cooperative):
+    """The cash and bank accounts a consignor can be paid from (not the santri deposit bank)."""
+    return [a for a in chart.accounts(coop, postable_only=True, active_only=True) if a.cash_flow == "cash" and a.role != "bank_santri"]
+
+
 def owed_to_consignors(coop: Cooperative, party_ids=None) -> dict[int, int]:
     """consignor id -> what the cooperative owes them (sen; positive = owed)."""
     account = chart.account_for(coop, "payable_consignment")
@@ -196,5 +201,5 @@ def settlements(coop: Cooperative, limit: int = 20) -> list[ShopPayment]:
                                    .order_by(ShopPayment.id.desc()).limit(limit)))
 
 
-__all__ = ["ConsignorSummary", "ShopError", "consignment_products", "consignors", "owed_to_consignors", "receive_consignment",
+__all__ = ["ConsignorSummary", "ShopError", "cash_accounts", "consignment_products", "consignors", "owed_to_consignors", "receive_consignment",
            "return_consignment", "set_consignment", "settle_consignor", "settlements", "summary"]

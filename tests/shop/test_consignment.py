@@ -236,7 +236,7 @@ def test_another_cooperatives_user_gets_404(client, staff, titipan, build):
     build.user("luar", other, "admin")
     login(client, "luar")
     assert client.get(BASE).status_code == 404
-    assert client.post(BASE + "/receive", data={"consignor": "1", "product": "1", "qty": "1"}).status_code == 404
+    assert client.post(BASE + "/receive", data={"r-consignor": "1", "r-product": "1", "r-qty": "1"}).status_code == 404
 
 
 def test_the_page_shows_what_is_owed_to_each_consignor(client, staff, titipan, kerupuk):
@@ -248,22 +248,22 @@ def test_the_page_shows_what_is_owed_to_each_consignor(client, staff, titipan, k
 
 def test_receiving_goods_and_settling_through_the_page(client, staff, titipan, penitip, kerupuk):
     login(client, "bendahara")
-    response = client.post(BASE + "/receive", data={"consignor": str(penitip.id), "product": str(kerupuk.id), "qty": "5",
-                                                    "date": "2026-12-14", "action": "in"}, follow_redirects=True)
+    response = client.post(BASE + "/receive", data={"r-consignor": str(penitip.id), "r-product": str(kerupuk.id), "r-qty": "5",
+                                                    "r-date": "2026-12-14", "r-action": "in"}, follow_redirects=True)
     assert response.status_code == 200 and shop.get_product(titipan, kerupuk.id).qty == 15
     shop.record_sale(titipan, items=[shop.SaleItem(kerupuk.id, 1)])  # owed 12.345 less 1.235
-    response = client.post(BASE + "/settle", data={"consignor": str(penitip.id), "amount": "20.000", "date": "2026-12-14",
-                                                   "account": str(chart.account_for(titipan, "cash").id)}, follow_redirects=True)
+    response = client.post(BASE + "/settle", data={"s-consignor": str(penitip.id), "s-amount": "20.000", "s-date": "2026-12-14",
+                                                   "s-account": str(chart.account_for(titipan, "cash").id)}, follow_redirects=True)
     assert response.status_code == 200 and "Rp11.110" in response.get_data(as_text=True) and _entries() == 1
-    response = client.post(BASE + "/settle", data={"consignor": str(penitip.id), "amount": "11.110", "date": "2026-12-14",
-                                                   "account": str(chart.account_for(titipan, "cash").id)}, follow_redirects=True)
+    response = client.post(BASE + "/settle", data={"s-consignor": str(penitip.id), "s-amount": "11.110", "s-date": "2026-12-14",
+                                                   "s-account": str(chart.account_for(titipan, "cash").id)}, follow_redirects=True)
     assert response.status_code == 200 and _entries() == 2 and consignment.owed_to_consignors(titipan) == {penitip.id: 0}
 
 
 def test_setting_a_product_on_consignment_through_the_page(client, staff, titipan, penitip):
     product = shop.create_product(titipan, shop.ProductData(sku="SBL", name="Sambal Santri", price=Decimal(15_000)))
     login(client, "bendahara")
-    response = client.post(BASE + "/products", data={"product": str(product.id), "consignor": str(penitip.id), "commission": "12,5"},
+    response = client.post(BASE + "/products", data={"c-product": str(product.id), "c-consignor": str(penitip.id), "c-commission": "12,5"},
                            follow_redirects=True)
     assert response.status_code == 200
     row = shop.get_product(titipan, product.id)
@@ -273,8 +273,8 @@ def test_setting_a_product_on_consignment_through_the_page(client, staff, titipa
 @pytest.mark.parametrize("login_name", ["kasir", "pengawas"])
 def test_only_managers_change_consignment(client, staff, titipan, penitip, kerupuk, login_name):
     login(client, login_name)
-    for path, data in (("/receive", {"consignor": str(penitip.id), "product": str(kerupuk.id), "qty": "1", "action": "in"}),
-                       ("/settle", {"consignor": str(penitip.id), "amount": "1"}),
-                       ("/products", {"product": str(kerupuk.id), "consignor": "", "commission": "0"})):
+    for path, data in (("/receive", {"r-consignor": str(penitip.id), "r-product": str(kerupuk.id), "r-qty": "1", "r-action": "in"}),
+                       ("/settle", {"s-consignor": str(penitip.id), "s-amount": "1"}),
+                       ("/products", {"c-product": str(kerupuk.id), "c-consignor": "", "c-commission": "0"})):
         assert client.post(BASE + path, data=data).status_code == 403
     assert shop.get_product(titipan, kerupuk.id).qty == 10 and _entries() == 0
