@@ -37,6 +37,13 @@ def _balance(coop, role: str, **kw) -> int:
     return queries.balance_of(coop, chart.account_for(coop, role), **kw)
 
 
+@pytest.fixture(autouse=True)
+def pinned_page_today(monkeypatch, pinned_today):
+    from koppontren.shop import consignment_views
+
+    monkeypatch.setattr(consignment_views, "today", lambda: pinned_today)
+
+
 @pytest.fixture
 def penitip(coop):
     return shop.create_party(coop, kind="consignor", code="TTP-01", name="Ponpes Al-Amin (OPOP)")
