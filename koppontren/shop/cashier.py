@@ -117,8 +117,9 @@ def close_day(coop: Cooperative, *, cashier_id: int, day: date, counted_cash: De
         if cashier is None:
             raise _error("not_found", _l("Kasir tidak ditemukan."), "cashier")
         counted = _sen(coop, counted_cash, "counted_cash")
+        name, login = cashier.name, cashier.login  # read now: a failed flush below expires the session's objects
         if get_close(coop, cashier.id, close_day_) is not None:
-            raise _already_closed(cashier, close_day_)
+            raise _already_closed(name, close_day_)
         summary = day_summary(coop, cashier.id, close_day_)
         expected = summary.expected_cash
         close = CashierClose(cooperative_id=coop.id, cashier_id=cashier.id, close_date=close_day_, cash_sales=summary.cash_sales,
@@ -127,14 +128,14 @@ def close_day(coop: Cooperative, *, cashier_id: int, day: date, counted_cash: De
         db.session.add(close)
         try:
             db.session.flush()
-        except IntegrityError:
-            raise _already_closed(cashier, close_day_) from None
+        except IntegrityError:  # the same close committed meanwhile by another request
+            raise _already_closed(name, close_day_) from None
         lines = close_lines(coop, expected, counted)
         if lines:
             entry = _post(coop, entry_date=close_day_, journal_type="JU", lines=lines, actor=actor,
-                          description=f"Tutup kasir {cashier.name} {close_day_.isoformat()}"[:500])
+                          description=f"Tutup kasir {name} {close_day_.isoformat()}"[:500])
             close.entry_id, close.voucher = entry.id, entry.number
-        record("shop.cashier_close", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), cashier=cashier.login,
+        record("shop.cashier_close", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), cashier=login,
                day=close_day_.isoformat(), expected=str(money.from_sen(expected)), counted=str(money.from_sen(counted)))
         db.session.commit()
         return close
@@ -143,5 +144,5 @@ def close_day(coop: Cooperative, *, cashier_id: int, day: date, counted_cash: De
         raise
 
 
-def _already_closed(cashier, day: date) -> ShopError:
-    return _error("already_closed", _l("Kas %(n)s tanggal %(d)s sudah ditutup.", n=cashier.name, d=day.strftime("%d/%m/%Y")), "date")
+def _already_closed(name: str, day: date) -> ShopError:
+    return _error("already_closed", _l("Kas %(n)s tanggal %(d)s sudah ditutup.", n=name, d=day.strftime("%d/%m/%Y")), "date")

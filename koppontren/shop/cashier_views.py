@@ -67,7 +67,7 @@ def daily_close():
     closed = cashier_close.get_close(coop, cashier.id, day)
     form = CloseForm()
     if form.validate_on_submit():
-        counted = amount_of(form.counted_cash, coop.currency_decimals, required=False)
+        counted = amount_of(form.counted_cash, coop.currency_decimals)
         if counted is not None:
             try:
                 close = cashier_close.close_day(coop, cashier_id=cashier.id, day=day, counted_cash=counted, actor=current_user)

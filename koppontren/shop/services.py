@@ -47,7 +47,8 @@ class ShopError(DomainError):
     ``duplicate_code``, ``not_found``, ``inactive_product``, ``insufficient_stock``, ``invalid_qty``,
     ``invalid_amount``, ``invalid_payment``, ``invalid_account``, ``member_required``, ``not_active``,
     ``credit_limit``, ``cash_short``, ``return_too_much``, ``invalid_date``, ``consignment_product``,
-    ``consignment_changed``, and LedgerError codes."""
+    ``consignment_changed``; consignment: ``has_stock``, ``not_consignment``, ``more_than_owed``,
+    ``period_closed``; daily close: ``already_closed``; and LedgerError codes."""
 
 
 ACTION_LABELS.update({

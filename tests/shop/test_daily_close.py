@@ -201,8 +201,9 @@ def test_a_treasurer_picks_a_cashier_and_closes_their_day(client, staff, day_of_
 
 def test_a_bad_amount_is_shown_on_the_form(client, staff, day_of_sales):
     login(client, "kasir")
-    response = client.post(URL, data={"counted_cash": "12abc"})
-    assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True) and _closes() == 0
+    for typed in ("12abc", "", "-5"):
+        response = client.post(URL, data={"counted_cash": typed})
+        assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True) and _closes() == 0
 
 
 @pytest.mark.parametrize("login_name", ["pengawas", "anggota"])
