@@ -282,7 +282,9 @@ class ShopPayment(CoopScoped, db.Model):
 class CashierClose(CoopScoped, db.Model):
     """A cashier's daily close: the day's sales by payment method, the cash expected in the till
     and the cash counted, the difference posted (shortage or overage), and the till moved to Kas
-    Besar — one entry (``entry_id`` None when nothing had to be posted). Once per cashier and day."""
+    Besar — one entry (``entry_id`` None when nothing had to be posted). Once per cashier and day.
+    ``*_sales`` are the day's sales before returns; ``expected_cash`` is the net cash takings (cash
+    sales less cash refunds, at least 0: ``shop.cashier``); ``difference`` = counted − expected."""
 
     __tablename__ = "cashier_close"
     __table_args__ = (
