@@ -102,20 +102,16 @@ def consignment_page():
     return _page()
 
 
-def _submitted(form_class, prefix: str):
+def _submitted(index: int):
+    """The posted form (0 assign, 1 receive, 2 settle), read from the request with its choices."""
     coop = current_coop()
-    form = form_class(prefix=prefix)
-    template = _forms(coop, consignment.summary(coop))[("c", "r", "s").index(prefix)]
-    for name in ("product", "consignor", "account"):
-        if hasattr(form, name):
-            getattr(form, name).choices = getattr(template, name).choices
-    return coop, form
+    return coop, _forms(coop, consignment.summary(coop))[index]
 
 
 @coop_bp.post("/shop/consignment/products")
 @permission_required("shop.manage")
 def consignment_product():
-    coop, form = _submitted(ConsignmentProductForm, "c")
+    coop, form = _submitted(0)
     if form.validate_on_submit():
         bp = _commission_bp(form.commission)
         product = shop.get_product(coop, form.product.data)
@@ -134,7 +130,7 @@ def consignment_product():
 @coop_bp.post("/shop/consignment/receive")
 @permission_required("shop.manage")
 def consignment_receive():
-    coop, form = _submitted(ReceiveForm, "r")
+    coop, form = _submitted(1)
     if form.validate_on_submit():
         service = consignment.receive_consignment if form.action.data == "in" else consignment.return_consignment
         try:
@@ -151,7 +147,7 @@ def consignment_receive():
 @coop_bp.post("/shop/consignment/settle")
 @permission_required("shop.manage")
 def consignment_settle():
-    coop, form = _submitted(SettleForm, "s")
+    coop, form = _submitted(2)
     if form.validate_on_submit():
         amount = amount_of(form.amount, coop.currency_decimals)
         if amount is not None:
