@@ -82,8 +82,9 @@ def daily_close():
                     flash(_("Kasir ditutup. Uang tunai cocok."), "success")
                 return redirect(url_for("shop.daily_close", cashier=cashier.id, date=day.isoformat()))
         closed = cashier_close.get_close(coop, cashier.id, day)
-    cashiers = [u for u, roles in auth.users_of(coop) if roles & SELLING_ROLES] if may_pick else []
-    return render_template("shop/daily_close.html", form=form, cashier=cashier, day=day, closed=closed, cashiers=cashiers,
-                           summary=cashier_close.day_summary(coop, cashier.id, day), may_pick=may_pick,
+    users = auth.users_of(coop) if may_pick else [(cashier, frozenset())]
+    return render_template("shop/daily_close.html", form=form, cashier=cashier, day=day, closed=closed, may_pick=may_pick,
+                           cashiers=[u for u, roles in users if roles & SELLING_ROLES],
+                           summary=cashier_close.day_summary(coop, cashier.id, day),
                            recent=cashier_close.recent_closes(coop, None if may_pick else cashier.id),
-                           names={u.id: u.name for u, _roles in auth.users_of(coop)} if may_pick else {cashier.id: cashier.name})
+                           names={u.id: u.name for u, _roles in users})
