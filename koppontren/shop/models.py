@@ -99,7 +99,9 @@ class Product(CoopScoped, db.Model):
 
 class StockMove(CoopScoped, db.Model):
     """One movement of one product: signed quantity and value (sen), the running totals after it,
-    and the journal entry that carries its value. Immutable."""
+    and the journal entry that carries its value. Immutable. Goods received from or returned to a
+    consignor (``consignment_in``/``consignment_out``) have no value for the cooperative and so no
+    entry: ``entry_id`` is empty and ``reference`` names the consignor instead of a voucher."""
 
     __tablename__ = "stock_move"
     __table_args__ = (
@@ -111,6 +113,8 @@ class StockMove(CoopScoped, db.Model):
         CheckConstraint("kind IN ('purchase', 'purchase_return', 'sale', 'sale_return', 'count', 'consignment_in', "
                         "'consignment_out')", name="kind"),
         CheckConstraint("qty_after >= 0 AND value_after >= 0", name="never_negative"),
+        CheckConstraint("entry_id IS NOT NULL OR (kind IN ('consignment_in', 'consignment_out') AND value = 0)",
+                        name="entry_unless_consignment"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -121,8 +125,8 @@ class StockMove(CoopScoped, db.Model):
     value: Mapped[int] = mapped_column(BigInteger)
     qty_after: Mapped[int] = mapped_column(BigInteger)
     value_after: Mapped[int] = mapped_column(BigInteger)
-    entry_id: Mapped[int] = mapped_column(BigId)
-    reference: Mapped[str] = mapped_column(String(30))  # the voucher number
+    entry_id: Mapped[int | None] = mapped_column(BigId)
+    reference: Mapped[str] = mapped_column(String(30))  # the voucher number (consignment in/out: the consignor's code)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -218,13 +222,19 @@ class Sale(CoopScoped, db.Model):
 
 
 class SaleLine(CoopScoped, db.Model):
+    """One product of a sale or return. A consignment line names its ``consignor_id`` and the
+    ``commission`` (sen) the cooperative keeps; the consignor is owed ``total − commission`` and
+    ``cost`` is 0 (the goods were never the cooperative's)."""
+
     __tablename__ = "sale_line"
     __table_args__ = (
         ForeignKeyConstraint(["cooperative_id", "sale_id"], ["sale.cooperative_id", "sale.id"], name="fk_sale_line_sale"),
         ForeignKeyConstraint(["cooperative_id", "product_id"], ["product.cooperative_id", "product.id"],
                              name="fk_sale_line_product"),
+        ForeignKeyConstraint(["cooperative_id", "consignor_id"], ["party.cooperative_id", "party.id"], name="fk_sale_line_consignor"),
         UniqueConstraint("cooperative_id", "sale_id", "line_no"),
         CheckConstraint("qty > 0 AND unit_price >= 0 AND cost >= 0", name="positive"),
+        CheckConstraint("commission >= 0 AND commission <= total", name="commission"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -235,6 +245,8 @@ class SaleLine(CoopScoped, db.Model):
     unit_price: Mapped[int] = mapped_column(BigInteger)
     total: Mapped[int] = mapped_column(BigInteger)
     cost: Mapped[int] = mapped_column(BigInteger)
+    consignor_id: Mapped[int | None] = mapped_column(Integer)
+    commission: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class ShopPayment(CoopScoped, db.Model):
@@ -270,7 +282,9 @@ class ShopPayment(CoopScoped, db.Model):
 class CashierClose(CoopScoped, db.Model):
     """A cashier's daily close: the day's sales by payment method, the cash expected in the till
     and the cash counted, the difference posted (shortage or overage), and the till moved to Kas
-    Besar — one entry (``entry_id`` None when nothing had to be posted). Once per cashier and day."""
+    Besar — one entry (``entry_id`` None when nothing had to be posted). Once per cashier and day.
+    ``*_sales`` are the day's sales before returns; ``expected_cash`` is the net cash takings (cash
+    sales less cash refunds, at least 0: ``shop.cashier``); ``difference`` = counted − expected."""
 
     __tablename__ = "cashier_close"
     __table_args__ = (

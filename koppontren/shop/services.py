@@ -46,7 +46,9 @@ class ShopError(DomainError):
     """A refused shop operation. Codes: ``invalid_field``, ``duplicate_sku``, ``duplicate_barcode``,
     ``duplicate_code``, ``not_found``, ``inactive_product``, ``insufficient_stock``, ``invalid_qty``,
     ``invalid_amount``, ``invalid_payment``, ``invalid_account``, ``member_required``, ``not_active``,
-    ``credit_limit``, ``cash_short``, ``return_too_much``, ``invalid_date``, and LedgerError codes."""
+    ``credit_limit``, ``cash_short``, ``return_too_much``, ``invalid_date``, ``consignment_product``,
+    ``consignment_changed``; consignment: ``has_stock``, ``not_consignment``, ``more_than_owed``,
+    ``period_closed``; daily close: ``already_closed``; and LedgerError codes."""
 
 
 ACTION_LABELS.update({
@@ -303,13 +305,28 @@ def _lock_products(coop: Cooperative, ids) -> dict[int, Product]:
     return found
 
 
-def _move(coop, product: Product, *, kind: str, qty: int, value: int, day: date, entry) -> StockMove:
+def consignment_commission(coop: Cooperative, line_total: int, commission_bp: int) -> int:
+    """The cooperative's commission (sen) on a consignment line: line total × bp / 10000, rounded
+    half up to the cooperative's smallest unit; never more than the line total."""
+    unit = _smallest_unit(coop)
+    exact = Decimal(line_total) * commission_bp / 10000 / unit
+    return min(line_total, int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)) * unit)
+
+
+def _move(coop, product: Product, *, kind: str, qty: int, value: int, day: date, entry, reference: str | None = None) -> StockMove:
+    """Move stock and write its StockMove. ``entry`` None is for value-less consignment moves,
+    which then name their ``reference``. A consignment product never takes value (its goods are
+    the consignor's): Raises ShopError(``consignment_product`` | ``insufficient_stock``)."""
+    if product.consignor_id is not None and value != 0:
+        raise _error("consignment_product", _l("%(p)s barang titipan: stoknya masuk lewat penerimaan konsinyasi, bukan pembelian.",
+                                               p=product.name), "product")
     product.qty += qty
     product.stock_value += value
     if product.qty < 0 or product.stock_value < 0 or (product.qty == 0 and product.stock_value != 0):
         raise _error("insufficient_stock", _l("Stok %(p)s tidak cukup.", p=product.name), "qty")
     move = StockMove(cooperative_id=coop.id, product_id=product.id, move_date=day, kind=kind, qty=qty, value=value,
-                     qty_after=product.qty, value_after=product.stock_value, entry_id=entry.id, reference=entry.number)
+                     qty_after=product.qty, value_after=product.stock_value, entry_id=entry.id if entry is not None else None,
+                     reference=entry.number if entry is not None else reference)
     db.session.add(move)
     return move
 
@@ -396,7 +413,9 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
     """A sale at the counter (PJ). With a member: member prices, member revenue and COGS accounts,
     revenue lines naming the member (their participation for SHU), and optionally on credit (1121,
     within the category's credit limit). Cost of goods at moving average leaves the inventory in
-    the same entry. Raises ShopError(``insufficient_stock`` | ``credit_limit`` | …)."""
+    the same entry. A consignment product's line instead credits 2102 Utang Konsinyasi for its
+    consignor's share (naming the consignor) and 4203 for the commission (naming the member, if
+    any): no cost of goods, no inventory. Raises ShopError(``insufficient_stock`` | ``credit_limit`` | …)."""
     def work():
         entry_day = _day(day)
         if not items or len(items) > MAX_LINES:
@@ -420,6 +439,7 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
             wanted[item.product_id] = wanted.get(item.product_id, 0) + _qty(item.qty, f"lines.{n}.qty")
         products = _lock_products(coop, wanted)
         plan = []
+        commission: dict[int, int] = {}  # product_id -> commission of a consignment line
         for pid, qty in wanted.items():
             product = products[pid]
             if not product.active:
@@ -428,7 +448,11 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
                 raise _error("insufficient_stock", _l("Stok %(p)s tidak cukup: tersedia %(q)s %(u)s.", p=product.name, q=product.qty,
                                                       u=product.unit), "qty")
             price = product.member_price if member is not None and product.member_price is not None else product.price
-            plan.append((product, qty, price, issue_cost(product.qty, product.stock_value, qty, _smallest_unit(coop))))
+            if product.consignor_id is None:
+                plan.append((product, qty, price, issue_cost(product.qty, product.stock_value, qty, _smallest_unit(coop))))
+            else:
+                plan.append((product, qty, price, 0))
+                commission[pid] = consignment_commission(coop, qty * price, product.commission_bp)
         total = sum(qty * price for _, qty, price, _ in plan)
         if total <= 0:
             raise _error("invalid_amount", _l("Total penjualan harus lebih dari nol."), "lines")
@@ -453,7 +477,7 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
         is_member = member is not None
         mid = member.id if is_member else None
         for unit in BUSINESS_UNITS:
-            part = [(p, q, pr, c) for p, q, pr, c in plan if p.business_unit == unit]
+            part = [(p, q, pr, c) for p, q, pr, c in plan if p.business_unit == unit and p.consignor_id is None]
             if not part:
                 continue
             inventory, rev_m, rev_n, cogs_m, cogs_n = (chart.account_for(coop, r) for r in UNIT_ROLES[unit])
@@ -464,6 +488,8 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
             if cost:
                 lines.append(LineSpec(cogs_m if is_member else cogs_n, debit=money.from_sen(cost), member_id=mid))
                 lines.append(LineSpec(inventory, credit=money.from_sen(cost)))
+        lines += _consignment_lines(coop, [(p.consignor_id, q * pr, commission[p.id]) for p, q, pr, _ in plan if p.consignor_id is not None],
+                                    member_id=mid, side="credit")
         who = f"{member.number} {member.name}" if member else (f"{party.code} {party.name}" if party else "umum")
         entry = _post(coop, entry_date=entry_day, description=f"Penjualan kepada {who}"[:500], journal_type="PJ", lines=lines,
                       actor=actor, idempotency_key=idempotency_key)
@@ -476,13 +502,28 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
         db.session.flush()
         for n, (product, qty, price, cost) in enumerate(plan, start=1):
             db.session.add(SaleLine(cooperative_id=coop.id, sale_id=sale.id, line_no=n, product_id=product.id, qty=qty, unit_price=price,
-                                    total=qty * price, cost=cost))
+                                    total=qty * price, cost=cost, consignor_id=product.consignor_id, commission=commission.get(product.id, 0)))
             _move(coop, product, kind="sale", qty=-qty, value=-cost, day=entry_day, entry=entry)
         record("shop.sale", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
                total=str(money.from_sen(total)), member=member.number if member else None)
         return sale
 
     return _unit_of_work(work)
+
+
+def _consignment_lines(coop: Cooperative, parts: list[tuple[int, int, int]], *, member_id: int | None, side: str) -> list[LineSpec]:
+    """The 2102/4203 lines of consignment sales (``side`` "credit") or their returns ("debit"):
+    ``parts`` are (consignor_id, line total, commission) in sen. One 2102 line per consignor for
+    its share (party subledger), one 4203 line for all the commission (naming the member)."""
+    owed: dict[int, int] = {}
+    for consignor_id, total, commission in parts:
+        owed[consignor_id] = owed.get(consignor_id, 0) + total - commission
+    lines = [LineSpec(chart.account_for(coop, "payable_consignment"), party_id=consignor_id, **{side: money.from_sen(amount)})
+             for consignor_id, amount in sorted(owed.items()) if amount]
+    commission = sum(c for *_, c in parts)
+    if commission:
+        lines.append(LineSpec(chart.account_for(coop, "consignment_commission"), member_id=member_id, **{side: money.from_sen(commission)}))
+    return lines
 
 
 def sale_lines(coop: Cooperative, sale: Sale) -> list[SaleLine]:
@@ -508,7 +549,10 @@ def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem]
                        actor=None) -> Sale:
     """Goods back from a buyer: the revenue is undone on the returns account (4109 for members,
     naming the member; 4209 otherwise), the money goes back the way it came (cash/bank, or off the
-    member's receivable), and the goods re-enter the stock at the cost they left with."""
+    member's receivable), and the goods re-enter the stock at the cost they left with. A
+    consignment line is undone on 2102 (the consignor's share, naming the sale's consignor) and
+    4203 (the commission it earned), both split like the cost: the last units take what is left.
+    Raises ShopError(``consignment_changed``) when the product no longer belongs to that consignor."""
     def work():
         original = get_sale(coop, sale_id)
         if original is None or original.returns_sale_id is not None:
@@ -531,26 +575,37 @@ def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem]
                 raise _error("return_too_much", _l("Retur melebihi jumlah yang dijual."), "lines")
         products = _lock_products(coop, wanted)
         plan = []
+        commission: dict[int, int] = {}  # product_id -> commission given back on a consignment line
         for pid, qty in wanted.items():
             line = sold[pid]
             already = back.get(pid, 0)
+            if products[pid].consignor_id != line.consignor_id:
+                raise _error("consignment_changed", _l("%(p)s sudah berganti status titipan sejak dijual: retur tidak bisa dicatat.",
+                                                       p=products[pid].name), "lines")
             # the cost of the returned units, out of the line's cost: the last units take what is left
             cost_back = issue_cost(line.qty - already, line.cost - _returned_cost(coop, original, pid), qty, _smallest_unit(coop))
             plan.append((products[pid], qty, line.unit_price, cost_back))
+            if line.consignor_id is not None:
+                commission[pid] = issue_cost(line.qty - already, line.commission - _returned_commission(coop, original, pid), qty,
+                                             _smallest_unit(coop))
         is_member = original.member_id is not None
         refund = sum(q * pr for _, q, pr, _ in plan)
+        own_refund = sum(q * pr for p, q, pr, _ in plan if p.consignor_id is None)
         if original.payment == "credit":
             money_line = LineSpec(chart.account_for(coop, "receivable_member"), credit=money.from_sen(refund), member_id=original.member_id)
         else:
             money_line = LineSpec(_pay_account(coop, original.payment, account_id, "till"), credit=money.from_sen(refund))
-        lines = [LineSpec(chart.account_for(coop, RETURN_ROLES[is_member]), debit=money.from_sen(refund),
-                          member_id=original.member_id), money_line]
+        lines = [LineSpec(chart.account_for(coop, RETURN_ROLES[is_member]), debit=money.from_sen(own_refund),
+                          member_id=original.member_id)] if own_refund else []
+        lines.append(money_line)
         for unit in BUSINESS_UNITS:
             cost = sum(c for p, _, _, c in plan if p.business_unit == unit)
             if cost:
                 inventory, _rm, _rn, cogs_m, cogs_n = (chart.account_for(coop, r) for r in UNIT_ROLES[unit])
                 lines.append(LineSpec(inventory, debit=money.from_sen(cost)))
                 lines.append(LineSpec(cogs_m if is_member else cogs_n, credit=money.from_sen(cost), member_id=original.member_id))
+        lines += _consignment_lines(coop, [(p.consignor_id, q * pr, commission[p.id]) for p, q, pr, _ in plan if p.consignor_id is not None],
+                                    member_id=original.member_id, side="debit")
         entry = _post(coop, entry_date=entry_day, description=f"Retur penjualan {original.voucher}", journal_type="PJ", lines=lines,
                       actor=actor)
         ret = Sale(cooperative_id=coop.id, sale_date=entry_day, member_id=original.member_id, party_id=original.party_id,
@@ -560,7 +615,8 @@ def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem]
         db.session.flush()
         for n, (product, qty, price, cost) in enumerate(plan, start=1):
             db.session.add(SaleLine(cooperative_id=coop.id, sale_id=ret.id, line_no=n, product_id=product.id, qty=qty,
-                                    unit_price=price, total=qty * price, cost=cost))
+                                    unit_price=price, total=qty * price, cost=cost, consignor_id=product.consignor_id,
+                                    commission=commission.get(product.id, 0)))
             _move(coop, product, kind="sale_return", qty=qty, value=cost, day=entry_day, entry=entry)
         record("shop.sale_return", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
                original=original.voucher)
@@ -569,10 +625,14 @@ def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem]
     return _unit_of_work(work)
 
 
-def _returned_cost(coop: Cooperative, sale: Sale, product_id: int) -> int:
+def _returned_cost(coop: Cooperative, sale: Sale, product_id: int, column=SaleLine.cost) -> int:
     return int(db.session.scalar(
-        select(func.coalesce(func.sum(SaleLine.cost), 0)).join(Sale, (Sale.cooperative_id == SaleLine.cooperative_id) & (Sale.id == SaleLine.sale_id))
+        select(func.coalesce(func.sum(column), 0)).join(Sale, (Sale.cooperative_id == SaleLine.cooperative_id) & (Sale.id == SaleLine.sale_id))
         .where(SaleLine.cooperative_id == coop.id, Sale.returns_sale_id == sale.id, SaleLine.product_id == product_id)))
+
+
+def _returned_commission(coop: Cooperative, sale: Sale, product_id: int) -> int:
+    return _returned_cost(coop, sale, product_id, SaleLine.commission)
 
 
 # --- stock count ---------------------------------------------------------------------------------
