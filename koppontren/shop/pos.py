@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from koppontren import money
 from koppontren.extensions import db
 from koppontren.ledger import chart, queries
-from koppontren.ledger.models import JournalEntry  # read only: the entry holds the idempotency key
 from koppontren.members import services as members
 from koppontren.shop import services
 from koppontren.shop.models import PAYMENTS, Product, Sale
@@ -172,9 +171,10 @@ def parse_sale_request(coop: Cooperative, data, header_key: str | None = None) -
 
 def sale_by_key(coop: Cooperative, key: str) -> Sale | None:
     """The sale posted with this idempotency key, if any."""
-    return db.session.scalar(
-        select(Sale).join(JournalEntry, and_(JournalEntry.cooperative_id == Sale.cooperative_id, JournalEntry.id == Sale.entry_id))
-        .where(Sale.cooperative_id == coop.id, JournalEntry.idempotency_key == key, Sale.returns_sale_id.is_(None)))
+    entry = queries.get_entry_by_key(coop, key)
+    if entry is None:
+        return None
+    return db.session.scalar(select(Sale).where(Sale.cooperative_id == coop.id, Sale.entry_id == entry.id, Sale.returns_sale_id.is_(None)))
 
 
 def _quantities(items) -> dict[int, int]:

@@ -13,14 +13,13 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from koppontren import money
 from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.auth import services as auth_services
 from koppontren.extensions import db
 from koppontren.ledger import chart, queries
-from koppontren.ledger.models import JournalEntry  # read only: the entry holds the idempotency key
 from koppontren.ledger.posting import LineSpec
 from koppontren.members import services as members
 from koppontren.shop import services
@@ -83,10 +82,10 @@ def pay_receivable(coop: Cooperative, member_id: int, *, amount: Decimal, day: d
 
 
 def _payment_by_key(coop: Cooperative, key: str) -> ShopPayment | None:
-    return db.session.scalar(
-        select(ShopPayment).join(JournalEntry, and_(JournalEntry.cooperative_id == ShopPayment.cooperative_id,
-                                                    JournalEntry.id == ShopPayment.entry_id))
-        .where(ShopPayment.cooperative_id == coop.id, JournalEntry.idempotency_key == key))
+    entry = queries.get_entry_by_key(coop, key)
+    if entry is None:
+        return None
+    return db.session.scalar(select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.entry_id == entry.id))
 
 
 @dataclass(frozen=True)

@@ -261,7 +261,8 @@ def find_product(coop: Cooperative, code: str) -> Product | None:
     if not code:
         return None
     return db.session.scalar(select(Product).where(Product.cooperative_id == coop.id,
-                                                   or_(Product.barcode == code, Product.sku == code)).order_by(Product.barcode == code))
+                                                   or_(Product.barcode == code, Product.sku == code))
+                             .order_by((Product.barcode == code).desc()).limit(1))
 
 
 def search_products(coop: Cooperative, text: str | None = None, *, active_only: bool = True, limit: int = 50) -> list[Product]:
