@@ -215,6 +215,28 @@ def member_balances(coop: Cooperative, account_ids, member_ids=None, as_of: date
     return out
 
 
+def party_balances(coop: Cooperative, account_ids, party_ids=None, as_of: date | None = None) -> dict[int, dict[int, int]]:
+    """party_id -> account_id -> Σ debit − Σ credit (sen) of the party subledger (suppliers,
+    customers, consignors) on those accounts, up to ``as_of``: the twin of member_balances."""
+    account_ids = list(account_ids)
+    if not account_ids:
+        return {}
+    stmt = (select(JournalLine.party_id, JournalLine.account_id, func.sum(JournalLine.debit - JournalLine.credit))
+            .where(JournalLine.cooperative_id == coop.id, JournalLine.account_id.in_(account_ids),
+                   JournalLine.party_id.is_not(None)))
+    if party_ids is not None:
+        party_ids = list(party_ids)
+        if not party_ids:
+            return {}
+        stmt = stmt.where(JournalLine.party_id.in_(party_ids))
+    if as_of is not None:
+        stmt = stmt.where(JournalLine.entry_date <= as_of)
+    out: dict[int, dict[int, int]] = {}
+    for party_id, account_id, net in db.session.execute(stmt.group_by(JournalLine.party_id, JournalLine.account_id)):
+        out.setdefault(party_id, {})[account_id] = int(net or 0)
+    return out
+
+
 def reversed_entry_ids(coop: Cooperative, entry_ids) -> set[int]:
     """Which of these entries have been reversed, or are themselves reversals."""
     entry_ids = list(set(entry_ids))
