@@ -24,6 +24,7 @@ from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.extensions import db
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.opening import RowProblem, _cell_amount, _money_message, read_table
+from koppontren.shop.catalogue import BUSINESS_UNIT_LABELS
 from koppontren.shop.models import Product
 from koppontren.shop.services import ProductData, ShopError, _clean_product
 from koppontren.tenancy.models import Cooperative
@@ -42,7 +43,6 @@ HEADERS = {
     "member_price": ("harga_anggota", "member_price"),
 }
 REQUIRED_COLUMNS = ("sku", "name", "price")
-BUSINESS_UNIT_LABELS = {"toko": _l("Toko (waserda)"), "produk": _l("Produk pesantren")}
 
 ACTION_LABELS.update({"shop.products_imported": _l("Produk diimpor")})
 

@@ -20,6 +20,7 @@ from koppontren.shop import services as shop
 from koppontren.shop.models import CreditLimit, Party, Product, Purchase, ShopPayment
 from koppontren.shop.purchasing import ReturnItem
 from koppontren.shop.services import ShopError
+from koppontren.tenancy.current import coop_by_slug
 from tests.helpers import login
 
 BASE = "/alhikmah"
@@ -157,9 +158,9 @@ def test_party_balances_reads_the_party_subledger(stocked, supplier):
 
 # --- product import ------------------------------------------------------------------------------
 
-GOOD_CSV = ("sku;barcode;nama;satuan;kategori;unit_usaha;harga;harga_anggota\n"
-            "GULA-1;8990000000017;Gula pasir 1 kg;kg;Sembako;toko;18.500;18.000\n"
-            "MADU-PP;;Madu Pesantren;botol;;Produk pesantren;85.000;\n").encode()
+GOOD_CSV = (b"sku;barcode;nama;satuan;kategori;unit_usaha;harga;harga_anggota\n"
+            b"GULA-1;8990000000017;Gula pasir 1 kg;kg;Sembako;toko;18.500;18.000\n"
+            b"MADU-PP;;Madu Pesantren;botol;;Produk pesantren;85.000;\n")
 
 
 def test_a_clean_product_file_is_checked_by_a_dry_run_then_imported_whole(coop):
@@ -175,12 +176,12 @@ def test_a_clean_product_file_is_checked_by_a_dry_run_then_imported_whole(coop):
 
 
 def test_a_product_file_with_bad_rows_is_refused_whole_naming_every_problem(coop, beras):
-    data = ("sku,nama,harga,barcode\n"
-            "OK-1,Sabun,5.000,\n"
-            "BRS-5,Beras lagi,70.000,\n"  # SKU already in the catalogue
-            "OK-1,Sabun dobel,abc,8991234500011\n"  # SKU twice in the file, bad price, a taken barcode
-            ",,,\n"  # blank rows are skipped
-            "OK-2,,1.000,\n").encode()  # no name
+    data = (b"sku,nama,harga,barcode\n"
+            b"OK-1,Sabun,5.000,\n"
+            b"BRS-5,Beras lagi,70.000,\n"  # SKU already in the catalogue
+            b"OK-1,Sabun dobel,abc,8991234500011\n"  # SKU twice in the file, bad price, a taken barcode
+            b",,,\n"  # blank rows are skipped
+            b"OK-2,,1.000,\n")  # no name
     with pytest.raises(importer.ProductImportError) as err:
         importer.import_products(coop, data, "produk.csv", dry_run=False)
     problems = [(p.row, p.column) for p in err.value.problems]
@@ -210,3 +211,233 @@ def test_an_xlsx_product_file_with_numeric_cells_imports(coop):
     result = importer.import_products(coop, buffer.getvalue(), "produk.xlsx", dry_run=False)
     teh = shop.find_product(coop, "8990000000024")
     assert result.count == 1 and (teh.sku, teh.price, teh.member_price, teh.business_unit) == ("TEH-1", 12_500_00, 12_000_00, "toko")
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def pinned_page_today(monkeypatch, pinned_today):
+    """The pages' default dates follow the shop's pinned today."""
+    from koppontren.shop import backoffice_views
+
+    monkeypatch.setattr(backoffice_views, "today", lambda: pinned_today)
+
+
+@pytest.fixture
+def staff(build, coop, cashier):
+    for login_name, role in (("bendahara", "treasurer"), ("pengawas", "auditor"), ("anggota", "member")):
+        build.user(login_name, coop, role)
+    other = build.coop("annur")
+    build.user("bendahara.annur", other, "treasurer")
+    return coop
+
+
+@pytest.fixture
+def ids(stocked, staff, supplier, beras):
+    return {"b": beras.id, "s": supplier.id, "p": _purchases(stocked)[0].id}
+
+
+VIEW_PAGES = ["/shop/products", "/shop/products/{b}", "/shop/parties", "/shop/parties/{s}", "/shop/purchases", "/shop/purchases/{p}"]
+MANAGE_PAGES = ["/shop/products/new", "/shop/products/{b}/edit", "/shop/products/import", "/shop/products/import/template.csv",
+                "/shop/products/import/template.xlsx", "/shop/parties/new", "/shop/purchases/new", "/shop/stock-count", "/shop/settings"]
+
+
+@pytest.mark.parametrize(("login_name", "allowed"), [
+    ("bendahara", VIEW_PAGES + MANAGE_PAGES),
+    ("kasir", VIEW_PAGES),
+    ("pengawas", VIEW_PAGES),
+    ("anggota", []),
+])
+def test_each_role_opens_exactly_its_back_office_pages(client, ids, login_name, allowed):
+    login(client, login_name)
+    for path in VIEW_PAGES + MANAGE_PAGES:
+        url = BASE + path.format(**ids)
+        assert client.get(url).status_code == (200 if path in allowed else 403), (login_name, url)
+
+
+def test_another_cooperatives_user_gets_404_and_unknown_ids_are_404(client, ids):
+    login(client, "bendahara.annur")
+    for path in VIEW_PAGES + MANAGE_PAGES:
+        assert client.get(BASE + path.format(**ids)).status_code == 404, path
+    client.post("/logout")
+    login(client, "bendahara")
+    for url in ("/shop/products/999", "/shop/products/999/edit", "/shop/parties/999", "/shop/purchases/999"):
+        assert client.get(BASE + url).status_code == 404, url
+    assert client.post(f"{BASE}/shop/parties/999/pay", data={"amount": "1", "date": "2026-12-10"}).status_code == 404
+
+
+@pytest.mark.parametrize("login_name", ["kasir", "pengawas"])
+def test_cashiers_and_auditors_cannot_change_anything(client, ids, login_name, beras):
+    login(client, login_name)
+    before = _entries()
+    posts = [("/shop/products/new", {"sku": "X-1", "name": "X", "price": "1.000"}),
+             (f"/shop/products/{beras.id}/edit", {"sku": "BRS-5", "name": "Beras", "price": "1"}),
+             ("/shop/parties/new", {"kind": "supplier", "code": "S-9", "name": "S"}),
+             (f"/shop/parties/{ids['s']}/pay", {"amount": "1.000", "date": "2026-12-10"}),
+             ("/shop/purchases/new", {"party": ids["s"], "date": "2026-12-10", "payment": "cash"}),
+             (f"/shop/purchases/{ids['p']}/return", {f"return-{beras.id}": "1", "date": "2026-12-10"}),
+             ("/shop/stock-count", {f"count-{beras.id}": "1", "date": "2026-12-10"}),
+             ("/shop/settings", {"limit_santri": "100.000"}),
+             ("/shop/products/import", {})]
+    for url, data in posts:
+        assert client.post(BASE + url, data=data).status_code == 403, url
+    assert _entries() == before and _count(Product) == 2 and _count(CreditLimit) == 0
+
+
+def test_the_product_list_shows_stock_value_average_and_the_inventory_accounts(client, ids, kopi):
+    login(client, "kasir")
+    page = _text(client.get(f"{BASE}/shop/products"))
+    assert re.findall(r'<tr data-sku="([^"]+)"', page) == ["BRS-5", "KOPI-PP"]
+    row = page.split('data-sku="BRS-5"')[1].split("</tr>")[0]
+    assert "13 pcs" in row and "789.000" in row and "60.692" in row  # average 789.000 / 13
+    assert 'data-unit="toko">Rp789.000<' in page and 'data-unit="produk">Rp360.000<' in page
+    assert re.findall(r'<tr data-sku="([^"]+)"', _text(client.get(f"{BASE}/shop/products?business_unit=produk"))) == ["KOPI-PP"]
+    assert re.findall(r'<tr data-sku="([^"]+)"', _text(client.get(f"{BASE}/shop/products?q=899123"))) == ["BRS-5"]
+    assert "Produk baru" not in page  # no manage buttons for a cashier
+
+
+def test_the_stock_card_lists_every_move_with_running_quantity_and_value(client, ids, stocked, beras):
+    shop.record_sale(stocked, items=[shop.SaleItem(beras.id, 2)], day=date(2026, 12, 5))
+    login(client, "pengawas")
+    page = _text(client.get(f"{BASE}/shop/products/{beras.id}"))
+    assert re.findall(r'<tr data-kind="([^"]+)"', page) == ["purchase", "purchase", "sale"]
+    assert "PB/2026/000001" in page and "PJ/2026/000001" in page and "Penjualan" in page
+    assert 'id="card-closing-qty">11<' in page and 'id="card-closing-value">667.615<' in page
+    page = _text(client.get(f"{BASE}/shop/products/{beras.id}?date_from=2026-12-03&date_to=2026-12-31"))
+    assert 'id="card-opening-qty">13<' in page and re.findall(r'<tr data-kind="([^"]+)"', page) == ["sale"]
+
+
+def test_creating_and_editing_a_product_with_indonesian_prices(client, ids, beras):
+    login(client, "bendahara")
+    data = {"sku": "GULA-1", "name": "Gula 1 kg", "unit": "kg", "business_unit": "toko", "price": "18.500", "member_price": "18.000"}
+    response = client.post(f"{BASE}/shop/products/new", data=data)
+    assert response.status_code == 302
+    gula = db.session.scalar(select(Product).where(Product.sku == "GULA-1"))
+    assert (gula.price, gula.member_price, gula.qty) == (18_500_00, 18_000_00, 0)
+    page = _text(client.post(f"{BASE}/shop/products/new", data={**data, "sku": "BRS-5"}))
+    assert "SKU BRS-5 sudah dipakai" in page and _count(Product) == 3
+    page = _text(client.post(f"{BASE}/shop/products/new", data={**data, "sku": "X-2", "price": "18.5.0"}))
+    assert "bukan jumlah uang yang sah" in page and _count(Product) == 3
+    edit = _text(client.get(f"{BASE}/shop/products/{gula.id}/edit"))
+    assert 'value="18.500"' in edit
+    assert client.post(f"{BASE}/shop/products/{gula.id}/edit", data={**data, "price": "19.000"}).status_code == 302  # active unticked
+    db.session.expire_all()
+    gula = shop.get_product(staff_coop(), gula.id)
+    assert (gula.price, gula.active) == (19_000_00, False)
+
+
+def staff_coop():
+    return coop_by_slug("alhikmah")
+
+
+def test_the_import_page_checks_imports_and_offers_templates(client, ids):
+    login(client, "bendahara")
+    url = f"{BASE}/shop/products/import"
+    page = _text(client.post(url, data={"file": (io.BytesIO(GOOD_CSV), "produk.csv"), "dry_run": "y"}, content_type="multipart/form-data"))
+    assert 'id="import-plan"' in page and "GULA-1" in page and _count(Product) == 2
+    response = client.post(url, data={"file": (io.BytesIO(GOOD_CSV), "produk.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 302 and _count(Product) == 4
+    assert "2 produk diimpor, SKU GULA-1 sampai MADU-PP" in _text(client.get(url))
+    page = _text(client.post(url, data={"file": (io.BytesIO(GOOD_CSV), "produk.csv")}, content_type="multipart/form-data"))
+    assert 'id="import-problems"' in page and "SKU GULA-1 sudah dipakai" in page and _count(Product) == 4
+    template = client.get(f"{url}/template.csv")
+    assert template.mimetype == "text/csv" and template.get_data(as_text=True).startswith("sku,barcode,nama,satuan")
+    annur = coop_by_slug("annur")
+    assert importer.import_products(annur, template.data, "t.csv", dry_run=True).count == 2  # the template imports as is
+    xlsx = client.get(f"{url}/template.xlsx")
+    assert xlsx.data[:2] == b"PK"
+
+
+def test_parties_are_listed_created_and_a_supplier_is_paid_from_its_page(client, ids, supplier):
+    login(client, "bendahara")
+    response = client.post(f"{BASE}/shop/parties/new", data={"kind": "consignor", "code": "TTP-01", "name": "Santri Kreatif"})
+    assert response.status_code == 302
+    page = _text(client.post(f"{BASE}/shop/parties/new", data={"kind": "supplier", "code": "TTP-01", "name": "Lain"}))
+    assert "Kode TTP-01 sudah dipakai" in page and _count(Party) == 2
+    listing = _text(client.get(f"{BASE}/shop/parties"))
+    assert re.findall(r'<tr data-code="([^"]+)"', listing) == ["SUP-01", "TTP-01"] and "189.000" in listing
+    assert re.findall(r'<tr data-code="([^"]+)"', _text(client.get(f"{BASE}/shop/parties?kind=consignor"))) == ["TTP-01"]
+    url = f"{BASE}/shop/parties/{supplier.id}"
+    page = _text(client.get(url))
+    assert 'id="party-owed">Rp189.000<' in page and "PB/2026/000002" in page and 'id="supplier-payment-form"' in page
+    before = _entries()
+    page = _text(client.post(f"{url}/pay", data={"amount": "200.000", "date": "2026-12-10", "account": str(chart.account_for(staff_coop(), "cash").id)}))
+    assert "hanya Rp189.000" in page and _entries() == before
+    response = client.post(f"{url}/pay", data={"amount": "100.000", "date": "2026-12-10", "idempotency_key": "k-1",
+                                               "account": str(chart.account_for(staff_coop(), "bank").id)})
+    assert response.status_code == 302
+    again = client.post(f"{url}/pay", data={"amount": "100.000", "date": "2026-12-10", "idempotency_key": "k-1",
+                                            "account": str(chart.account_for(staff_coop(), "bank").id)})
+    assert again.status_code == 302 and _count(ShopPayment) == 1  # a double submit pays once
+    page = _text(client.get(url))
+    assert 'id="party-owed">Rp89.000<' in page and "1111 Bank" in page
+
+
+def test_a_purchase_with_lines_by_select_and_by_sku_on_credit(client, ids, supplier, beras, kopi):
+    login(client, "bendahara")
+    url = f"{BASE}/shop/purchases/new"
+    form = _text(client.get(url))
+    assert form.count("<tr data-line>") == 5 and "purchase-lines.js" in form
+    more = _text(client.post(url, data={"party": supplier.id, "date": "2026-12-10", "payment": "cash", "add_line": "y",
+                                        "lines-0-sku": "BRS-5"}))
+    assert more.count("<tr data-line>") == 6 and 'value="BRS-5"' in more and _entries() == 2
+    data = {"party": supplier.id, "date": "2026-12-10", "payment": "credit", "invoice": "F-778",
+            "lines-0-product": str(kopi.id), "lines-0-qty": "10", "lines-0-unit_cost": "18.500",
+            "lines-2-sku": "8991234500011", "lines-2-qty": "2", "lines-2-unit_cost": "61.000"}
+    page = _text(client.post(url, data={**data, "lines-2-unit_cost": "61,000.00", "lines-3-sku": "NOPE", "lines-3-qty": "1"}))
+    assert "bukan jumlah uang yang sah" in page and "Produk NOPE tidak ditemukan." in page and _entries() == 2
+    response = client.post(url, data=data)
+    assert response.status_code == 302
+    purchase = db.session.scalar(select(Purchase).order_by(Purchase.id.desc()))
+    assert (purchase.invoice, purchase.total, purchase.payment) == ("F-778", 10 * 18_500_00 + 2 * 61_000_00, "credit")
+    assert _lines(queries.get_entry(staff_coop(), purchase.entry_id))[-1] == ("2101", 0, 307_000, supplier.id)
+    page = _text(client.get(response.headers["Location"]))
+    assert "F-778" in page and purchase.voucher in page and 'id="purchase-return-form"' in page
+    listing = _text(client.get(f"{BASE}/shop/purchases?party={supplier.id}"))
+    assert re.findall(r'<tr data-voucher="([^"]+)"', listing) == ["PB/2026/000003", "PB/2026/000002", "PB/2026/000001"]
+
+
+def test_a_purchase_return_from_the_purchase_page(client, ids, beras):
+    login(client, "bendahara")
+    url = f"{BASE}/shop/purchases/{ids['p']}"
+    page = _text(client.post(f"{url}/return", data={f"return-{beras.id}": "11", "date": "2026-12-10"}))
+    assert "Retur melebihi jumlah yang dibeli" in page and _entries() == 2
+    response = client.post(f"{url}/return", data={f"return-{beras.id}": "2", "date": "2026-12-10"})
+    assert response.status_code == 302
+    ret = db.session.scalar(select(Purchase).where(Purchase.returns_purchase_id == ids["p"]))
+    assert _lines(queries.get_entry(staff_coop(), ret.entry_id)) == [("1101", 120_000, 0, None), ("1141", 0, 121_385, None),
+                                                                      ("5301", 1_385, 0, None)]
+    page = _text(client.get(response.headers["Location"]))
+    assert "Retur dari" in page and ret.voucher in page
+    assert ret.voucher in _text(client.get(url))
+    assert check_cooperative(staff_coop()).ok
+
+
+def test_the_stock_count_page_posts_the_differences_and_shows_the_entry(client, ids, coop, beras, kopi):
+    titip = shop.create_party(coop, kind="consignor", code="TTP-01", name="Santri Kreatif")
+    consigned = shop.create_product(coop, shop.ProductData(sku="KRIPIK", name="Kripik titipan", price=Decimal(5_000)))
+    db.session.execute(db.text("UPDATE product SET consignor_id = :c WHERE id = :p"), {"c": titip.id, "p": consigned.id})
+    db.session.commit()
+    login(client, "bendahara")
+    url = f"{BASE}/shop/stock-count"
+    page = _text(client.get(url))
+    assert re.findall(r'<tr data-sku="([^"]+)"', page) == ["BRS-5", "KOPI-PP"]  # consignment goods are the consignor's
+    page = _text(client.post(url, data={f"count-{beras.id}": "dua belas", "date": "2026-12-10"}))
+    assert "bilangan bulat" in page and _entries() == 2
+    response = client.post(url, data={f"count-{beras.id}": "12", f"count-{kopi.id}": "", "date": "2026-12-10"})
+    assert response.status_code == 302
+    page = _text(client.get(response.headers["Location"]))
+    assert 'id="count-result"' in page and "JU/2026/000001" in page and "-1" in page
+    assert shop.get_product(coop, beras.id).qty == 12 and shop.get_product(coop, kopi.id).qty == 20
+    assert check_cooperative(coop).ok
+
+
+def test_the_settings_page_sets_credit_limits_per_member_category(client, ids, coop):
+    login(client, "bendahara")
+    url = f"{BASE}/shop/settings"
+    page = _text(client.post(url, data={"limit_santri": "150.000", "limit_ustadz": "abc"}))
+    assert "bukan jumlah uang yang sah" in page and _count(CreditLimit) == 0
+    assert client.post(url, data={"limit_santri": "150.000", "limit_ustadz": "500.000"}).status_code == 302
+    assert (shop.credit_limit(coop, "santri"), shop.credit_limit(coop, "ustadz"), shop.credit_limit(coop, "alumni")) == (
+        150_000_00, 500_000_00, 0)
+    assert 'value="150.000"' in _text(client.get(url))
