@@ -350,6 +350,9 @@ def _purchase_items(coop, form: PurchaseForm) -> tuple[list[shop.PurchaseItem], 
             product = shop.get_product(coop, int(row.product.data))
         if product is None and not code:
             row.product.errors = [_("Pilih produk atau tulis SKU/barcode.")]
+        elif product is not None and product.consignor_id is not None:  # its stock belongs to the consignor
+            row.sku.errors = [_("%(p)s barang titipan: tidak dibeli, dicatat di konsinyasi.", p=product.name)]
+            product = None
         qty = whole_qty(row.qty.data)
         if qty is None or qty <= 0:
             row.qty.errors = [_("Jumlah barang harus bilangan bulat lebih dari nol.")]
@@ -422,6 +425,7 @@ def _return_form(coop, purchase) -> PurchaseReturnForm:
     form.account.choices = _account_choices(coop)
     if request.method == "GET":
         form.date.data = today()
+        form.account.data = purchasing.paid_from_account_id(coop, purchase)
     return form
 
 
@@ -468,7 +472,7 @@ def return_purchase(purchase_id: int):
         if bad:
             flash(_("Jumlah retur harus bilangan bulat."), "danger")
         else:
-            account_id = form.account.data if original.payment != "credit" and request.form.get("account") else None
+            account_id = form.account.data if original.payment != "credit" and request.form.get("account") else None  # None: where it was paid from
             try:
                 ret = purchasing.record_purchase_return(coop, original.id, items=items, day=form.date.data, account_id=account_id,
                                                         actor=current_user)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
+from koppontren import money
 from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.extensions import db
 from koppontren.ledger import chart, queries
@@ -195,7 +196,7 @@ def update_credit_limits(coop: Cooperative, limits: dict[str, Decimal], *, actor
                 row = CreditLimit(cooperative_id=coop.id, category=category, amount=0)
                 db.session.add(row)
             if row.amount != sen:
-                changed[category] = str(Decimal(sen) / 100)
+                changed[category] = str(money.from_sen(sen))
             row.amount = sen
         if changed:
             record("shop.credit_limits", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), **changed)

@@ -177,7 +177,7 @@ def _pieces(lines: list[PurchaseLine], already: int, qty: int) -> list[tuple[int
     return pieces
 
 
-def _refund_account_id(coop: Cooperative, purchase: Purchase) -> int | None:
+def paid_from_account_id(coop: Cooperative, purchase: Purchase) -> int | None:
     """The cash or bank account the purchase was paid from (its entry's money line)."""
     entry = queries.get_entry(coop, purchase.entry_id)
     return next((ln.account_id for ln in entry.lines if ln.credit and ln.account.cash_flow == "cash"), None) if entry else None
@@ -231,7 +231,7 @@ def record_purchase_return(coop: Cooperative, purchase_id: int, *, items: list[R
             if original.payment == "credit":
                 lines.append(LineSpec(chart.account_for(coop, "payable_supplier"), debit=money.from_sen(refund), party_id=party.id))
             else:
-                chosen = account_id if account_id is not None else _refund_account_id(coop, original)
+                chosen = account_id if account_id is not None else paid_from_account_id(coop, original)
                 lines.append(LineSpec(_pay_account(coop, original.payment, chosen, "cash"), debit=money.from_sen(refund)))
         for business_unit in BUSINESS_UNITS:
             value = sum(p[4] for p in plan if p[0].business_unit == business_unit)

@@ -73,6 +73,15 @@ def test_a_credit_purchase_return_comes_off_the_suppliers_payable(stocked, beras
     assert check_cooperative(stocked).ok
 
 
+def test_a_bank_purchase_return_goes_back_to_the_account_it_was_paid_from(coop, supplier, kopi):
+    bank = chart.account_for(coop, "bank")
+    purchase = shop.record_purchase(coop, party_id=supplier.id, payment="bank", account_id=bank.id,
+                                    items=[shop.PurchaseItem(kopi.id, 4, Decimal(20_000))])
+    assert purchasing.paid_from_account_id(coop, purchase) == bank.id
+    ret = purchasing.record_purchase_return(coop, purchase.id, items=[ReturnItem(kopi.id, 1)])
+    assert _lines(queries.get_entry(coop, ret.entry_id)) == [("1111", 20_000, 0, None), ("1142", 0, 20_000, None)]  # no difference
+
+
 def test_a_return_is_refused_beyond_what_was_bought_or_is_left_and_writes_nothing(stocked, beras, kopi):
     cash_purchase, credit_purchase = _purchases(stocked)
     purchasing.record_purchase_return(stocked, credit_purchase.id, items=[ReturnItem(beras.id, 2)])
@@ -422,6 +431,9 @@ def test_the_stock_count_page_posts_the_differences_and_shows_the_entry(client, 
     url = f"{BASE}/shop/stock-count"
     page = _text(client.get(url))
     assert re.findall(r'<tr data-sku="([^"]+)"', page) == ["BRS-5", "KOPI-PP"]  # consignment goods are the consignor's
+    page = _text(client.post(f"{BASE}/shop/purchases/new", data={"party": ids["s"], "date": "2026-12-10", "payment": "cash",
+                                                                 "lines-0-sku": "KRIPIK", "lines-0-qty": "1", "lines-0-unit_cost": "1.000"}))
+    assert "barang titipan" in page and _entries() == 2
     page = _text(client.post(url, data={f"count-{beras.id}": "dua belas", "date": "2026-12-10"}))
     assert "bilangan bulat" in page and _entries() == 2
     response = client.post(url, data={f"count-{beras.id}": "12", f"count-{kopi.id}": "", "date": "2026-12-10"})
