@@ -11,10 +11,12 @@ import pytest
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members.services import MemberData, register_member
 from koppontren.savings import services as savings
+from koppontren.shop import services as shop
 from tests.helpers import login
 
 #: Values for URL parameters other than the cooperative slug when walking the map.
 SAMPLE_ARGS = {"user_id": "1", "page": "1", "code": "1101", "entry_id": "1", "member_id": "1", "tx_id": "1"}
+SAMPLE_ARGS.update({"product_id": "1", "party_id": "1", "purchase_id": "1"})  # the shop's back office
 
 
 def _coop_paths(app, slug: str, method: str = "GET") -> list[str]:
@@ -45,6 +47,10 @@ def two_coops(build):
     # member 1 with savings transaction 1 (SAMPLE_ARGS), so member, passbook and kwitansi pages are real
     member = register_member(a, MemberData(name="Siti Aminah", category="santri", join_date=date(2026, 1, 5)), actor=None)
     savings.deposit(a, member, "sukarela", amount=Decimal(25_000), day=date(2026, 3, 11))
+    # supplier 1, product 1 and purchase 1 (SAMPLE_ARGS), so the back office's pages are real
+    supplier = shop.create_party(a, kind="supplier", code="SUP-01", name="CV Sumber Rezeki")
+    product = shop.create_product(a, shop.ProductData(sku="BRS-5", name="Beras 5 kg", price=Decimal(75_000)))
+    shop.record_purchase(a, party_id=supplier.id, day=date(2026, 3, 12), items=[shop.PurchaseItem(product.id, 2, Decimal(60_000))])
     return a, b
 
 
