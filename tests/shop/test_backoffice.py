@@ -453,3 +453,16 @@ def test_the_settings_page_sets_credit_limits_per_member_category(client, ids, c
     assert (shop.credit_limit(coop, "santri"), shop.credit_limit(coop, "ustadz"), shop.credit_limit(coop, "alumni")) == (
         150_000_00, 500_000_00, 0)
     assert 'value="150.000"' in _text(client.get(url))
+
+
+def test_back_office_forms_need_the_csrf_token(client, app, ids, supplier):
+    login(client, "bendahara")
+    app.config["WTF_CSRF_ENABLED"] = True  # after the login (its form needs a token too); the next test starts with it off
+    before = _entries()
+    response = client.post(f"{BASE}/shop/parties/{supplier.id}/pay", data={"amount": "1.000", "date": "2026-12-10"})
+    assert response.status_code == 400 and _entries() == before
+    page = _text(client.get(f"{BASE}/shop/parties/{supplier.id}"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(f"{BASE}/shop/parties/{supplier.id}/pay", data={"amount": "1.000", "date": "2026-12-10", "csrf_token": token,
+                                                                           "account": str(chart.account_for(staff_coop(), "cash").id)})
+    assert response.status_code == 302 and _entries() == before + 1
