@@ -417,7 +417,7 @@ def new_purchase():
         form.lines.append_entry()
     for row in form.lines:
         row.product.choices = product_choices
-    return render_template("shop/purchase_form.html", form=form, min_rows=PURCHASE_ROWS)
+    return render_template("shop/purchase_form.html", form=form)
 
 
 def _return_form(coop, purchase) -> PurchaseReturnForm:
