@@ -60,7 +60,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from koppontren.members.services import register_subledger
     from koppontren.members.views import coop_bp as members_coop_bp
     from koppontren.savings.views import coop_bp as savings_coop_bp
-    from koppontren.shop import cashier_views, consignment_views, pos_views  # noqa: F401  - their routes join the shop pages
+    from koppontren.shop import backoffice_views, cashier_views, consignment_views, pos_views  # noqa: F401  - their routes join the shop pages
     from koppontren.shop.views import coop_bp as shop_coop_bp
     from koppontren.site.errors import register_error_handlers
     from koppontren.site.templating import register_template_helpers

@@ -17,7 +17,7 @@ from tests.helpers import login
 
 #: Values for URL parameters other than the cooperative slug when walking the map.
 SAMPLE_ARGS = {"user_id": "1", "page": "1", "code": "1101", "entry_id": "1", "member_id": "1", "tx_id": "1", "sale_id": "1",
-               "payment_id": "1"}
+               "payment_id": "1", "product_id": "1", "party_id": "1", "purchase_id": "1"}
 
 
 def _coop_paths(app, slug: str, method: str = "GET") -> list[str]:
@@ -48,7 +48,7 @@ def two_coops(build):
     # member 1 with savings transaction 1 (SAMPLE_ARGS), so member, passbook and kwitansi pages are real
     member = register_member(a, MemberData(name="Siti Aminah", category="santri", join_date=date(2026, 1, 5)), actor=None)
     savings.deposit(a, member, "sukarela", amount=Decimal(25_000), day=date(2026, 3, 11))
-    # sale 1 on credit and its pelunasan, payment 1 (SAMPLE_ARGS), so the shop's sale, receipt and kwitansi pages are real
+    # supplier 1, product 1, purchase 1, sale 1 on credit and its pelunasan, payment 1 (SAMPLE_ARGS): the shop's pages are real
     supplier = shop.create_party(a, kind="supplier", code="S1", name="CV Pemasok")
     product = shop.create_product(a, shop.ProductData(sku="P1", name="Sabun", price=Decimal(1_000)))
     shop.record_purchase(a, party_id=supplier.id, items=[shop.PurchaseItem(product.id, 2, Decimal(500))], day=date(2026, 3, 11))

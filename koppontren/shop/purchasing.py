@@ -1,0 +1,313 @@
+"""The back office's money with suppliers: purchase returns and supplier payments, and the reads
+of the purchase and party pages.
+
+A purchase return sends goods back: the stock leaves at moving average (``issue_cost``) while the
+supplier gives back what the goods cost on the invoice, so the difference goes to 5301 Selisih
+Persediaan and the inventory account keeps equal to the sum of the products' stock values. A
+supplier payment settles the payable 2101 of one supplier, never above what is owed. Each is one
+unit of work that locks what it changes, posts one entry, is audited, and raises ShopError on a
+refusal with nothing written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from koppontren import money
+from koppontren.audit.services import ACTION_LABELS, record
+from koppontren.extensions import db
+from koppontren.ledger import chart, queries
+from koppontren.ledger.posting import LineSpec
+from koppontren.shop.models import BUSINESS_UNITS, Party, Product, Purchase, PurchaseLine, ShopPayment
+from koppontren.shop.services import (
+    UNIT_ROLES,
+    ShopError,
+    _day,
+    _error,
+    _lock_products,
+    _move,
+    _pay_account,
+    _post,
+    _qty,
+    _sen,
+    _smallest_unit,
+    _unit_of_work,
+    get_party,
+    issue_cost,
+)
+from koppontren.tenancy.models import Cooperative
+
+ACTION_LABELS.update({
+    "shop.purchase_return": _l("Retur pembelian dicatat"),
+    "shop.supplier_payment": _l("Pembayaran pemasok dicatat"),
+})
+
+
+@dataclass(frozen=True)
+class ReturnItem:
+    """Units of one product of the purchase that go back to the supplier."""
+
+    product_id: int
+    qty: int
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+def get_purchase(coop: Cooperative, purchase_id: int) -> Purchase | None:
+    if isinstance(purchase_id, bool) or not isinstance(purchase_id, int):
+        return None
+    return db.session.scalar(select(Purchase).where(Purchase.cooperative_id == coop.id, Purchase.id == purchase_id))
+
+
+def purchase_lines(coop: Cooperative, purchase: Purchase) -> list[PurchaseLine]:
+    return list(db.session.scalars(select(PurchaseLine).where(PurchaseLine.cooperative_id == coop.id,
+                                                              PurchaseLine.purchase_id == purchase.id).order_by(PurchaseLine.line_no)))
+
+
+def returns_of(coop: Cooperative, purchase: Purchase) -> list[Purchase]:
+    """The purchase returns made against a purchase, oldest first."""
+    return list(db.session.scalars(select(Purchase).where(Purchase.cooperative_id == coop.id, Purchase.returns_purchase_id == purchase.id)
+                                   .order_by(Purchase.id)))
+
+
+def returned_qty(coop: Cooperative, purchase: Purchase) -> dict[int, int]:
+    """product_id -> units of this purchase already sent back."""
+    rows = db.session.execute(
+        select(PurchaseLine.product_id, func.sum(PurchaseLine.qty))
+        .join(Purchase, (Purchase.cooperative_id == PurchaseLine.cooperative_id) & (Purchase.id == PurchaseLine.purchase_id))
+        .where(PurchaseLine.cooperative_id == coop.id, Purchase.returns_purchase_id == purchase.id).group_by(PurchaseLine.product_id))
+    return {pid: int(q) for pid, q in rows}
+
+
+def supplier_owed(coop: Cooperative, party_id: int, as_of: date | None = None) -> int:
+    """What the cooperative owes the supplier on 2101 Utang Usaha (sen; negative when a return
+    left the supplier owing the cooperative)."""
+    account = chart.account_for(coop, "payable_supplier")
+    net = queries.party_balances(coop, [account.id], [party_id], as_of=as_of).get(party_id, {}).get(account.id, 0)
+    return -net
+
+
+def supplier_balances(coop: Cooperative, party_ids) -> dict[int, int]:
+    """party_id -> owed on 2101 (sen), for a list page in one query."""
+    account = chart.account_for(coop, "payable_supplier")
+    return {pid: -nets.get(account.id, 0) for pid, nets in queries.party_balances(coop, [account.id], party_ids).items()}
+
+
+def party_purchases(coop: Cooperative, party_id: int, limit: int = 100) -> list[Purchase]:
+    """The party's purchases and purchase returns, newest first."""
+    return list(db.session.scalars(select(Purchase).where(Purchase.cooperative_id == coop.id, Purchase.party_id == party_id)
+                                   .order_by(Purchase.purchase_date.desc(), Purchase.id.desc()).limit(limit)))
+
+
+def party_payments(coop: Cooperative, party_id: int, limit: int = 100) -> list[ShopPayment]:
+    return list(db.session.scalars(select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.party_id == party_id)
+                                   .order_by(ShopPayment.payment_date.desc(), ShopPayment.id.desc()).limit(limit)))
+
+
+def list_purchases(coop: Cooperative, *, party_id: int | None = None, date_from: date | None = None, date_to: date | None = None,
+                   page: int = 1, per_page: int = 50) -> tuple[list[Purchase], int]:
+    """Purchases and returns, newest first, with the list page's filters; (rows, total)."""
+    stmt = select(Purchase).where(Purchase.cooperative_id == coop.id)
+    if party_id is not None:
+        stmt = stmt.where(Purchase.party_id == party_id)
+    if date_from is not None:
+        stmt = stmt.where(Purchase.purchase_date >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(Purchase.purchase_date <= date_to)
+    total = int(db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    rows = list(db.session.scalars(stmt.order_by(Purchase.purchase_date.desc(), Purchase.id.desc())
+                                   .limit(per_page).offset((max(page, 1) - 1) * per_page)))
+    return rows, total
+
+
+def parties_by_id(coop: Cooperative, ids) -> dict[int, Party]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    return {p.id: p for p in db.session.scalars(select(Party).where(Party.cooperative_id == coop.id, Party.id.in_(ids)))}
+
+
+def products_by_id(coop: Cooperative, ids) -> dict[int, Product]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    return {p.id: p for p in db.session.scalars(select(Product).where(Product.cooperative_id == coop.id, Product.id.in_(ids)))}
+
+
+# --- locks ---------------------------------------------------------------------------------------
+
+def _lock_purchase(coop: Cooperative, purchase_id: int) -> Purchase | None:
+    """Lock the purchase row: two returns of the same purchase run one after the other."""
+    if isinstance(purchase_id, bool) or not isinstance(purchase_id, int):
+        return None
+    return db.session.scalar(select(Purchase).where(Purchase.cooperative_id == coop.id, Purchase.id == purchase_id)
+                             .with_for_update().execution_options(populate_existing=True))
+
+
+def _lock_party(coop: Cooperative, party_id: int) -> Party | None:
+    """Lock the party row: two payments to one supplier never both pass the "owed" check."""
+    if isinstance(party_id, bool) or not isinstance(party_id, int):
+        return None
+    return db.session.scalar(select(Party).where(Party.cooperative_id == coop.id, Party.id == party_id)
+                             .with_for_update().execution_options(populate_existing=True))
+
+
+# --- purchase return -----------------------------------------------------------------------------
+
+def _pieces(lines: list[PurchaseLine], already: int, qty: int) -> list[tuple[int, int]]:
+    """The (qty, unit cost) pieces of the next ``qty`` units of one product on the purchase, after
+    the ``already`` returned ones — taken in line order, so each returned unit carries the exact
+    price it was invoiced at even when the product sits on several lines."""
+    pieces = []
+    skip, left = already, qty
+    for line in lines:
+        available = line.qty - min(skip, line.qty)
+        skip = max(0, skip - line.qty)
+        take = min(available, left)
+        if take > 0:
+            pieces.append((take, line.unit_cost))
+            left -= take
+        if left == 0:
+            break
+    return pieces
+
+
+def paid_from_account_id(coop: Cooperative, purchase: Purchase) -> int | None:
+    """The cash or bank account the purchase was paid from (its entry's money line)."""
+    entry = queries.get_entry(coop, purchase.entry_id)
+    return next((ln.account_id for ln in entry.lines if ln.credit and ln.account.cash_flow == "cash"), None) if entry else None
+
+
+def record_purchase_return(coop: Cooperative, purchase_id: int, *, items: list[ReturnItem], day: date | None = None,
+                           account_id: int | None = None, actor=None) -> Purchase:
+    """Goods back to the supplier (retur pembelian, one PB entry): the supplier gives back the
+    invoiced cost of the returned units — in cash or bank for a cash/bank purchase (by default into
+    the account it was paid from), or off its payable 2101 for a credit one (a debit note: it may
+    leave the supplier owing the cooperative). The units leave the stock at moving average; the
+    difference between their invoiced cost and that average goes to 5301.
+
+    At most what was bought less what was already returned, and only what is still in stock.
+    Raises ShopError(``not_found`` | ``invalid_date`` | ``invalid_qty`` | ``return_too_much`` |
+    ``insufficient_stock`` | ``invalid_account`` | ``invalid_amount`` | ledger codes)."""
+    def work():
+        original = _lock_purchase(coop, purchase_id)
+        if original is None or original.returns_purchase_id is not None:
+            raise _error("not_found", _l("Pembelian tidak ditemukan."), "purchase")
+        entry_day = _day(day)
+        if entry_day < original.purchase_date:
+            raise _error("invalid_date", _l("Tanggal retur tidak boleh sebelum tanggal pembelian."), "date")
+        wanted: dict[int, int] = {}
+        for n, item in enumerate(items or [], start=1):
+            wanted[item.product_id] = wanted.get(item.product_id, 0) + _qty(item.qty, f"lines.{n}.qty")
+        if not wanted:
+            raise _error("invalid_field", _l("Pilih barang yang diretur."), "lines")
+        bought: dict[int, list[PurchaseLine]] = {}
+        for line in purchase_lines(coop, original):
+            bought.setdefault(line.product_id, []).append(line)
+        back = returned_qty(coop, original)
+        for pid, qty in wanted.items():
+            if pid not in bought or qty > sum(ln.qty for ln in bought[pid]) - back.get(pid, 0):
+                raise _error("return_too_much", _l("Retur melebihi jumlah yang dibeli (dikurangi yang sudah diretur)."), "lines")
+        products = _lock_products(coop, wanted)
+        unit = _smallest_unit(coop)
+        plan = []  # (product, qty, pieces, invoiced cost, cost at moving average)
+        for pid in sorted(wanted):
+            product, qty = products[pid], wanted[pid]
+            if qty > product.qty:
+                raise _error("insufficient_stock", _l("Stok %(p)s tinggal %(q)s %(u)s: barang yang sudah terjual tidak bisa diretur.",
+                                                      p=product.name, q=product.qty, u=product.unit), "lines")
+            pieces = _pieces(bought[pid], back.get(pid, 0), qty)
+            plan.append((product, qty, pieces, sum(q * c for q, c in pieces), issue_cost(product.qty, product.stock_value, qty, unit)))
+        refund = sum(p[3] for p in plan)
+        at_average = sum(p[4] for p in plan)
+        party = get_party(coop, original.party_id)
+        lines = []
+        if refund:
+            if original.payment == "credit":
+                lines.append(LineSpec(chart.account_for(coop, "payable_supplier"), debit=money.from_sen(refund), party_id=party.id))
+            else:
+                chosen = account_id if account_id is not None else paid_from_account_id(coop, original)
+                lines.append(LineSpec(_pay_account(coop, original.payment, chosen, "cash"), debit=money.from_sen(refund)))
+        for business_unit in BUSINESS_UNITS:
+            value = sum(p[4] for p in plan if p[0].business_unit == business_unit)
+            if value:
+                lines.append(LineSpec(chart.account_for(coop, UNIT_ROLES[business_unit][0]), credit=money.from_sen(value)))
+        difference = refund - at_average
+        adjustment = chart.account_for(coop, "stock_adjustment")
+        if difference > 0:
+            lines.append(LineSpec(adjustment, credit=money.from_sen(difference)))
+        elif difference < 0:
+            lines.append(LineSpec(adjustment, debit=money.from_sen(-difference)))
+        if not refund and not at_average:
+            raise _error("invalid_amount", _l("Barang ini tidak bernilai: tidak ada yang perlu dibukukan."), "lines")
+        entry = _post(coop, entry_date=entry_day, description=f"Retur pembelian {original.voucher} ke {party.code} {party.name}"[:500],
+                      journal_type="PB", lines=lines, actor=actor)
+        ret = Purchase(cooperative_id=coop.id, party_id=original.party_id, returns_purchase_id=original.id, purchase_date=entry_day,
+                       payment=original.payment, invoice=None, total=refund, entry_id=entry.id, voucher=entry.number,
+                       created_by_id=getattr(actor, "id", None))
+        db.session.add(ret)
+        db.session.flush()
+        line_no = 0
+        for product, qty, pieces, _invoiced, cost in plan:
+            for piece_qty, unit_cost in pieces:
+                line_no += 1
+                db.session.add(PurchaseLine(cooperative_id=coop.id, purchase_id=ret.id, line_no=line_no, product_id=product.id,
+                                            qty=piece_qty, unit_cost=unit_cost, total=piece_qty * unit_cost))
+            _move(coop, product, kind="purchase_return", qty=-qty, value=-cost, day=entry_day, entry=entry)
+        record("shop.purchase_return", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
+               original=original.voucher, total=str(money.from_sen(refund)), difference=str(money.from_sen(difference)))
+        return ret
+
+    return _unit_of_work(work)
+
+
+# --- supplier payment ----------------------------------------------------------------------------
+
+def pay_supplier(coop: Cooperative, party_id: int, *, amount: Decimal, day: date | None = None, account_id: int | None = None,
+                 actor=None, idempotency_key: str | None = None) -> ShopPayment:
+    """Pay a supplier what the cooperative owes it: ``Dr 2101 Utang Usaha (supplier) / Cr Kas or
+    Bank`` (default Kas Besar), one KK entry. Refused above what is owed — now, and on the payment's
+    date, so a backdated payment cannot pay an invoice booked after it. The same
+    ``idempotency_key`` again returns the first payment.
+
+    Raises ShopError(``not_found`` | ``invalid_amount`` | ``invalid_date`` | ``invalid_account`` |
+    ``overpayment`` | ledger codes such as ``period_closed``, ``idempotency_conflict``)."""
+    def work():
+        party = _lock_party(coop, party_id)
+        if party is None or party.kind != "supplier":
+            raise _error("not_found", _l("Pemasok tidak ditemukan."), "party")
+        sen = _sen(coop, amount, "amount", allow_zero=False)
+        entry_day = _day(day)
+        account = _pay_account(coop, "cash", account_id, "cash")
+        owed = max(0, min(supplier_owed(coop, party.id), supplier_owed(coop, party.id, as_of=entry_day)))
+        too_much = sen > owed
+        if too_much and not idempotency_key:
+            raise _overpayment(coop, party, owed)
+        entry = _post(coop, entry_date=entry_day, description=f"Pembayaran utang kepada {party.code} {party.name}"[:500],
+                      journal_type="KK", actor=actor, idempotency_key=idempotency_key,
+                      lines=[LineSpec(chart.account_for(coop, "payable_supplier"), debit=money.from_sen(sen), party_id=party.id),
+                             LineSpec(account, credit=money.from_sen(sen))])
+        if getattr(entry, "was_replayed", False):
+            return db.session.scalar(select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.entry_id == entry.id))
+        if too_much:  # checked after the key: a replay of a payment that cleared the debt is not an overpayment
+            raise _overpayment(coop, party, owed)
+        payment = ShopPayment(cooperative_id=coop.id, kind="supplier", party_id=party.id, payment_date=entry_day, amount=sen,
+                              account_name=f"{account.code} {account.name_id}"[:200], entry_id=entry.id, voucher=entry.number,
+                              created_by_id=getattr(actor, "id", None))
+        db.session.add(payment)
+        db.session.flush()
+        record("shop.supplier_payment", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
+               party=party.code, amount=str(money.from_sen(sen)))
+        return payment
+
+    return _unit_of_work(work)
+
+
+def _overpayment(coop: Cooperative, party: Party, owed: int) -> ShopError:
+    return _error("overpayment", _l("Utang kepada %(p)s hanya %(o)s.", p=party.name,
+                                    o=money.format_idr(money.from_sen(owed), coop.currency_decimals)), "amount")
