@@ -275,3 +275,14 @@ def latest_member_line_date(coop: Cooperative, member_id: int) -> date | None:
     """The date of a member's latest line on any account (their last movement in the books)."""
     return db.session.scalar(select(func.max(JournalLine.entry_date)).where(
         JournalLine.cooperative_id == coop.id, JournalLine.member_id == member_id))
+
+
+def entry_account_totals(coop: Cooperative, entry_ids, account_id: int) -> tuple[int, int]:
+    """(Σ debit, Σ credit) in sen of these entries' lines on one account."""
+    entry_ids = list(entry_ids)
+    if not entry_ids:
+        return 0, 0
+    d, c = db.session.execute(select(func.coalesce(func.sum(JournalLine.debit), 0), func.coalesce(func.sum(JournalLine.credit), 0))
+                              .where(JournalLine.cooperative_id == coop.id, JournalLine.account_id == account_id,
+                                     JournalLine.entry_id.in_(entry_ids))).one()
+    return int(d), int(c)

@@ -23,9 +23,9 @@ from koppontren import money
 from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.auth import services as auth
 from koppontren.extensions import db
-from koppontren.ledger import chart
+from koppontren.ledger import chart, queries
 from koppontren.ledger.posting import LineSpec
-from koppontren.shop.models import PAYMENTS, CashierClose, Sale
+from koppontren.shop.models import PAYMENTS, CashierClose, Sale, ShopPayment
 from koppontren.shop.services import ShopError, _day, _error, _post, _sen
 from koppontren.tenancy.models import Cooperative
 
@@ -41,6 +41,7 @@ class DaySummary:
     returns: dict[str, int] = field(default_factory=dict)
     sale_count: int = 0
     return_count: int = 0
+    receivable_payments: int = 0  # members' pelunasan the cashier took into the till
 
     @property
     def cash_sales(self) -> int:
@@ -56,8 +57,9 @@ class DaySummary:
 
     @property
     def expected_cash(self) -> int:
-        """Net cash takings: cash sales less cash refunds, never below zero (see the module)."""
-        return max(0, self.cash_sales - self.returns.get("cash", 0))
+        """Net cash takings: cash sales and pelunasan into the till less cash refunds, never below
+        zero (see the module)."""
+        return max(0, self.cash_sales + self.receivable_payments - self.returns.get("cash", 0))
 
 
 def day_summary(coop: Cooperative, cashier_id: int, day: date) -> DaySummary:
@@ -72,7 +74,11 @@ def day_summary(coop: Cooperative, cashier_id: int, day: date) -> DaySummary:
     for payment, is_return, count, total in rows:
         (returns if is_return else sales)[payment] += int(total)
         counts[bool(is_return)] += int(count)
-    return DaySummary(sales, returns, counts[0], counts[1])
+    payment_entries = db.session.scalars(select(ShopPayment.entry_id).where(
+        ShopPayment.cooperative_id == coop.id, ShopPayment.kind == "member_receivable", ShopPayment.payment_date == day,
+        ShopPayment.created_by_id == cashier_id)).all()
+    into_till = queries.entry_account_totals(coop, payment_entries, chart.account_for(coop, "till").id)[0] if payment_entries else 0
+    return DaySummary(sales, returns, counts[0], counts[1], into_till)
 
 
 def get_close(coop: Cooperative, cashier_id: int, day: date) -> CashierClose | None:

@@ -367,6 +367,10 @@ def record_purchase(coop: Cooperative, *, party_id: int, items: list[PurchaseIte
         lines = [(_qty(i.qty, f"lines.{n}.qty"), _sen(coop, i.unit_cost, f"lines.{n}.unit_cost"), i.product_id)
                  for n, i in enumerate(items, start=1)]
         products = _lock_products(coop, [pid for _, _, pid in lines])
+        for _, _, pid in lines:
+            if products[pid].consignor_id is not None:
+                raise _error("consignment_product", _l("%(p)s barang titipan: terima lewat halaman konsinyasi, bukan pembelian.",
+                                                       p=products[pid].name), "lines")
         by_unit: dict[str, int] = {}
         for qty, cost, pid in lines:
             by_unit[products[pid].business_unit] = by_unit.get(products[pid].business_unit, 0) + qty * cost

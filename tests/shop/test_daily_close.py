@@ -217,3 +217,26 @@ def test_another_cooperatives_user_gets_404(client, staff, build):
     build.user("luar", build.coop("annur"), "admin")
     login(client, "luar")
     assert client.get(URL).status_code == 404
+
+
+def test_pelunasan_taken_into_the_till_is_expected_at_the_close(coop, supplier, beras, member, cashier):
+    from koppontren.shop import cashier as cashier_service
+    from koppontren.shop import receivables
+
+    shop.record_purchase(coop, party_id=supplier.id, day=date(2026, 12, 1), items=[shop.PurchaseItem(beras.id, 5, Decimal(60_000))])
+    shop.set_credit_limit(coop, "santri", Decimal(500_000))
+    shop.record_sale(coop, items=[shop.SaleItem(beras.id, 1)], member_id=member.id, payment="credit", day=date(2026, 12, 14), actor=cashier)
+    shop.record_sale(coop, items=[shop.SaleItem(beras.id, 1)], day=date(2026, 12, 15), actor=cashier)
+    receivables.pay_receivable(coop, member.id, amount=Decimal(72_000), day=date(2026, 12, 15), actor=cashier)
+    summary = cashier_service.day_summary(coop, cashier.id, date(2026, 12, 15))
+    assert summary.receivable_payments == 72_000_00 and summary.expected_cash == (75_000 + 72_000) * 100
+
+
+def test_consignment_goods_cannot_be_bought_in(coop, supplier, beras):
+    from koppontren.shop import consignment
+
+    owner = shop.create_party(coop, kind="consignor", code="PNT-1", name="Santri Penitip")
+    consignment.set_consignment(coop, beras, consignor_id=owner.id, commission_bp=1000)
+    with pytest.raises(ShopError) as err:
+        shop.record_purchase(coop, party_id=supplier.id, items=[shop.PurchaseItem(beras.id, 1, Decimal(1_000))])
+    assert err.value.code == "consignment_product"
