@@ -158,8 +158,9 @@ def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tup
     port = free_port()
     env = dict(os.environ, BENCH_DATABASE_URL=url, KOPPONTREN_SECRET_KEY="bench-" + "x" * 40, PYTHONPATH=str(ROOT))
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen([str(gunicorn),  # noqa: S603 - our own gunicorn and arguments "-w", str(workers), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT / "bench"),
-                               "--log-level", "warning", "pos_app:app"], env=env)
+    command = [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--pythonpath", str(ROOT / "bench"),
+               "--log-level", "warning", "pos_app:app"]
+    server = subprocess.Popen(command, env=env)  # noqa: S603 - our own gunicorn and arguments
     try:
         deadline = time.time() + 30
         while True:
@@ -176,13 +177,14 @@ def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tup
         if status != 302:
             raise RuntimeError(f"login failed: HTTP {status}")
         rng = random.Random(seed)
+        counter = iter(range(10**9))
         sale_ms: list[float] = []
         ping_ms: list[float] = []
 
         def sales(count: int) -> None:
-            for k in range(count):
+            for _ in range(count):
                 body = json.dumps({"items": basket(ids, rng), "member_id": None, "payment": "cash", "cash_received": None,
-                                   "idempotency_key": f"bench-{seed}-{len(sale_ms)}-{k}"}).encode()
+                                   "idempotency_key": f"bench-{seed}-{next(counter)}"}).encode()
                 start = time.perf_counter()
                 status, data = client.request("POST", "/bench/shop/pos/sales", body, "application/json")
                 sale_ms.append((time.perf_counter() - start) * 1000)
