@@ -1,5 +1,6 @@
 """The demo cooperative: realistic Indonesian names (Faker id_ID, fixed seed), one user per role,
-savings settings and a dozen members with their savings (the demo member login is the first).
+savings settings and a dozen members with their savings (the demo member login is the first), and
+a shop with products in stock.
 
 Idempotent: a second run finds what the first created and changes nothing.
 """
@@ -17,6 +18,7 @@ from koppontren.clock import today
 from koppontren.extensions import db
 from koppontren.members import services as members
 from koppontren.savings import services as savings
+from koppontren.shop import services as shop
 from koppontren.tenancy import services as tenancy
 from koppontren.tenancy.models import Cooperative
 
@@ -62,9 +64,40 @@ def ensure_demo(slug: str = "demo", seed: int = 2026) -> tuple[Cooperative, list
         operator = auth.create_user(OPERATOR_LOGIN, fake.name(), DEMO_PASSWORD, is_operator=True, commit=False)
     logins.append(("operator", operator.login, operator.name))
     db.session.commit()
+    treasurer = auth.get_user_by_login("demo.bendahara")
     if not members.search(coop, per_page=1)[1]:
-        _demo_members(coop, fake, auth.get_user_by_login("demo.bendahara"), auth.get_user_by_login("demo.anggota"))
+        _demo_members(coop, fake, treasurer, auth.get_user_by_login("demo.anggota"))
+    if not shop.search_products(coop, limit=1, active_only=False):
+        _demo_shop(coop, treasurer)
     return coop, logins, created
+
+
+#: (sku, barcode, name, unit, business unit, price, member price, unit cost, quantity bought)
+DEMO_PRODUCTS = [
+    ("BRS-5", "8991002100011", "Beras Premium 5 kg", "karung", "toko", 75_000, 72_000, 62_000, 20),
+    ("MGR-1", "8991002100028", "Minyak Goreng 1 L", "botol", "toko", 19_000, 18_000, 15_500, 40),
+    ("GLA-1", "8991002100035", "Gula Pasir 1 kg", "kg", "toko", 17_500, 17_000, 14_000, 30),
+    ("SBN-M", "8991002100042", "Sabun Mandi", "pcs", "toko", 4_000, None, 2_800, 60),
+    ("BKU-38", "8991002100059", "Buku Tulis 38 lembar", "pcs", "toko", 5_000, 4_500, 3_200, 100),
+    ("KTB-SF", "8991002100066", "Kitab Safinatun Najah", "pcs", "toko", 15_000, 13_000, 10_000, 25),
+    ("KOPI-PP", "8991002100073", "Kopi Bubuk Pesantren 250 g", "bungkus", "produk", 30_000, 27_000, 18_000, 30),
+    ("MDU-PP", "8991002100080", "Madu Hutan Pesantren 500 g", "botol", "produk", 85_000, 80_000, 60_000, 12),
+]
+
+
+def _demo_shop(coop: Cooperative, treasurer) -> None:
+    """A supplier, the shop's and the pesantren's products bought in, and credit limits — so the POS
+    has something to sell."""
+    supplier = shop.create_party(coop, kind="supplier", code="SUP-01", name="CV Berkah Grosir", actor=treasurer)
+    items = []
+    for sku, barcode, name, unit, business_unit, price, member_price, cost, qty in DEMO_PRODUCTS:
+        product = shop.create_product(coop, shop.ProductData(
+            sku=sku, barcode=barcode, name=name, unit=unit, business_unit=business_unit, price=Decimal(price),
+            member_price=Decimal(member_price) if member_price else None), actor=treasurer)
+        items.append(shop.PurchaseItem(product.id, qty, Decimal(cost)))
+    shop.record_purchase(coop, party_id=supplier.id, items=items, day=today() - timedelta(days=7), invoice="INV-DEMO-01", actor=treasurer)
+    for category, limit in (("santri", 200_000), ("ustadz", 1_000_000), ("karyawan", 750_000)):
+        shop.set_credit_limit(coop, category, Decimal(limit))
 
 
 DEMO_RATES = {"santri": 10_000, "ustadz": 25_000, "karyawan": 20_000, "pengurus": 25_000, "alumni": 10_000, "masyarakat": 15_000}
