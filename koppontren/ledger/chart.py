@@ -66,6 +66,18 @@ def account_for(coop: Cooperative | int, role: str) -> Account:
     return account
 
 
+def accounts_by_role(coop: Cooperative | int, roles) -> dict[str, Account]:
+    """role -> account for several roles in one query (a sale needs half a dozen). Raises
+    LedgerError("unknown_account") if one is missing."""
+    coop_id = coop if isinstance(coop, int) else coop.id
+    roles = set(roles)
+    found = {a.role: a for a in db.session.scalars(select(Account).where(Account.cooperative_id == coop_id, Account.role.in_(roles)))}
+    missing = sorted(roles - set(found))
+    if missing:
+        raise LedgerError("unknown_account", _l("Tidak ada akun dengan peran %(role)s.", role=", ".join(missing)))
+    return found
+
+
 def account_by_code(coop: Cooperative | int, code: str) -> Account | None:
     coop_id = coop if isinstance(coop, int) else coop.id
     return db.session.scalar(select(Account).where(Account.cooperative_id == coop_id, Account.code == str(code).strip()))

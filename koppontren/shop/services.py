@@ -16,7 +16,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from koppontren import money
 from koppontren.audit.services import ACTION_LABELS, record
@@ -332,6 +333,27 @@ def _move(coop, product: Product, *, kind: str, qty: int, value: int, day: date,
     return move
 
 
+def _bulk_issue(coop: Cooperative, changes: list[tuple[Product, int, int]], *, kind: str, day: date, entry) -> None:
+    """Like ``_move`` for many products of one entry, with one UPDATE and one INSERT in all: the
+    products are locked by the caller; their loaded attributes are kept in step."""
+    updates, moves = [], []
+    for product, qty, value in changes:
+        new_qty, new_value = product.qty + qty, product.stock_value + value
+        if product.consignor_id is not None and value != 0:
+            raise _error("consignment_product", _l("%(p)s barang titipan: stoknya masuk lewat penerimaan konsinyasi, bukan pembelian.",
+                                                   p=product.name), "product")
+        if new_qty < 0 or new_value < 0 or (new_qty == 0 and new_value != 0):
+            raise _error("insufficient_stock", _l("Stok %(p)s tidak cukup.", p=product.name), "qty")
+        updates.append({"id": product.id, "qty": new_qty, "stock_value": new_value})
+        moves.append({"cooperative_id": coop.id, "product_id": product.id, "move_date": day, "kind": kind, "qty": qty, "value": value,
+                      "qty_after": new_qty, "value_after": new_value, "entry_id": entry.id, "reference": entry.number})
+    db.session.execute(update(Product), updates)
+    db.session.execute(insert(StockMove), moves)
+    for product, row in zip((c[0] for c in changes), updates, strict=True):
+        set_committed_value(product, "qty", row["qty"])
+        set_committed_value(product, "stock_value", row["stock_value"])
+
+
 def _pay_account(coop: Cooperative, payment: str, account_id: int | None, default_role: str):
     if payment not in ("cash", "bank"):
         raise _error("invalid_payment", _l("Cara bayar tidak dikenal."), "payment")
@@ -467,15 +489,24 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
             if received < total:
                 raise _error("cash_short", _l("Uang diterima kurang dari total %(t)s.", t=money.format_idr(money.from_sen(total),
                                                                                                         coop.currency_decimals)), "cash_received")
+        units = {p.business_unit for p, *_ in plan if p.consignor_id is None}
+        roles = {role for unit in units for role in UNIT_ROLES[unit]} | {"receivable_member"}
+        if payment != "credit" and account_id is None:
+            roles.add("till" if payment == "cash" else "bank")
+        accounts = chart.accounts_by_role(coop, roles)  # one query for every account the entry names
         if payment == "credit":
-            owed = queries.member_balances(coop, [chart.account_for(coop, "receivable_member").id], [member.id]).get(member.id, {})
+            owed = queries.member_balances(coop, [accounts["receivable_member"].id], [member.id]).get(member.id, {})
             owed_sen = sum(owed.values())
             limit = credit_limit(coop, member.category)
             if owed_sen + total > limit:
                 raise _error("credit_limit", _l("Batas kredit %(n)s %(l)s; piutang sekarang %(o)s.", n=member.number,
                                                 l=money.format_idr(money.from_sen(limit), coop.currency_decimals),
                                                 o=money.format_idr(money.from_sen(owed_sen), coop.currency_decimals)), "payment")
-            debit = LineSpec(chart.account_for(coop, "receivable_member"), debit=money.from_sen(total), member_id=member.id)
+            debit = LineSpec(accounts["receivable_member"], debit=money.from_sen(total), member_id=member.id)
+        elif account_id is None:
+            if payment not in ("cash", "bank"):
+                raise _error("invalid_payment", _l("Cara bayar tidak dikenal."), "payment")
+            debit = LineSpec(accounts["till" if payment == "cash" else "bank"], debit=money.from_sen(total))
         else:
             debit = LineSpec(_pay_account(coop, payment, account_id, "till"), debit=money.from_sen(total))
         lines = [debit]
@@ -485,7 +516,7 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
             part = [(p, q, pr, c) for p, q, pr, c in plan if p.business_unit == unit and p.consignor_id is None]
             if not part:
                 continue
-            inventory, rev_m, rev_n, cogs_m, cogs_n = (chart.account_for(coop, r) for r in UNIT_ROLES[unit])
+            inventory, rev_m, rev_n, cogs_m, cogs_n = (accounts[r] for r in UNIT_ROLES[unit])
             revenue = sum(q * pr for _, q, pr, _ in part)
             cost = sum(c for *_, c in part)
             if revenue:
@@ -505,10 +536,11 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
                     cashier_id=getattr(actor, "id", None))
         db.session.add(sale)
         db.session.flush()
-        for n, (product, qty, price, cost) in enumerate(plan, start=1):
-            db.session.add(SaleLine(cooperative_id=coop.id, sale_id=sale.id, line_no=n, product_id=product.id, qty=qty, unit_price=price,
-                                    total=qty * price, cost=cost, consignor_id=product.consignor_id, commission=commission.get(product.id, 0)))
-            _move(coop, product, kind="sale", qty=-qty, value=-cost, day=entry_day, entry=entry)
+        db.session.execute(insert(SaleLine), [  # the lines, the stock and its moves: one statement each, whatever the basket
+            {"cooperative_id": coop.id, "sale_id": sale.id, "line_no": n, "product_id": product.id, "qty": qty, "unit_price": price,
+             "total": qty * price, "cost": cost, "consignor_id": product.consignor_id, "commission": commission.get(product.id, 0)}
+            for n, (product, qty, price, cost) in enumerate(plan, start=1)])
+        _bulk_issue(coop, [(product, -qty, -cost) for product, qty, _price, cost in plan], kind="sale", day=entry_day, entry=entry)
         record("shop.sale", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
                total=str(money.from_sen(total)), member=member.number if member else None)
         return sale
