@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import get_locale
@@ -92,6 +92,51 @@ def read_table(data: bytes, filename: str) -> list[list[object]]:
         delimiter = ";" if first.count(";") > first.count(",") else ","
         return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     raise LedgerError("invalid_file", _l("Gunakan berkas .csv atau .xlsx."))
+
+
+def header_key(text: object) -> str:
+    """A column header as a key: lower case, spaces and hyphens as ``_`` ("Tanggal Masuk" → "tanggal_masuk")."""
+    return "_".join(str(text or "").strip().lower().replace("-", " ").split())
+
+
+def cell_text(value: object) -> str:
+    """A text cell; numbers typed into a spreadsheet (a NIK, a barcode) come back as their digits,
+    dates as ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return str(value).strip()
+
+
+def map_columns(header_row: list[object], headers: dict[str, tuple[str, ...]], required) -> tuple[dict[str, int], dict[str, str], list[RowProblem]]:
+    """(column key -> index, column key -> its name in the file, problems of the header row) for
+    the imports' header rows: ``headers`` maps each key to the names it may be written as (already
+    as header_key). An unknown or repeated column refuses the file — a misspelt amount column must
+    not be skipped silently."""
+    accepted = {name: key for key, names in headers.items() for name in names}
+    index: dict[str, int] = {}
+    labels: dict[str, str] = {}
+    problems: list[RowProblem] = []
+    for i, raw in enumerate(header_row):
+        text, name = cell_text(raw), header_key(raw)
+        if not name:
+            continue
+        key = accepted.get(name)
+        if key is None:
+            problems.append(RowProblem(1, text, str(_l("Kolom tidak dikenal."))))
+        elif key in index:
+            problems.append(RowProblem(1, text, str(_l("Kolom ini ada dua kali."))))
+        else:
+            index[key], labels[key] = i, text
+    for key in required:
+        if key not in index:
+            problems.append(RowProblem(1, headers[key][0], str(_l("Kolom wajib tidak ada."))))
+    for key, names in headers.items():
+        labels.setdefault(key, names[0])
+    return index, labels, problems
 
 
 def _cell_amount(value: object, decimals: int) -> Decimal:

@@ -27,7 +27,7 @@ from koppontren.clock import today
 from koppontren.extensions import db
 from koppontren.ledger import chart
 from koppontren.ledger.errors import LedgerError
-from koppontren.ledger.opening import RowProblem, _cell_amount, _money_message, read_table
+from koppontren.ledger.opening import RowProblem, _cell_amount, _money_message, cell_text, map_columns, read_table
 from koppontren.ledger.posting import LineSpec, is_period_closed, post_entry
 from koppontren.members import services as members
 from koppontren.members.models import CATEGORIES, Member
@@ -154,28 +154,13 @@ class ImportResult:
 
 # --- cells ---------------------------------------------------------------------------------------
 
-def _header_key(text: object) -> str:
-    return "_".join(str(text or "").strip().lower().replace("-", " ").split())
-
-
-def _text(value: object) -> str:
-    """A text cell; numbers typed into a spreadsheet (a NIK, a member number) come back as digits."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    return str(value).strip()
-
-
 def _cell_date(value: object) -> date | None:
     """ISO ``2026-07-01``, ``01/07/2026`` or a spreadsheet date; None when blank. Raises ValueError."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return None
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
@@ -190,7 +175,7 @@ def _cell_month(value: object) -> Month | None:
     """``2026-06`` or a spreadsheet date (its month); None when blank. Raises ValueError."""
     if isinstance(value, date):
         return value.year, value.month
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return None
     parts = text.split("-")
@@ -266,28 +251,7 @@ def counter_account(coop: Cooperative, ref: int | str | None = None):
 # --- checking ------------------------------------------------------------------------------------
 
 def _columns(header_row: list[object]) -> tuple[dict[str, int], dict[str, str], list[RowProblem]]:
-    """(column key -> index, column key -> its name in the file, problems of the header row)."""
-    accepted = {name: key for key, names in HEADERS.items() for name in names}
-    index: dict[str, int] = {}
-    labels: dict[str, str] = {}
-    problems: list[RowProblem] = []
-    for i, raw in enumerate(header_row):
-        text, name = _text(raw), _header_key(raw)
-        if not name:
-            continue
-        key = accepted.get(name)
-        if key is None:  # a misspelt balance column must not be skipped silently
-            problems.append(RowProblem(1, text, str(_l("Kolom tidak dikenal."))))
-        elif key in index:
-            problems.append(RowProblem(1, text, str(_l("Kolom ini ada dua kali."))))
-        else:
-            index[key], labels[key] = i, text
-    for key in REQUIRED_COLUMNS:
-        if key not in index:
-            problems.append(RowProblem(1, HEADERS[key][0], str(_l("Kolom wajib tidak ada."))))
-    for key, names in HEADERS.items():
-        labels.setdefault(key, names[0])
-    return index, labels, problems
+    return map_columns(header_row, HEADERS, REQUIRED_COLUMNS)
 
 
 class _RowChecker:
@@ -342,11 +306,11 @@ class _RowChecker:
             paid_until = None
             bad("wajib_paid_until", _l("Bulan tidak sah (tulis misalnya 2026-06)."))
 
-        category, gender = _text(cell("category")), _text(cell("gender"))
+        category, gender = cell_text(cell("category")), cell_text(cell("gender"))
         data = MemberData(
-            name=_text(cell("name")), category=self.categories.get(category.lower(), category), join_date=join or today(),
-            nik=_text(cell("nik")), gender=self.genders.get(gender.lower(), gender), birth_date=dates["birth_date"],
-            phone=_text(cell("phone")), address=_text(cell("address")), number=_text(cell("number")),
+            name=cell_text(cell("name")), category=self.categories.get(category.lower(), category), join_date=join or today(),
+            nik=cell_text(cell("nik")), gender=self.genders.get(gender.lower(), gender), birth_date=dates["birth_date"],
+            phone=cell_text(cell("phone")), address=cell_text(cell("address")), number=cell_text(cell("number")),
         )
         values = None
         try:
@@ -431,7 +395,7 @@ def check_rows(coop: Cooperative, table: list[list[object]], *, entry_date: date
     for n, raw in enumerate(body, start=2):
         if progress and (n - 1) % 250 == 0:
             progress("check", n - 1, len(body))
-        if all(_text(v) == "" for v in raw):
+        if all(cell_text(v) == "" for v in raw):
             continue
         row, found = checker.check(n, raw)
         if row is not None:

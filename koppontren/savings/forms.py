@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
@@ -12,25 +10,9 @@ from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from koppontren import money
-from koppontren.ledger.forms import money_error_text
 from koppontren.members.forms import category_choices, choices
 from koppontren.members.services import CATEGORIES, STATUS_LABELS
 from koppontren.savings.services import KIND_LABELS
-
-
-def amount_of(field, decimals: int, required: bool = True) -> Decimal | None:
-    """The field's amount, or None with the problem put on the field."""
-    text = (field.data or "").strip()
-    if not text:
-        if required:
-            field.errors = [*list(field.errors or []), str(_l("Isi jumlahnya."))]
-        return None if required else Decimal(0)
-    try:
-        return money.parse_amount_id(text, decimals)
-    except money.MoneyError as err:
-        field.errors = [*list(field.errors or []), money_error_text(err)]
-        return None
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -5,6 +5,7 @@ a refusal (SavingsError) is shown on the form and nothing is written."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -25,10 +26,9 @@ from koppontren.savings.forms import (
     PassbookForm,
     SettingsForm,
     WithdrawForm,
-    amount_of,
 )
 from koppontren.savings.services import SavingsError, month_label
-from koppontren.site.formhelpers import show_domain_error
+from koppontren.site.formhelpers import amount_of, show_domain_error
 from koppontren.tenancy.current import coop_blueprint
 from koppontren.tenancy.scoping import current_coop
 
@@ -243,7 +243,7 @@ def settings_page():
         form.number_prefix.data, form.number_digits.data = numbering
     if form.validate_on_submit():
         pokok = amount_of(form.pokok_amount, decimals)
-        rates = {c: amount_of(f, decimals, required=False) for c, f in form.wajib_fields()}
+        rates = {c: amount_of(f, decimals, required=False, blank=Decimal(0)) for c, f in form.wajib_fields()}
         if pokok is not None and all(v is not None for v in rates.values()):
             try:
                 services.update_settings(coop, pokok_amount=pokok, wajib_rates=rates, sukarela_earns_shu=form.sukarela_earns_shu.data,

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,11 +13,10 @@ from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from koppontren import money
-from koppontren.ledger.forms import money_error_text
 from koppontren.members.services import CATEGORIES, CATEGORY_LABELS
 from koppontren.shop.catalogue import BUSINESS_UNIT_LABELS, PARTY_KIND_LABELS, PAYMENT_LABELS
 from koppontren.shop.services import ProductData
+from koppontren.site.formhelpers import amount_of
 
 PURCHASE_ROWS = 5  # rows the new-purchase form shows without JavaScript
 
@@ -27,19 +25,6 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def amount_of(field, decimals: int, *, required: bool = True) -> Decimal | None:
-    """The field's amount (None when blank and optional), or None with the problem on the field;
-    check ``field.errors`` to tell the two apart."""
-    text = (field.data or "").strip()
-    if not text:
-        if required:
-            field.errors = [*list(field.errors or []), str(_l("Isi jumlahnya."))]
-        return None
-    try:
-        return money.parse_amount_id(text, decimals)
-    except money.MoneyError as err:
-        field.errors = [*list(field.errors or []), money_error_text(err)]
-        return None
 
 
 class ProductFilterForm(Form):

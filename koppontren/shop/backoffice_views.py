@@ -40,13 +40,12 @@ from koppontren.shop.backoffice_forms import (
     StockCardForm,
     StockCountForm,
     SupplierPaymentForm,
-    amount_of,
     choices,
     whole_qty,
 )
 from koppontren.shop.services import ShopError
 from koppontren.shop.views import coop_bp
-from koppontren.site.formhelpers import show_domain_error
+from koppontren.site.formhelpers import amount_of, show_domain_error
 from koppontren.tenancy.scoping import current_coop
 
 PER_PAGE = 50

@@ -18,11 +18,10 @@ from koppontren.auth import services as auth
 from koppontren.auth.models import Role
 from koppontren.auth.permissions import can, permission_required
 from koppontren.clock import today
-from koppontren.savings.forms import amount_of
 from koppontren.shop import cashier as cashier_close
 from koppontren.shop.services import ShopError
 from koppontren.shop.views import coop_bp
-from koppontren.site.formhelpers import show_domain_error
+from koppontren.site.formhelpers import amount_of, show_domain_error
 from koppontren.site.templating import idr_sen
 from koppontren.tenancy.scoping import current_coop
 

@@ -20,12 +20,11 @@ from koppontren.auth.permissions import can, permission_required
 from koppontren.clock import today
 from koppontren.ledger import chart
 from koppontren.members.forms import choices
-from koppontren.savings.forms import amount_of
 from koppontren.shop import consignment
 from koppontren.shop import services as shop
 from koppontren.shop.services import ShopError
 from koppontren.shop.views import coop_bp
-from koppontren.site.formhelpers import show_domain_error
+from koppontren.site.formhelpers import amount_of, show_domain_error
 from koppontren.site.templating import idr_sen
 from koppontren.tenancy.scoping import current_coop
 

@@ -23,7 +23,7 @@ from koppontren import money
 from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.extensions import db
 from koppontren.ledger.errors import LedgerError
-from koppontren.ledger.opening import RowProblem, _cell_amount, _money_message, read_table
+from koppontren.ledger.opening import RowProblem, _cell_amount, _money_message, cell_text, header_key, map_columns, read_table
 from koppontren.shop.catalogue import BUSINESS_UNIT_LABELS
 from koppontren.shop.models import Product
 from koppontren.shop.services import ProductData, ShopError, _clean_product
@@ -85,19 +85,6 @@ class ImportResult:
         return len(self.skus)
 
 
-def _header_key(text: object) -> str:
-    return "_".join(str(text or "").strip().lower().replace("-", " ").split())
-
-
-def _text(value: object) -> str:
-    """A text cell; a barcode typed into a spreadsheet comes back as a number, keep its digits."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _unit_names() -> dict[str, str]:
     """Every name a business unit may be written as (code, Indonesian or English label)."""
     names = {"toko": "toko", "produk": "produk", "waserda": "toko", "shop": "toko", "produk_pesantren": "produk",
@@ -105,33 +92,12 @@ def _unit_names() -> dict[str, str]:
     for locale in ("id", "en"):
         with force_locale(locale):
             for code, label in BUSINESS_UNIT_LABELS.items():
-                names[_header_key(label)] = code
+                names[header_key(label)] = code
     return names
 
 
 def _columns(header_row: list[object]) -> tuple[dict[str, int], dict[str, str], list[RowProblem]]:
-    """(column key -> index, column key -> its name in the file, problems of the header row)."""
-    accepted = {name: key for key, names in HEADERS.items() for name in names}
-    index: dict[str, int] = {}
-    labels: dict[str, str] = {}
-    problems: list[RowProblem] = []
-    for i, raw in enumerate(header_row):
-        text, name = _text(raw), _header_key(raw)
-        if not name:
-            continue
-        key = accepted.get(name)
-        if key is None:  # a misspelt price column must not be skipped silently
-            problems.append(RowProblem(1, text, str(_l("Kolom tidak dikenal."))))
-        elif key in index:
-            problems.append(RowProblem(1, text, str(_l("Kolom ini ada dua kali."))))
-        else:
-            index[key], labels[key] = i, text
-    for key in REQUIRED_COLUMNS:
-        if key not in index:
-            problems.append(RowProblem(1, HEADERS[key][0], str(_l("Kolom wajib tidak ada."))))
-    for key, names in HEADERS.items():
-        labels.setdefault(key, names[0])
-    return index, labels, problems
+    return map_columns(header_row, HEADERS, REQUIRED_COLUMNS)
 
 
 class _RowChecker:
@@ -163,20 +129,20 @@ class _RowChecker:
         prices: dict[str, Decimal | None] = {}
         for key in ("price", "member_price"):
             value = cell(key)
-            if key == "price" and _text(value) == "":
+            if key == "price" and cell_text(value) == "":
                 bad(key, _l("Harga wajib diisi."))
                 prices[key] = Decimal(0)
                 continue
             try:
-                prices[key] = None if _text(value) == "" else _cell_amount(value, self.coop.currency_decimals)
+                prices[key] = None if cell_text(value) == "" else _cell_amount(value, self.coop.currency_decimals)
             except money.MoneyError as err:
                 prices[key] = Decimal(0)
                 bad(key, _money_message(err))
-        unit_text = _text(cell("business_unit"))
-        business_unit = self.units.get(_header_key(unit_text), unit_text) if unit_text else "toko"
-        data = ProductData(sku=_text(cell("sku")), name=_text(cell("name")), price=prices["price"], member_price=prices["member_price"],
-                           unit=_text(cell("unit")) or "pcs", category=_text(cell("category")) or None, business_unit=business_unit,
-                           barcode=_text(cell("barcode")) or None)
+        unit_text = cell_text(cell("business_unit"))
+        business_unit = self.units.get(header_key(unit_text), unit_text) if unit_text else "toko"
+        data = ProductData(sku=cell_text(cell("sku")), name=cell_text(cell("name")), price=prices["price"], member_price=prices["member_price"],
+                           unit=cell_text(cell("unit")) or "pcs", category=cell_text(cell("category")) or None, business_unit=business_unit,
+                           barcode=cell_text(cell("barcode")) or None)
         self._check_duplicates(n, data, bad)
         values = None
         try:
@@ -225,7 +191,7 @@ def check_rows(coop: Cooperative, table: list[list[object]]) -> list[ImportRow]:
     order = list(HEADERS)
     rows: list[ImportRow] = []
     for n, raw in enumerate(body, start=2):
-        if all(_text(v) == "" for v in raw):
+        if all(cell_text(v) == "" for v in raw):
             continue
         row, found = checker.check(n, raw)
         if row is not None:

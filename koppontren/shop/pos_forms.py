@@ -4,31 +4,14 @@ filters, a sales return and a member's receivable payment. Amounts are typed Ind
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, SelectField, StringField, SubmitField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional
 
-from koppontren import money
-from koppontren.ledger.forms import money_error_text
 from koppontren.members.forms import choices
 from koppontren.shop.sales import PAYMENT_LABELS
-
-
-def amount_of(field, decimals: int) -> Decimal | None:
-    """The field's amount, or None with the problem put on the field."""
-    text = (field.data or "").strip()
-    if not text:
-        field.errors = [*list(field.errors or []), str(_l("Isi jumlahnya."))]
-        return None
-    try:
-        return money.parse_amount_id(text, decimals)
-    except money.MoneyError as err:
-        field.errors = [*list(field.errors or []), money_error_text(err)]
-        return None
 
 
 class SalesFilterForm(Form):

@@ -25,10 +25,10 @@ from koppontren.shop import pos as pos_service
 from koppontren.shop import receivables as receivable_service
 from koppontren.shop import sales as sales_service
 from koppontren.shop import services
-from koppontren.shop.pos_forms import ReceivablePaymentForm, SaleReturnForm, SalesFilterForm, amount_of
+from koppontren.shop.pos_forms import ReceivablePaymentForm, SaleReturnForm, SalesFilterForm
 from koppontren.shop.services import SaleItem, ShopError
 from koppontren.shop.views import coop_bp
-from koppontren.site.formhelpers import show_domain_error
+from koppontren.site.formhelpers import amount_of, show_domain_error
 from koppontren.tenancy.scoping import current_coop
 
 PER_PAGE = 50
