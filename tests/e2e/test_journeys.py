@@ -145,6 +145,9 @@ def test_pages_fit_a_360px_phone(new_page, live_server, tmp_path, path):
 
 def test_assets_are_served_locally(page: Page, live_server):
     """Test C: nothing is fetched from another origin, and Bootstrap's CSS and JS really load."""
+    log_in(page, "demo.admin")
+    page.wait_for_load_state("networkidle")
+    # watched from here: leaving the login page may abort its own unfinished requests (ERR_ABORTED)
     requests: list[str] = []
     failed: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
@@ -152,8 +155,6 @@ def test_assets_are_served_locally(page: Page, live_server):
     bad_status: list[str] = []
     page.on("response", lambda response: response.status >= 400 and bad_status.append(
         f"{response.status} {response.url}"))
-
-    log_in(page, "demo.admin")
     page.goto(f"/{DEMO_SLUG}/")
     page.wait_for_load_state("networkidle")
 
