@@ -114,6 +114,7 @@ class PurchaseReturnForm(FlaskForm):
     """Quantities to return per product come as ``return-<product id>`` inputs (read by the view)."""
 
     date = DateField(_l("Tanggal retur"), validators=[DataRequired()])
+    idempotency_key = HiddenField()  # fresh per rendered form: a double submit records one return
     account = SelectField(_l("Uang kembali ke"), coerce=int, validate_choice=False,
                           description=_l("Untuk pembelian tunai/bank; pembelian kredit mengurangi utang usaha."))
     submit = SubmitField(_l("Catat retur pembelian"))
@@ -154,7 +155,7 @@ def whole_qty(text: str | None) -> int | None:
     text = (text or "").strip()
     if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
         text = text.replace(".", "")
-    if not text.isdigit() or len(text) > 10:
+    if not re.fullmatch(r"[0-9]{1,9}", text):  # ASCII digits only ("²".isdigit() is true), and a bounded number
         return None
     return int(text)
 

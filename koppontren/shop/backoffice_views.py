@@ -345,8 +345,8 @@ def _purchase_items(coop, form: PurchaseForm) -> tuple[list[shop.PurchaseItem], 
             product = shop.find_product(coop, code)
             if product is None:
                 row.sku.errors = [_("Produk %(c)s tidak ditemukan.", c=code)]
-        elif (row.product.data or "").isdigit():
-            product = shop.get_product(coop, int(row.product.data))
+        elif (product_id := whole_qty(row.product.data)) is not None:
+            product = shop.get_product(coop, product_id)
         if product is None and not code:
             row.product.errors = [_("Pilih produk atau tulis SKU/barcode.")]
         elif product is not None and product.consignor_id is not None:  # its stock belongs to the consignor
@@ -425,6 +425,8 @@ def _return_form(coop, purchase) -> PurchaseReturnForm:
     if request.method == "GET":
         form.date.data = today()
         form.account.data = purchasing.paid_from_account_id(coop, purchase)
+    if not form.idempotency_key.data:
+        form.idempotency_key.data = secrets.token_urlsafe(16)
     return form
 
 
@@ -474,7 +476,7 @@ def return_purchase(purchase_id: int):
             account_id = form.account.data if original.payment != "credit" and request.form.get("account") else None  # None: where it was paid from
             try:
                 ret = purchasing.record_purchase_return(coop, original.id, items=items, day=form.date.data, account_id=account_id,
-                                                        actor=current_user)
+                                                        actor=current_user, idempotency_key=form.idempotency_key.data or None)
             except ShopError as err:
                 show_domain_error(form, err)
             else:

@@ -26,6 +26,7 @@ from koppontren.ledger.posting import LineSpec, is_period_closed
 from koppontren.shop.models import Party, Product, ShopPayment, StockMove
 from koppontren.shop.services import (
     ShopError,
+    _by_key,
     _day,
     _error,
     _lock_products,
@@ -166,12 +167,14 @@ def return_consignment(coop: Cooperative, *, consignor_id: int, items: list[tupl
 
 
 def settle_consignor(coop: Cooperative, consignor_id: int, *, amount: Decimal, day: date | None = None, account_id: int | None = None,
-                     actor=None) -> ShopPayment:
+                     actor=None, idempotency_key: str | None = None) -> ShopPayment:
     """Pay a consignor what their goods earned: ``Dr 2102 (consignor) / Cr Kas Besar`` or the
     chosen cash/bank account, one KK entry. The consignor row is locked so two settlements cannot
     together pay more than is owed. Raises ShopError(``more_than_owed`` | ``invalid_amount`` | …)."""
     def work():
         party = _consignor(coop, consignor_id, lock=True)
+        if (replayed := _by_key(coop, ShopPayment, idempotency_key)) is not None:
+            return replayed
         entry_day = _day(day)
         sen = _sen(coop, amount, "amount", allow_zero=False)
         owed = owed_to_consignors(coop, [party.id]).get(party.id, 0)
@@ -180,7 +183,7 @@ def settle_consignor(coop: Cooperative, consignor_id: int, *, amount: Decimal, d
                                               o=money.format_idr(money.from_sen(owed), coop.currency_decimals)), "amount")
         account = _pay_account(coop, "cash", account_id, "cash")
         entry = _post(coop, entry_date=entry_day, description=f"Pembayaran titip jual kepada {party.code} {party.name}"[:500],
-                      journal_type="KK", actor=actor, lines=[
+                      journal_type="KK", actor=actor, idempotency_key=idempotency_key, lines=[
                           LineSpec(chart.account_for(coop, "payable_consignment"), debit=money.from_sen(sen), party_id=party.id),
                           LineSpec(account, credit=money.from_sen(sen))])
         payment = ShopPayment(cooperative_id=coop.id, kind="consignor", party_id=party.id, payment_date=entry_day, amount=sen,

@@ -5,6 +5,7 @@ service and comes back to the page; a refusal is shown on the form and nothing i
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal, InvalidOperation
 
 from flask import flash, redirect, render_template, url_for
@@ -12,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -50,6 +51,7 @@ class SettleForm(FlaskForm):
     amount = StringField(_l("Jumlah dibayar (Rp)"), validators=[DataRequired(), Length(max=30)])
     date = DateField(_l("Tanggal"), validators=[DataRequired()])
     account = SelectField(_l("Dibayar dari"), coerce=int)
+    idempotency_key = HiddenField()  # fresh per rendered form: a double submit pays once
     submit = SubmitField(_l("Bayar penitip"))
 
 
@@ -76,6 +78,8 @@ def _forms(coop, summary):
     receive.consignor.choices = settle.consignor.choices = party_choices
     receive.product.choices = choices((p.id, f"{p.sku} — {p.name}") for s in summary for p in s.products)
     settle.account.choices = choices((a.id, f"{a.code} — {a.name_id}") for a in consignment.cash_accounts(coop))
+    if not settle.idempotency_key.data:
+        settle.idempotency_key.data = secrets.token_urlsafe(16)
     for form in (receive, settle):
         if form.date.data is None:
             form.date.data = today()
@@ -152,7 +156,8 @@ def consignment_settle():
         if amount is not None:
             try:
                 payment = consignment.settle_consignor(coop, form.consignor.data, amount=amount, day=form.date.data,
-                                                       account_id=form.account.data, actor=current_user)
+                                                       account_id=form.account.data, actor=current_user,
+                                                       idempotency_key=form.idempotency_key.data or None)
             except ShopError as err:
                 show_domain_error(form, err)
             else:

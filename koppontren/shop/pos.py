@@ -120,7 +120,8 @@ class SaleRequest:
 
 
 def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """An id or quantity from JSON: a real int that fits the database's INTEGER."""
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**31) < value < 2**31
 
 
 def parse_sale_request(coop: Cooperative, data, header_key: str | None = None) -> SaleRequest:

@@ -27,6 +27,7 @@ class SaleReturnForm(FlaskForm):
     """The quantities come as ``qty-<product id>`` inputs, one per line of the sale."""
 
     date = DateField(_l("Tanggal retur"), validators=[DataRequired()])
+    idempotency_key = HiddenField()  # fresh per rendered form: a double submit records one return
     submit = SubmitField(_l("Catat retur"))
 
 

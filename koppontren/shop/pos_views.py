@@ -7,6 +7,7 @@ and nothing is written."""
 from __future__ import annotations
 
 import math
+import re
 import secrets
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -187,7 +188,7 @@ def _render_sale(coop, sale, form: SaleReturnForm, status: int = 200):
 def sale(sale_id: int):
     coop = current_coop()
     original = _sale_or_404(sale_id)
-    return _render_sale(coop, original, SaleReturnForm(date=max(today(), original.sale_date)))
+    return _render_sale(coop, original, SaleReturnForm(date=max(today(), original.sale_date), idempotency_key=secrets.token_urlsafe(16)))
 
 
 @coop_bp.post("/shop/sales/<int:sale_id>/return")
@@ -205,7 +206,7 @@ def sale_return(sale_id: int):
         text = (request.form.get(f"qty-{line.product_id}") or "").strip()
         if not text:
             continue
-        if not text.isdigit() or len(text) > 9:
+        if not re.fullmatch(r"[0-9]{1,9}", text):  # ASCII digits only: "²".isdigit() is true
             bad = True
         elif int(text):
             items.append(SaleItem(line.product_id, int(text)))
@@ -213,7 +214,8 @@ def sale_return(sale_id: int):
         flash(_("Isi jumlah barang yang diretur (bilangan bulat).") if bad else _("Pilih barang yang diretur."), "danger")
         return _render_sale(coop, original, form, 422)
     try:
-        ret = services.record_sale_return(coop, original.id, items=items, day=form.date.data, actor=current_user)
+        ret = services.record_sale_return(coop, original.id, items=items, day=form.date.data, actor=current_user,
+                                          idempotency_key=form.idempotency_key.data or None)
     except ShopError as err:
         show_domain_error(form, err)
         return _render_sale(coop, original, form, 422)

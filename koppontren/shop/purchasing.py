@@ -27,6 +27,7 @@ from koppontren.shop.models import BUSINESS_UNITS, Party, Product, Purchase, Pur
 from koppontren.shop.services import (
     UNIT_ROLES,
     ShopError,
+    _by_key,
     _day,
     _error,
     _lock_products,
@@ -184,7 +185,7 @@ def paid_from_account_id(coop: Cooperative, purchase: Purchase) -> int | None:
 
 
 def record_purchase_return(coop: Cooperative, purchase_id: int, *, items: list[ReturnItem], day: date | None = None,
-                           account_id: int | None = None, actor=None) -> Purchase:
+                           account_id: int | None = None, actor=None, idempotency_key: str | None = None) -> Purchase:
     """Goods back to the supplier (retur pembelian, one PB entry): the supplier gives back the
     invoiced cost of the returned units — in cash or bank for a cash/bank purchase (by default into
     the account it was paid from), or off its payable 2101 for a credit one (a debit note: it may
@@ -198,6 +199,8 @@ def record_purchase_return(coop: Cooperative, purchase_id: int, *, items: list[R
         original = _lock_purchase(coop, purchase_id)
         if original is None or original.returns_purchase_id is not None:
             raise _error("not_found", _l("Pembelian tidak ditemukan."), "purchase")
+        if (replayed := _by_key(coop, Purchase, idempotency_key)) is not None:
+            return replayed
         entry_day = _day(day)
         if entry_day < original.purchase_date:
             raise _error("invalid_date", _l("Tanggal retur tidak boleh sebelum tanggal pembelian."), "date")
@@ -218,6 +221,8 @@ def record_purchase_return(coop: Cooperative, purchase_id: int, *, items: list[R
         plan = []  # (product, qty, pieces, invoiced cost, cost at moving average)
         for pid in sorted(wanted):
             product, qty = products[pid], wanted[pid]
+            if product.consignor_id is not None:  # its stock now is a consignor's goods, not what was bought
+                raise _error("consignment_product", _l("%(p)s sekarang barang titipan: tidak bisa diretur ke pemasok.", p=product.name), "lines")
             if qty > product.qty:
                 raise _error("insufficient_stock", _l("Stok %(p)s tinggal %(q)s %(u)s: barang yang sudah terjual tidak bisa diretur.",
                                                       p=product.name, q=product.qty, u=product.unit), "lines")
@@ -246,7 +251,7 @@ def record_purchase_return(coop: Cooperative, purchase_id: int, *, items: list[R
         if not refund and not at_average:
             raise _error("invalid_amount", _l("Barang ini tidak bernilai: tidak ada yang perlu dibukukan."), "lines")
         entry = _post(coop, entry_date=entry_day, description=f"Retur pembelian {original.voucher} ke {party.code} {party.name}"[:500],
-                      journal_type="PB", lines=lines, actor=actor)
+                      journal_type="PB", lines=lines, actor=actor, idempotency_key=idempotency_key)
         ret = Purchase(cooperative_id=coop.id, party_id=original.party_id, returns_purchase_id=original.id, purchase_date=entry_day,
                        payment=original.payment, invoice=None, total=refund, entry_id=entry.id, voucher=entry.number,
                        created_by_id=getattr(actor, "id", None))

@@ -354,6 +354,29 @@ def _bulk_issue(coop: Cooperative, changes: list[tuple[Product, int, int]], *, k
         set_committed_value(product, "stock_value", row["stock_value"])
 
 
+def _by_key(coop: Cooperative, model, key: str | None):
+    """The document (Sale, Purchase, ShopPayment) posted with this idempotency key, if any: a
+    double submit returns the first instead of recording twice."""
+    key = (key or "").strip()[:200]
+    entry = queries.get_entry_by_key(coop, key) if key else None
+    if entry is None:
+        return None
+    return db.session.scalar(select(model).where(model.cooperative_id == coop.id, model.entry_id == entry.id))
+
+
+def _refuse_after_close(coop: Cooperative, actor, day: date) -> None:
+    """A cashier who closed the day hands in no more money for it: a sale or return after the
+    close would stay in the till, outside every close."""
+    from koppontren.shop.models import CashierClose
+
+    if actor is None or getattr(actor, "id", None) is None:
+        return
+    if db.session.scalar(select(CashierClose.id).where(CashierClose.cooperative_id == coop.id, CashierClose.cashier_id == actor.id,
+                                                       CashierClose.close_date == day)) is not None:
+        raise _error("already_closed", _l("Kasir sudah tutup buku untuk %(d)s; catat transaksi ini dengan tanggal berikutnya "
+                                          "atau oleh kasir lain.", d=day.isoformat()), "date")
+
+
 def _pay_account(coop: Cooperative, payment: str, account_id: int | None, default_role: str):
     if payment not in ("cash", "bank"):
         raise _error("invalid_payment", _l("Cara bayar tidak dikenal."), "payment")
@@ -464,6 +487,7 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
         wanted: dict[int, int] = {}
         for n, item in enumerate(items, start=1):
             wanted[item.product_id] = wanted.get(item.product_id, 0) + _qty(item.qty, f"lines.{n}.qty")
+        _refuse_after_close(coop, actor, entry_day)
         products = _lock_products(coop, wanted)
         plan = []
         commission: dict[int, int] = {}  # product_id -> commission of a consignment line
@@ -583,7 +607,7 @@ def returned_qty(coop: Cooperative, sale: Sale) -> dict[int, int]:
 
 
 def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem], day: date | None = None, account_id: int | None = None,
-                       actor=None) -> Sale:
+                       actor=None, idempotency_key: str | None = None) -> Sale:
     """Goods back from a buyer: the revenue is undone on the returns account (4109 for members,
     naming the member; 4209 otherwise), the money goes back the way it came (cash/bank, or off the
     member's receivable), and the goods re-enter the stock at the cost they left with. A
@@ -599,6 +623,11 @@ def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem]
             raise _error("invalid_date", _l("Tanggal retur tidak boleh sebelum tanggal penjualan."), "date")
         if original.member_id is not None:
             members.lock_member(coop, original.member_id)
+        # the sale's row is locked before its returns are counted: two returns of one sale queue here
+        db.session.execute(select(Sale.id).where(Sale.cooperative_id == coop.id, Sale.id == original.id).with_for_update())
+        if (replayed := _by_key(coop, Sale, idempotency_key)) is not None:
+            return replayed
+        _refuse_after_close(coop, actor, entry_day)
         sold = {ln.product_id: ln for ln in sale_lines(coop, original)}
         back = returned_qty(coop, original)
         wanted: dict[int, int] = {}
@@ -644,7 +673,7 @@ def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem]
         lines += _consignment_lines(coop, [(p.consignor_id, q * pr, commission[p.id]) for p, q, pr, _ in plan if p.consignor_id is not None],
                                     member_id=original.member_id, side="debit")
         entry = _post(coop, entry_date=entry_day, description=f"Retur penjualan {original.voucher}", journal_type="PJ", lines=lines,
-                      actor=actor)
+                      actor=actor, idempotency_key=idempotency_key)
         ret = Sale(cooperative_id=coop.id, sale_date=entry_day, member_id=original.member_id, party_id=original.party_id,
                    payment=original.payment, total=refund, cost=sum(c for *_, c in plan), returns_sale_id=original.id,
                    entry_id=entry.id, voucher=entry.number, cashier_id=getattr(actor, "id", None))
