@@ -42,6 +42,14 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     #: Failed logins allowed per minute, per account and per client address.
     LOGIN_FAILURE_LIMIT = _env("KOPPONTREN_LOGIN_LIMIT", "5 per minute")
+    #: Consecutive wrong passwords that lock an account until an admin unlocks it (0: never lock).
+    LOCKOUT_AFTER = int(_env("KOPPONTREN_LOCKOUT_AFTER", "10"))
+    #: A session ends after this many minutes without a request, and in any case this many hours
+    #: after the login; sensitive actions (reopening a period, approving SHU) ask for the password
+    #: again when the last password entry is older than KOPPONTREN_REAUTH_MINUTES.
+    SESSION_IDLE_MINUTES = int(_env("KOPPONTREN_SESSION_IDLE_MINUTES", "480"))
+    SESSION_MAX_HOURS = int(_env("KOPPONTREN_SESSION_MAX_HOURS", "12"))
+    REAUTH_MINUTES = int(_env("KOPPONTREN_REAUTH_MINUTES", "10"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -63,6 +63,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from koppontren.shop import backoffice_views, cashier_views, consignment_views, pos_views  # noqa: F401  - their routes join the shop pages
     from koppontren.shop.views import coop_bp as shop_coop_bp
     from koppontren.site.errors import register_error_handlers
+    from koppontren.site.security import register_security
     from koppontren.site.templating import register_template_helpers
     from koppontren.site.views import bp as site_bp
     from koppontren.tenancy.views import coop_bp as tenancy_coop_bp
@@ -84,6 +85,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     register_party_subledger()
     register_error_handlers(app)
+    register_security(app)
     register_template_helpers(app)
 
     from koppontren.cli import register_commands

@@ -124,6 +124,36 @@ def user_create(login, coop_slug, role, operator, name, password) -> None:
     click.echo(f"{verb} {user.login} as {what}")
 
 
+@user_group.command("unlock")
+@click.argument("login")
+@with_appcontext
+def user_unlock(login) -> None:
+    """Unlock account LOGIN after too many failed logins (the platform operator's tool)."""
+    from koppontren.auth import services as auth
+
+    user = auth.get_user_by_login(login)
+    if user is None:
+        _fail(f"No user '{login}'.")
+    auth.unlock_user(user, actor=None)
+    click.echo(f"Unlocked {user.login}")
+
+
+@user_group.command("reset-password")
+@click.argument("login")
+@with_appcontext
+def user_reset_password(login) -> None:
+    """Give account LOGIN a one-time password (printed alone on the last line); it must be changed at
+    the next login. Also unlocks the account."""
+    from koppontren.auth import services as auth
+
+    user = auth.get_user_by_login(login)
+    if user is None:
+        _fail(f"No user '{login}'.")
+    password = auth.operator_reset_password(user)
+    click.echo(f"One-time password for {user.login} (shown once; it must be changed at the next login):")
+    click.echo(password)
+
+
 @click.command("demo")
 @click.option("--slug", default="demo", show_default=True, help="Slug of the demo cooperative.")
 @with_appcontext

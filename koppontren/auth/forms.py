@@ -40,6 +40,15 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Simpan kata sandi"))
 
 
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField(_l("Kata sandi"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Konfirmasi"))
+
+
+class UserActionForm(FlaskForm):
+    """The CSRF token of the unlock and reset buttons on the users page."""
+
+
 class AddUserForm(FlaskForm):
     login = StringField(_l("Nama login"), validators=[DataRequired(), Length(min=3, max=80)])
     name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=200)])

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from koppontren.extensions import db
@@ -42,6 +42,10 @@ class User(UserMixin, db.Model):
     #: set when someone else chose the password (a member's one-time portal password): the person
     #: must pick their own at the next login before anything else
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: consecutive wrong passwords since the last good login; at ``LOCKOUT_AFTER`` the account locks
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: set when the account locked itself after too many wrong passwords; an admin unlocks it
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -7,6 +7,7 @@ roles answers 404 when the user has no role at all in that cooperative (tenant i
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -109,3 +110,42 @@ def public(view: Callable) -> Callable:
     """Mark a page that anyone may open (login form, health check)."""
     view.required_permission = "public"  # type: ignore[attr-defined]
     return view
+
+
+def password_confirmed_recently() -> bool:
+    """Whether the person typed their password (login or confirmation) within ``REAUTH_MINUTES``."""
+    from flask import current_app, session
+
+    entered = session.get("auth_at")
+    limit = int(current_app.config.get("REAUTH_MINUTES", 10)) * 60
+    return isinstance(entered, int) and 0 <= time.time() - entered <= limit
+
+
+def recent_password_required(view: Callable) -> Callable:
+    """Guard a sensitive action (reopening a period, approving SHU): the password must have been
+    typed within ``REAUTH_MINUTES``, so a session left open on a shared office laptop can't do it.
+
+    Otherwise the person is sent to the confirmation page and then back to the page they came from
+    (a POST can't be replayed after a redirect: they submit it again, now confirmed). Put it below
+    the permission decorator, so a user without the permission still gets 403, not the password page.
+    """
+    from flask import flash, redirect, request, url_for
+    from flask_babel import gettext as _
+
+    from koppontren.site.safety import safe_next
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if password_confirmed_recently():
+            return view(*args, **kwargs)
+        if request.method in ("GET", "HEAD"):
+            back = request.full_path.rstrip("?")
+        else:
+            referrer = request.referrer or ""
+            host = request.host_url.rstrip("/")
+            back = referrer[len(host):] if referrer.startswith(host + "/") else None
+        flash(_("Untuk tindakan ini, masukkan lagi kata sandi Anda."), "warning")
+        return redirect(url_for("auth.confirm_password", next=safe_next(back)))
+
+    wrapped.required_permission = getattr(view, "required_permission", None)  # type: ignore[attr-defined]
+    return wrapped

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import secrets
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from koppontren.audit.services import record
 from koppontren.auth.models import Role, RoleAssignment, User
@@ -20,7 +21,17 @@ from koppontren.tenancy.models import Cooperative, utcnow
 
 class AuthError(DomainError):
     """A refused account action (codes: invalid_login, login_taken, weak_password, wrong_password,
-    invalid_role, role_exists, last_admin, not_found)."""
+    invalid_role, role_exists, last_admin, not_found, account_locked, other_cooperatives, operator)."""
+
+
+#: Letters and digits that cannot be mistaken for each other on a printed slip (no 0/o, 1/l/i).
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 - an alphabet, not a password
+PASSWORD_LENGTH = 10  # 31**10 ≈ 2**49; the login throttle allows 5 guesses a minute
+
+
+def one_time_password() -> str:
+    """A random password someone can type from paper on a phone: lower case, no look-alikes."""
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
 
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
@@ -158,10 +169,18 @@ def revoke_role(coop: Cooperative, user: User, role: Role | str, *, actor: User,
         db.session.commit()
 
 
+def _lockout_after() -> int:
+    return int(current_app.config.get("LOCKOUT_AFTER", 10)) if has_app_context() else 10
+
+
 def authenticate(login: str, password: str) -> User | None:
     """Check a login attempt; records ``login`` or ``login.failed`` and commits the audit row.
 
     Unknown logins cost one hash verification too, so timing does not reveal which accounts exist.
+    A wrong password for an existing account counts towards its lockout (``LOCKOUT_AFTER``
+    consecutive failures; the throttle allows only a few a minute, so a guesser locks the account
+    long before guessing it). A locked account is refused even with the right password:
+    AuthError(code="account_locked") until an admin unlocks it.
     """
     login = normalise_login(login)
     user = get_user_by_login(login) if login else None
@@ -171,16 +190,85 @@ def authenticate(login: str, password: str) -> User | None:
         ok = hasher.verify(user.password_hash if user else dummy, password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
+    if user is not None and user.locked_at is not None:
+        record("login.locked", actor_id=user.id, login=user.login)
+        db.session.commit()
+        raise AuthError("account_locked", _l("Akun ini terkunci karena terlalu banyak percobaan masuk yang gagal. "
+                                             "Minta pengurus (admin) koperasi membukanya."))
     if user is None or not ok or not user.is_active_account:
         record("login.failed", actor_id=user.id if user else None, login=login[:80] or None)
+        if user is not None and not ok:
+            _count_failure(user)
         db.session.commit()
         return None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    user.failed_logins = 0
     record("login", actor_id=user.id, login=user.login)
     db.session.commit()
     return user
+
+
+def _count_failure(user: User) -> None:
+    """One more consecutive failure, counted in the database (two guessers at once both count);
+    locks the account when the count reaches the limit."""
+    limit = _lockout_after()
+    db.session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
+    db.session.refresh(user, ["failed_logins"])
+    if limit and user.failed_logins >= limit and user.locked_at is None:
+        user.locked_at = utcnow()
+        record("user.locked", actor_id=None, login=user.login, user_id=user.id, failures=user.failed_logins)
+
+
+def unlock_user(user: User, *, actor: User, cooperative_id: int | None = None) -> None:
+    """An admin (or the operator) opens a locked account again; the failure count starts afresh."""
+    if user.locked_at is None and not user.failed_logins:
+        return
+    user.locked_at = None
+    user.failed_logins = 0
+    record("user.unlocked", cooperative_id=cooperative_id, actor_id=actor.id if actor else None,
+           login=user.login, user_id=user.id)
+    db.session.commit()
+
+
+def _roles_elsewhere(user: User, coop: Cooperative) -> bool:
+    return db.session.scalar(
+        select(RoleAssignment.id).where(RoleAssignment.user_id == user.id, RoleAssignment.cooperative_id != coop.id).limit(1)
+    ) is not None
+
+
+def reset_password(coop: Cooperative, user: User, *, actor: User) -> str:
+    """The admin's "reset password": a new one-time password (returned to be shown once, never
+    stored in clear) that the person must replace at the next login; also unlocks the account.
+
+    Only for accounts that belong to this cooperative alone: an admin of one cooperative must not
+    be able to take over an account that also opens another cooperative (or the platform) —
+    those are reset by the platform operator (``koppontren user reset-password``).
+    Raises AuthError(code="operator" | "other_cooperatives")."""
+    if user.is_operator:
+        raise AuthError("operator", _l("Akun operator platform hanya dapat direset oleh operator."))
+    if _roles_elsewhere(user, coop):
+        raise AuthError("other_cooperatives", _l("Pengguna ini juga terdaftar di koperasi lain; kata sandinya hanya "
+                                                 "dapat direset oleh operator platform."))
+    password = one_time_password()
+    set_one_time_password(user, password, commit=False)
+    user.locked_at = None
+    user.failed_logins = 0
+    record("user.password_reset", cooperative_id=coop.id, actor_id=actor.id, login=user.login, user_id=user.id)
+    db.session.commit()
+    return password
+
+
+def operator_reset_password(user: User) -> str:
+    """The platform operator's reset from the command line (any account)."""
+    password = one_time_password()
+    set_one_time_password(user, password, commit=False)
+    user.locked_at = None
+    user.failed_logins = 0
+    record("user.password_reset", actor_id=None, login=user.login, user_id=user.id, by="operator")
+    db.session.commit()
+    return password
 
 
 def record_logout(user: User) -> None:
@@ -194,6 +282,19 @@ def password_matches(user: User, password: str) -> bool:
         return _hasher().verify(user.password_hash, password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def confirm_password(user: User, password: str) -> bool:
+    """The person re-typed their password before a sensitive action; a wrong one counts towards
+    the lockout like a failed login (a stolen session must not become a password oracle)."""
+    if password_matches(user, password):
+        record("password.confirmed", actor_id=user.id, login=user.login)
+        db.session.commit()
+        return True
+    record("login.failed", actor_id=user.id, login=user.login, where="confirm")
+    _count_failure(user)
+    db.session.commit()
+    return False
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -273,7 +374,8 @@ def add_user_to_coop(
 ) -> User:
     """The admin's "add user" action: a new account with a first role in this cooperative."""
     try:
-        user = create_user(login, name, password, actor=actor, commit=False)
+        # the admin chose this first password: the person replaces it at the first login
+        user = create_user(login, name, password, must_change_password=True, actor=actor, commit=False)
         grant_role(coop, user, role, actor=actor, commit=False)
         db.session.commit()
     except Exception:

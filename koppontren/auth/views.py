@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+import time
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from koppontren.auth import services
-from koppontren.auth.forms import ROLE_LABELS, AddUserForm, ChangePasswordForm, LoginForm, RoleForm
+from koppontren.auth.forms import ROLE_LABELS, AddUserForm, ChangePasswordForm, ConfirmPasswordForm, LoginForm, RoleForm, UserActionForm
 from koppontren.auth.permissions import login_only, permission_required, public
 from koppontren.extensions import limiter, login_manager
 from koppontren.site.formhelpers import show_domain_error
@@ -38,6 +40,38 @@ def _require_password_change():
         return redirect(url_for("auth.change_password", next=safe_next(request.full_path.rstrip("?"))
                                 if request.method == "GET" else None))
     return None
+
+
+@bp.before_app_request
+def _end_old_sessions():
+    """A browser session lasts at most ``SESSION_MAX_HOURS`` after its login, however busy; the
+    idle limit is the signed cookie's own age (site/security.py). Sessions only: an API token
+    authenticates each request by itself."""
+    if "_user_id" not in session or not current_user.is_authenticated:
+        return None
+    logged_in = session.get("login_at")
+    max_age = int(current_app.config.get("SESSION_MAX_HOURS", 12)) * 3600
+    if isinstance(logged_in, int) and 0 <= time.time() - logged_in <= max_age:
+        return None
+    logout_user()
+    session.clear()
+    if request.endpoint in ("static",) or (request.endpoint or "").endswith(".static"):
+        return None
+    flash(_("Sesi Anda sudah berakhir. Silakan masuk lagi."), "warning")
+    return redirect(url_for("auth.login", next=safe_next(request.full_path.rstrip("?")) if request.method == "GET" else None))
+
+
+def _start_session(user) -> None:
+    """Log in with a fresh session (no data carried over from before the login) that expires."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user)
+    session.permanent = True
+    now = int(time.time())
+    session["login_at"] = now
+    session["auth_at"] = now
 
 
 @login_manager.user_loader
@@ -72,9 +106,13 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        user = services.authenticate(form.login.data, form.password.data)
+        try:
+            user = services.authenticate(form.login.data, form.password.data)
+        except services.AuthError as err:
+            flash(str(err.message), "danger")
+            return render_template("auth/login.html", form=form)
         if user is not None:
-            login_user(user)
+            _start_session(user)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password", next=safe_next(form.next.data)))
             return redirect(safe_next(form.next.data) or url_for("site.index"))
@@ -106,6 +144,20 @@ def change_password():
     return render_template("auth/change_password.html", form=form)
 
 
+@bp.route("/account/confirm", methods=["GET", "POST"])
+@login_only
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda r: r.status_code != 302, scope="confirm-password")
+def confirm_password():
+    """Type the password again before a sensitive action (auth.permissions.recent_password_required)."""
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        if services.confirm_password(current_user, form.password.data):
+            session["auth_at"] = int(time.time())
+            return redirect(safe_next(request.args.get("next")) or url_for("site.index"))
+        form.password.errors.append(_("Kata sandi salah."))
+    return render_template("auth/confirm_password.html", form=form)
+
+
 @coop_bp.route("/users", methods=["GET", "POST"])
 @permission_required("users.manage")
 def users():
@@ -124,7 +176,44 @@ def users():
             flash(_("Pengguna %(login)s ditambahkan.", login=services.normalise_login(form.login.data)), "success")
             return redirect(url_for("users.users"))
     return render_template("auth/users.html", form=form, users=services.users_of(coop),
-                           role_labels=ROLE_LABELS, role_form=RoleForm())
+                           role_labels=ROLE_LABELS, role_form=RoleForm(), action_form=UserActionForm())
+
+
+def _user_of_coop_or_404(user_id: int):
+    user = services.user_in_coop_or_none(current_coop(), user_id)
+    if user is None:
+        abort(404)
+    if not UserActionForm().validate_on_submit():
+        abort(400)
+    return user
+
+
+@coop_bp.post("/users/<int:user_id>/unlock")
+@permission_required("users.manage")
+def unlock_user(user_id: int):
+    """Open an account that locked itself after too many wrong passwords."""
+    user = _user_of_coop_or_404(user_id)
+    services.unlock_user(user, actor=current_user, cooperative_id=current_coop().id)
+    flash(_("Akun %(login)s dapat dipakai masuk lagi.", login=user.login), "success")
+    return redirect(url_for("users.users"))
+
+
+@coop_bp.post("/users/<int:user_id>/reset-password")
+@permission_required("users.manage")
+def reset_password(user_id: int):
+    """Give the user a one-time password, shown once here; they must choose their own at the next login."""
+    user = _user_of_coop_or_404(user_id)
+    if user.id == current_user.id:
+        flash(_("Ganti kata sandi Anda sendiri lewat halaman Ganti kata sandi."), "warning")
+        return redirect(url_for("users.users"))
+    try:
+        password = services.reset_password(current_coop(), user, actor=current_user)
+    except services.AuthError as err:
+        flash(str(err.message), "danger")
+        return redirect(url_for("users.users"))
+    response = current_app.make_response(render_template("auth/password_reset.html", user=user, password=password))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @coop_bp.post("/users/<int:user_id>/roles")

@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from koppontren import money
 from koppontren.auth import services as auth_services
-from koppontren.auth.permissions import can, permission_required
+from koppontren.auth.permissions import can, permission_required, recent_password_required
 from koppontren.clock import today
 from koppontren.ledger import chart, opening, periods, posting, queries, subledgers
 from koppontren.ledger.errors import LedgerError
@@ -397,6 +397,7 @@ def close_month():
 
 @coop_bp.post("/ledger/periods/reopen")
 @permission_required("periods.manage")
+@recent_password_required
 def reopen_month():
     coop = current_coop()
     form = ReopenMonthForm()

@@ -9,7 +9,6 @@ Refusals raise MemberError and write nothing.
 from __future__ import annotations
 
 import re
-import secrets
 
 from flask_babel import lazy_gettext as _l
 
@@ -23,16 +22,6 @@ from koppontren.members.services import MemberError
 from koppontren.tenancy.models import Cooperative
 
 ACTION_LABELS.update({"member.login_reset": _l("Kata sandi portal anggota direset")})
-
-#: Letters and digits that cannot be mistaken for each other on a printed slip (no 0/o, 1/l/i).
-PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 - an alphabet, not a password
-PASSWORD_LENGTH = 10  # 31**10 ≈ 2**49; the login throttle allows 5 guesses a minute
-
-
-def one_time_password() -> str:
-    """A random password a santri can type from paper on a phone: lower case, no look-alikes."""
-    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
-
 
 def default_login(coop: Cooperative, member: Member) -> str:
     """``<cooperative slug>.<member number>`` in lower case, e.g. ``alhikmah.a-0001``: unique on
@@ -62,7 +51,7 @@ def create_member_login(coop: Cooperative, member: Member, *, login: str | None 
         if not locked.is_active:
             raise MemberError("not_active", _l("Anggota %(n)s tidak aktif: tidak bisa dibuatkan login portal.", n=locked.number))
         login = auth.normalise_login(login) or default_login(coop, locked)
-        password = one_time_password()
+        password = auth.one_time_password()
         try:
             user = auth.create_user(login, locked.name, password, locale="id", must_change_password=True, actor=actor,
                                     commit=False)
@@ -96,7 +85,7 @@ def reset_member_password(coop: Cooperative, member: Member, actor) -> tuple[Use
         if user.is_operator or roles - {Role.MEMBER}:
             raise MemberError("not_member_only", _l("Login %(login)s juga dipakai untuk peran lain; kata sandinya diganti oleh pemiliknya "
                                                     "atau oleh admin.", login=user.login))
-        password = one_time_password()
+        password = auth.one_time_password()
         auth.set_one_time_password(user, password, commit=False)
         record("member.login_reset", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=locked.number,
                login=user.login)

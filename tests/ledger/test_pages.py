@@ -438,7 +438,7 @@ def test_the_chart_shows_balances_as_of_a_date_indented_by_depth(client, posted)
     assert re.search(r'data-code="1101" data-balance="-50000000"', page)
     assert re.search(r'data-code="6" data-balance="50000000"', page)  # the header sums its sub-accounts
     assert "(500.000)" in page  # cash went negative: parentheses
-    assert 'padding-left: 2.75rem">\n        Kas Besar' in page  # 1 → 11 → 1101
+    assert 'class="depth-2">\n        Kas Besar' in page  # 1 → 11 → 1101
     page = _text(client.get(f"{BASE}/accounts?as_of=2026-04-30"))
     assert re.search(r'data-code="1101" data-balance="150000000"', page) and "1.500.000" in page
     assert 'href="/alhikmah/ledger/accounts/1101"' in page

@@ -103,7 +103,7 @@ def test_treasurer_creates_a_login_and_the_slip_shows_the_one_time_password_once
     assert _text_of(html, "slip-login") == "alhikmah.a-0001"
     assert _text_of(html, "slip-url") == "http://localhost/alhikmah/me"
     assert "Cetak slip (PDF)" in html
-    assert len(password) == portal.PASSWORD_LENGTH and set(password) <= set(portal.PASSWORD_ALPHABET)
+    assert len(password) == auth.PASSWORD_LENGTH and set(password) <= set(auth.PASSWORD_ALPHABET)
 
     db.session.expire_all()
     user = auth.get_user_by_login("alhikmah.a-0001")
@@ -165,7 +165,7 @@ def test_the_default_login_is_a_valid_login_even_for_odd_member_numbers(coop):
 
 
 def test_one_time_passwords_are_random_and_readable():
-    passwords = {portal.one_time_password() for _ in range(200)}
+    passwords = {auth.one_time_password() for _ in range(200)}
     assert len(passwords) == 200
     assert all(len(p) == 10 and not set(p) & set("0o1li") for p in passwords)
 

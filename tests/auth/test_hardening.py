@@ -1,0 +1,194 @@
+"""Account lockout and admin unlock, admin password reset with a forced change, session lifetime,
+and the password confirmation before sensitive actions (issue: reliability and security §5)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from sqlalchemy import select
+
+from koppontren.audit.models import AuditEvent
+from koppontren.auth import services as auth
+from koppontren.auth.models import User
+from koppontren.extensions import db
+from tests.helpers import PASSWORD, login
+
+
+@pytest.fixture
+def lock_after_three(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOCKOUT_AFTER", 3)
+
+
+def _user(login_name: str) -> User:
+    db.session.expire_all()
+    return auth.get_user_by_login(login_name)
+
+
+def _actions(login_name: str) -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.login == login_name).order_by(AuditEvent.id)))
+
+
+def test_consecutive_wrong_passwords_lock_the_account_even_for_the_right_password(client, build, lock_after_three):
+    build.user("kasir.ani", build.coop(), "cashier")
+    for _ in range(3):
+        assert login(client, "kasir.ani", "salah-sandi").status_code == 200
+    assert _user("kasir.ani").locked_at is not None
+    response = login(client, "kasir.ani", PASSWORD)
+    assert response.status_code == 200  # not logged in
+    assert "terkunci" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    assert "user.locked" in _actions("kasir.ani") and _actions("kasir.ani")[-1] == "login.locked"
+
+
+def test_a_good_login_resets_the_count(client, build, lock_after_three):
+    build.user("kasir.ani", build.coop(), "cashier")
+    login(client, "kasir.ani", "salah-sandi")
+    login(client, "kasir.ani", "salah-sandi")
+    assert login(client, "kasir.ani").status_code == 302
+    assert _user("kasir.ani").failed_logins == 0 and _user("kasir.ani").locked_at is None
+
+
+def test_the_admin_unlocks_an_account_of_the_cooperative(client, build, lock_after_three):
+    coop = build.coop()
+    build.user("ketua", coop, "admin")
+    build.user("kasir.ani", coop, "cashier")
+    for _ in range(3):
+        login(client, "kasir.ani", "salah-sandi")
+    user_id = _user("kasir.ani").id
+    login(client, "ketua")
+    page = client.get("/alhikmah/users").get_data(as_text=True)
+    assert "terkunci" in page and f"/alhikmah/users/{user_id}/unlock" in page
+    assert client.post(f"/alhikmah/users/{user_id}/unlock").status_code == 302
+    assert _user("kasir.ani").locked_at is None
+    client.post("/logout")
+    assert login(client, "kasir.ani").status_code == 302
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.unlocked"))
+    assert event.cooperative_id == coop.id and event.login == "kasir.ani"
+
+
+@pytest.mark.parametrize("role", ["treasurer", "cashier", "auditor", "member"])
+def test_only_admins_unlock_or_reset(client, build, role):
+    coop = build.coop()
+    build.user("orang", coop, role)
+    target = build.user("kasir.ani", coop, "cashier")
+    login(client, "orang")
+    assert client.post(f"/alhikmah/users/{target.id}/unlock").status_code == 403
+    assert client.post(f"/alhikmah/users/{target.id}/reset-password").status_code == 403
+
+
+def test_an_admin_of_another_cooperative_gets_404(client, build):
+    build.user("ketua.lain", build.coop("annur"), "admin")
+    target = build.user("kasir.ani", build.coop("alhikmah"), "cashier")
+    login(client, "ketua.lain")
+    assert client.post(f"/annur/users/{target.id}/reset-password").status_code == 404
+    assert client.post(f"/annur/users/{target.id}/unlock").status_code == 404
+    assert client.post(f"/alhikmah/users/{target.id}/reset-password").status_code == 404
+    assert auth.password_matches(_user("kasir.ani"), PASSWORD)
+
+
+def test_reset_shows_a_one_time_password_once_and_forces_a_change(client, build):
+    coop = build.coop()
+    build.user("ketua", coop, "admin")
+    target = build.user("kasir.ani", coop, "cashier")
+    login(client, "ketua")
+    response = client.post(f"/alhikmah/users/{target.id}/reset-password")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    password = re.search(r'id="reset-password">([a-z0-9]+)<', response.get_data(as_text=True)).group(1)
+    assert not auth.password_matches(_user("kasir.ani"), PASSWORD)
+    assert _user("kasir.ani").must_change_password
+    stored = [e for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.password_reset"))]
+    assert len(stored) == 1 and password not in str(stored[0].detail)
+    client.post("/logout")
+    assert login(client, "kasir.ani", password).headers["Location"].startswith("/account/password")
+    assert client.get("/alhikmah/").status_code == 302  # nothing opens before the change
+
+
+def test_reset_is_refused_for_an_account_that_also_opens_another_cooperative(client, build):
+    coop = build.coop()
+    build.user("ketua", coop, "admin")
+    target = build.user("bendahara.dua", coop, "cashier")
+    build.user("bendahara.dua", build.coop("annur"), "admin")
+    login(client, "ketua")
+    page = client.post(f"/alhikmah/users/{target.id}/reset-password", follow_redirects=True).get_data(as_text=True)
+    assert "operator platform" in page
+    assert auth.password_matches(_user("bendahara.dua"), PASSWORD)
+
+
+def test_a_user_added_on_the_users_page_must_choose_their_own_password(client, build):
+    build.user("ketua", build.coop(), "admin")
+    login(client, "ketua")
+    client.post("/alhikmah/users", data={"login": "kasir.baru", "name": "Kasir Baru", "password": "awal-12345", "role": "cashier"})
+    assert _user("kasir.baru").must_change_password
+
+
+def test_the_operator_resets_and_unlocks_from_the_command_line(app, build, lock_after_three):
+    build.user("kasir.ani", build.coop(), "cashier")
+    for _ in range(3):
+        assert auth.authenticate("kasir.ani", "salah-sandi") is None
+    assert _user("kasir.ani").locked_at is not None
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["user", "unlock", "kasir.ani"])
+    assert result.exit_code == 0, result.output
+    assert _user("kasir.ani").locked_at is None
+    result = runner.invoke(args=["user", "reset-password", "kasir.ani"])
+    assert result.exit_code == 0, result.output
+    password = result.output.strip().splitlines()[-1]
+    assert auth.password_matches(_user("kasir.ani"), password) and _user("kasir.ani").must_change_password
+    assert runner.invoke(args=["user", "unlock", "tidak.ada"]).exit_code != 0
+
+
+def test_a_session_ends_after_the_maximum_lifetime(client, build, app, monkeypatch):
+    build.user("kasir.ani", build.coop(), "cashier")
+    login(client, "kasir.ani")
+    assert client.get("/alhikmah/").status_code == 200
+    with client.session_transaction() as sess:
+        assert sess.permanent
+        sess["login_at"] = int(time.time()) - 13 * 3600
+    response = client.get("/alhikmah/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert client.get("/alhikmah/").headers["Location"].startswith("/login")  # logged out for good
+
+
+def test_the_idle_limit_is_the_cookie_lifetime(app):
+    assert app.permanent_session_lifetime.total_seconds() == app.config["SESSION_IDLE_MINUTES"] * 60
+
+
+def test_reopening_a_period_asks_for_the_password_again_after_a_while(client, build):
+    from koppontren.ledger.periods import close_month
+
+    coop = build.coop()
+    admin = build.user("ketua", coop, "admin")
+    close_month(coop, 2026, 3, actor=admin)
+    login(client, "ketua")
+    with client.session_transaction() as sess:
+        sess["auth_at"] = int(time.time()) - 3600
+    data = {"year": "2026", "month": "3", "reason": "Koreksi nota"}
+    response = client.post("/alhikmah/ledger/periods/reopen", data=data,
+                           headers={"Referer": "http://localhost/alhikmah/ledger/periods?year=2026"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/account/confirm?next=/alhikmah/ledger/periods")
+    assert [m.closed for m in _months(coop) if m.month == 3] == [True]  # nothing happened
+    wrong = client.post(response.headers["Location"], data={"password": "salah-sandi"})
+    assert wrong.status_code == 200 and "Kata sandi salah." in wrong.get_data(as_text=True)
+    right = client.post(response.headers["Location"], data={"password": PASSWORD})
+    assert right.headers["Location"] == "/alhikmah/ledger/periods?year=2026"
+    assert client.post("/alhikmah/ledger/periods/reopen", data=data).status_code == 302
+    assert [m.closed for m in _months(coop) if m.month == 3] == [False]
+    assert "password.confirmed" in _actions("ketua")
+
+
+def test_a_user_without_the_permission_still_gets_403_not_the_password_page(client, build):
+    build.user("bendahara", build.coop(), "treasurer")
+    login(client, "bendahara")
+    with client.session_transaction() as sess:
+        sess["auth_at"] = 0
+    assert client.post("/alhikmah/ledger/periods/reopen", data={"year": "2026", "month": "3", "reason": "x"}).status_code == 403
+
+
+def _months(coop):
+    from koppontren.ledger.periods import fiscal_year_status
+
+    db.session.expire_all()
+    return fiscal_year_status(coop, 2026)
