@@ -150,4 +150,5 @@ def kwitansi_context(coop: Cooperative, payment: ShopPayment) -> dict:
     receipt = _Kwitansi(number=payment.voucher, date=payment.payment_date, member_number=member.number, member_name=member.name,
                         kind_label=str(_l("Pelunasan piutang toko")), direction="deposit", amount_sen=payment.amount,
                         description="", months=[], account_name=payment.account_name, cashier_name=cashier.name if cashier else "")
-    return {"coop": coop, "receipt": receipt, "terbilang": money.terbilang(money.from_sen(payment.amount))}
+    return {"coop": coop, "receipt": receipt, "terbilang": money.terbilang(money.from_sen(payment.amount)),
+            "subtitle": str(_l("Bukti Pembayaran Piutang"))}
