@@ -63,7 +63,7 @@ def test_every_index_of_a_tenant_table_leads_with_cooperative_id():
     problems = [
         f"{table.name}: {index.name}"
         for table in _tenant_tables() for index in table.indexes
-        if list(index.columns)[0].name != "cooperative_id" and index.name not in OTHER_LEADING_INDEXES
+        if next(iter(index.columns)).name != "cooperative_id" and index.name not in OTHER_LEADING_INDEXES
     ]
     assert problems == []
 
