@@ -1,0 +1,190 @@
+"""The access-control matrix (reliability and security §3): every route of ``app.url_map`` is called
+as an anonymous visitor, as each role of the cooperative, as an admin of another cooperative and as
+a platform operator without a role, with GET and POST, and must answer what ``EXPECTED`` says.
+A new route without a line in ``EXPECTED`` fails ``test_every_route_has_an_expectation``.
+
+``EXPECTED`` names who may use each endpoint: letters of the roles (A admin, T treasurer, C cashier,
+U auditor/pengawas, M member), or ``public``, ``login`` (any logged-in person) or ``operator``.
+Everyone else gets 403 inside the cooperative, 404 from another cooperative (its pages don't exist
+for them), and an anonymous visitor is sent to the login page. Refused POSTs are sent with the
+forms' fields empty; allowed POSTs are not sent here (they would act) — each module's tests post them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.helpers import login
+from tests.tenancy.test_isolation import SAMPLE_ARGS, two_coops  # noqa: F401  - the fixture is used by name
+
+ROLE_LETTERS = {"A": "admin", "T": "treasurer", "C": "cashier", "U": "auditor", "M": "member"}
+WHO = ["anonymous", "A", "T", "C", "U", "M", "other_coop", "operator"]
+
+EXPECTED = {
+    "audit.log": "AU",
+    "auth.change_password": "login",
+    "auth.confirm_password": "login",
+    "auth.login": "public",
+    "auth.logout": "login",
+    "ledger.account_ledger": "ATU",
+    "ledger.accounts": "ATU",
+    "ledger.add_account": "AT",
+    "ledger.close_month": "A",
+    "ledger.close_year": "A",
+    "ledger.entry": "ATU",
+    "ledger.journal": "ATU",
+    "ledger.new_journal": "AT",
+    "ledger.opening_balances": "AT",
+    "ledger.opening_template": "AT",
+    "ledger.periods_page": "ATU",
+    "ledger.rename_account": "AT",
+    "ledger.reopen_month": "A",
+    "ledger.reverse_entry": "AT",
+    "ledger.set_account_active": "AT",
+    "ledger.trial_balance": "ATU",
+    "members.create_login": "AT",
+    "members.edit_member": "AT",
+    "members.import_members": "AT",
+    "members.import_template_csv": "AT",
+    "members.import_template_xlsx": "AT",
+    "members.login_slip_pdf": "AT",
+    "members.member": "ATCU",
+    "members.new_member": "AT",
+    "members.register": "ATCU",
+    "members.reset_login": "AT",
+    "platform.coops": "operator",
+    "platform.new_coop": "operator",
+    "portal.home": "M",
+    "portal.kwitansi": "M",
+    "portal.passbook": "M",
+    "savings.arrears_report": "ATCU",
+    "savings.bulk_wajib": "ATC",
+    "savings.deposit": "ATC",
+    "savings.exit_member": "AT",
+    "savings.kwitansi": "ATCU",
+    "savings.passbook": "ATCU",
+    "savings.settings_page": "AT",
+    "savings.transaction": "ATCU",
+    "savings.withdraw": "ATC",
+    "shop.consignment": "ATCU",
+    "shop.consignment_product": "AT",
+    "shop.consignment_receive": "AT",
+    "shop.consignment_settle": "AT",
+    "shop.daily_close": "ATC",
+    "shop.edit_product": "AT",
+    "shop.import_products": "AT",
+    "shop.import_products_template_csv": "AT",
+    "shop.import_products_template_xlsx": "AT",
+    "shop.new_party": "AT",
+    "shop.new_product": "AT",
+    "shop.new_purchase": "AT",
+    "shop.parties": "ATCU",
+    "shop.party": "ATCU",
+    "shop.pay_receivable": "ATC",
+    "shop.pay_supplier": "AT",
+    "shop.pos": "ATC",
+    "shop.pos_members": "ATC",
+    "shop.pos_products": "ATC",
+    "shop.pos_sale": "ATC",
+    "shop.products": "ATCU",
+    "shop.purchase": "ATCU",
+    "shop.purchases": "ATCU",
+    "shop.receipt": "ATCU",
+    "shop.receipt_pdf": "ATCU",
+    "shop.receivable_kwitansi": "ATCU",
+    "shop.receivables": "ATC",
+    "shop.return_purchase": "AT",
+    "shop.sale": "ATCU",
+    "shop.sale_return": "ATC",
+    "shop.sales": "ATCU",
+    "shop.settings": "AT",
+    "shop.stock_card": "ATCU",
+    "shop.stock_count": "AT",
+    "site.healthz": "public",
+    "site.index": "public",
+    "site.set_language": "public",
+    "tenancy.dashboard": "ATCUM",
+    "tenancy.settings": "A",
+    "users.change_role": "A",
+    "users.reset_password": "A",
+    "users.unlock_user": "A",
+    "users.users": "A",
+}
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules() if not r.endpoint.endswith("static")]
+
+
+def _path(rule, slug: str = "coop-a") -> str:
+    path = rule.rule.replace("<coop_slug>", slug)
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: SAMPLE_ARGS[m.group(1)], path)
+
+
+def test_every_route_has_an_expectation(app):
+    endpoints = {r.endpoint for r in _rules(app)}
+    assert sorted(endpoints - EXPECTED.keys()) == [], "add the new routes to EXPECTED"
+    assert sorted(EXPECTED.keys() - endpoints) == [], "remove routes that no longer exist"
+
+
+def _allowed(who: str, expected: str) -> bool:
+    if expected == "public":
+        return True
+    if expected == "login":
+        return who != "anonymous"
+    if expected == "operator":
+        return who == "operator"
+    return who in ROLE_LETTERS and who in expected
+
+
+def _log_in(client, build, coops, who: str) -> None:
+    a, _ = coops
+    if who == "anonymous":
+        return
+    if who == "other_coop":
+        login(client, "admin.b")
+    elif who == "operator":
+        login(client, "operator")
+    elif who == "M":  # the member of sample id 1, so the portal shows their own records
+        from koppontren.auth.services import get_user_by_login
+        from koppontren.extensions import db
+        from koppontren.members.models import Member
+
+        db.session.get(Member, 1).user_id = get_user_by_login("anggota.a").id
+        db.session.commit()
+        login(client, "anggota.a")
+    else:
+        build.user(f"user.{who.lower()}", a, ROLE_LETTERS[who])
+        login(client, f"user.{who.lower()}")
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_every_route_answers_each_kind_of_visitor_as_expected(client, app, build, two_coops, who):  # noqa: F811
+    _log_in(client, build, two_coops, who)
+    wrong = []
+    for rule in _rules(app):
+        expected = EXPECTED[rule.endpoint]
+        in_coop = "coop_slug" in rule.arguments
+        path = _path(rule)
+        if rule.endpoint == "auth.logout":
+            continue  # it would end this visitor's session: tests/auth covers it
+        for method in ("GET", "POST"):
+            if method not in rule.methods:
+                continue
+            allowed = _allowed(who, expected)
+            if allowed and method == "POST":
+                continue
+            status = client.open(path, method=method).status_code
+            if who == "anonymous" and expected != "public":
+                ok = status == 302
+            elif in_coop and who in ("other_coop", "operator"):
+                ok = status == 404
+            elif allowed:
+                ok = status in (200, 302)
+            else:
+                ok = status == 403
+            if not ok:
+                wrong.append(f"{method} {path} ({rule.endpoint}, {expected}): {status}")
+    assert wrong == []
