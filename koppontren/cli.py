@@ -32,6 +32,7 @@ def register_commands(app) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(check_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(export_group)
     app.cli.add_command(restore_command)
     app.cli.add_command(import_group)
     app.cli.add_command(savings_group)
@@ -255,3 +256,36 @@ def restore_command(file: Path) -> None:
     click.echo(f"Restored {file.name} (sha256 {checksum} verified)")
     for line in backup.fingerprint(db.engine).summary():
         click.echo(line)
+
+
+@click.group("export", help="Export a cooperative's books to other tools.")
+def export_group() -> None:
+    pass
+
+
+@export_group.command("hledger")
+@click.option("--coop", "coop_slug", required=True, help="Cooperative slug.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output).")
+@with_appcontext
+def export_hledger(coop_slug: str, out_path: Path | None) -> None:
+    """Write the cooperative's whole ledger as an hledger journal (``hledger -f FILE balance``)."""
+    import sys
+
+    from koppontren.ledger.export import write_hledger
+    from koppontren.tenancy import services as tenancy
+
+    coop = tenancy.get_by_slug(coop_slug)
+    if coop is None:
+        _fail(f"No cooperative with slug '{coop_slug}'.")
+    err = click.get_text_stream("stderr")
+    show = (lambda n: err.write(f"\r{n:,} transactions written")) if out_path else None
+    if out_path:
+        partial = out_path.with_name(out_path.name + ".partial")
+        with partial.open("w", encoding="utf-8") as out:
+            count = write_hledger(coop, out, progress=show)
+        partial.replace(out_path)
+        err.write("\n")
+        click.echo(f"{count} transactions written to {out_path}")
+    else:
+        write_hledger(coop, sys.stdout)
