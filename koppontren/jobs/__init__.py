@@ -190,3 +190,9 @@ def status(key: str) -> JobStatus:
         return JobStatus(key, state, float(job.meta.get("progress", 0.0)), "failed" if state == "failed" else None)
     with _LOCK:
         return _THREADS.get(key) or JobStatus(key, "unknown")
+
+
+def _test_job(progress, *, text: str) -> bytes:
+    """A trivial job for the tests of this module."""
+    progress(0.5)
+    return text.encode()
