@@ -113,7 +113,7 @@ def _run_here(app, key: str, func: str, kwargs: dict) -> None:
 # --- RQ backend -----------------------------------------------------------------------------------
 
 def _redis_url() -> str | None:
-    return current_app.config.get("REDIS_URL") or os.environ.get("KOPPONTREN_REDIS_URL") or None
+    return current_app.config.get("REDIS_URL") or None  # config.py reads KOPPONTREN_REDIS_URL
 
 
 def _queue():

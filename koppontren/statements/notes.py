@@ -76,7 +76,8 @@ def notes(coop: Cooperative, period: ReportPeriod, comparative: bool = False) ->
         _l("Nomor badan hukum: %(number)s.", number=coop.legal_number) if coop.legal_number else None,
         _l("Nomor Induk Koperasi (NIK): %(nik)s.", nik=coop.nik_koperasi) if coop.nik_koperasi else None,
         _l("Koperasi didirikan dan dibina bersama %(pesantren)s.", pesantren=coop.pesantren_name) if coop.pesantren_name else None,
-        _l("Laporan keuangan ini disusun %(period)s.", period=period_phrase(coop, period).lower()),
+        _l("Laporan keuangan ini meliputi periode %(start)s sampai dengan %(end)s.", start=long_date(period.date_from),
+           end=long_date(period.date_to)),
         _l("Jumlah anggota pada %(date)s: %(active)s anggota aktif; %(left)s anggota telah keluar atau meninggal.",
            date=long_date(as_of), active=counts.get("aktif", 0), left=counts.get("keluar", 0) + counts.get("meninggal", 0)),
     ]
