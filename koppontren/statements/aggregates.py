@@ -9,6 +9,10 @@ not see them, instead of joining every line to its entry. Read-only: nothing her
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -24,21 +28,53 @@ CLOSING = "PN"
 SHU_DISTRIBUTION = "SHU"
 
 
+_MEMO: ContextVar[dict | None] = ContextVar("statements_shared_reads", default=None)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Inside this block an aggregate asked again with the same arguments is answered from the
+    first reading (the RAT pack asks for the same year-end balances in five statements). The
+    callers treat the returned dicts as read-only."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _shared(fn):
+    @functools.wraps(fn)
+    def wrapped(coop, *args):
+        memo = _MEMO.get()
+        if memo is None:
+            return fn(coop, *args)
+        key = (fn.__name__, coop.id, *(tuple(a) if isinstance(a, list | tuple | set) else a for a in args))
+        if key not in memo:
+            memo[key] = fn(coop, *args)
+        return memo[key]
+
+    return wrapped
+
+
 def accounts(coop: Cooperative) -> list[Account]:
     """The whole chart, by code (a few hundred rows at most)."""
     return list(db.session.scalars(select(Account).where(Account.cooperative_id == coop.id).order_by(Account.code)))
 
 
+@_shared
 def net_debit_as_of(coop: Cooperative, as_of: date) -> dict[int, int]:
     """account_id -> Σ debit − Σ credit (sen) of every line dated up to ``as_of``: one aggregate."""
     return {aid: d - c for aid, (d, c) in queries.account_totals(coop, as_of).items()}
 
 
+@_shared
 def movements(coop: Cooperative, date_from: date, date_to: date) -> dict[int, tuple[int, int]]:
     """account_id -> (Σ debit, Σ credit) of the lines dated in [date_from, date_to]."""
     return queries.account_totals(coop, date_to, date_from)
 
 
+@_shared
 def typed_movements(coop: Cooperative, date_from: date, date_to: date, journal_types) -> dict[tuple[str, int], tuple[int, int]]:
     """(journal type, account_id) -> (Σ debit, Σ credit) of the entries of those types in the period,
     read from the entry side (there are few of them)."""
@@ -62,6 +98,7 @@ def movements_without(coop: Cooperative, date_from: date, date_to: date, journal
     return out
 
 
+@_shared
 def cash_flows(coop: Cooperative, date_from: date, date_to: date, cash_ids) -> dict[int, int]:
     """account_id -> Σ credit − Σ debit (sen) of the non-cash lines of the entries that touch a cash
     account in the period (RULES.md §5, direct method). Their sum is the net cash movement."""

@@ -308,8 +308,8 @@ def _equity_table(coop: Cooperative, chart: _Chart, period: ReportPeriod) -> tup
         table["withdrawals"][col] -= d
     table["opening"]["shu"] += _unclosed_result(chart, opening_nd)
     table["closing"]["shu"] += _unclosed_result(chart, closing_nd)
-    result = _result_net_credit(coop, period)
-    table["result"]["shu"] += sum(v for aid, v in result.items() if aid in {a.id for a in chart.accounts if a.type in RESULT_TYPES})
+    result_ids = {a.id for a in chart.accounts if a.type in RESULT_TYPES}
+    table["result"]["shu"] += sum(v for aid, v in _result_net_credit(coop, period).items() if aid in result_ids)
     return table, keys
 
 

@@ -55,10 +55,11 @@ def build(coop: Cooperative, report: str, params: dict, *, page: int | None = No
 
 def pack_statements(coop: Cooperative, params: dict, progress=None) -> list:
     out = []
-    for i, name in enumerate(registry.RAT_PACK):
-        out.append(build(coop, name, params | {"comparative": "1"} if registry.REPORTS[name].comparative else params))
-        if progress:
-            progress(0.5 * (i + 1) / len(registry.RAT_PACK))
+    with aggregates.shared_reads():
+        for i, name in enumerate(registry.RAT_PACK):
+            out.append(build(coop, name, params | {"comparative": "1"} if registry.REPORTS[name].comparative else params))
+            if progress:
+                progress(0.5 * (i + 1) / len(registry.RAT_PACK))
     return out
 
 

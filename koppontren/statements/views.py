@@ -106,14 +106,14 @@ def _download(report: str, fmt: str):
         return redirect(url_for("statements.index"))
     locale = _locale()
     key = documents.key(coop, report, params, fmt, locale)
+    if request.args.get("status"):  # the progress page polling
+        return jsonify(jobs.status(key).as_dict())
     if (data := jobs.result(key)) is not None:
         return _send(coop, report, report, params, fmt, data)
     kwargs = {"coop_id": coop.id, "report": report, "params": params, "locale": locale}
     func = "koppontren.statements.documents:make_pdf" if fmt == "pdf" else "koppontren.statements.documents:make_xlsx"
     if fmt == "pdf" and documents.is_long(coop, report, params):
         status = jobs.submit(key, func, kwargs)
-        if request.args.get("status"):
-            return jsonify(status.as_dict())
         if status.done:
             return _send(coop, report, report, params, fmt, jobs.result(key))
         return render_template("statements/preparing.html", status=status, report=report, params=params)

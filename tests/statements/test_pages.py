@@ -175,3 +175,25 @@ def test_the_integrity_page_shows_the_check_and_its_date(client, staff):
     login(client, "pengawas")
     page = client.get(f"{BASE}/integrity").get_data(as_text=True)
     assert "Semua pemeriksaan lulus" in page and "hash chain intact" in page and "Diperiksa pada" in page
+
+
+def test_a_long_pdf_is_made_in_the_background_with_progress_on_the_page(app, client, staff):
+    import time
+
+    login(client, "bendahara")
+    app.config["JOBS_EAGER"] = False
+    try:
+        url = f"{BASE}/rat-pack/pdf?{Y}&place=Tasikmalaya"
+        first = client.get(url)
+        assert first.status_code == 200 and first.mimetype == "text/html"
+        assert "Dokumen sedang disiapkan" in first.get_data(as_text=True) and 'id="job-progress"' in first.get_data(as_text=True)
+        for _ in range(200):
+            state = client.get(url + "&status=1").get_json()
+            if state["state"] in ("done", "failed"):
+                break
+            time.sleep(0.1)
+        assert state["state"] == "done" and state["progress"] == 1
+        ready = client.get(url)
+        assert ready.mimetype == "application/pdf" and "Tasikmalaya" in _pdf_text(ready.data)
+    finally:
+        app.config["JOBS_EAGER"] = True
