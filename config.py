@@ -50,6 +50,9 @@ class Config:
     SESSION_IDLE_MINUTES = int(_env("KOPPONTREN_SESSION_IDLE_MINUTES", "480"))
     SESSION_MAX_HOURS = int(_env("KOPPONTREN_SESSION_MAX_HOURS", "12"))
     REAUTH_MINUTES = int(_env("KOPPONTREN_REAUTH_MINUTES", "10"))
+    #: Redis for background jobs (RQ): long PDFs run on `rq worker koppontren`; unset: a thread in the app.
+    REDIS_URL = _env("KOPPONTREN_REDIS_URL")
+    JOBS_EAGER = False
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -79,6 +82,8 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key-not-for-production-use-0123456789"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = _env("KOPPONTREN_TEST_DATABASE_URL")
     RATELIMIT_STORAGE_URI = "memory://"
+    REDIS_URL = None
+    JOBS_EAGER = True  # background documents are made in the request (tests of the thread backend turn it off)
     #: cheap hashing keeps the suite fast; production keeps the recommended cost
     PASSWORD_HASH_PARAMS: ClassVar[dict] = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 

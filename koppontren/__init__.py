@@ -66,6 +66,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from koppontren.site.security import register_security
     from koppontren.site.templating import register_template_helpers
     from koppontren.site.views import bp as site_bp
+    from koppontren.statements.views import coop_bp as statements_coop_bp
     from koppontren.tenancy.views import coop_bp as tenancy_coop_bp
     from koppontren.tenancy.views import platform_bp
 
@@ -79,6 +80,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(members_coop_bp)
     app.register_blueprint(savings_coop_bp)
     app.register_blueprint(shop_coop_bp)
+    app.register_blueprint(statements_coop_bp)
     app.register_blueprint(portal_views.portal_bp)
     register_subledger()
     from koppontren.shop.services import register_party_subledger

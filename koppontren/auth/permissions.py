@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "shop.view": frozenset({Role.ADMIN, Role.TREASURER, Role.CASHIER, Role.AUDITOR}),
     "shop.sell": frozenset({Role.ADMIN, Role.TREASURER, Role.CASHIER}),
     "shop.manage": frozenset({Role.ADMIN, Role.TREASURER}),
+    # statements and reports: what the RAT approves and the auditors download; auditors change nothing
+    "reports.view": frozenset({Role.ADMIN, Role.TREASURER, Role.AUDITOR}),
     # the member portal: a member sees only their own record
     "portal.view": frozenset({Role.MEMBER}),
 }
