@@ -41,6 +41,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "shop.view": frozenset({Role.ADMIN, Role.TREASURER, Role.CASHIER, Role.AUDITOR}),
     "shop.sell": frozenset({Role.ADMIN, Role.TREASURER, Role.CASHIER}),
     "shop.manage": frozenset({Role.ADMIN, Role.TREASURER}),
+    # API tokens (issue 8): each person makes their own, acting with their own roles
+    "api.tokens": frozenset({Role.ADMIN, Role.TREASURER, Role.CASHIER, Role.AUDITOR}),
     # the member portal: a member sees only their own record
     "portal.view": frozenset({Role.MEMBER}),
 }
