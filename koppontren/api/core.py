@@ -16,7 +16,7 @@ import json
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import wraps
@@ -277,7 +277,7 @@ class Operation:
     idempotent: bool
     paginated: bool
     description: str = ""
-    responses: dict = field(default_factory=dict)
+    files: tuple[str, ...] = ()
 
 
 OPERATIONS: list[Operation] = []
@@ -398,6 +398,14 @@ def _api_limit() -> str:
     return current_app.config.get("API_RATE_LIMIT", "600 per minute")
 
 
+def _api_ip_limit() -> str:
+    return current_app.config.get("API_IP_RATE_LIMIT", "1200 per minute")
+
+
+def _ip_key() -> str:
+    return "api-ip:" + (request.remote_addr or "?")
+
+
 def _limit_key() -> str:
     header = request.headers.get("Authorization", "")
     return "api:" + hashlib.sha256(header.encode("utf-8", "surrogatepass")).hexdigest()[:32] if header else \
@@ -406,8 +414,13 @@ def _limit_key() -> str:
 
 def operation(method: str, path: str, *, summary: str, tag: str, permission: str | None, response: dict | None = None,
               body: dict | None = None, query: list[Param] | None = None, status: int = 200, idempotent: bool = False,
-              paginated: bool = False, description: str = "", public: bool = False, aliases: dict[str, str] | None = None):
+              paginated: bool = False, description: str = "", public: bool = False, aliases: dict[str, str] | None = None,
+              files: tuple[str, ...] = ()):
     """Declare one API operation: registers the Flask route and what the OpenAPI document says of it.
+
+    The endpoint returns ``payload`` or ``(payload, status)`` (sent as JSON), or — for operations
+    that are not ``idempotent`` — a ready ``flask.Response`` (a PDF or XLSX; list its media types in
+    ``files`` so the document says so). ``idempotent`` operations honour ``Idempotency-Key``.
 
     ``aliases`` maps a path parameter to the PATH_PARAMS entry describing it (``{"number": "member"}``:
     in /members/{number} the number is a member number, not a voucher)."""
@@ -441,7 +454,14 @@ def operation(method: str, path: str, *, summary: str, tag: str, permission: str
                     payload, code = result if isinstance(result, tuple) else (result, status)
                     return payload, code
 
-                if idempotent and (key := request.headers.get("Idempotency-Key")) is not None:
+                if not idempotent:
+                    result = fn(**args, **kwargs)
+                    if isinstance(result, Response):  # a file (PDF, XLSX) made by the endpoint itself
+                        return result
+                    payload, code = result if isinstance(result, tuple) else (result, status)
+                    return json_response(payload, code)
+
+                if (key := request.headers.get("Idempotency-Key")) is not None:
                     return _idempotent(coop, key, run)
                 payload, code = run()
                 return json_response(payload, code)
@@ -450,10 +470,12 @@ def operation(method: str, path: str, *, summary: str, tag: str, permission: str
                 return error_response(err)
 
         view.required_permission = "public" if public else f"api:{permission or 'token'}"  # type: ignore[attr-defined]
-        limited = limiter.limit(_api_limit, key_func=_limit_key)(view) if not public else view
+        limited = view
+        if not public:
+            limited = limiter.limit(_api_limit, key_func=_limit_key)(limiter.limit(_api_ip_limit, key_func=_ip_key)(view))
         api_bp.add_url_rule(_flask_rule(path, aliases), endpoint=endpoint, view_func=limited, methods=[method])
         OPERATIONS.append(Operation(method, path, endpoint, summary, tag, permission, params, body, response, status,
-                                    idempotent, paginated, description))
+                                    idempotent, paginated, description, files=files))
         return fn
 
     return decorator

@@ -28,8 +28,9 @@ def _strip(schema):
 def document() -> dict:
     paths: dict[str, dict] = {}
     for op in core.OPERATIONS:
-        responses = {str(op.status): {"description": "OK" if op.status == 200 else "Created",
-                                      "content": {"application/json": {"schema": _strip(op.response or {"type": "object"})}}}}
+        content = {"application/json": {"schema": _strip(op.response or {"type": "object"})}}
+        content.update({media: {"schema": {"type": "string", "format": "binary"}} for media in op.files})
+        responses = {str(op.status): {"description": "OK" if op.status == 200 else "Created", "content": content}}
         for code in ERRORS:
             if code == "409" and op.method == "GET":
                 continue

@@ -35,7 +35,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 def seeded(app, build):
     """A cooperative with a treasurer, a member with savings, a supplier, a product in stock, a sale
     and a journal entry — so generated requests also reach real rows."""
-    app.config["API_RATE_LIMIT"] = "100000 per minute"
+    app.config["API_RATE_LIMIT"] = app.config["API_IP_RATE_LIMIT"] = "100000 per minute"
     coop = build.coop("demo")
     treasurer = build.user("bendahara", coop, "treasurer")
     day = today()
@@ -52,6 +52,7 @@ def seeded(app, build):
     db.session.commit()
     yield coop, token
     app.config.pop("API_RATE_LIMIT", None)
+    app.config.pop("API_IP_RATE_LIMIT", None)
 
 
 @pytest.fixture
