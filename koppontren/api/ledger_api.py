@@ -288,14 +288,14 @@ EMPTY_IN = obj({})
 
 
 @operation("POST", "/coops/{coop}/periods/{year}/{month}/close", summary="Close a month (entries dated in it are refused)",
-           tag="periods", permission="periods.manage", response=PERIOD)
+           tag="periods", permission="periods.manage", response=PERIOD, idempotent=True)
 def close_period(coop: Cooperative, year: int, month: int):
     periods.close_month(coop, year, month, actor=g.api_user)
     return {"year": year, "month": month, "closed": True}
 
 
 @operation("POST", "/coops/{coop}/periods/{year}/{month}/reopen", summary="Reopen a closed month (audited)", tag="periods",
-           permission="periods.manage", body=REOPEN_IN, response=PERIOD)
+           permission="periods.manage", body=REOPEN_IN, response=PERIOD, idempotent=True)
 def reopen_period(coop: Cooperative, year: int, month: int, body: dict):
     periods.reopen_month(coop, year, month, actor=g.api_user, reason=body["reason"].strip())
     return {"year": year, "month": month, "closed": False}

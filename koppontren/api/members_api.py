@@ -88,7 +88,7 @@ def list_members(coop: Cooperative, query: dict):
 
 
 @operation("POST", "/coops/{coop}/members", summary="Register a member (the number is assigned when absent)", tag="members",
-           permission="members.manage", body=MEMBER_IN, response=MEMBER, status=201)
+           permission="members.manage", body=MEMBER_IN, response=MEMBER, status=201, idempotent=True)
 def create_member(coop: Cooperative, body: dict):
     member = members.register_member(coop, _data(body), actor=g.api_user)
     return member_json(member), 201

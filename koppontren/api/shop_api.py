@@ -140,7 +140,7 @@ def list_products(coop: Cooperative, query: dict):
 
 
 @operation("POST", "/coops/{coop}/products", summary="Add a product", tag="shop", permission="shop.manage", body=PRODUCT_IN,
-           response=PRODUCT, status=201)
+           response=PRODUCT, status=201, idempotent=True)
 def create_product(coop: Cooperative, body: dict):
     return product_json(coop, shop.create_product(coop, _product_data(coop, body), actor=g.api_user)), 201
 
@@ -212,7 +212,7 @@ def list_parties(coop: Cooperative, query: dict):
 
 
 @operation("POST", "/coops/{coop}/parties", summary="Add a supplier or customer", tag="shop", permission="shop.manage",
-           body=PARTY_IN, response=PARTY, status=201)
+           body=PARTY_IN, response=PARTY, status=201, idempotent=True)
 def create_party(coop: Cooperative, body: dict):
     party = shop.create_party(coop, kind=body["kind"], code=body["code"], name=body["name"], phone=body.get("phone"),
                               address=body.get("address"), actor=g.api_user)
