@@ -42,6 +42,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     #: Failed logins allowed per minute, per account and per client address.
     LOGIN_FAILURE_LIMIT = _env("KOPPONTREN_LOGIN_LIMIT", "5 per minute")
+    #: JSON API: requests per token, and per address (which also bounds guessing tokens)
+    API_RATE_LIMIT = _env("KOPPONTREN_API_LIMIT", "600 per minute")
+    API_IP_RATE_LIMIT = _env("KOPPONTREN_API_IP_LIMIT", "1200 per minute")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

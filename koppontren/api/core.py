@@ -88,6 +88,11 @@ def json_response(payload, status: int = 200, headers: dict | None = None) -> Re
     return response
 
 
+def file_response(data: bytes, filename: str, mimetype: str) -> Response:
+    """A document for download (``format=pdf|xlsx`` of the report endpoints)."""
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 def error_response(err: DomainError) -> Response:
     status = status_of(err)
     headers = {"WWW-Authenticate": 'Bearer realm="koppontren"'} if status == 401 else None
@@ -345,7 +350,7 @@ def read_json() -> object:
     if len(data) > MAX_BODY:
         raise ApiError(400, "body_too_large", _l("Permintaan terlalu besar."))
     if not data.strip():
-        raise ApiError(400, "invalid_json", _l("Isi permintaan harus berupa JSON."))
+        return {}  # no body at all: an empty object (its required fields are then named one by one)
     try:
         return json.loads(data.decode("utf-8"), parse_constant=_no_constants, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError, RecursionError):

@@ -281,7 +281,7 @@ def post_opening_balances(coop: Cooperative, body: dict):
 
 PERIOD = schema("Period", obj({"year": {"type": "integer"}, "month": {"type": "integer"}, "closed": {"type": "boolean"}},
                               ("year", "month", "closed"), closed=False))
-REOPEN_IN = schema("ReopenInput", obj({"reason": text(300, 1)}, ("reason",)))
+REOPEN_IN = schema("ReopenInput", obj({"reason": text(300, 1)}, description="Why the month is reopened (audited)."))
 YEAR_CLOSE = schema("YearClose", obj({"fiscal_year": {"type": "integer"}, "closed": {"type": "boolean"},
                                       "closing_entry": STRING_OR_NULL}, ("fiscal_year", "closed", "closing_entry"), closed=False))
 EMPTY_IN = obj({})
@@ -297,7 +297,7 @@ def close_period(coop: Cooperative, year: int, month: int):
 @operation("POST", "/coops/{coop}/periods/{year}/{month}/reopen", summary="Reopen a closed month (audited)", tag="periods",
            permission="periods.manage", body=REOPEN_IN, response=PERIOD, idempotent=True)
 def reopen_period(coop: Cooperative, year: int, month: int, body: dict):
-    periods.reopen_month(coop, year, month, actor=g.api_user, reason=body["reason"].strip())
+    periods.reopen_month(coop, year, month, actor=g.api_user, reason=(body.get("reason") or "").strip() or "Dibuka lewat API")
     return {"year": year, "month": month, "closed": False}
 
 

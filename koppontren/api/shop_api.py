@@ -337,7 +337,7 @@ RETURN_IN = schema("SaleReturnInput", obj({
     "date": DATE,
     "lines": {"type": "array", "minItems": 1, "maxItems": shop.MAX_LINES,
               "items": obj({"sku": text(40, 1), "quantity": QUANTITY}, ("sku", "quantity"))},
-}, ("date", "lines")))
+}, ("lines",), description="date: default today."))
 
 
 @operation("POST", "/coops/{coop}/sales/{number}/returns", summary="Record a return of goods of a sale", tag="shop",
@@ -347,7 +347,7 @@ def create_sale_return(coop: Cooperative, number: str, body: dict):
     if original is None:
         raise ApiError(404, "not_found", _l("Penjualan %(n)s tidak ada.", n=number))
     items = [shop.SaleItem(_product_id(coop, line["sku"], f"lines.{n}.sku"), line["quantity"]) for n, line in enumerate(body["lines"], start=1)]
-    returned = shop.record_sale_return(coop, original.id, items=items, day=as_date(body["date"]), actor=g.api_user,
+    returned = shop.record_sale_return(coop, original.id, items=items, day=as_date(body.get("date")), actor=g.api_user,
                                        idempotency_key=current_key())
     return sale_json(coop, returned, original), 201
 

@@ -32,10 +32,11 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def seeded(app, build):
+def seeded(app, build, monkeypatch):
     """A cooperative with a treasurer, a member with savings, a supplier, a product in stock, a sale
     and a journal entry — so generated requests also reach real rows."""
-    app.config["API_RATE_LIMIT"] = app.config["API_IP_RATE_LIMIT"] = "100000 per minute"
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "100000 per minute")
+    monkeypatch.setitem(app.config, "API_IP_RATE_LIMIT", "100000 per minute")
     coop = build.coop("demo")
     treasurer = build.user("bendahara", coop, "treasurer")
     day = today()
@@ -50,9 +51,7 @@ def seeded(app, build):
     post_entry(coop, entry_date=day, description="Contoh", lines=[LineSpec("6102", debit=1000), LineSpec("1101", credit=1000)])
     _row, token = tokens.create_token(coop, treasurer)
     db.session.commit()
-    yield coop, token
-    app.config.pop("API_RATE_LIMIT", None)
-    app.config.pop("API_IP_RATE_LIMIT", None)
+    return coop, token
 
 
 @pytest.fixture
