@@ -360,7 +360,10 @@ def read_json() -> object:
 def _body(body_schema: dict) -> dict:
     value = read_json()
     problems: dict[str, str] = {}
-    validate(body_schema, _floats_as_marker(value), "", problems)
+    try:
+        validate(body_schema, _floats_as_marker(value), "", problems)
+    except RecursionError:
+        raise ApiError(400, "invalid_json", _l("Isi permintaan bukan JSON yang sah.")) from None
     if problems:
         raise ApiError(422, "validation_error", next(iter(problems.values())), problems)
     return value  # type: ignore[return-value]

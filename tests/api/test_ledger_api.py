@@ -78,7 +78,8 @@ def test_bad_journal_entries_are_refused_with_the_field_and_nothing_posted(api, 
     assert queries.search_entries(coop, queries.JournalFilter())[1] == 0
 
 
-@pytest.mark.parametrize("raw", ["{", "[1, 2]", "null", "", "{\"date\": NaN}", "\xff", "1" * 5000, "[" * 100_000])
+@pytest.mark.parametrize("raw", ["{", "[1, 2]", "null", "", "{\"date\": NaN}", "\xff", "1" * 5000, "[" * 100_000,
+                                 "[" * 5000 + "]" * 5000, '{"lines": ' + "[" * 900 + "]" * 900 + "}"])
 def test_malformed_json_is_a_400_or_422_never_a_500(api, raw):
     r = api.post("/journal-entries", raw=raw)
     assert r.status_code in (400, 422) and "error" in r.json
