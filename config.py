@@ -53,6 +53,9 @@ class Config:
     #: Redis for background jobs (RQ): long PDFs run on `rq worker koppontren`; unset: a thread in the app.
     REDIS_URL = _env("KOPPONTREN_REDIS_URL")
     JOBS_EAGER = False
+    #: JSON API: requests per token, and per address (which also bounds guessing tokens)
+    API_RATE_LIMIT = _env("KOPPONTREN_API_LIMIT", "600 per minute")
+    API_IP_RATE_LIMIT = _env("KOPPONTREN_API_IP_LIMIT", "1200 per minute")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

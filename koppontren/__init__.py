@@ -86,6 +86,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from koppontren.shop.services import register_party_subledger
 
     register_party_subledger()
+    from koppontren.api import register_api
+
+    register_api(app)
     register_error_handlers(app)
     register_security(app)
     register_template_helpers(app)

@@ -36,6 +36,7 @@ def register_commands(app) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(import_group)
     app.cli.add_command(savings_group)
+    app.cli.add_command(token_group)
 
 
 def _fail(err: DomainError | str) -> None:
@@ -157,6 +158,37 @@ def user_reset_password(login) -> None:
     password = auth.operator_reset_password(user)
     click.echo(f"One-time password for {user.login} (shown once; it must be changed at the next login):")
     click.echo(password)
+
+
+@click.group("token", help="Manage API tokens.")
+def token_group() -> None:
+    pass
+
+
+@token_group.command("create")
+@click.option("--coop", "coop_slug", required=True, help="Cooperative slug the token is for.")
+@click.option("--user", "login", required=True, help="Login of the user the token acts as (with their roles there).")
+@click.option("--name", default="CLI", show_default=True, help="A name to recognise the token by.")
+@with_appcontext
+def token_create(coop_slug, login, name) -> None:
+    """Create an API token; the token is printed once, alone on the last line."""
+    from koppontren.auth import services as auth
+    from koppontren.auth import tokens
+    from koppontren.tenancy import services as tenancy
+
+    coop = tenancy.get_by_slug(coop_slug)
+    if coop is None:
+        _fail(f"No cooperative with slug '{coop_slug}'.")
+    user = auth.get_user_by_login(login)
+    if user is None:
+        _fail(f"No user with login '{login}'.")
+    try:
+        row, plain = tokens.create_token(coop, user, name)
+    except DomainError as err:
+        _fail(err)
+    roles = ", ".join(sorted(str(r) for r in auth.roles_of(user, coop)))
+    click.echo(f"Created API token {row.prefix}… for {user.login} in {coop.slug} ({roles}); it is shown only now:")
+    click.echo(plain)
 
 
 @click.command("demo")

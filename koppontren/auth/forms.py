@@ -60,3 +60,8 @@ class AddUserForm(FlaskForm):
 class RoleForm(FlaskForm):
     role = SelectField(_l("Peran"), choices=role_choices, validators=[DataRequired()])
     action = HiddenField(validators=[DataRequired()])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Nama token (mis. mesin kasir 1)"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Buat token"))

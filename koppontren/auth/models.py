@@ -71,3 +71,32 @@ class RoleAssignment(CoopScoped, db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiToken(CoopScoped, db.Model):
+    """A bearer token for the JSON API, made by one user for one cooperative (issue 8).
+
+    Only ``token_hash`` (SHA-256 of the token's random part, 256 bits) is stored: the token is shown
+    once. ``prefix`` (its first characters) lets a person tell their tokens apart. The token
+    acts with its user's roles in its cooperative *as they are at each request*: take a role away
+    and the token loses it too. ``revoked_at`` set: refused.
+    """
+
+    __tablename__ = "api_token"
+    __table_args__ = (
+        UniqueConstraint("cooperative_id", "token_hash"),
+        Index("ix_api_token_cooperative_id_user_id", "cooperative_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -44,6 +44,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "shop.manage": frozenset({Role.ADMIN, Role.TREASURER}),
     # statements and reports: what the RAT approves and the auditors download; auditors change nothing
     "reports.view": frozenset({Role.ADMIN, Role.TREASURER, Role.AUDITOR}),
+    # API tokens (issue 8): each person makes their own, acting with their own roles
+    "api.tokens": frozenset({Role.ADMIN, Role.TREASURER, Role.CASHIER, Role.AUDITOR}),
     # the member portal: a member sees only their own record
     "portal.view": frozenset({Role.MEMBER}),
 }

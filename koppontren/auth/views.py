@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from koppontren.auth import services
-from koppontren.auth.forms import ROLE_LABELS, AddUserForm, ChangePasswordForm, ConfirmPasswordForm, LoginForm, RoleForm, UserActionForm
+from koppontren.auth import services, tokens
+from koppontren.auth.forms import (ROLE_LABELS, AddUserForm, ChangePasswordForm, ConfirmPasswordForm, LoginForm, RoleForm, TokenForm,
+                                   UserActionForm)
 from koppontren.auth.permissions import login_only, permission_required, public
 from koppontren.extensions import limiter, login_manager
 from koppontren.site.formhelpers import show_domain_error
@@ -35,6 +36,8 @@ def _open_while_password_must_change(endpoint: str | None) -> bool:
 def _require_password_change():
     """A one-time password (chosen by the treasurer, printed on a slip) opens nothing but the
     change-password page until the person has picked their own."""
+    if request.blueprint == "api":  # the API knows no session: its bearer token is checked by the API itself
+        return None
     if (current_user.is_authenticated and current_user.must_change_password
             and not _open_while_password_must_change(request.endpoint)):
         return redirect(url_for("auth.change_password", next=safe_next(request.full_path.rstrip("?"))
@@ -237,3 +240,34 @@ def change_role(user_id: int):
     except services.AuthError as err:
         flash(str(err.message), "danger")
     return redirect(url_for("users.users"))
+
+
+@coop_bp.route("/tokens", methods=["GET", "POST"])
+@permission_required("api.tokens")
+def api_tokens():
+    """The user's own API tokens in this cooperative: make one (shown once), revoke one."""
+    coop = current_coop()
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            _row, new_token = tokens.create_token(coop, current_user, form.name.data, actor=current_user)
+        except services.AuthError as err:
+            show_domain_error(form, err)
+        else:
+            flash(_("Token dibuat. Salin sekarang: token ini hanya ditampilkan sekali."), "success")
+            form = TokenForm(formdata=None)
+    return render_template("auth/tokens.html", form=form, new_token=new_token, tokens=tokens.tokens_of(coop, current_user))
+
+
+@coop_bp.post("/tokens/<int:token_id>/revoke")
+@permission_required("api.tokens")
+def revoke_api_token(token_id: int):
+    """Revoke one of the user's own tokens (CSRFProtect guards the POST; another's token is 404)."""
+    coop = current_coop()
+    try:
+        token = tokens.revoke_token(coop, current_user, token_id, actor=current_user)
+    except services.AuthError:
+        abort(404)
+    flash(_("Token %(p)s… dicabut.", p=token.prefix), "success")
+    return redirect(url_for("users.api_tokens"))
