@@ -4,10 +4,13 @@ a platform operator without a role, with GET and POST, and must answer what ``EX
 A new route without a line in ``EXPECTED`` fails ``test_every_route_has_an_expectation``.
 
 ``EXPECTED`` names who may use each endpoint: letters of the roles (A admin, T treasurer, C cashier,
-U auditor/pengawas, M member), or ``public``, ``login`` (any logged-in person) or ``operator``.
+U auditor/pengawas, M member), or ``public``, ``login`` (any logged-in person) or ``operator``;
+``api:`` before the letters marks a JSON API operation, called with each role's bearer token.
 Everyone else gets 403 inside the cooperative, 404 from another cooperative (its pages don't exist
-for them), and an anonymous visitor is sent to the login page. Refused POSTs are sent with the
-forms' fields empty; allowed POSTs are not sent here (they would act) — each module's tests post them.
+for them); an anonymous visitor is sent to the login page, or gets 401 from the API (so does the
+operator, who holds no token of the cooperative — and a logged-in browser session opens no API
+route). Refused POSTs are sent with the forms' fields empty; allowed POSTs are not sent here (they
+would act) — each module's tests post them.
 """
 
 from __future__ import annotations
@@ -23,6 +26,41 @@ ROLE_LETTERS = {"A": "admin", "T": "treasurer", "C": "cashier", "U": "auditor", 
 WHO = ["anonymous", "A", "T", "C", "U", "M", "other_coop", "operator"]
 
 EXPECTED = {
+    "api.check": "api:ATU",
+    "api.close_period": "api:A",
+    "api.close_year": "api:A",
+    "api.create_member": "api:AT",
+    "api.create_party": "api:AT",
+    "api.create_product": "api:AT",
+    "api.create_purchase": "api:AT",
+    "api.create_sale": "api:ATC",
+    "api.create_sale_return": "api:ATC",
+    "api.deposit": "api:ATC",
+    "api.exit_member": "api:AT",
+    "api.get_account": "api:ATU",
+    "api.get_coop": "api:ATCUM",
+    "api.get_journal_entry": "api:ATU",
+    "api.get_member": "api:ATCU",
+    "api.get_product": "api:ATCU",
+    "api.list_accounts": "api:ATU",
+    "api.list_journal_entries": "api:ATU",
+    "api.list_members": "api:ATCU",
+    "api.list_parties": "api:ATCU",
+    "api.list_products": "api:ATCU",
+    "api.member_savings": "api:ATCU",
+    "api.openapi_document": "public",
+    "api.patch_member": "api:AT",
+    "api.patch_product": "api:AT",
+    "api.pay_receivable": "api:ATC",
+    "api.pay_supplier": "api:AT",
+    "api.post_journal_entry": "api:AT",
+    "api.post_opening_balances": "api:AT",
+    "api.reopen_period": "api:A",
+    "api.reverse_journal_entry": "api:AT",
+    "api.stock_card": "api:ATCU",
+    "api.stock_count": "api:AT",
+    "api.transactions": "api:ATCU",
+    "api.withdraw": "api:ATC",
     "audit.log": "AU",
     "auth.change_password": "login",
     "auth.confirm_password": "login",
@@ -115,11 +153,18 @@ EXPECTED = {
     "statements.report_xlsx": "ATU",
     "tenancy.dashboard": "ATCUM",
     "tenancy.settings": "A",
+    "users.api_tokens": "ATCU",
     "users.change_role": "A",
     "users.reset_password": "A",
+    "users.revoke_api_token": "ATCU",
     "users.unlock_user": "A",
     "users.users": "A",
 }
+
+
+#: API path parameters, filled with the rows the isolation fixture creates in coop-a
+API_ARGS = {"coop": "coop-a", "code": "1101", "kind": "sukarela", "sku": "P1", "year": "2026", "month": "3", "report": "balance-sheet",
+            "name": "balance-sheet"}
 
 
 def _rules(app):
@@ -128,6 +173,13 @@ def _rules(app):
 
 def _path(rule, slug: str = "coop-a") -> str:
     path = rule.rule.replace("<coop_slug>", slug)
+    if path.startswith("/api/"):
+        def api_arg(m):
+            name = m.group(1)
+            if name == "number":
+                return "A-0001" if "/members/" in path else "PJ/2026/000001" if "/sales/" in path else "JU/2026/000001"
+            return API_ARGS[name]
+        return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", api_arg, path)
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: SAMPLE_ARGS[m.group(1)], path)
 
 
@@ -138,6 +190,7 @@ def test_every_route_has_an_expectation(app):
 
 
 def _allowed(who: str, expected: str) -> bool:
+    expected = expected.removeprefix("api:")
     if expected == "public":
         return True
     if expected == "login":
@@ -147,14 +200,21 @@ def _allowed(who: str, expected: str) -> bool:
     return who in ROLE_LETTERS and who in expected
 
 
-def _log_in(client, build, coops, who: str) -> None:
-    a, _ = coops
+def _log_in(client, build, coops, who: str) -> dict:
+    """Log the visitor in; returns the headers of their API token in coop-a's paths (none for the
+    anonymous visitor and the operator; another cooperative's admin brings their own cooperative's)."""
+    from koppontren.auth import tokens
+    from koppontren.auth.services import get_user_by_login
+
+    a, b = coops
     if who == "anonymous":
-        return
+        return {}
     if who == "other_coop":
         login(client, "admin.b")
+        return {"Authorization": "Bearer " + tokens.create_token(b, get_user_by_login("admin.b"))[1]}
     elif who == "operator":
         login(client, "operator")
+        return {}
     elif who == "M":  # the member of sample id 1, so the portal shows their own records
         from koppontren.auth.services import get_user_by_login
         from koppontren.extensions import db
@@ -163,36 +223,56 @@ def _log_in(client, build, coops, who: str) -> None:
         db.session.get(Member, 1).user_id = get_user_by_login("anggota.a").id
         db.session.commit()
         login(client, "anggota.a")
-    else:
-        build.user(f"user.{who.lower()}", a, ROLE_LETTERS[who])
-        login(client, f"user.{who.lower()}")
+        return {"Authorization": "Bearer " + tokens.create_token(a, get_user_by_login("anggota.a"))[1]}
+    user = build.user(f"user.{who.lower()}", a, ROLE_LETTERS[who])
+    login(client, f"user.{who.lower()}")
+    return {"Authorization": "Bearer " + tokens.create_token(a, user)[1]}
 
 
 @pytest.mark.parametrize("who", WHO)
 def test_every_route_answers_each_kind_of_visitor_as_expected(client, app, build, two_coops, who):  # noqa: F811
-    _log_in(client, build, two_coops, who)
+    token = _log_in(client, build, two_coops, who)
     wrong = []
     for rule in _rules(app):
         expected = EXPECTED[rule.endpoint]
-        in_coop = "coop_slug" in rule.arguments
+        api = expected.startswith("api:")
+        in_coop = "coop_slug" in rule.arguments or "coop" in rule.arguments
         path = _path(rule)
         if rule.endpoint == "auth.logout":
             continue  # it would end this visitor's session: tests/auth covers it
-        for method in ("GET", "POST"):
+        for method in ("GET", "POST", "PATCH", "PUT", "DELETE"):
             if method not in rule.methods:
                 continue
             allowed = _allowed(who, expected)
-            if allowed and method == "POST":
+            if allowed and method != "GET":
                 continue
-            status = client.open(path, method=method).status_code
-            if who == "anonymous" and expected != "public":
-                ok = status == 302
-            elif in_coop and who in ("other_coop", "operator"):
-                ok = status == 404
-            elif allowed:
-                ok = status in (200, 302)
+            if api:
+                status = client.open(path, method=method, headers=token, json={} if method != "GET" else None).status_code
+                if not token:
+                    ok = status == 401
+                elif who == "other_coop":
+                    ok = status == 404
+                else:
+                    ok = status == 200 if allowed else status == 403
             else:
-                ok = status == 403
+                status = client.open(path, method=method).status_code
+                if who == "anonymous" and expected != "public":
+                    ok = status == 302
+                elif in_coop and who in ("other_coop", "operator"):
+                    ok = status == 404
+                elif allowed:
+                    ok = status in (200, 302)
+                else:
+                    ok = status == 403
             if not ok:
                 wrong.append(f"{method} {path} ({rule.endpoint}, {expected}): {status}")
     assert wrong == []
+
+
+def test_a_browser_session_opens_no_api_route(client, app, build, two_coops):  # noqa: F811
+    """The API takes bearer tokens only: a logged-in admin's session cookie (which a forged
+    cross-site request would carry) is worth nothing there."""
+    _log_in(client, build, two_coops, "A")
+    for rule in _rules(app):
+        if EXPECTED[rule.endpoint].startswith("api:") and "GET" in rule.methods:
+            assert client.get(_path(rule)).status_code == 401, rule.rule
