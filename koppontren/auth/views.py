@@ -10,8 +10,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from koppontren.auth import services, tokens
-from koppontren.auth.forms import (ROLE_LABELS, AddUserForm, ChangePasswordForm, ConfirmPasswordForm, LoginForm, RoleForm, TokenForm,
-                                   UserActionForm)
+from koppontren.auth.forms import ROLE_LABELS, AddUserForm, ChangePasswordForm, ConfirmPasswordForm, LoginForm, RoleForm, TokenForm, UserActionForm
 from koppontren.auth.permissions import login_only, permission_required, public
 from koppontren.extensions import limiter, login_manager
 from koppontren.site.formhelpers import show_domain_error
