@@ -90,7 +90,10 @@ def read_table(data: bytes, filename: str) -> list[list[object]]:
             raise LedgerError("invalid_file", _l("Berkas CSV harus berenkode UTF-8.")) from None
         first = text.splitlines()[0] if text else ""
         delimiter = ";" if first.count(";") > first.count(",") else ","
-        return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        try:  # newline="": a lone CR ends a line as Excel on a Mac writes it; NUL bytes or a huge cell are refused
+            return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        except csv.Error as err:
+            raise LedgerError("invalid_file", _l("Berkas CSV tidak dapat dibaca: %(problem)s.", problem=str(err))) from None
     raise LedgerError("invalid_file", _l("Gunakan berkas .csv atau .xlsx."))
 
 
