@@ -13,8 +13,8 @@ from flask import jsonify
 
 from koppontren import create_app
 
-app = create_app("production", SQLALCHEMY_DATABASE_URI=os.environ["BENCH_DATABASE_URL"], WTF_CSRF_ENABLED=False,
-                 RATELIMIT_ENABLED=False, SESSION_COOKIE_SECURE=False)
+app = create_app("production", SQLALCHEMY_DATABASE_URI=os.environ["BENCH_DATABASE_URL"], SECRET_KEY=os.environ["KOPPONTREN_SECRET_KEY"],
+                 WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, SESSION_COOKIE_SECURE=False)
 
 
 @app.get("/bench/ping")
