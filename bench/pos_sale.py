@@ -226,7 +226,7 @@ def _statement_kind(statement: str) -> str:
         return ("WITH " + ", ".join(lock + parts)).split("(")[0].rstrip(",")
     if words[0] == "SELECT":
         table = words[words.index("FROM") + 1] if "FROM" in words else "?"
-        return f"SELECT … FROM {table}" + (" … FOR UPDATE" if "FOR UPDATE" in statement else "")
+        return f"SELECT … FROM {table}" + (" … FOR UPDATE" if "FOR UPDATE" in statement else "")  # noqa: S608 - a label, not SQL
     return " ".join(words[:3] if words[0] in ("INSERT", "UPDATE", "DELETE") else words[:2]).split("(")[0]
 
 
@@ -244,8 +244,9 @@ def statements_phase(url: str, ids: list[int], n: int, seed: int, profile: bool)
     sys.path.insert(0, str(ROOT / "bench"))
     os.environ["BENCH_DATABASE_URL"] = url
     os.environ.setdefault("KOPPONTREN_SECRET_KEY", "bench-" + "x" * 40)
-    from koppontren.extensions import db
     from pos_app import app
+
+    from koppontren.extensions import db
 
     calls: Counter = Counter()
     client = app.test_client()

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
 from koppontren import money
@@ -110,14 +111,35 @@ def _post(coop: Cooperative, **kw):
         raise ShopError(err.code, err.message, err.fields) from None
 
 
-def _unit_of_work(fn):
+def _unit_of_work(fn, *keep):
+    """Run ``fn`` and commit once; roll back on any error. The result (when it is a mapped instance)
+    and the instances in ``keep`` (the cooperative) stay loaded across the commit with the values
+    they had in it — the caller's answer (a sale's voucher and total, the cooperative's slug and
+    decimals) then costs no reload."""
     try:
         result = fn()
+        loaded = _loaded_values(result, *keep)
         db.session.commit()
-        return result
     except Exception:
         db.session.rollback()
         raise
+    for state, values in loaded:
+        for key, value in values.items():
+            set_committed_value(state.obj(), key, value)
+    return result
+
+
+def _loaded_values(*objs) -> list:
+    """(state, column values) of the persistent instances among ``objs``, as flushed: what the commit
+    writes. Only column attributes already loaded; anything else stays expired and loads on use."""
+    out = []
+    for obj in objs:
+        state = sa_inspect(obj, raiseerr=False)
+        if state is None or not getattr(state, "persistent", False) or state.modified:
+            continue
+        keys = state.mapper.column_attrs.keys()
+        out.append((state, {k: state.dict[k] for k in keys if k in state.dict}))
+    return out
 
 
 def issue_cost(qty_on_hand: int, value: int, qty: int, unit: int = 100) -> int:
@@ -446,7 +468,7 @@ def record_purchase(coop: Cooperative, *, party_id: int, items: list[PurchaseIte
                total=str(money.from_sen(total)))
         return purchase
 
-    return _unit_of_work(work)
+    return _unit_of_work(work, coop)
 
 
 # --- sales ---------------------------------------------------------------------------------------
@@ -569,7 +591,7 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
                total=str(money.from_sen(total)), member=member.number if member else None)
         return sale
 
-    return _unit_of_work(work)
+    return _unit_of_work(work, coop)
 
 
 def _consignment_lines(coop: Cooperative, parts: list[tuple[int, int, int]], *, member_id: int | None, side: str) -> list[LineSpec]:
@@ -688,7 +710,7 @@ def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem]
                original=original.voucher)
         return ret
 
-    return _unit_of_work(work)
+    return _unit_of_work(work, coop)
 
 
 def _returned_cost(coop: Cooperative, sale: Sale, product_id: int, column=SaleLine.cost) -> int:
@@ -741,7 +763,7 @@ def record_count(coop: Cooperative, counted: dict[int, int], *, day: date | None
         record("shop.count", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number, products=len(plan))
         return entry
 
-    return _unit_of_work(work)
+    return _unit_of_work(work, coop)
 
 
 def _unit_cost(coop: Cooperative, product: Product) -> int:
