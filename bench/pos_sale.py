@@ -225,7 +225,12 @@ def _statement_kind(statement: str) -> str:
         lock = ["SELECT … FOR UPDATE"] if "FOR UPDATE" in statement else []
         return ("WITH " + ", ".join(lock + parts)).split("(")[0].rstrip(",")
     if words[0] == "SELECT":
-        table = words[words.index("FROM") + 1] if "FROM" in words else "?"
+        depth, table = 0, "?"
+        for i, word in enumerate(words):  # the first FROM outside parentheses (not a subquery's)
+            if word == "FROM" and depth == 0 and i + 1 < len(words):
+                table = words[i + 1]
+                break
+            depth += word.count("(") - word.count(")")
         return f"SELECT … FROM {table}" + (" … FOR UPDATE" if "FOR UPDATE" in statement else "")  # noqa: S608 - a label, not SQL
     return " ".join(words[:3] if words[0] in ("INSERT", "UPDATE", "DELETE") else words[:2]).split("(")[0]
 

@@ -10,6 +10,7 @@ Refusals raise ShopError and write nothing.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -18,10 +19,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from koppontren import money
-from koppontren.audit.services import ACTION_LABELS, record
+from koppontren.audit.services import ACTION_LABELS, event_values, record
 from koppontren.clock import today
 from koppontren.errors import DomainError
 from koppontren.extensions import db
@@ -32,6 +34,7 @@ from koppontren.members import services as members
 from koppontren.shop.models import (
     BUSINESS_UNITS,
     PARTY_KINDS,
+    CashierClose,
     CreditLimit,
     Party,
     Product,
@@ -41,7 +44,7 @@ from koppontren.shop.models import (
     SaleLine,
     StockMove,
 )
-from koppontren.tenancy.models import Cooperative
+from koppontren.tenancy.models import Cooperative, utcnow
 
 
 class ShopError(DomainError):
@@ -317,12 +320,22 @@ def credit_limit(coop: Cooperative, category: str) -> int:
 
 # --- stock helpers -------------------------------------------------------------------------------
 
-def _lock_products(coop: Cooperative, ids) -> dict[int, Product]:
-    """Lock the products' rows in id order (two sales never deadlock); refuse unknown ids."""
+def _lock_products(coop: Cooperative, ids, *, cashier_day: tuple | None = None) -> dict[int, Product]:
+    """Lock the products' rows in id order (two sales never deadlock); refuse unknown ids. With
+    ``cashier_day`` (actor, day), first refuse when that cashier closed that day — read by the same
+    statement (a snapshot no older than a separate check before it would see)."""
     ids = sorted(set(ids))
-    found = {p.id: p for p in db.session.scalars(
-        select(Product).where(Product.cooperative_id == coop.id, Product.id.in_(ids)).order_by(Product.id)
-        .with_for_update().execution_options(populate_existing=True))}
+    stmt = (select(Product).where(Product.cooperative_id == coop.id, Product.id.in_(ids)).order_by(Product.id)
+            .with_for_update().execution_options(populate_existing=True))
+    cashier_id = getattr(cashier_day[0], "id", None) if cashier_day else None
+    if cashier_id is None:
+        found = {p.id: p for p in db.session.scalars(stmt)}
+    else:
+        day = cashier_day[1]
+        rows = db.session.execute(stmt.add_columns(_closed_exists(coop, cashier_id, day))).all()
+        if rows[0][1] if rows else _is_closed(coop, cashier_id, day):
+            raise _closed_error(day)
+        found = {p.id: p for p, _closed in rows}
     missing = [i for i in ids if i not in found]
     if missing:
         raise _error("not_found", _l("Produk tidak ditemukan."), "product")
@@ -358,6 +371,20 @@ def _move(coop, product: Product, *, kind: str, qty: int, value: int, day: date,
 def _bulk_issue(coop: Cooperative, changes: list[tuple[Product, int, int]], *, kind: str, day: date, entry) -> None:
     """Like ``_move`` for many products of one entry, with one UPDATE and one INSERT in all: the
     products are locked by the caller; their loaded attributes are kept in step."""
+    updates, moves = _issue_rows(coop, changes, kind=kind, day=day, entry=entry)
+    db.session.execute(update(Product), updates)
+    db.session.execute(insert(StockMove), moves)
+    _keep_in_step(changes, updates)
+
+
+def _keep_in_step(changes: list[tuple[Product, int, int]], updates: list[dict]) -> None:
+    for product, row in zip((c[0] for c in changes), updates, strict=True):
+        set_committed_value(product, "qty", row["qty"])
+        set_committed_value(product, "stock_value", row["stock_value"])
+
+
+def _issue_rows(coop: Cooperative, changes: list[tuple[Product, int, int]], *, kind: str, day: date, entry) -> tuple[list, list]:
+    """The checks of ``_move`` for many products, and their new stock and moves as rows."""
     updates, moves = [], []
     for product, qty, value in changes:
         new_qty, new_value = product.qty + qty, product.stock_value + value
@@ -369,11 +396,61 @@ def _bulk_issue(coop: Cooperative, changes: list[tuple[Product, int, int]], *, k
         updates.append({"id": product.id, "qty": new_qty, "stock_value": new_value})
         moves.append({"cooperative_id": coop.id, "product_id": product.id, "move_date": day, "kind": kind, "qty": qty, "value": value,
                       "qty_after": new_qty, "value_after": new_value, "entry_id": entry.id, "reference": entry.number})
-    db.session.execute(update(Product), updates)
-    db.session.execute(insert(StockMove), moves)
-    for product, row in zip((c[0] for c in changes), updates, strict=True):
-        set_committed_value(product, "qty", row["qty"])
-        set_committed_value(product, "stock_value", row["stock_value"])
+    return updates, moves
+
+
+#: PostgreSQL: a sale's rows in one statement (one round trip instead of five): the sale, its lines,
+#: the products' new stock (their rows are locked by this transaction, see _lock_products), the
+#: stock moves and the audit event; lines, products and moves as one array per column, so the text
+#: is the same for any basket (psycopg prepares it once). A constant: no value is formatted into it.
+_SALE_SQL = (
+    "WITH s AS (INSERT INTO sale (cooperative_id, sale_date, member_id, party_id, payment, total, cost, cash_received, "
+    "returns_sale_id, entry_id, voucher, cashier_id, created_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id), "
+    "l AS (INSERT INTO sale_line (cooperative_id, sale_id, line_no, product_id, qty, unit_price, total, cost, consignor_id, commission) "
+    "SELECT %s, s.id, u.line_no, u.product_id, u.qty, u.unit_price, u.total, u.cost, u.consignor_id, u.commission "
+    "FROM s, unnest(CAST(%s AS integer[]), CAST(%s AS integer[]), CAST(%s AS bigint[]), CAST(%s AS bigint[]), "
+    "CAST(%s AS bigint[]), CAST(%s AS bigint[]), CAST(%s AS integer[]), CAST(%s AS bigint[])) "
+    "AS u (line_no, product_id, qty, unit_price, total, cost, consignor_id, commission)), "
+    "p AS (UPDATE product SET qty = u.qty, stock_value = u.stock_value "
+    "FROM unnest(CAST(%s AS integer[]), CAST(%s AS bigint[]), CAST(%s AS bigint[])) AS u (id, qty, stock_value) "
+    "WHERE product.cooperative_id = %s AND product.id = u.id), "
+    "m AS (INSERT INTO stock_move (cooperative_id, product_id, move_date, kind, qty, value, qty_after, value_after, entry_id, "
+    "reference, created_at) SELECT %s, u.product_id, %s, %s, u.qty, u.value, u.qty_after, u.value_after, %s, %s, %s "
+    "FROM s, unnest(CAST(%s AS integer[]), CAST(%s AS bigint[]), CAST(%s AS bigint[]), CAST(%s AS bigint[]), CAST(%s AS bigint[])) "
+    "AS u (product_id, qty, value, qty_after, value_after)), "
+    "a AS (INSERT INTO audit_event (cooperative_id, actor_id, action, login, ip_address, detail, created_at) "
+    "SELECT %s, %s, %s, %s, %s, CAST(%s AS JSON), %s FROM s) "
+    "SELECT id FROM s"
+)
+
+
+def _write_sale_postgresql(coop: Cooperative, values: dict, lines: list[tuple], changes: list[tuple[Product, int, int]], audit: dict,
+                           *, entry) -> Sale:
+    """Write a sale with ``_SALE_SQL`` and return it as a loaded instance of the session, built from
+    the values written (no read back), as posting does with its entry."""
+    updates, moves = _issue_rows(coop, changes, kind="sale", day=values["sale_date"], entry=entry)
+    db.session.flush()  # the statement goes past the unit of work: it must hold nothing pending
+    now = utcnow()
+    values = {**values, "created_at": now}
+    event = event_values("shop.sale", **audit)
+    coop_id = values["cooperative_id"]
+    params = (
+        *(values[c] for c in ("cooperative_id", "sale_date", "member_id", "party_id", "payment", "total", "cost", "cash_received",
+                              "returns_sale_id", "entry_id", "voucher", "cashier_id", "created_at")),
+        coop_id, *([list(column) for column in zip(*lines, strict=True)]),
+        [u["id"] for u in updates], [u["qty"] for u in updates], [u["stock_value"] for u in updates], coop_id,
+        coop_id, values["sale_date"], "sale", entry.id, entry.number, now,
+        *([[m[k] for m in moves] for k in ("product_id", "qty", "value", "qty_after", "value_after")]),
+        event["cooperative_id"], event["actor_id"], event["action"], event["login"], event["ip_address"], json.dumps(event["detail"]), now,
+    )
+    sale_id = db.session.connection().exec_driver_sql(_SALE_SQL, params).scalar_one()
+    _keep_in_step(changes, updates)
+    sale = sa_inspect(Sale).class_manager.new_instance()
+    sale.__dict__.update(values, id=sale_id)
+    make_transient_to_detached(sale)
+    db.session.add(sale)
+    return sale
 
 
 def _by_key(coop: Cooperative, model, key: str | None):
@@ -386,17 +463,27 @@ def _by_key(coop: Cooperative, model, key: str | None):
     return db.session.scalar(select(model).where(model.cooperative_id == coop.id, model.entry_id == entry.id))
 
 
+def _closed_exists(coop: Cooperative, cashier_id: int, day: date):
+    return select(CashierClose.id).where(CashierClose.cooperative_id == coop.id, CashierClose.cashier_id == cashier_id,
+                                         CashierClose.close_date == day).exists()
+
+
+def _is_closed(coop: Cooperative, cashier_id: int, day: date) -> bool:
+    return bool(db.session.scalar(select(_closed_exists(coop, cashier_id, day))))
+
+
+def _closed_error(day: date) -> ShopError:
+    return _error("already_closed", _l("Kasir sudah tutup buku untuk %(d)s; catat transaksi ini dengan tanggal berikutnya "
+                                       "atau oleh kasir lain.", d=day.isoformat()), "date")
+
+
 def _refuse_after_close(coop: Cooperative, actor, day: date) -> None:
     """A cashier who closed the day hands in no more money for it: a sale or return after the
-    close would stay in the till, outside every close."""
-    from koppontren.shop.models import CashierClose
-
+    close would stay in the till, outside every close. (A sale reads this in its product lock.)"""
     if actor is None or getattr(actor, "id", None) is None:
         return
-    if db.session.scalar(select(CashierClose.id).where(CashierClose.cooperative_id == coop.id, CashierClose.cashier_id == actor.id,
-                                                       CashierClose.close_date == day)) is not None:
-        raise _error("already_closed", _l("Kasir sudah tutup buku untuk %(d)s; catat transaksi ini dengan tanggal berikutnya "
-                                          "atau oleh kasir lain.", d=day.isoformat()), "date")
+    if _is_closed(coop, actor.id, day):
+        raise _closed_error(day)
 
 
 def _pay_account(coop: Cooperative, payment: str, account_id: int | None, default_role: str):
@@ -509,8 +596,7 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
         wanted: dict[int, int] = {}
         for n, item in enumerate(items, start=1):
             wanted[item.product_id] = wanted.get(item.product_id, 0) + _qty(item.qty, f"lines.{n}.qty")
-        _refuse_after_close(coop, actor, entry_day)
-        products = _lock_products(coop, wanted)
+        products = _lock_products(coop, wanted, cashier_day=(actor, entry_day))  # and _refuse_after_close
         plan = []
         commission: dict[int, int] = {}  # product_id -> commission of a consignment line
         for pid, qty in wanted.items():
@@ -576,19 +662,29 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
         entry = _post(coop, entry_date=entry_day, description=f"Penjualan kepada {who}"[:500], journal_type="PJ", lines=lines,
                       actor=actor, idempotency_key=idempotency_key)
         if getattr(entry, "was_replayed", False):
-            return db.session.scalar(select(Sale).where(Sale.cooperative_id == coop.id, Sale.entry_id == entry.id))
-        sale = Sale(cooperative_id=coop.id, sale_date=entry_day, member_id=mid, party_id=party.id if party else None, payment=payment,
-                    total=total, cost=sum(c for *_, c in plan), cash_received=received, entry_id=entry.id, voucher=entry.number,
-                    cashier_id=getattr(actor, "id", None))
+            prior = db.session.scalar(select(Sale).where(Sale.cooperative_id == coop.id, Sale.entry_id == entry.id))
+            if prior is not None:
+                prior.was_replayed = True  # for the POS (pos.sell), which compares the request
+            return prior
+        values = {"cooperative_id": coop.id, "sale_date": entry_day, "member_id": mid, "party_id": party.id if party else None,
+                  "payment": payment, "total": total, "cost": sum(c for *_, c in plan), "cash_received": received,
+                  "returns_sale_id": None, "entry_id": entry.id, "voucher": entry.number, "cashier_id": getattr(actor, "id", None)}
+        lines = [(n, product.id, qty, price, qty * price, cost, product.consignor_id, commission.get(product.id, 0))
+                 for n, (product, qty, price, cost) in enumerate(plan, start=1)]
+        changes = [(product, -qty, -cost) for product, qty, _price, cost in plan]
+        audit = {"cooperative_id": coop.id, "actor_id": getattr(actor, "id", None), "number": entry.number,
+                 "total": str(money.from_sen(total)), "member": member.number if member else None}
+        if db.session.connection().dialect.name == "postgresql":
+            return _write_sale_postgresql(coop, values, lines, changes, audit, entry=entry)
+        sale = Sale(**values)
         db.session.add(sale)
         db.session.flush()
         db.session.execute(insert(SaleLine), [  # the lines, the stock and its moves: one statement each, whatever the basket
-            {"cooperative_id": coop.id, "sale_id": sale.id, "line_no": n, "product_id": product.id, "qty": qty, "unit_price": price,
-             "total": qty * price, "cost": cost, "consignor_id": product.consignor_id, "commission": commission.get(product.id, 0)}
-            for n, (product, qty, price, cost) in enumerate(plan, start=1)])
-        _bulk_issue(coop, [(product, -qty, -cost) for product, qty, _price, cost in plan], kind="sale", day=entry_day, entry=entry)
-        record("shop.sale", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
-               total=str(money.from_sen(total)), member=member.number if member else None)
+            {"cooperative_id": coop.id, "sale_id": sale.id, "line_no": n, "product_id": pid, "qty": qty, "unit_price": price,
+             "total": line_total, "cost": cost, "consignor_id": consignor_id, "commission": commission_sen}
+            for n, pid, qty, price, line_total, cost, consignor_id, commission_sen in lines])
+        _bulk_issue(coop, changes, kind="sale", day=entry_day, entry=entry)
+        record("shop.sale", **audit)
         return sale
 
     return _unit_of_work(work, coop)
