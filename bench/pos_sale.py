@@ -155,7 +155,33 @@ class Client:
         return response.status, data
 
 
-def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tuple[list[float], list[float]]:
+def cpu_seconds(master_pid: int, url: str) -> dict[str, float]:
+    """CPU time (user + system) used so far by gunicorn's workers and, on PostgreSQL, by the server
+    processes serving the benchmark's database (from /proc; Linux only): a figure that a busy
+    machine disturbs far less than latency."""
+    tick = os.sysconf("SC_CLK_TCK")
+    database = url.rsplit("/", 1)[-1] if url.startswith("postgresql") else None
+    out = {"workers": 0.0, "database": 0.0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if int(fields[1]) == master_pid:
+            out["workers"] += used
+        elif database and cmdline.startswith("postgres: ") and f" postgres {database} " in cmdline:
+            out["database"] += used
+    return out
+
+
+def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tuple[list[float], list[float], Counter]:
     port = free_port()
     env = dict(os.environ, BENCH_DATABASE_URL=url, KOPPONTREN_SECRET_KEY="bench-" + "x" * 40, PYTHONPATH=str(ROOT))
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -206,11 +232,20 @@ def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tup
         sale_ms.clear()
         ping_ms.clear()
         half = n // 2
-        sales(half)  # A-B-B-A: both see the same machine state on average
-        pings(half)
-        pings(n - half)
-        sales(n - half)
-        return sale_ms, ping_ms
+        cpu: Counter = Counter()
+
+        def timed(kind: str, fn, count: int) -> None:
+            before = cpu_seconds(server.pid, url)
+            fn(count)
+            after = cpu_seconds(server.pid, url)
+            for side in after:
+                cpu[kind, side] += after[side] - before.get(side, 0.0)
+
+        timed("sale", sales, half)  # A-B-B-A: both see the same machine state on average
+        timed("ping", pings, half)
+        timed("ping", pings, n - half)
+        timed("sale", sales, n - half)
+        return sale_ms, ping_ms, cpu
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -349,7 +384,7 @@ def main() -> None:
         service = service_phase(url, ids, args.sales, args.seed)
         service_seconds = time.perf_counter() - start
         log(f"HTTP: gunicorn {args.workers} workers, {args.sales} sales and {args.sales} pings …")
-        sale_ms, ping_ms = http_phase(url, ids, args.sales, args.seed + 1, args.workers)
+        sale_ms, ping_ms, cpu = http_phase(url, ids, args.sales, args.seed + 1, args.workers)
         counted = None
         if args.statements:
             log(f"statements of {args.statements} sales (in process) …")
@@ -362,6 +397,11 @@ def main() -> None:
                      ("GET /bench/ping (bare Flask JSON, same server)", ping_ms, sum(ping_ms) / 1000)]))
         ratio = percentiles(sale_ms)["p99"] / percentiles(ping_ms)["p99"]
         print(f"\np99 of a sale over HTTP ÷ p99 of the bare endpoint: **{ratio:.1f}×** (aim < 5×: {'met' if ratio < 5 else 'NOT met'})")
+        print("\nCPU per request (user + system, from /proc), less disturbed by a busy machine than latency:\n")
+        print("| path | gunicorn worker ms | database server ms |\n|---|---:|---:|")
+        for kind, samples in (("sale", sale_ms), ("ping", ping_ms)):
+            database = f"{cpu[kind, 'database'] * 1000 / len(samples):.2f}" if args.db == "postgresql" else "(in the worker)"
+            print(f"| {kind} | {cpu[kind, 'workers'] * 1000 / len(samples):.2f} | {database} |")
         if counted:
             calls, n, profile_text = counted
             print(f"\n#### What one `POST /<coop>/shop/pos/sales` sends on {args.db} (mean of {n} sales, SQLAlchemy events)\n")

@@ -425,26 +425,59 @@ _SALE_SQL = (
 )
 
 
-def _write_sale_postgresql(coop: Cooperative, values: dict, lines: list[tuple], changes: list[tuple[Product, int, int]], audit: dict,
-                           *, entry) -> Sale:
-    """Write a sale with ``_SALE_SQL`` and return it as a loaded instance of the session, built from
-    the values written (no read back), as posting does with its entry."""
+_SALE_COLUMNS = ("cooperative_id", "sale_date", "member_id", "party_id", "payment", "total", "cost", "cash_received", "returns_sale_id",
+                 "entry_id", "voucher", "cashier_id", "created_at")
+#: SQLite: the same rows in five statements (no data-modifying WITH), past the unit of work too.
+_SQLITE_SALE = f"INSERT INTO sale ({', '.join(_SALE_COLUMNS)}) VALUES ({', '.join('?' * 13)}) RETURNING id"  # noqa: S608 - constants
+_SQLITE_LINE = ("INSERT INTO sale_line (cooperative_id, sale_id, line_no, product_id, qty, unit_price, total, cost, consignor_id, "
+                "commission) VALUES ")
+_SQLITE_STOCK = "UPDATE product SET qty = ?, stock_value = ? WHERE cooperative_id = ? AND id = ?"
+_SQLITE_MOVE = ("INSERT INTO stock_move (cooperative_id, product_id, move_date, kind, qty, value, qty_after, value_after, entry_id, "
+                "reference, created_at) VALUES ")
+_SQLITE_AUDIT = ("INSERT INTO audit_event (cooperative_id, actor_id, action, login, ip_address, detail, created_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+
+def _rows_sql(head: str, rows: int, columns: int) -> str:
+    return head + ", ".join([f"({', '.join('?' * columns)})"] * rows)
+
+
+def _write_sale(coop: Cooperative, values: dict, lines: list[tuple], changes: list[tuple[Product, int, int]], audit: dict,
+                *, entry) -> Sale:
+    """Write a sale — its row, its lines, the products' new stock (their rows are locked by this
+    transaction, see _lock_products), the stock moves and the audit event — with precompiled SQL past
+    the unit of work (one statement on PostgreSQL, ``_SALE_SQL``; five on SQLite), and return it as
+    a loaded instance of the session built from the values written (no read back), as posting does
+    with its entry."""
     updates, moves = _issue_rows(coop, changes, kind="sale", day=values["sale_date"], entry=entry)
-    db.session.flush()  # the statement goes past the unit of work: it must hold nothing pending
+    db.session.flush()  # the statements go past the unit of work: it must hold nothing pending
+    conn = db.session.connection()
     now = utcnow()
     values = {**values, "created_at": now}
     event = event_values("shop.sale", **audit)
+    detail = json.dumps(event["detail"])
     coop_id = values["cooperative_id"]
-    params = (
-        *(values[c] for c in ("cooperative_id", "sale_date", "member_id", "party_id", "payment", "total", "cost", "cash_received",
-                              "returns_sale_id", "entry_id", "voucher", "cashier_id", "created_at")),
-        coop_id, *([list(column) for column in zip(*lines, strict=True)]),
-        [u["id"] for u in updates], [u["qty"] for u in updates], [u["stock_value"] for u in updates], coop_id,
-        coop_id, values["sale_date"], "sale", entry.id, entry.number, now,
-        *([[m[k] for m in moves] for k in ("product_id", "qty", "value", "qty_after", "value_after")]),
-        event["cooperative_id"], event["actor_id"], event["action"], event["login"], event["ip_address"], json.dumps(event["detail"]), now,
-    )
-    sale_id = db.session.connection().exec_driver_sql(_SALE_SQL, params).scalar_one()
+    if conn.dialect.name == "postgresql":
+        params = (
+            *(values[c] for c in _SALE_COLUMNS),
+            coop_id, *([list(column) for column in zip(*lines, strict=True)]),
+            [u["id"] for u in updates], [u["qty"] for u in updates], [u["stock_value"] for u in updates], coop_id,
+            coop_id, values["sale_date"], "sale", entry.id, entry.number, now,
+            *([[m[k] for m in moves] for k in ("product_id", "qty", "value", "qty_after", "value_after")]),
+            event["cooperative_id"], event["actor_id"], event["action"], event["login"], event["ip_address"], detail, now,
+        )
+        sale_id = conn.exec_driver_sql(_SALE_SQL, params).scalar_one()
+    else:  # SQLite stores dates and times as ISO text, as SQLAlchemy writes them (times in UTC, without the offset)
+        day, stamp = values["sale_date"].isoformat(), now.replace(tzinfo=None).isoformat(" ", "microseconds")
+        sale_id = conn.exec_driver_sql(_SQLITE_SALE, tuple(day if c == "sale_date" else stamp if c == "created_at" else values[c]
+                                                           for c in _SALE_COLUMNS)).scalar_one()
+        conn.exec_driver_sql(_rows_sql(_SQLITE_LINE, len(lines), 10), tuple(p for ln in lines for p in (coop_id, sale_id, *ln)))
+        conn.exec_driver_sql(_SQLITE_STOCK, [(u["qty"], u["stock_value"], coop_id, u["id"]) for u in updates])
+        conn.exec_driver_sql(_rows_sql(_SQLITE_MOVE, len(moves), 11), tuple(
+            p for m in moves for p in (coop_id, m["product_id"], day, "sale", m["qty"], m["value"], m["qty_after"], m["value_after"],
+                                       entry.id, entry.number, stamp)))
+        conn.exec_driver_sql(_SQLITE_AUDIT, (event["cooperative_id"], event["actor_id"], event["action"], event["login"],
+                                             event["ip_address"], detail, stamp))
     _keep_in_step(changes, updates)
     sale = sa_inspect(Sale).class_manager.new_instance()
     sale.__dict__.update(values, id=sale_id)
@@ -674,18 +707,7 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
         changes = [(product, -qty, -cost) for product, qty, _price, cost in plan]
         audit = {"cooperative_id": coop.id, "actor_id": getattr(actor, "id", None), "number": entry.number,
                  "total": str(money.from_sen(total)), "member": member.number if member else None}
-        if db.session.connection().dialect.name == "postgresql":
-            return _write_sale_postgresql(coop, values, lines, changes, audit, entry=entry)
-        sale = Sale(**values)
-        db.session.add(sale)
-        db.session.flush()
-        db.session.execute(insert(SaleLine), [  # the lines, the stock and its moves: one statement each, whatever the basket
-            {"cooperative_id": coop.id, "sale_id": sale.id, "line_no": n, "product_id": pid, "qty": qty, "unit_price": price,
-             "total": line_total, "cost": cost, "consignor_id": consignor_id, "commission": commission_sen}
-            for n, pid, qty, price, line_total, cost, consignor_id, commission_sen in lines])
-        _bulk_issue(coop, changes, kind="sale", day=entry_day, entry=entry)
-        record("shop.sale", **audit)
-        return sale
+        return _write_sale(coop, values, lines, changes, audit, entry=entry)
 
     return _unit_of_work(work, coop)
 
