@@ -19,7 +19,7 @@ app = create_app("production", SQLALCHEMY_DATABASE_URI=os.environ["BENCH_DATABAS
 
 @app.get("/bench/ping")
 def ping():
-    return jsonify({"ok": True})
+    return jsonify({"ok": True, "server": os.environ.get("BENCH_SERVER_TOKEN")})
 
 
 ping.required_permission = "public"

@@ -183,7 +183,9 @@ def cpu_seconds(master_pid: int, url: str) -> dict[str, float]:
 
 def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tuple[list[float], list[float], Counter]:
     port = free_port()
-    env = dict(os.environ, BENCH_DATABASE_URL=url, KOPPONTREN_SECRET_KEY="bench-" + "x" * 40, PYTHONPATH=str(ROOT))
+    token = f"{os.getpid()}-{time.time_ns()}"
+    env = dict(os.environ, BENCH_DATABASE_URL=url, KOPPONTREN_SECRET_KEY="bench-" + "x" * 40, PYTHONPATH=str(ROOT),
+               BENCH_SERVER_TOKEN=token)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--pythonpath", str(ROOT / "bench"),
                "--log-level", "warning", "pos_app:app"]
@@ -199,6 +201,15 @@ def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tup
                     raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.2)
         client = Client(port)
+        for _attempt in range(50):  # the port may answer before our gunicorn has it (another program's server)
+            status, data = client.request("GET", "/bench/ping")
+            if status == 200 and json.loads(data).get("server") == token:
+                break
+            if server.poll() is not None:
+                raise RuntimeError("gunicorn did not start (port taken?)")
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("another server answers on the benchmark's port")
         status, _ = client.request("POST", "/login", urlencode({"login": "bench.kasir", "password": PASSWORD}).encode(),
                                    "application/x-www-form-urlencoded")
         if status != 302:
