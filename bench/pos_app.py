@@ -13,13 +13,13 @@ from flask import jsonify
 
 from koppontren import create_app
 
-app = create_app("production", SQLALCHEMY_DATABASE_URI=os.environ["BENCH_DATABASE_URL"], WTF_CSRF_ENABLED=False,
-                 RATELIMIT_ENABLED=False, SESSION_COOKIE_SECURE=False)
+app = create_app("production", SQLALCHEMY_DATABASE_URI=os.environ["BENCH_DATABASE_URL"], SECRET_KEY=os.environ["KOPPONTREN_SECRET_KEY"],
+                 WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, SESSION_COOKIE_SECURE=False)
 
 
 @app.get("/bench/ping")
 def ping():
-    return jsonify({"ok": True})
+    return jsonify({"ok": True, "server": os.environ.get("BENCH_SERVER_TOKEN")})
 
 
 ping.required_permission = "public"

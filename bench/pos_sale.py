@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
@@ -51,17 +52,17 @@ def log(*args) -> None:
     print(*args, file=sys.stderr, flush=True)
 
 
-def database_url(kind: str, folder: Path) -> str:
+def database_url(kind: str, folder: Path, pg_db: str = PG_DB) -> str:
     if kind == "sqlite":
         return f"sqlite:///{folder / 'pos.db'}"
     from sqlalchemy import create_engine, text
 
     engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {PG_DB}"))
+        conn.execute(text(f"DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {pg_db}"))
     engine.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_db}"
 
 
 def set_up(url: str, n_products: int) -> tuple[list[int], int]:
@@ -154,9 +155,37 @@ class Client:
         return response.status, data
 
 
-def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tuple[list[float], list[float]]:
+def cpu_seconds(master_pid: int, url: str) -> dict[str, float]:
+    """CPU time (user + system) used so far by gunicorn's workers and, on PostgreSQL, by the server
+    processes serving the benchmark's database (from /proc; Linux only): a figure that a busy
+    machine disturbs far less than latency."""
+    tick = os.sysconf("SC_CLK_TCK")
+    database = url.rsplit("/", 1)[-1] if url.startswith("postgresql") else None
+    out = {"workers": 0.0, "database": 0.0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if int(fields[1]) == master_pid:
+            out["workers"] += used
+        elif database and cmdline.startswith("postgres: ") and f" postgres {database} " in cmdline:
+            out["database"] += used
+    return out
+
+
+def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tuple[list[float], list[float], Counter]:
     port = free_port()
-    env = dict(os.environ, BENCH_DATABASE_URL=url, KOPPONTREN_SECRET_KEY="bench-" + "x" * 40, PYTHONPATH=str(ROOT))
+    token = f"{os.getpid()}-{time.time_ns()}"
+    env = dict(os.environ, BENCH_DATABASE_URL=url, KOPPONTREN_SECRET_KEY="bench-" + "x" * 40, PYTHONPATH=str(ROOT),
+               BENCH_SERVER_TOKEN=token)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--pythonpath", str(ROOT / "bench"),
                "--log-level", "warning", "pos_app:app"]
@@ -172,6 +201,15 @@ def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tup
                     raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.2)
         client = Client(port)
+        for _attempt in range(50):  # the port may answer before our gunicorn has it (another program's server)
+            status, data = client.request("GET", "/bench/ping")
+            if status == 200 and json.loads(data).get("server") == token:
+                break
+            if server.poll() is not None:
+                raise RuntimeError("gunicorn did not start (port taken?)")
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("another server answers on the benchmark's port")
         status, _ = client.request("POST", "/login", urlencode({"login": "bench.kasir", "password": PASSWORD}).encode(),
                                    "application/x-www-form-urlencoded")
         if status != 302:
@@ -205,14 +243,127 @@ def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tup
         sale_ms.clear()
         ping_ms.clear()
         half = n // 2
-        sales(half)  # A-B-B-A: both see the same machine state on average
-        pings(half)
-        pings(n - half)
-        sales(n - half)
-        return sale_ms, ping_ms
+        cpu: Counter = Counter()
+
+        def timed(kind: str, fn, count: int) -> None:
+            before = cpu_seconds(server.pid, url)
+            fn(count)
+            after = cpu_seconds(server.pid, url)
+            for side in after:
+                cpu[kind, side] += after[side] - before.get(side, 0.0)
+
+        timed("sale", sales, half)  # A-B-B-A: both see the same machine state on average
+        timed("ping", pings, half)
+        timed("ping", pings, n - half)
+        timed("sale", sales, n - half)
+        return sale_ms, ping_ms, cpu
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _statement_kind(statement: str) -> str:
+    words = statement.split()
+    if not words:
+        return "?"
+    if words[0] == "WITH":  # a statement of several parts: name what it locks and writes
+        parts = [f"{w[1:]} {words[i + 2] if w == '(INSERT' else words[i + 1]}" for i, w in enumerate(words) if w in ("(INSERT", "(UPDATE")]
+        lock = ["SELECT … FOR UPDATE"] if "FOR UPDATE" in statement else []
+        return ("WITH " + ", ".join(lock + parts)).split("(")[0].rstrip(",")
+    if words[0] == "SELECT":
+        depth, table = 0, "?"
+        for i, word in enumerate(words):  # the first FROM outside parentheses (not a subquery's)
+            if word == "FROM" and depth == 0 and i + 1 < len(words):
+                table = words[i + 1]
+                break
+            depth += word.count("(") - word.count(")")
+        return f"SELECT … FROM {table}" + (" … FOR UPDATE" if "FOR UPDATE" in statement else "")  # noqa: S608 - a label, not SQL
+    return " ".join(words[:3] if words[0] in ("INSERT", "UPDATE", "DELETE") else words[:2]).split("(")[0]
+
+
+def statements_phase(url: str, ids: list[int], n: int, seed: int, profile: bool) -> tuple[Counter, int, str | None]:
+    """The statements one HTTP sale sends, counted with SQLAlchemy's events on the real app in this
+    process (Flask's test client: the same request code as under gunicorn, without the socket):
+    every cursor execute by kind, each transaction's BEGIN and COMMIT and the pool's pre-ping (on
+    PostgreSQL each is a round trip). With ``profile``, cProfile over the same requests."""
+    import cProfile
+    import io
+    import pstats
+
+    from sqlalchemy import event
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    os.environ["BENCH_DATABASE_URL"] = url
+    os.environ.setdefault("KOPPONTREN_SECRET_KEY", "bench-" + "x" * 40)
+    from pos_app import app
+
+    from koppontren.extensions import db
+
+    calls: Counter = Counter()
+    client = app.test_client()
+    status = client.post("/login", data={"login": "bench.kasir", "password": PASSWORD}).status_code
+    if status != 302:
+        raise RuntimeError(f"login failed: HTTP {status}")
+    rng = random.Random(seed)
+    counter = iter(range(10**9))
+
+    def sale() -> None:
+        body = {"items": basket(ids, rng), "member_id": None, "payment": "cash", "cash_received": None,
+                "idempotency_key": f"stmt-{seed}-{next(counter)}"}
+        response = client.post("/bench/shop/pos/sales", json=body)
+        if response.status_code != 201:
+            raise RuntimeError(f"sale failed: HTTP {response.status_code} {response.data[:300]!r}")
+
+    for _ in range(10):  # warm-up: caches, prepared statements
+        sale()
+    with app.app_context():
+        engine = db.engine
+    dialect = engine.dialect
+    original_ping = dialect.do_ping
+
+    def ping(dbapi_connection):
+        calls["(pool pre-ping)"] += 1
+        return original_ping(dbapi_connection)
+
+    def on_execute(_conn, _cursor, statement, _params, _context, many) -> None:
+        calls[_statement_kind(statement) + (" (executemany)" if many else "")] += 1
+
+    def on_begin(_conn) -> None:
+        if dialect.name != "sqlite":  # SQLite: the BEGIN is a statement of its own (see create_app)
+            calls["BEGIN"] += 1
+
+    def on_commit(_conn) -> None:
+        calls["COMMIT"] += 1
+
+    def on_rollback(_conn) -> None:
+        calls["ROLLBACK (connection back to the pool)"] += 1
+
+    dialect.do_ping = ping
+    hooks = [("before_cursor_execute", on_execute), ("begin", on_begin), ("commit", on_commit), ("rollback", on_rollback)]
+    for name, fn in hooks:
+        event.listen(engine, name, fn)
+    profiler = cProfile.Profile() if profile else None
+    try:
+        if profiler:
+            profiler.enable()
+        for _ in range(n):
+            sale()
+        if profiler:
+            profiler.disable()
+    finally:
+        dialect.do_ping = original_ping
+        for name, fn in hooks:
+            event.remove(engine, name, fn)
+    calls = Counter({k: v for k, v in calls.items() if v})
+    text = None
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+        text = out.getvalue()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return calls, n, text
 
 
 def table(rows: list[tuple[str, list[float], float]]) -> str:
@@ -230,10 +381,13 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--statements", type=int, default=100, help="sales whose statements are counted (0: skip)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the counted sales (printed after the tables)")
+    parser.add_argument("--pg-database", default=PG_DB, help="PostgreSQL database to drop and create (default %(default)s)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="koppontren-pos-bench-"))
     try:
-        url = database_url(args.db, folder)
+        url = database_url(args.db, folder, args.pg_database)
         log(f"set-up on {args.db} …")
         ids, _member = set_up(url, args.products)
         log(f"service: {args.sales} sales …")
@@ -241,7 +395,11 @@ def main() -> None:
         service = service_phase(url, ids, args.sales, args.seed)
         service_seconds = time.perf_counter() - start
         log(f"HTTP: gunicorn {args.workers} workers, {args.sales} sales and {args.sales} pings …")
-        sale_ms, ping_ms = http_phase(url, ids, args.sales, args.seed + 1, args.workers)
+        sale_ms, ping_ms, cpu = http_phase(url, ids, args.sales, args.seed + 1, args.workers)
+        counted = None
+        if args.statements:
+            log(f"statements of {args.statements} sales (in process) …")
+            counted = statements_phase(url, ids, args.statements, args.seed + 2, args.profile)
         load = os.getloadavg()
         print(f"### POS sales of 5 lines on {args.db} (`bench/pos_sale.py --db {args.db} --sales {args.sales}`)\n")
         print(f"- load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; nproc {os.cpu_count()}\n")
@@ -250,6 +408,20 @@ def main() -> None:
                      ("GET /bench/ping (bare Flask JSON, same server)", ping_ms, sum(ping_ms) / 1000)]))
         ratio = percentiles(sale_ms)["p99"] / percentiles(ping_ms)["p99"]
         print(f"\np99 of a sale over HTTP ÷ p99 of the bare endpoint: **{ratio:.1f}×** (aim < 5×: {'met' if ratio < 5 else 'NOT met'})")
+        print("\nCPU per request (user + system, from /proc), less disturbed by a busy machine than latency:\n")
+        print("| path | gunicorn worker ms | database server ms |\n|---|---:|---:|")
+        for kind, samples in (("sale", sale_ms), ("ping", ping_ms)):
+            database = f"{cpu[kind, 'database'] * 1000 / len(samples):.2f}" if args.db == "postgresql" else "(in the worker)"
+            print(f"| {kind} | {cpu[kind, 'workers'] * 1000 / len(samples):.2f} | {database} |")
+        if counted:
+            calls, n, profile_text = counted
+            print(f"\n#### What one `POST /<coop>/shop/pos/sales` sends on {args.db} (mean of {n} sales, SQLAlchemy events)\n")
+            print(f"{sum(calls.values()) / n:.1f} in all per sale.\n")
+            print("| statement | per sale |\n|---|---:|")
+            for kind, count in calls.most_common():
+                print(f"| `{kind}` | {count / n:.2f} |")
+            if profile_text:
+                print(f"\n#### cProfile of {n} sales (cumulative)\n\n```\n{profile_text.strip()}\n```")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 
 from koppontren.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
@@ -40,6 +42,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     _configure_database(app)
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            _ping_after_idle(engine, app.config.get("DATABASE_PING_AFTER_IDLE"))
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
@@ -139,6 +144,33 @@ def _configure_database(app: Flask) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _ping_after_idle(engine: Engine, seconds: float | None) -> None:
+    """A pooled connection that sat idle longer than ``seconds`` is pinged before it is handed out
+    (a dead one is replaced: the pool retries the checkout with a new connection). One handed back
+    moments ago — the normal case for a busy server — goes out without the ping's round trip, which
+    ``pool_pre_ping`` would pay on every request. Should the server vanish under such a connection,
+    the request's first statement fails before it wrote anything; SQLAlchemy then replaces every
+    connection of the pool, so each worker answers at most one request with an error (the POS
+    retries a sale safely with its idempotency key). SQLite files need no ping."""
+    if seconds is None or engine.dialect.name == "sqlite":
+        return
+    dialect = engine.dialect
+
+    @event.listens_for(engine.pool, "checkin")
+    def _checked_in(dbapi_connection, record) -> None:
+        record.info["koppontren_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _checked_out(dbapi_connection, record, proxy) -> None:
+        since = record.info.get("koppontren_idle_since")
+        if since is None or time.monotonic() - since <= seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as err:  # any failure: let the pool open a new connection
+            raise DisconnectionError(f"idle connection failed its ping: {err}") from err
 
 
 @event.listens_for(Engine, "connect")

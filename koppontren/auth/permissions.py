@@ -51,14 +51,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 }
 
 
-def load_roles(coop) -> frozenset[Role]:
-    """The current user's roles in ``coop``, stored on ``g``; 404 when there are none."""
-    rows = db.session.scalars(
-        select(RoleAssignment.role).where(
-            RoleAssignment.cooperative_id == coop.id, RoleAssignment.user_id == current_user.id
-        )
-    ).all()
-    roles = frozenset(Role(r) for r in rows)
+def load_roles(coop, roles: frozenset[Role] | None = None) -> frozenset[Role]:
+    """The current user's roles in ``coop`` (``roles`` when the caller read them already, in this
+    request, for this user and cooperative), stored on ``g``; 404 when there are none."""
+    if roles is None:
+        rows = db.session.scalars(
+            select(RoleAssignment.role).where(
+                RoleAssignment.cooperative_id == coop.id, RoleAssignment.user_id == current_user.id
+            )
+        ).all()
+        roles = frozenset(Role(r) for r in rows)
     if not roles:
         abort(404)
     g.roles = roles

@@ -84,6 +84,21 @@ def user_by_id(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
 
+def user_with_roles_in(user_id: int, slug: str) -> tuple[User | None, Cooperative | None, frozenset[Role]]:
+    """The user, the cooperative with this ``slug`` (None if there is none) and the user's roles in
+    it, in one query: every page of a cooperative needs all three."""
+    rows = db.session.execute(
+        select(User, Cooperative, RoleAssignment.role)
+        .select_from(User)
+        .outerjoin(Cooperative, Cooperative.slug == slug)
+        .outerjoin(RoleAssignment, (RoleAssignment.cooperative_id == Cooperative.id) & (RoleAssignment.user_id == User.id))
+        .where(User.id == user_id)
+    ).all()
+    if not rows:
+        return None, None, frozenset()
+    return rows[0][0], rows[0][1], frozenset(Role(r) for _, _, r in rows if r is not None)
+
+
 def get_user_by_login(login: str) -> User | None:
     return db.session.scalar(select(User).where(User.login == normalise_login(login)))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
@@ -78,10 +78,20 @@ def _start_session(user) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str):
+    """The session's user. On a cooperative's page (the URL's slug is known by now) the cooperative
+    and the user's roles in it come in the same query, left on ``g.coop_prefetch`` (for this request
+    only) for the tenancy check (tenancy.current), which still decides."""
     from koppontren.auth.models import User
     from koppontren.extensions import db
 
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if not user_id.isdigit():
+        return None
+    slug = g.get("coop_slug")
+    if slug:
+        user, coop, roles = services.user_with_roles_in(int(user_id), slug)
+        g.coop_prefetch = (request._get_current_object(), int(user_id), slug, coop, roles)
+        return user
+    return db.session.get(User, int(user_id))
 
 
 def _login_limit() -> str:

@@ -201,4 +201,4 @@ def update_credit_limits(coop: Cooperative, limits: dict[str, Decimal], *, actor
         if changed:
             record("shop.credit_limits", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), **changed)
 
-    _unit_of_work(work)
+    _unit_of_work(work, coop)

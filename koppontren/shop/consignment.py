@@ -123,7 +123,7 @@ def set_consignment(coop: Cooperative, product: Product, *, consignor_id: int | 
                consignor=party.code if party else None, commission_bp=row.commission_bp)
         return row
 
-    return _unit_of_work(work)
+    return _unit_of_work(work, coop)
 
 
 def _consignment_moves(coop: Cooperative, *, consignor_id: int, items, day: date | None, actor, kind: str) -> list[StockMove]:
@@ -195,7 +195,7 @@ def settle_consignor(coop: Cooperative, consignor_id: int, *, amount: Decimal, d
                number=entry.number, amount=str(money.from_sen(sen)))
         return payment
 
-    return _unit_of_work(work)
+    return _unit_of_work(work, coop)
 
 
 def settlements(coop: Cooperative, limit: int = 20) -> list[ShopPayment]:

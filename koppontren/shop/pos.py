@@ -3,9 +3,11 @@ number, name or card, with the credit they have left) and the sale it submits as
 
 ``sell`` makes the counter idempotent: the POS sends a fresh key per sale, and a second request
 with the same key (a double click, a retry after a lost answer) gets the first sale back instead
-of selling again — even when the stock it would need has meanwhile been sold. The ledger's own
-idempotency (DESIGN.md §3) compares the posted lines, which a moving-average cost can make differ
-on a retry; the sale's request (lines, member, payment) is compared here instead.
+of selling again — even when the stock it would need has meanwhile been sold. A fresh key (nearly
+every request) costs no lookup: the ledger's claim refuses a used key under its lock, and only then
+is the earlier sale looked up. The ledger's own idempotency (DESIGN.md §3) compares the posted
+lines, which a moving-average cost can make differ on a retry; the sale's request (lines, member,
+payment) is compared here instead.
 """
 
 from __future__ import annotations
@@ -198,19 +200,19 @@ def sell(coop: Cooperative, req: SaleRequest, *, actor=None) -> tuple[Sale, bool
     """Record the POS's sale once per idempotency key; returns (sale, replayed). Refusals are
     record_sale's ShopError (``insufficient_stock``, ``credit_limit``, ``cash_short``, …)."""
     key = req.idempotency_key
-    if key:
-        prior = sale_by_key(coop, key)
-        if prior is not None:
-            return _replay(coop, prior, req), True
     try:
         sale = services.record_sale(coop, items=list(req.items), member_id=req.member_id, payment=req.payment,
                                     cash_received=req.cash_received, actor=actor, idempotency_key=key)
     except ShopError:
-        # the twin request with the same key may have committed while this one waited for the locks
+        # A key used before: the ledger refused it (the same key with other lines, e.g. another
+        # moving-average cost), or a rule does now (the stock sold meanwhile, the day closed);
+        # or the twin request with the same key committed while this one waited for the locks.
         prior = sale_by_key(coop, key) if key else None
         if prior is None:
             raise
         return _replay(coop, prior, req), True
+    if getattr(sale, "was_replayed", False):  # the ledger replayed the entry: the same lines
+        return _replay(coop, sale, req), True
     return sale, False
 
 

@@ -268,7 +268,7 @@ def record_purchase_return(coop: Cooperative, purchase_id: int, *, items: list[R
                original=original.voucher, total=str(money.from_sen(refund)), difference=str(money.from_sen(difference)))
         return ret
 
-    return _unit_of_work(work)
+    return _unit_of_work(work, coop)
 
 
 # --- supplier payment ----------------------------------------------------------------------------
@@ -310,7 +310,7 @@ def pay_supplier(coop: Cooperative, party_id: int, *, amount: Decimal, day: date
                party=party.code, amount=str(money.from_sen(sen)))
         return payment
 
-    return _unit_of_work(work)
+    return _unit_of_work(work, coop)
 
 
 def _overpayment(coop: Cooperative, party: Party, owed: int) -> ShopError:

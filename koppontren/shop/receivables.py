@@ -78,7 +78,7 @@ def pay_receivable(coop: Cooperative, member_id: int, *, amount: Decimal, day: d
                member=member.number, amount=str(money.from_sen(sen)))
         return payment
 
-    return services._unit_of_work(work)
+    return services._unit_of_work(work, coop)
 
 
 def _payment_by_key(coop: Cooperative, key: str) -> ShopPayment | None:

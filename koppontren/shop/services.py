@@ -10,6 +10,7 @@ Refusals raise ShopError and write nothing.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -17,10 +18,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from koppontren import money
-from koppontren.audit.services import ACTION_LABELS, record
+from koppontren.audit.services import ACTION_LABELS, event_values, record
 from koppontren.clock import today
 from koppontren.errors import DomainError
 from koppontren.extensions import db
@@ -31,6 +34,7 @@ from koppontren.members import services as members
 from koppontren.shop.models import (
     BUSINESS_UNITS,
     PARTY_KINDS,
+    CashierClose,
     CreditLimit,
     Party,
     Product,
@@ -40,7 +44,7 @@ from koppontren.shop.models import (
     SaleLine,
     StockMove,
 )
-from koppontren.tenancy.models import Cooperative
+from koppontren.tenancy.models import Cooperative, utcnow
 
 
 class ShopError(DomainError):
@@ -110,14 +114,35 @@ def _post(coop: Cooperative, **kw):
         raise ShopError(err.code, err.message, err.fields) from None
 
 
-def _unit_of_work(fn):
+def _unit_of_work(fn, *keep):
+    """Run ``fn`` and commit once; roll back on any error. The result (when it is a mapped instance)
+    and the instances in ``keep`` (the cooperative) stay loaded across the commit with the values
+    they had in it — the caller's answer (a sale's voucher and total, the cooperative's slug and
+    decimals) then costs no reload."""
     try:
         result = fn()
+        loaded = _loaded_values(result, *keep)
         db.session.commit()
-        return result
     except Exception:
         db.session.rollback()
         raise
+    for state, values in loaded:
+        for key, value in values.items():
+            set_committed_value(state.obj(), key, value)
+    return result
+
+
+def _loaded_values(*objs) -> list:
+    """(state, column values) of the persistent instances among ``objs``, as flushed: what the commit
+    writes. Only column attributes already loaded; anything else stays expired and loads on use."""
+    out = []
+    for obj in objs:
+        state = sa_inspect(obj, raiseerr=False)
+        if state is None or not getattr(state, "persistent", False) or state.modified:
+            continue
+        keys = state.mapper.column_attrs.keys()
+        out.append((state, {k: state.dict[k] for k in keys if k in state.dict}))
+    return out
 
 
 def issue_cost(qty_on_hand: int, value: int, qty: int, unit: int = 100) -> int:
@@ -295,12 +320,22 @@ def credit_limit(coop: Cooperative, category: str) -> int:
 
 # --- stock helpers -------------------------------------------------------------------------------
 
-def _lock_products(coop: Cooperative, ids) -> dict[int, Product]:
-    """Lock the products' rows in id order (two sales never deadlock); refuse unknown ids."""
+def _lock_products(coop: Cooperative, ids, *, cashier_day: tuple | None = None) -> dict[int, Product]:
+    """Lock the products' rows in id order (two sales never deadlock); refuse unknown ids. With
+    ``cashier_day`` (actor, day), first refuse when that cashier closed that day — read by the same
+    statement (a snapshot no older than a separate check before it would see)."""
     ids = sorted(set(ids))
-    found = {p.id: p for p in db.session.scalars(
-        select(Product).where(Product.cooperative_id == coop.id, Product.id.in_(ids)).order_by(Product.id)
-        .with_for_update().execution_options(populate_existing=True))}
+    stmt = (select(Product).where(Product.cooperative_id == coop.id, Product.id.in_(ids)).order_by(Product.id)
+            .with_for_update().execution_options(populate_existing=True))
+    cashier_id = getattr(cashier_day[0], "id", None) if cashier_day else None
+    if cashier_id is None:
+        found = {p.id: p for p in db.session.scalars(stmt)}
+    else:
+        day = cashier_day[1]
+        rows = db.session.execute(stmt.add_columns(_closed_exists(coop, cashier_id, day))).all()
+        if rows[0][1] if rows else _is_closed(coop, cashier_id, day):
+            raise _closed_error(day)
+        found = {p.id: p for p, _closed in rows}
     missing = [i for i in ids if i not in found]
     if missing:
         raise _error("not_found", _l("Produk tidak ditemukan."), "product")
@@ -336,6 +371,20 @@ def _move(coop, product: Product, *, kind: str, qty: int, value: int, day: date,
 def _bulk_issue(coop: Cooperative, changes: list[tuple[Product, int, int]], *, kind: str, day: date, entry) -> None:
     """Like ``_move`` for many products of one entry, with one UPDATE and one INSERT in all: the
     products are locked by the caller; their loaded attributes are kept in step."""
+    updates, moves = _issue_rows(coop, changes, kind=kind, day=day, entry=entry)
+    db.session.execute(update(Product), updates)
+    db.session.execute(insert(StockMove), moves)
+    _keep_in_step(changes, updates)
+
+
+def _keep_in_step(changes: list[tuple[Product, int, int]], updates: list[dict]) -> None:
+    for product, row in zip((c[0] for c in changes), updates, strict=True):
+        set_committed_value(product, "qty", row["qty"])
+        set_committed_value(product, "stock_value", row["stock_value"])
+
+
+def _issue_rows(coop: Cooperative, changes: list[tuple[Product, int, int]], *, kind: str, day: date, entry) -> tuple[list, list]:
+    """The checks of ``_move`` for many products, and their new stock and moves as rows."""
     updates, moves = [], []
     for product, qty, value in changes:
         new_qty, new_value = product.qty + qty, product.stock_value + value
@@ -347,11 +396,94 @@ def _bulk_issue(coop: Cooperative, changes: list[tuple[Product, int, int]], *, k
         updates.append({"id": product.id, "qty": new_qty, "stock_value": new_value})
         moves.append({"cooperative_id": coop.id, "product_id": product.id, "move_date": day, "kind": kind, "qty": qty, "value": value,
                       "qty_after": new_qty, "value_after": new_value, "entry_id": entry.id, "reference": entry.number})
-    db.session.execute(update(Product), updates)
-    db.session.execute(insert(StockMove), moves)
-    for product, row in zip((c[0] for c in changes), updates, strict=True):
-        set_committed_value(product, "qty", row["qty"])
-        set_committed_value(product, "stock_value", row["stock_value"])
+    return updates, moves
+
+
+#: PostgreSQL: a sale's rows in one statement (one round trip instead of five): the sale, its lines,
+#: the products' new stock (their rows are locked by this transaction, see _lock_products), the
+#: stock moves and the audit event; lines, products and moves as one array per column, so the text
+#: is the same for any basket (psycopg prepares it once). A constant: no value is formatted into it.
+_SALE_SQL = (
+    "WITH s AS (INSERT INTO sale (cooperative_id, sale_date, member_id, party_id, payment, total, cost, cash_received, "
+    "returns_sale_id, entry_id, voucher, cashier_id, created_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id), "
+    "l AS (INSERT INTO sale_line (cooperative_id, sale_id, line_no, product_id, qty, unit_price, total, cost, consignor_id, commission) "
+    "SELECT %s, s.id, u.line_no, u.product_id, u.qty, u.unit_price, u.total, u.cost, u.consignor_id, u.commission "
+    "FROM s, unnest(CAST(%s AS integer[]), CAST(%s AS integer[]), CAST(%s AS bigint[]), CAST(%s AS bigint[]), "
+    "CAST(%s AS bigint[]), CAST(%s AS bigint[]), CAST(%s AS integer[]), CAST(%s AS bigint[])) "
+    "AS u (line_no, product_id, qty, unit_price, total, cost, consignor_id, commission)), "
+    "p AS (UPDATE product SET qty = u.qty, stock_value = u.stock_value "
+    "FROM unnest(CAST(%s AS integer[]), CAST(%s AS bigint[]), CAST(%s AS bigint[])) AS u (id, qty, stock_value) "
+    "WHERE product.cooperative_id = %s AND product.id = u.id), "
+    "m AS (INSERT INTO stock_move (cooperative_id, product_id, move_date, kind, qty, value, qty_after, value_after, entry_id, "
+    "reference, created_at) SELECT %s, u.product_id, %s, %s, u.qty, u.value, u.qty_after, u.value_after, %s, %s, %s "
+    "FROM s, unnest(CAST(%s AS integer[]), CAST(%s AS bigint[]), CAST(%s AS bigint[]), CAST(%s AS bigint[]), CAST(%s AS bigint[])) "
+    "AS u (product_id, qty, value, qty_after, value_after)), "
+    "a AS (INSERT INTO audit_event (cooperative_id, actor_id, action, login, ip_address, detail, created_at) "
+    "SELECT %s, %s, %s, %s, %s, CAST(%s AS JSON), %s FROM s) "
+    "SELECT id FROM s"
+)
+
+
+_SALE_COLUMNS = ("cooperative_id", "sale_date", "member_id", "party_id", "payment", "total", "cost", "cash_received", "returns_sale_id",
+                 "entry_id", "voucher", "cashier_id", "created_at")
+#: SQLite: the same rows in five statements (no data-modifying WITH), past the unit of work too.
+_SQLITE_SALE = f"INSERT INTO sale ({', '.join(_SALE_COLUMNS)}) VALUES ({', '.join('?' * 13)}) RETURNING id"  # noqa: S608 - constants
+_SQLITE_LINE = ("INSERT INTO sale_line (cooperative_id, sale_id, line_no, product_id, qty, unit_price, total, cost, consignor_id, "
+                "commission) VALUES ")
+_SQLITE_STOCK = "UPDATE product SET qty = ?, stock_value = ? WHERE cooperative_id = ? AND id = ?"
+_SQLITE_MOVE = ("INSERT INTO stock_move (cooperative_id, product_id, move_date, kind, qty, value, qty_after, value_after, entry_id, "
+                "reference, created_at) VALUES ")
+_SQLITE_AUDIT = ("INSERT INTO audit_event (cooperative_id, actor_id, action, login, ip_address, detail, created_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+
+def _rows_sql(head: str, rows: int, columns: int) -> str:
+    return head + ", ".join([f"({', '.join('?' * columns)})"] * rows)
+
+
+def _write_sale(coop: Cooperative, values: dict, lines: list[tuple], changes: list[tuple[Product, int, int]], audit: dict,
+                *, entry) -> Sale:
+    """Write a sale — its row, its lines, the products' new stock (their rows are locked by this
+    transaction, see _lock_products), the stock moves and the audit event — with precompiled SQL past
+    the unit of work (one statement on PostgreSQL, ``_SALE_SQL``; five on SQLite), and return it as
+    a loaded instance of the session built from the values written (no read back), as posting does
+    with its entry."""
+    updates, moves = _issue_rows(coop, changes, kind="sale", day=values["sale_date"], entry=entry)
+    db.session.flush()  # the statements go past the unit of work: it must hold nothing pending
+    conn = db.session.connection()
+    now = utcnow()
+    values = {**values, "created_at": now}
+    event = event_values("shop.sale", **audit)
+    detail = json.dumps(event["detail"])
+    coop_id = values["cooperative_id"]
+    if conn.dialect.name == "postgresql":
+        params = (
+            *(values[c] for c in _SALE_COLUMNS),
+            coop_id, *([list(column) for column in zip(*lines, strict=True)]),
+            [u["id"] for u in updates], [u["qty"] for u in updates], [u["stock_value"] for u in updates], coop_id,
+            coop_id, values["sale_date"], "sale", entry.id, entry.number, now,
+            *([[m[k] for m in moves] for k in ("product_id", "qty", "value", "qty_after", "value_after")]),
+            event["cooperative_id"], event["actor_id"], event["action"], event["login"], event["ip_address"], detail, now,
+        )
+        sale_id = conn.exec_driver_sql(_SALE_SQL, params).scalar_one()
+    else:  # SQLite stores dates and times as ISO text, as SQLAlchemy writes them (times in UTC, without the offset)
+        day, stamp = values["sale_date"].isoformat(), now.replace(tzinfo=None).isoformat(" ", "microseconds")
+        sale_id = conn.exec_driver_sql(_SQLITE_SALE, tuple(day if c == "sale_date" else stamp if c == "created_at" else values[c]
+                                                           for c in _SALE_COLUMNS)).scalar_one()
+        conn.exec_driver_sql(_rows_sql(_SQLITE_LINE, len(lines), 10), tuple(p for ln in lines for p in (coop_id, sale_id, *ln)))
+        conn.exec_driver_sql(_SQLITE_STOCK, [(u["qty"], u["stock_value"], coop_id, u["id"]) for u in updates])
+        conn.exec_driver_sql(_rows_sql(_SQLITE_MOVE, len(moves), 11), tuple(
+            p for m in moves for p in (coop_id, m["product_id"], day, "sale", m["qty"], m["value"], m["qty_after"], m["value_after"],
+                                       entry.id, entry.number, stamp)))
+        conn.exec_driver_sql(_SQLITE_AUDIT, (event["cooperative_id"], event["actor_id"], event["action"], event["login"],
+                                             event["ip_address"], detail, stamp))
+    _keep_in_step(changes, updates)
+    sale = sa_inspect(Sale).class_manager.new_instance()
+    sale.__dict__.update(values, id=sale_id)
+    make_transient_to_detached(sale)
+    db.session.add(sale)
+    return sale
 
 
 def _by_key(coop: Cooperative, model, key: str | None):
@@ -364,17 +496,27 @@ def _by_key(coop: Cooperative, model, key: str | None):
     return db.session.scalar(select(model).where(model.cooperative_id == coop.id, model.entry_id == entry.id))
 
 
+def _closed_exists(coop: Cooperative, cashier_id: int, day: date):
+    return select(CashierClose.id).where(CashierClose.cooperative_id == coop.id, CashierClose.cashier_id == cashier_id,
+                                         CashierClose.close_date == day).exists()
+
+
+def _is_closed(coop: Cooperative, cashier_id: int, day: date) -> bool:
+    return bool(db.session.scalar(select(_closed_exists(coop, cashier_id, day))))
+
+
+def _closed_error(day: date) -> ShopError:
+    return _error("already_closed", _l("Kasir sudah tutup buku untuk %(d)s; catat transaksi ini dengan tanggal berikutnya "
+                                       "atau oleh kasir lain.", d=day.isoformat()), "date")
+
+
 def _refuse_after_close(coop: Cooperative, actor, day: date) -> None:
     """A cashier who closed the day hands in no more money for it: a sale or return after the
-    close would stay in the till, outside every close."""
-    from koppontren.shop.models import CashierClose
-
+    close would stay in the till, outside every close. (A sale reads this in its product lock.)"""
     if actor is None or getattr(actor, "id", None) is None:
         return
-    if db.session.scalar(select(CashierClose.id).where(CashierClose.cooperative_id == coop.id, CashierClose.cashier_id == actor.id,
-                                                       CashierClose.close_date == day)) is not None:
-        raise _error("already_closed", _l("Kasir sudah tutup buku untuk %(d)s; catat transaksi ini dengan tanggal berikutnya "
-                                          "atau oleh kasir lain.", d=day.isoformat()), "date")
+    if _is_closed(coop, actor.id, day):
+        raise _closed_error(day)
 
 
 def _pay_account(coop: Cooperative, payment: str, account_id: int | None, default_role: str):
@@ -446,7 +588,7 @@ def record_purchase(coop: Cooperative, *, party_id: int, items: list[PurchaseIte
                total=str(money.from_sen(total)))
         return purchase
 
-    return _unit_of_work(work)
+    return _unit_of_work(work, coop)
 
 
 # --- sales ---------------------------------------------------------------------------------------
@@ -487,8 +629,7 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
         wanted: dict[int, int] = {}
         for n, item in enumerate(items, start=1):
             wanted[item.product_id] = wanted.get(item.product_id, 0) + _qty(item.qty, f"lines.{n}.qty")
-        _refuse_after_close(coop, actor, entry_day)
-        products = _lock_products(coop, wanted)
+        products = _lock_products(coop, wanted, cashier_day=(actor, entry_day))  # and _refuse_after_close
         plan = []
         commission: dict[int, int] = {}  # product_id -> commission of a consignment line
         for pid, qty in wanted.items():
@@ -554,22 +695,21 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
         entry = _post(coop, entry_date=entry_day, description=f"Penjualan kepada {who}"[:500], journal_type="PJ", lines=lines,
                       actor=actor, idempotency_key=idempotency_key)
         if getattr(entry, "was_replayed", False):
-            return db.session.scalar(select(Sale).where(Sale.cooperative_id == coop.id, Sale.entry_id == entry.id))
-        sale = Sale(cooperative_id=coop.id, sale_date=entry_day, member_id=mid, party_id=party.id if party else None, payment=payment,
-                    total=total, cost=sum(c for *_, c in plan), cash_received=received, entry_id=entry.id, voucher=entry.number,
-                    cashier_id=getattr(actor, "id", None))
-        db.session.add(sale)
-        db.session.flush()
-        db.session.execute(insert(SaleLine), [  # the lines, the stock and its moves: one statement each, whatever the basket
-            {"cooperative_id": coop.id, "sale_id": sale.id, "line_no": n, "product_id": product.id, "qty": qty, "unit_price": price,
-             "total": qty * price, "cost": cost, "consignor_id": product.consignor_id, "commission": commission.get(product.id, 0)}
-            for n, (product, qty, price, cost) in enumerate(plan, start=1)])
-        _bulk_issue(coop, [(product, -qty, -cost) for product, qty, _price, cost in plan], kind="sale", day=entry_day, entry=entry)
-        record("shop.sale", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
-               total=str(money.from_sen(total)), member=member.number if member else None)
-        return sale
+            prior = db.session.scalar(select(Sale).where(Sale.cooperative_id == coop.id, Sale.entry_id == entry.id))
+            if prior is not None:
+                prior.was_replayed = True  # for the POS (pos.sell), which compares the request
+            return prior
+        values = {"cooperative_id": coop.id, "sale_date": entry_day, "member_id": mid, "party_id": party.id if party else None,
+                  "payment": payment, "total": total, "cost": sum(c for *_, c in plan), "cash_received": received,
+                  "returns_sale_id": None, "entry_id": entry.id, "voucher": entry.number, "cashier_id": getattr(actor, "id", None)}
+        lines = [(n, product.id, qty, price, qty * price, cost, product.consignor_id, commission.get(product.id, 0))
+                 for n, (product, qty, price, cost) in enumerate(plan, start=1)]
+        changes = [(product, -qty, -cost) for product, qty, _price, cost in plan]
+        audit = {"cooperative_id": coop.id, "actor_id": getattr(actor, "id", None), "number": entry.number,
+                 "total": str(money.from_sen(total)), "member": member.number if member else None}
+        return _write_sale(coop, values, lines, changes, audit, entry=entry)
 
-    return _unit_of_work(work)
+    return _unit_of_work(work, coop)
 
 
 def _consignment_lines(coop: Cooperative, parts: list[tuple[int, int, int]], *, member_id: int | None, side: str) -> list[LineSpec]:
@@ -688,7 +828,7 @@ def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem]
                original=original.voucher)
         return ret
 
-    return _unit_of_work(work)
+    return _unit_of_work(work, coop)
 
 
 def _returned_cost(coop: Cooperative, sale: Sale, product_id: int, column=SaleLine.cost) -> int:
@@ -741,7 +881,7 @@ def record_count(coop: Cooperative, counted: dict[int, int], *, day: date | None
         record("shop.count", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number, products=len(plan))
         return entry
 
-    return _unit_of_work(work)
+    return _unit_of_work(work, coop)
 
 
 def _unit_cost(coop: Cooperative, product: Product) -> int:

@@ -33,10 +33,16 @@ def _add_slug(endpoint: str, values: dict) -> None:
 def _resolve_coop():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    coop = coop_by_slug(g.coop_slug or "")
+    slug = g.coop_slug or ""
+    prefetched = g.pop("coop_prefetch", None)  # (request, user id, slug, coop, roles): the user loader's one query
+    if (prefetched is not None and prefetched[0] is request._get_current_object() and prefetched[1] == current_user.id
+            and prefetched[2] == slug):
+        coop, roles = prefetched[3], prefetched[4]
+    else:
+        coop, roles = coop_by_slug(slug), None
     if coop is None:
         abort(404)
-    load_roles(coop)
+    load_roles(coop, roles)
     g.coop = coop
     return None
 
