@@ -60,6 +60,10 @@ class Config:
     #: JSON API: requests per token, and per address (which also bounds guessing tokens)
     API_RATE_LIMIT = _env("KOPPONTREN_API_LIMIT", "600 per minute")
     API_IP_RATE_LIMIT = _env("KOPPONTREN_API_IP_LIMIT", "1200 per minute")
+    #: An Idempotency-Key whose first request never answered (its worker was killed, the power went)
+    #: is free again after this many seconds; a retry before then gets 409 in_progress with
+    #: Retry-After. Keep it above the WSGI server's request timeout (gunicorn: 30 s).
+    API_IDEMPOTENCY_STALE_SECONDS = int(_env("KOPPONTREN_API_IDEMPOTENCY_STALE_SECONDS", "60"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

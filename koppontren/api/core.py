@@ -44,8 +44,6 @@ MAX_KEY = 200
 KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
 #: how long a second request with the same key waits for the first one to finish
 IDEMPOTENCY_WAIT = 15.0
-#: a key whose first request never finished (a crashed worker) is free again after this
-IDEMPOTENCY_STALE = timedelta(minutes=5)
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
@@ -96,6 +94,8 @@ def file_response(data: bytes, filename: str, mimetype: str) -> Response:
 def error_response(err: DomainError) -> Response:
     status = status_of(err)
     headers = {"WWW-Authenticate": 'Bearer realm="koppontren"'} if status == 401 else None
+    if err.code == "in_progress":
+        headers = {"Retry-After": "2"}  # the first request with this key is still running (or died: see the stale limit)
     return json_response(error_payload(err), status, headers)
 
 
@@ -552,7 +552,8 @@ def _idempotent(coop: Cooperative, key: str, run: Callable[[], tuple[object, int
                 db.session.rollback()
                 return response
             created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-            if datetime.now(UTC) - created > IDEMPOTENCY_STALE:
+            # a key whose first request never finished (a crashed worker) is free again after this
+            if datetime.now(UTC) - created > timedelta(seconds=current_app.config["API_IDEMPOTENCY_STALE_SECONDS"]):
                 db.session.execute(delete(IdempotentResponse).where(
                     IdempotentResponse.cooperative_id == coop.id, IdempotentResponse.id == row.id))
                 db.session.commit()

@@ -1,7 +1,10 @@
 """Crash safety (reliability and security §1): gunicorn is killed with SIGKILL in the middle of a
-burst of POS sales, restarted, and the clients retry with the same idempotency keys. Every sale that
-was answered 201 is in the ledger exactly once, every retried sale exactly once, nothing else is there,
-and ``koppontren check`` is clean — on SQLite and on PostgreSQL (whichever the suite runs on)."""
+burst of POS sales (four cashiers, session login) and journal postings (the treasurer, through the
+JSON API with a bearer token), restarted, and the clients retry with the same idempotency keys.
+Every request that was answered 201 is in the ledger exactly once, every retried one exactly once,
+nothing else is there, and ``koppontren check`` is clean — on SQLite and on PostgreSQL (whichever the
+suite runs on). An API key whose first request died mid-flight answers 409 ``in_progress`` until it is
+stale (KOPPONTREN_API_IDEMPOTENCY_STALE_SECONDS, short here), then the retry completes."""
 
 from __future__ import annotations
 
@@ -56,11 +59,12 @@ def crash_db(database_url, tmp_path):
     admin.dispose()
 
 
-def _seed(url: str) -> list[int]:
+def _seed(url: str) -> tuple[list[int], str]:
     from flask_migrate import upgrade
 
     from koppontren import create_app
     from koppontren.auth import services as auth
+    from koppontren.auth import tokens
     from koppontren.clock import today
     from koppontren.extensions import db
     from koppontren.shop import services as shop
@@ -76,9 +80,13 @@ def _seed(url: str) -> list[int]:
         ids = [shop.create_product(coop, shop.ProductData(sku=f"P{i}", name=f"Produk {i}", price=Decimal(2_000 + 100 * i))).id
                for i in range(8)]
         shop.record_purchase(coop, party_id=supplier.id, day=today(), items=[shop.PurchaseItem(i, 100_000, Decimal(1_000)) for i in ids])
+        treasurer = auth.create_user("bendahara", "Bendahara", PASSWORD)
+        auth.grant_role(coop, treasurer, "treasurer")
+        token = tokens.create_token(coop, treasurer)[1]
+        day = today().isoformat()
         db.session.remove()
         db.engine.dispose()
-    return ids
+    return ids, token, day
 
 
 class _Server:
@@ -86,7 +94,7 @@ class _Server:
         self.url, self.port, self.process = url, port, None
 
     def start(self) -> None:
-        env = dict(os.environ, CRASH_DATABASE_URL=self.url, PYTHONPATH=str(ROOT))
+        env = dict(os.environ, CRASH_DATABASE_URL=self.url, PYTHONPATH=str(ROOT), KOPPONTREN_API_IDEMPOTENCY_STALE_SECONDS="6")
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.process = subprocess.Popen(
             [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{self.port}", "--chdir", str(ROOT), "--log-level", "error",
@@ -144,15 +152,41 @@ class _Cashier:
         return status, headers, (json.loads(data) if data else {})
 
 
+class _Treasurer(_Cashier):
+    """Posts journal entries through the API with a bearer token (no session)."""
+
+    def __init__(self, port: int, token: str, day: str):
+        super().__init__(port, "bendahara")
+        self.token, self.day = token, day
+
+    def post(self, key: str, n: int) -> tuple[int, dict, dict]:
+        body = {"date": self.day, "description": f"Biaya operasional {n}",
+                "lines": [{"account": "6102", "debit": str(1_000 + n)}, {"account": "1101", "credit": str(1_000 + n)}]}
+        status, headers, data = self._request("POST", "/api/v1/coops/tahan/journal-entries", json.dumps(body).encode(),
+                                              {"Content-Type": "application/json", "Idempotency-Key": key,
+                                               "Authorization": f"Bearer {self.token}"})
+        return status, headers, (json.loads(data) if data else {})
+
+    def post_until_done(self, key: str, n: int, limit: float = 90) -> tuple[int, dict, dict]:
+        """Retry as a POS client would: a key still 'in progress' (its first request died) is tried again."""
+        deadline = time.time() + limit
+        while True:
+            status, headers, body = self.post(key, n)
+            if status != 409 or body.get("error", {}).get("code") != "in_progress" or time.time() > deadline:
+                return status, headers, body
+            time.sleep(float(headers.get("Retry-After", 1)))
+
+
 def _basket(ids: list[int], n: int) -> list[dict]:
     return [{"product_id": ids[(n + j) % len(ids)], "qty": 1 + (n + j) % 3} for j in range(3)]
 
 
 def test_sigkill_in_the_middle_of_a_burst_loses_nothing_and_duplicates_nothing(crash_db):
-    ids = _seed(crash_db)
+    ids, token, day = _seed(crash_db)
     server = _Server(crash_db, _free_port())
     server.start()
     outcomes: dict[str, dict | None] = {}  # key -> the 201 body, or None when no answer came
+    postings: dict[str, dict | None] = {}  # the same for the treasurer's API postings
     baskets: dict[str, list[dict]] = {}
     sent = Counter()
     lock = threading.Lock()
@@ -179,7 +213,21 @@ def test_sigkill_in_the_middle_of_a_burst_loses_nothing_and_duplicates_nothing(c
                     killed.set()
                     server.kill()
 
-    threads = [threading.Thread(target=burst, args=(i,)) for i in range(CASHIERS)]
+    def api_burst() -> None:
+        treasurer = _Treasurer(server.port, token, day)
+        for n in range(PER_CASHIER):
+            key = f"ju-{n}"
+            try:
+                status, _, body = treasurer.post(key, n)
+            except (OSError, http.client.HTTPException):
+                postings[key] = None
+                if killed.is_set():
+                    return
+                continue
+            assert status == 201, body
+            postings[key] = body
+
+    threads = [threading.Thread(target=burst, args=(i,)) for i in range(CASHIERS)] + [threading.Thread(target=api_burst)]
     try:
         for t in threads:
             t.start()
@@ -205,6 +253,16 @@ def test_sigkill_in_the_middle_of_a_burst_loses_nothing_and_duplicates_nothing(c
             status, headers, body = cashiers[key.split("-")[0]].sell(key, baskets[key])
             assert status == 201 and headers.get("Idempotent-Replayed") == "true"
             assert body["voucher"] == answered[key]["voucher"]
+        treasurer = _Treasurer(server.port, token, day)
+        api_answered = {k: v for k, v in postings.items() if v is not None}
+        api_retried = {}
+        for key in [k for k, v in postings.items() if v is None]:
+            status, _, body = treasurer.post_until_done(key, int(key.split("-")[1]))
+            assert status == 201, body
+            api_retried[key] = body
+        for key in list(api_answered)[:10]:
+            status, headers, body = treasurer.post(key, int(key.split("-")[1]))
+            assert status == 201 and headers.get("Idempotent-Replayed") == "true" and body == api_answered[key]
     finally:
         server.stop()
 
@@ -227,10 +285,17 @@ def test_sigkill_in_the_middle_of_a_burst_loses_nothing_and_duplicates_nothing(c
         assert len(rows) == len(stored_keys)
         for key, body in {**answered, **retried}.items():
             assert body["voucher"] == numbers[key]
+        journal = db.session.execute(select(JournalEntry.idempotency_key, JournalEntry.number)
+                                     .where(JournalEntry.cooperative_id == coop.id, JournalEntry.journal_type == "JU")).all()
+        assert Counter(k for k, _ in journal).most_common(1)[0][1] == 1, "a posting was stored twice"
+        assert {k for k, _ in journal} == {f"api:{k}" for k in {**api_answered, **api_retried}}
+        for key, body in {**api_answered, **api_retried}.items():
+            assert body["number"] == dict(journal)[f"api:{key}"]
         report = check_cooperative(coop)
         assert report.ok, [(r.name, r.problems) for r in report.results if not r.ok]
-        assert db.session.scalar(select(func.count()).select_from(JournalEntry)) == len(rows) + 1  # + the purchase
+        assert db.session.scalar(select(func.count()).select_from(JournalEntry)) == len(rows) + len(journal) + 1  # + the purchase
         db.session.remove()
         db.engine.dispose()
-    print(f"\ncrash test: {sum(sent.values())} sales answered before the kill, {len(unanswered)} unanswered and retried, "
-          f"{len(stored_keys)} in the ledger, 0 lost, 0 duplicated")
+    print(f"\ncrash test: {sum(sent.values())} sales and {len(api_answered)} API postings answered before the kill, "
+          f"{len(unanswered)} + {len(api_retried)} unanswered and retried, {len(stored_keys)} + {len(journal)} in the ledger, "
+          f"0 lost, 0 duplicated")
