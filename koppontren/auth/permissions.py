@@ -41,6 +41,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "shop.view": frozenset({Role.ADMIN, Role.TREASURER, Role.CASHIER, Role.AUDITOR}),
     "shop.sell": frozenset({Role.ADMIN, Role.TREASURER, Role.CASHIER}),
     "shop.manage": frozenset({Role.ADMIN, Role.TREASURER}),
+    # SHU: treasurers prepare (rules, compute, payouts); approval needs a user other than the preparer
+    "shu.view": frozenset({Role.ADMIN, Role.TREASURER, Role.AUDITOR}),
+    "shu.prepare": frozenset({Role.ADMIN, Role.TREASURER}),
+    "shu.approve": frozenset({Role.ADMIN, Role.TREASURER}),
     # the member portal: a member sees only their own record
     "portal.view": frozenset({Role.MEMBER}),
 }

@@ -40,7 +40,7 @@ def test_the_bases_come_from_the_ledger(coop, year_2025):
 
 
 def test_monthly_average_basis(coop, treasurer, year_2025):
-    a, b, c = year_2025
+    a, _b, c = year_2025
     rules = shu.rules_of(coop, 2025).rules.to_dict() | {"savings_basis": "monthly_average"}
     shu.save_rules(coop, 2025, rules, actor=treasurer)
     bases = {x.number: x for x in shu.member_bases(coop, 2025, shu.rules_of(coop, 2025).rules)}
@@ -115,7 +115,7 @@ TODAY_PAY = date(2026, 3, 18)
 
 
 def test_netting_against_the_receivable_and_cash_for_the_rest(coop, treasurer, admin, year_2025):
-    a, b, c = year_2025
+    _a, b, _c = year_2025
     shu.compute_run(coop, 2025, actor=treasurer)
     shu.approve_run(coop, 2025, day=RAT, decision="01/RAT/2026", actor=admin)
     # B bought on credit in 2026: Rp5.000 receivable (posted by hand here: Dr 1121 B / Cr 4101 B)
