@@ -267,14 +267,15 @@ def active_members(coop: Cooperative) -> list[Member]:
                                    .order_by(Member.number)))
 
 
-def eligible_for_year(coop: Cooperative, first: date, last: date, *, include_departed: bool = False) -> list[Member]:
-    """Members who share a fiscal year's SHU (RULES.md §6), by number: those who had joined by the
-    year's last day and were still members on it (active now, or left after it); with
-    ``include_departed`` also those who left during the year."""
+def eligible_for_year(coop: Cooperative, first: date, last: date, *, include_departed: bool = False) -> list:
+    """Members who share a fiscal year's SHU (RULES.md §6), by number, as rows of (id, number, name):
+    those who had joined by the year's last day and were still members on it (active now, or left
+    after it); with ``include_departed`` also those who left during the year."""
     still_there = or_(Member.status == "aktif", Member.exit_date > last)
     if include_departed:
         still_there = or_(still_there, Member.exit_date >= first)
-    return list(db.session.scalars(select(Member).where(Member.cooperative_id == coop.id, Member.join_date <= last, still_there)
+    return list(db.session.execute(select(Member.id, Member.number, Member.name)
+                                   .where(Member.cooperative_id == coop.id, Member.join_date <= last, still_there)
                                    .order_by(Member.number)))
 
 
