@@ -48,8 +48,19 @@ def admin(build, coop):
 
 
 @pytest.fixture
-def year_2025(coop, treasurer, admin):
+def year_2025(build_year):
     """The posted and closed year; returns the members A, B, C (D joined in 2026, not eligible)."""
+    return build_year()
+
+
+@pytest.fixture
+def build_year(coop, treasurer, admin):
+    return lambda **kw: _build_year(coop, treasurer, admin, **kw)
+
+
+def _build_year(coop, treasurer, admin, *, c_leaves: bool = False, produk_sale: bool = False):
+    """``c_leaves``: C leaves on 30 November 2025. ``produk_sale``: B also buys Rp30.000 of
+    pesantren products (cost Rp18.000) on 10 September 2025."""
     savings.update_settings(coop, pokok_amount=Decimal(100_000), wajib_rates={"santri": Decimal(10_000)},
                             sukarela_earns_shu=False, default_account_id=None, actor=treasurer)
 
@@ -71,6 +82,12 @@ def year_2025(coop, treasurer, admin):
     shop.record_sale(coop, items=[shop.SaleItem(beras.id, 3)], day=date(2025, 9, 3))
     post_entry(coop, entry_date=date(2025, 12, 31), description="Listrik Desember", actor=treasurer,
                lines=[LineSpec("6102", debit=Decimal(50_000)), LineSpec("1101", credit=Decimal(50_000))])
+    if produk_sale:
+        kopi = shop.create_product(coop, shop.ProductData(sku="KOPI", name="Kopi Pesantren", price=Decimal(30_000), business_unit="produk"))
+        shop.record_purchase(coop, party_id=supplier.id, day=date(2025, 8, 1), items=[shop.PurchaseItem(kopi.id, 1, Decimal(18_000))])
+        shop.record_sale(coop, items=[shop.SaleItem(kopi.id, 1)], member_id=b.id, day=date(2025, 9, 10))
+    if c_leaves:
+        savings.exit_member(coop, c, effective_date=date(2025, 11, 30), actor=treasurer)
     reg("Dewi", date(2026, 1, 10))
     periods.close_year(coop, 2025, actor=admin)
     return a, b, c

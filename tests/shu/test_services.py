@@ -155,3 +155,39 @@ def test_shu_not_positive_is_refused(coop, admin, treasurer):
     with pytest.raises(ShuError) as err:
         shu.compute_run(coop, 2025, actor=treasurer)
     assert err.value.code == "shu_not_positive"
+
+
+def test_members_who_left_share_only_when_the_rules_say_so(coop, treasurer, build_year):
+    _a, _b, c = build_year(c_leaves=True)
+    rules = shu.rules_of(coop, 2025).rules
+    assert c.number not in {x.number for x in shu.member_bases(coop, 2025, rules)}
+    data = rules.to_dict() | {"include_departed": True}
+    shu.save_rules(coop, 2025, data, actor=treasurer)
+    bases = {x.number: x for x in shu.member_bases(coop, 2025, shu.rules_of(coop, 2025).rules)}
+    assert bases[c.number].savings == 0  # pokok moved to 2131 at the exit: no jasa modal at year end
+
+
+def test_one_jasa_usaha_pool_per_business_unit(coop, treasurer, build_year):
+    a, b, _c = build_year(produk_sale=True)
+    data = shu.rules_of(coop, 2025).rules.to_dict()
+    data["components"][2] = {"name": "Jasa usaha toko", "kind": "jasa_usaha", "percent": "20", "account": "2121", "unit": "toko"}
+    data["components"].insert(3, {"name": "Jasa usaha produk", "kind": "jasa_usaha", "percent": "5", "account": "2121", "unit": "produk"})
+    shu.save_rules(coop, 2025, data, actor=treasurer)
+    run = shu.compute_run(coop, 2025, actor=treasurer)
+    assert run.shu_amount == 91_000 * RP  # + 30.000 − 18.000
+    by_number = {m["member"]: m for m in shu.run_as_dict(coop, run)["members"]}
+    assert by_number[b.number]["usaha_by_unit"] == {"toko": "144000", "produk": "30000"}
+    pools = {p["name"]: p["amount"] for p in shu.run_as_dict(coop, run)["pools"]}
+    assert pools["Jasa usaha produk"] == "4550"  # 5 % of 91.000, all of it B's: only B bought products
+    assert by_number[a.number]["jasa_usaha"] == str(18_200 * 360 // 504)  # A: toko only (13.000)
+    assert shu.verify_run(coop, run)
+
+
+def test_sukarela_counts_when_the_savings_setting_says_so(coop, treasurer, year_2025):
+    a, _b, _c = year_2025
+    savings.update_settings(coop, pokok_amount=Decimal(100_000), wajib_rates={"santri": Decimal(10_000)},
+                            sukarela_earns_shu=True, default_account_id=None, actor=treasurer)
+    rules = shu.rules_of(coop, 2025).rules
+    assert rules.include_sukarela
+    bases = {x.number: x for x in shu.member_bases(coop, 2025, rules)}
+    assert bases[a.number].savings == (220_000 + 500_000) * RP
