@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import NamedTuple
 
 from koppontren.shu.rules import SOURCES, Component, Rules, ShuError, validate
 
@@ -76,16 +77,21 @@ class Pool:
     undistributed: bool = False
 
 
-@dataclass(frozen=True)
-class Share:
+class Share(NamedTuple):
     """One member's share of one pool: ``exact`` = pool × w / Σw (sen, rational), ``floor`` to the
-    currency unit, ``bonus`` = one unit from the largest-remainder step (0 or unit)."""
+    currency unit, ``bonus`` = one unit from the largest-remainder step (0 or unit). A named tuple:
+    a run makes one per member and pool."""
 
     pool_index: int
     weight: int
-    exact: Fraction
+    pool: int
+    weight_total: int
     floor: int
     bonus: int
+
+    @property
+    def exact(self) -> Fraction:
+        return Fraction(self.pool * self.weight, self.weight_total)
 
     @property
     def amount(self) -> int:
@@ -152,10 +158,10 @@ def _floor_unit(value: Fraction, unit: int) -> int:
     return int(value // unit) * unit
 
 
-def split_pool(pool: int, weights: Sequence[int], tie_keys: Sequence[object], unit: int = 100) -> list[tuple[Fraction, int, int]]:
+def split_pool(pool: int, weights: Sequence[int], tie_keys: Sequence[object], unit: int = 100) -> list[tuple[int, int]]:
     """Split ``pool`` sen over non-negative integer ``weights`` by the largest-remainder rule in
-    currency units of ``unit`` sen. Returns (exact share, floor, bonus) per weight; Σ floor + bonus =
-    pool. Integer arithmetic throughout (the exact share is only built for the explanation)."""
+    currency units of ``unit`` sen. Returns (floor, bonus) in sen per weight; Σ floor + bonus = pool.
+    Integer arithmetic throughout: the exact share pool × w / Σw is compared through its remainder."""
     total_w = sum(weights)
     if pool % unit:
         raise ValueError("pool must be a whole number of currency units")
@@ -174,7 +180,7 @@ def split_pool(pool: int, weights: Sequence[int], tie_keys: Sequence[object], un
         order = sorted(range(len(weights)), key=lambda i: (-remainders[i], tie_keys[i]))
         for i in order[:left]:
             bonus[i] = 1
-    return [(Fraction(pool * w, total_w), f * unit, b * unit) for w, f, b in zip(weights, floors, bonus, strict=True)]
+    return [(f * unit, b * unit) for f, b in zip(floors, bonus, strict=True)]
 
 
 def compute_shu(figures: Figures, bases: Iterable[MemberBasis], rules: Rules, *, units: tuple[str, ...] | None = ()) -> Result:
@@ -218,9 +224,10 @@ def compute_shu(figures: Figures, bases: Iterable[MemberBasis], rules: Rules, *,
             if totals[i] == 0:
                 undistributed.add(i)
                 continue
-            for b, w, (exact, fl, bonus) in zip(bases, weights, split_pool(floored[i], weights, [b.number for b in bases], unit), strict=True):
+            pool, total = floored[i], totals[i]
+            for b, w, (fl, bonus) in zip(bases, weights, split_pool(pool, weights, [b.number for b in bases], unit), strict=True):
                 if w or fl or bonus:
-                    member_shares[b.member_id].append(Share(i, w, exact, fl, bonus))
+                    member_shares[b.member_id].append(Share(i, w, pool, total, fl, bonus))
         for i in undistributed:
             to_reserve += floored[i]
             amounts[i] = 0
@@ -245,5 +252,5 @@ def split_by_source(shu: int, member_margin: int, nonmember_margin: int, unit: i
     m, n = max(member_margin, 0), max(nonmember_margin, 0)
     if m + n == 0 or shu <= 0:
         return shu, 0
-    (_, mf, mb), (_, nf, nb) = split_pool(shu, [m, n], [0, 1], unit)
+    (mf, mb), (nf, nb) = split_pool(shu, [m, n], [0, 1], unit)
     return mf + mb, nf + nb

@@ -218,13 +218,15 @@ def member_bases(coop: Cooperative, year: int, rules: Rules) -> list[MemberBasis
     unit_of = {a.id: unit for unit, unit_roles in UNIT_REVENUE_ROLES.items() for a in participation if a.role in unit_roles}
     usaha_raw = queries.member_net_credits(coop, [a.id for a in participation], date_from=first, date_to=last)
     out = []
-    for m in eligible:
-        by_account = usaha_raw.get(m.id, {})
+    empty: dict = {}
+    for member_id, number, name in eligible:
+        by_account = usaha_raw.get(member_id, empty)
         usaha: dict[str | None, int] = {None: sum(by_account.values())}
-        for account_id, net in by_account.items():
-            if account_id in unit_of:
-                usaha[unit_of[account_id]] = usaha.get(unit_of[account_id], 0) + net
-        out.append(MemberBasis(m.id, m.number, m.name, sum(savings_raw.get(m.id, {}).values()), usaha))
+        if unit_of:
+            for account_id, net in by_account.items():
+                if account_id in unit_of:
+                    usaha[unit_of[account_id]] = usaha.get(unit_of[account_id], 0) + net
+        out.append(MemberBasis(member_id, number, name, sum(savings_raw.get(member_id, empty).values()), usaha))
     return out
 
 
@@ -235,10 +237,15 @@ def fiscal_year_bounds_month_end(year: int, month: int) -> date:
 
 # --- the run --------------------------------------------------------------------------------------
 
-def get_run(coop: Cooperative, year: int) -> ShuRun | None:
+def get_run(coop: Cooperative, year: int, *, lock: bool = False) -> ShuRun | None:
+    """The run of a fiscal year; ``lock``: row-locked for the rest of the transaction (PostgreSQL), so
+    a recompute, an approval and payouts of one run queue instead of interleaving."""
     if isinstance(year, bool) or not isinstance(year, int):
         return None
-    return db.session.scalar(select(ShuRun).where(ShuRun.cooperative_id == coop.id, ShuRun.fiscal_year == year))
+    stmt = select(ShuRun).where(ShuRun.cooperative_id == coop.id, ShuRun.fiscal_year == year)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(stmt)
 
 
 def runs(coop: Cooperative) -> list[ShuRun]:
@@ -279,12 +286,14 @@ def compute_run(coop: Cooperative, year: int, *, actor) -> ShuRun:
     result = compute_shu(Figures(figures.shu, shu_member, shu_nonmember, unit), bases, rules)
 
     def work():
+        run = get_run(coop, year, lock=True)
+        if run is not None and run.status != "draft":
+            raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan RAT; tidak bisa dihitung ulang.", y=year))
         if info.origin != "stored":
             data = rules.to_dict()
             db.session.add(ShuRules(cooperative_id=coop.id, fiscal_year=year, components=data["components"],
                                     savings_basis=rules.savings_basis, include_sukarela=rules.include_sukarela,
                                     include_departed=rules.include_departed, updated_by_id=getattr(actor, "id", None)))
-        run = existing
         if run is None:
             run = ShuRun(cooperative_id=coop.id, fiscal_year=year, status="draft")
             db.session.add(run)
@@ -302,8 +311,8 @@ def compute_run(coop: Cooperative, year: int, *, actor) -> ShuRun:
         run.prepared_at = utcnow()
         db.session.flush()
         rows = _share_rows(coop, run.id, result)
-        for start in range(0, len(rows), 5000):
-            db.session.execute(insert(ShuShare), rows[start:start + 5000])
+        for start in range(0, len(rows), 5000):  # Core executemany: no ORM bookkeeping per share
+            db.session.execute(insert(ShuShare.__table__), rows[start:start + 5000])
         record("shu.computed", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), fiscal_year=year,
                shu=str(money.from_sen(figures.shu)), members=len(rows))
         return run
@@ -311,9 +320,21 @@ def compute_run(coop: Cooperative, year: int, *, actor) -> ShuRun:
     return _unit_of_work(work)
 
 
-def shares_of(coop: Cooperative, run: ShuRun) -> list[ShuShare]:
-    return list(db.session.scalars(select(ShuShare).where(ShuShare.cooperative_id == coop.id, ShuShare.run_id == run.id)
-                                   .order_by(ShuShare.number)))
+def shares_of(coop: Cooperative, run: ShuRun, *, limit: int | None = None, offset: int = 0,
+              member_id: int | None = None) -> list[ShuShare]:
+    """The run's member shares by member number (a page of them with ``limit``/``offset``)."""
+    stmt = select(ShuShare).where(ShuShare.cooperative_id == coop.id, ShuShare.run_id == run.id)
+    if member_id is not None:
+        stmt = stmt.where(ShuShare.member_id == member_id)
+    stmt = stmt.order_by(ShuShare.number)
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    return list(db.session.scalars(stmt))
+
+
+def share_count(coop: Cooperative, run: ShuRun) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(ShuShare).where(
+        ShuShare.cooperative_id == coop.id, ShuShare.run_id == run.id)) or 0)
 
 
 def stored_result(coop: Cooperative, run: ShuRun) -> Result:
@@ -372,6 +393,9 @@ def approve_run(coop: Cooperative, year: int, *, day: date, decision: str, actor
     day = _check_day(day, last + timedelta(days=1), _l("Tanggal RAT harus setelah akhir tahun buku (%(d)s).", d=last.isoformat()))
 
     def work():
+        locked = get_run(coop, year, lock=True)
+        if locked is None or locked.status != "draft" or locked.prepared_by_id == actor.id:
+            raise ShuError("not_draft", _l("SHU tahun %(y)s sudah disahkan atau baru saja dihitung ulang; muat ulang halaman.", y=year))
         result = stored_result(coop, run)
         lines = [LineSpec(chart.account_for(coop, "shu_current"), debit=money.from_sen(run.shu_amount))]
         for line in result.allocation_lines():
@@ -426,6 +450,7 @@ def pay(coop: Cooperative, year: int, *, day: date, method: str, member_id: int 
     cash = _cash_account(coop, account_id)
 
     def work():
+        get_run(coop, year, lock=True)  # payouts of one run queue here: a member is never paid twice
         paid = payouts_of(coop, run)
         stmt = select(ShuShare).where(ShuShare.cooperative_id == coop.id, ShuShare.run_id == run.id)
         if member_id is not None:

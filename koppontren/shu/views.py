@@ -108,9 +108,8 @@ def review(year: int):
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     shares, total_members, payouts = [], 0, {}
     if run is not None:
-        all_shares = services.shares_of(coop, run)
-        total_members = len(all_shares)
-        shares = all_shares[(page - 1) * PER_PAGE: page * PER_PAGE]
+        total_members = services.share_count(coop, run)
+        shares = services.shares_of(coop, run, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
         payouts = services.payouts_of(coop, run)
     approve_form = ApproveForm(formdata=None, date=today())
     pay_form = PayoutForm(formdata=None, date=today())
@@ -211,7 +210,7 @@ def slips_pdf(year: int):
 def member_slip_pdf(year: int, member_id: int):
     coop = current_coop()
     run = _run_or_404(year)
-    if members.get_member(coop, member_id) is None:
+    if not services.shares_of(coop, run, member_id=member_id):
         abort(404)
     return Response(documents.slips_pdf(coop, run, [member_id]), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="slip-shu-{year}-{member_id}.pdf"'})
