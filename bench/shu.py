@@ -47,8 +47,9 @@ from ledger_post import (
 )
 from sqlalchemy import select
 
+from koppontren.auth.services import create_user
 from koppontren.extensions import db
-from koppontren.ledger import chart, periods
+from koppontren.ledger import chart, periods, queries
 from koppontren.ledger.models import Account
 from koppontren.pdf import render_pdf
 from koppontren.shu import documents, services
@@ -197,7 +198,13 @@ def bench_compute(bench, coop_id: int, repeats: int) -> dict:
         raw.close()
         members = len(result.members)
         assert counts[0] == members and sum(p.amount for p in result.pools) == figures.shu
-        return {"kind": kind, "members": members, "bare": bare_s, "project": project_s, "run": run_s}
+        approver = create_user("bench.ketua", "Ketua", "bench-password-123")
+        start = time.perf_counter()
+        run = services.approve_run(coop, YEAR, day=date(YEAR + 1, 3, 15), decision="01/RAT", actor=approver)
+        approve_s = time.perf_counter() - start
+        lines = len(queries.get_entry(coop, run.entry_id).lines)
+        return {"kind": kind, "members": members, "bare": bare_s, "project": project_s, "run": run_s, "approve": approve_s,
+                "approve_lines": lines}
 
 
 def bench_slips(bench, coop_id: int, slips: int) -> dict:
@@ -254,11 +261,12 @@ def main(argv=None) -> None:
     print(f"# bench/shu.py {' '.join(sys.argv[1:] if argv is None else argv)}\n")
     print(f"- ran {started:%Y-%m-%d %H:%M}–{datetime.now(UTC):%H:%M} UTC; load average at the end {load_avg}; nproc {os.cpu_count()}")
     print(f"- code at the start: {code}\n")
-    print("| database | members | bare SQL of the bases | bases + compute_shu | ratio (aim ≤ 3×) | compute_run (draft stored, commit) | ratio |")
-    print("|---|---|---|---|---|---|---|")
+    print("| database | members | bare SQL of the bases | bases + compute_shu | ratio (aim ≤ 3×) | compute_run (draft stored, commit) "
+          "| ratio | approve_run (one allocation entry) |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in computed:
         print(f"| {r['kind']} | {r['members']:,} | {r['bare'] * 1000:.0f} ms | {r['project'] * 1000:.0f} ms | {r['project'] / r['bare']:.2f}× "
-              f"| {r['run'] * 1000:.0f} ms | {r['run'] / r['bare']:.2f}× |")
+              f"| {r['run'] * 1000:.0f} ms | {r['run'] / r['bare']:.2f}× | {r['approve'] * 1000:.0f} ms, {r['approve_lines']:,} lines |")
     if slips:
         print("\n| database | slips | one PDF (chunks of 250) | one WeasyPrint document per member | speed-up (aim ≥ 3×) | bytes one PDF / sum of single |")
         print("|---|---|---|---|---|---|")

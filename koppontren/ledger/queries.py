@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
 
 from koppontren.extensions import db
 from koppontren.ledger.models import Account, JournalEntry, JournalLine
@@ -327,7 +327,8 @@ def member_net_credits(coop: Cooperative, account_ids, date_from: date | None = 
         weight = case(*[(JournalLine.entry_date <= day, len(month_ends) - k) for k, day in enumerate(month_ends)], else_=0)
         amount = amount * weight
         date_to = month_ends[-1]
-    stmt = (select(JournalLine.member_id, JournalLine.account_id, func.sum(amount))
+    # CAST: PostgreSQL's SUM of bigint is numeric, which the driver would hand over as Decimal
+    stmt = (select(JournalLine.member_id, JournalLine.account_id, cast(func.sum(amount), BigInteger))
             .where(JournalLine.cooperative_id == coop.id, JournalLine.member_id.is_not(None),
                    JournalLine.account_id.in_(account_ids)))
     if date_from is not None:

@@ -397,6 +397,9 @@ def approve_run(coop: Cooperative, year: int, *, day: date, decision: str, actor
         if locked is None or locked.status != "draft" or locked.prepared_by_id == actor.id:
             raise ShuError("not_draft", _l("SHU tahun %(y)s sudah disahkan atau baru saja dihitung ulang; muat ulang halaman.", y=year))
         result = stored_result(coop, run)
+        # the shares reference their members by foreign key and members are never deleted: the
+        # posting need not look each member line's member up again
+        members.remember_existing(coop.id, [m.basis.member_id for m in result.members])
         lines = [LineSpec(chart.account_for(coop, "shu_current"), debit=money.from_sen(run.shu_amount))]
         for line in result.allocation_lines():
             lines.append(LineSpec(line.account, credit=money.from_sen(line.amount), member_id=line.member_id))
@@ -433,15 +436,21 @@ def run_status(coop: Cooperative, run: ShuRun) -> str:
 
 
 def pay(coop: Cooperative, year: int, *, day: date, method: str, member_id: int | None = None, account_id: int | None = None,
-        actor) -> list[ShuPayout]:
+        actor, member_number: str | None = None) -> list[ShuPayout]:
     """Pay members' SHU of an approved run: one member (``member_id``) or every unpaid member with a
     share. Each member's payout posts its own entry: cash ``Dr 2121 / Cr Kas`` (or the bank account
     ``account_id``), sukarela ``Dr 2121 / Cr 2111`` (through the savings module), netting
-    ``Dr 2121 / Cr 1121`` up to the member's receivable, the rest in cash. Idempotent: a member
+    ``Dr 2121 / Cr 1121`` up to the member's receivable, the rest in cash. ``member_number``: the
+    member by number instead of id (the API's ``member``). Idempotent: a member
     already paid is returned as paid, never paid twice. Raises ShuError ``not_approved``,
     ``invalid_field``, ``invalid_date``, ``not_found``, ``nothing_to_pay`` and savings/ledger codes."""
     if method not in PAYOUT_METHODS:
         raise ShuError("invalid_field", _l("Cara pembayaran tidak dikenal."), {"method": _l("Tidak dikenal.")})
+    if member_number is not None and member_id is None:  # the API names members by number
+        member = members.get_by_number(coop, member_number)
+        if member is None:
+            raise ShuError("not_found", _l("Anggota %(n)s tidak ditemukan.", n=str(member_number)[:30]), {"member": _l("Tidak dikenal.")})
+        member_id = member.id
     run = get_run(coop, year)
     if run is None or run.status == "draft":
         raise ShuError("not_approved", _l("SHU tahun %(y)s belum disahkan RAT; belum bisa dibayar.", y=year))
@@ -463,6 +472,7 @@ def pay(coop: Cooperative, year: int, *, day: date, method: str, member_id: int 
         if member_id is not None and shares[0].member_id in paid:
             return [paid[shares[0].member_id]]
         todo = [s for s in shares if s.total > 0 and s.member_id not in paid]
+        members.remember_existing(coop.id, [s.member_id for s in todo])  # as in approve_run
         if not todo:
             if member_id is not None:
                 raise ShuError("nothing_to_pay", _l("SHU anggota ini nol; tidak ada yang dibayar."))

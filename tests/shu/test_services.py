@@ -122,7 +122,7 @@ def test_netting_against_the_receivable_and_cash_for_the_rest(coop, treasurer, a
     from koppontren.ledger.posting import LineSpec, post_entry
     post_entry(coop, entry_date=date(2026, 3, 16), description="Piutang B", actor=treasurer,
                lines=[LineSpec("1121", debit=Decimal(5_000), member_id=b.id), LineSpec("8102", credit=Decimal(5_000))])
-    [payout] = shu.pay(coop, 2025, day=TODAY_PAY, method="netting", member_id=b.id, actor=treasurer)
+    [payout] = shu.pay(coop, 2025, day=TODAY_PAY, method="netting", member_number=b.number, actor=treasurer)
     assert (payout.amount, payout.netted) == (9_593 * RP, 5_000 * RP)
     assert balance(coop, "1121", b.id) == 0 and balance(coop, "2121", b.id) == 0
 
