@@ -15,6 +15,7 @@ allocated each with its own table (``Figures.shu_member`` / ``shu_nonmember``).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -158,32 +159,45 @@ def _floor_unit(value: Fraction, unit: int) -> int:
     return int(value // unit) * unit
 
 
-def split_pool(pool: int, weights: Sequence[int], tie_keys: Sequence[object], unit: int = 100) -> list[tuple[int, int]]:
+def split_pool(pool: int, weights: Sequence[int], tie_keys: Sequence[object], unit: int = 100) -> tuple[list[int], list[int]]:
     """Split ``pool`` sen over non-negative integer ``weights`` by the largest-remainder rule in
-    currency units of ``unit`` sen. Returns (floor, bonus) in sen per weight; Σ floor + bonus = pool.
-    Integer arithmetic throughout: the exact share pool × w / Σw is compared through its remainder."""
+    currency units of ``unit`` sen. Returns (floors, bonuses) in sen, one of each per weight;
+    Σ floors + Σ bonuses = pool. Integer arithmetic throughout: the exact share pool × w / Σw is
+    compared through its remainder."""
     total_w = sum(weights)
     if pool % unit:
         raise ValueError("pool must be a whole number of currency units")
     if total_w <= 0:
         raise ValueError("cannot split a pool over weights summing to zero")
     units = pool // unit
-    floors = []
-    remainders = []
-    for w in weights:
-        q, r = divmod(units * w, total_w)
-        floors.append(q)
-        remainders.append(r)
+    products = [units * w for w in weights]
+    floors = [p // total_w for p in products]
     left = units - sum(floors)
     bonus = [0] * len(weights)
     if left:
+        remainders = [p % total_w for p in products]
         order = sorted(range(len(weights)), key=lambda i: (-remainders[i], tie_keys[i]))
         for i in order[:left]:
-            bonus[i] = 1
-    return [(f * unit, b * unit) for f, b in zip(floors, bonus, strict=True)]
+            bonus[i] = unit
+    if unit != 1:
+        floors = [f * unit for f in floors]
+    return floors, bonus
 
 
 def compute_shu(figures: Figures, bases: Iterable[MemberBasis], rules: Rules, *, units: tuple[str, ...] | None = ()) -> Result:
+    """Allocate the year's SHU (see ``_compute``). The cyclic garbage collector is paused meanwhile:
+    the computation makes tens of thousands of small acyclic objects for a large cooperative, and
+    each collection would walk them all again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _compute(figures, bases, rules, units=units)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compute(figures: Figures, bases: Iterable[MemberBasis], rules: Rules, *, units: tuple[str, ...] | None = ()) -> Result:
     """Allocate the year's SHU. ``bases``: the eligible members (the caller applies the eligibility
     rule). ``units``: allowed business units (``()`` = the rules module's default, None = any).
 
@@ -198,6 +212,7 @@ def compute_shu(figures: Figures, bases: Iterable[MemberBasis], rules: Rules, *,
         raise ShuError("shu_not_positive", "SHU ≤ 0")
     split = rules.split_by_source
     bases = sorted(bases, key=lambda b: b.number)
+    numbers = [b.number for b in bases]
     unit = figures.unit
     pools: dict[int, Pool] = {}
     member_shares: dict[int, list[Share]] = {b.member_id: [] for b in bases}
@@ -225,7 +240,8 @@ def compute_shu(figures: Figures, bases: Iterable[MemberBasis], rules: Rules, *,
                 undistributed.add(i)
                 continue
             pool, total = floored[i], totals[i]
-            for b, w, (fl, bonus) in zip(bases, weights, split_pool(pool, weights, [b.number for b in bases], unit), strict=True):
+            floors, bonuses = split_pool(pool, weights, numbers, unit)
+            for b, w, fl, bonus in zip(bases, weights, floors, bonuses, strict=True):
                 if w or fl or bonus:
                     member_shares[b.member_id].append(Share(i, w, pool, total, fl, bonus))
         for i in undistributed:
@@ -252,5 +268,5 @@ def split_by_source(shu: int, member_margin: int, nonmember_margin: int, unit: i
     m, n = max(member_margin, 0), max(nonmember_margin, 0)
     if m + n == 0 or shu <= 0:
         return shu, 0
-    (mf, mb), (nf, nb) = split_pool(shu, [m, n], [0, 1], unit)
+    (mf, nf), (mb, nb) = split_pool(shu, [m, n], [0, 1], unit)
     return mf + mb, nf + nb

@@ -146,7 +146,7 @@ def test_flooring_leftover_goes_to_cadangan_and_the_entry_balances():
 
 def test_ties_go_to_the_lower_member_number():
     parts = split_pool(10 * RP, [1, 1, 1], ["A-0003", "A-0001", "A-0002"])
-    assert [f + b for f, b in parts] == [3 * RP, 4 * RP, 3 * RP]
+    assert [f + b for f, b in zip(*parts, strict=True)] == [3 * RP, 4 * RP, 3 * RP]
 
 
 def test_a_pool_nobody_has_a_basis_for_goes_to_cadangan():
