@@ -336,6 +336,8 @@ def member_net_credits(coop: Cooperative, account_ids, date_from: date | None = 
     if date_to is not None:
         stmt = stmt.where(JournalLine.entry_date <= date_to)
     out: dict[int, dict[int, int]] = {}
-    for member_id, account_id, net in db.session.execute(stmt.group_by(JournalLine.member_id, JournalLine.account_id)):
+    # Core execution on the session's connection: plain rows, no ORM result handling (10,000s of rows)
+    db.session.flush()
+    for member_id, account_id, net in db.session.connection().execute(stmt.group_by(JournalLine.member_id, JournalLine.account_id)):
         out.setdefault(member_id, {})[account_id] = int(net or 0)
     return out

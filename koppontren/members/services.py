@@ -274,7 +274,8 @@ def eligible_for_year(coop: Cooperative, first: date, last: date, *, include_dep
     still_there = or_(Member.status == "aktif", Member.exit_date > last)
     if include_departed:
         still_there = or_(still_there, Member.exit_date >= first)
-    return list(db.session.execute(select(Member.id, Member.number, Member.name)
+    db.session.flush()  # Core rows below (no ORM result handling), after any pending change
+    return list(db.session.connection().execute(select(Member.id, Member.number, Member.name)
                                    .where(Member.cooperative_id == coop.id, Member.join_date <= last, still_there)
                                    .order_by(Member.number)))
 
