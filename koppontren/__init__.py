@@ -67,6 +67,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from koppontren.savings.views import coop_bp as savings_coop_bp
     from koppontren.shop import backoffice_views, cashier_views, consignment_views, pos_views  # noqa: F401  - their routes join the shop pages
     from koppontren.shop.views import coop_bp as shop_coop_bp
+    from koppontren.shu.views import coop_bp as shu_coop_bp
     from koppontren.site.errors import register_error_handlers
     from koppontren.site.security import register_security
     from koppontren.site.templating import register_template_helpers
@@ -86,6 +87,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(savings_coop_bp)
     app.register_blueprint(shop_coop_bp)
     app.register_blueprint(statements_coop_bp)
+    app.register_blueprint(shu_coop_bp)
     app.register_blueprint(portal_views.portal_bp)
     register_subledger()
     from koppontren.shop.services import register_party_subledger

@@ -26,6 +26,7 @@ def register_commands(app) -> None:
     """Attach the project's commands to ``app.cli`` (``db``, ``run``, ``routes`` come from Flask and Flask-Migrate)."""
     from koppontren.members.cli import import_group
     from koppontren.savings.cli import savings_group
+    from koppontren.shu.cli import shu_group
 
     app.cli.add_command(coop_group)
     app.cli.add_command(user_group)
@@ -37,6 +38,7 @@ def register_commands(app) -> None:
     app.cli.add_command(import_group)
     app.cli.add_command(savings_group)
     app.cli.add_command(token_group)
+    app.cli.add_command(shu_group)
 
 
 def _fail(err: DomainError | str) -> None:

@@ -18,4 +18,5 @@ from koppontren.shop.models import (  # noqa: F401
     ShopPayment,
     StockMove,
 )
+from koppontren.shu.models import ShuPayout, ShuRules, ShuRun, ShuShare  # noqa: F401
 from koppontren.tenancy.models import Cooperative  # noqa: F401

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
 
 from koppontren.extensions import db
 from koppontren.ledger.models import Account, JournalEntry, JournalLine
@@ -286,3 +286,58 @@ def entry_account_totals(coop: Cooperative, entry_ids, account_id: int) -> tuple
                               .where(JournalLine.cooperative_id == coop.id, JournalLine.account_id == account_id,
                                      JournalLine.entry_id.in_(entry_ids))).one()
     return int(d), int(c)
+
+
+def activity_totals(coop: Cooperative, date_from: date, date_to: date, exclude_journal_types=()) -> dict[int, tuple[int, int]]:
+    """account_id -> (Σ debit, Σ credit) in sen of lines dated in [date_from, date_to], leaving out
+    entries of the given journal types (e.g. ``("PN",)``: a year's activity without its closing entry)."""
+    stmt = select(JournalLine.account_id, func.sum(JournalLine.debit), func.sum(JournalLine.credit)).where(
+        JournalLine.cooperative_id == coop.id, JournalLine.entry_date >= date_from, JournalLine.entry_date <= date_to)
+    if exclude_journal_types:
+        stmt = stmt.join(JournalEntry, and_(JournalEntry.cooperative_id == JournalLine.cooperative_id,
+                                            JournalEntry.id == JournalLine.entry_id)).where(
+            JournalEntry.journal_type.not_in(list(exclude_journal_types)))
+    return {aid: (int(d or 0), int(c or 0)) for aid, d, c in db.session.execute(stmt.group_by(JournalLine.account_id))}
+
+
+def journal_type_net(coop: Cooperative, account_id: int, journal_type: str, date_from: date, date_to: date) -> int:
+    """Σ credit − Σ debit (sen) on one account of the entries of one journal type dated in
+    [date_from, date_to] — e.g. what the year's closing entries (PN) put on 3108."""
+    value = db.session.scalar(
+        select(func.coalesce(func.sum(JournalLine.credit - JournalLine.debit), 0))
+        .join(JournalEntry, and_(JournalEntry.cooperative_id == JournalLine.cooperative_id, JournalEntry.id == JournalLine.entry_id))
+        .where(JournalLine.cooperative_id == coop.id, JournalLine.account_id == account_id,
+               JournalLine.entry_date >= date_from, JournalLine.entry_date <= date_to, JournalEntry.journal_type == journal_type))
+    return int(value or 0)
+
+
+def member_net_credits(coop: Cooperative, account_ids, date_from: date | None = None, date_to: date | None = None,
+                       month_ends: list[date] | None = None) -> dict[int, dict[int, int]]:
+    """member_id -> account_id -> Σ (credit − debit) in sen of the member subledger on those accounts,
+    one grouped query for every member.
+
+    With ``month_ends`` (ascending, the last ``date_to``): the sum of the balances at each of those
+    dates instead — each line weighted by how many of the dates it is on or before — which is
+    12 × the average month-end balance of a year in one aggregate (SHU jasa modal, RULES.md §6)."""
+    account_ids = list(account_ids)
+    if not account_ids:
+        return {}
+    amount = JournalLine.credit - JournalLine.debit
+    if month_ends:
+        weight = case(*[(JournalLine.entry_date <= day, len(month_ends) - k) for k, day in enumerate(month_ends)], else_=0)
+        amount = amount * weight
+        date_to = month_ends[-1]
+    # CAST: PostgreSQL's SUM of bigint is numeric, which the driver would hand over as Decimal
+    stmt = (select(JournalLine.member_id, JournalLine.account_id, cast(func.sum(amount), BigInteger))
+            .where(JournalLine.cooperative_id == coop.id, JournalLine.member_id.is_not(None),
+                   JournalLine.account_id.in_(account_ids)))
+    if date_from is not None:
+        stmt = stmt.where(JournalLine.entry_date >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(JournalLine.entry_date <= date_to)
+    out: dict[int, dict[int, int]] = {}
+    # Core execution on the session's connection: plain rows, no ORM result handling (10,000s of rows)
+    db.session.flush()
+    for member_id, account_id, net in db.session.connection().execute(stmt.group_by(JournalLine.member_id, JournalLine.account_id)):
+        out.setdefault(member_id, {})[account_id] = int(net or 0)
+    return out

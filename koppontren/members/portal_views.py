@@ -24,6 +24,8 @@ from koppontren.members.services import MemberError
 from koppontren.members.views import coop_bp, member_or_404
 from koppontren.savings import services as savings
 from koppontren.savings.views import _kwitansi_response, passbook_filters, passbook_pdf
+from koppontren.shu import documents as shu_documents
+from koppontren.shu import services as shu
 from koppontren.tenancy.current import coop_blueprint
 from koppontren.tenancy.scoping import current_coop
 
@@ -116,7 +118,7 @@ def home():
     return render_template(
         "members/portal_home.html", member=member, balances=savings.balances(coop, member.id), arrears=savings.arrears(coop, member),
         movements=savings.latest_movements(coop, member.id, limit=20), receivables=savings.receivable_movements(coop, member.id),
-        transactions=transactions, today=today(),
+        transactions=transactions, today=today(), shu_years=shu.member_history(coop, member.id),
     )
 
 
@@ -145,3 +147,16 @@ def kwitansi(tx_id: int):
     if member is None or tx is None or tx.member_id != member.id:
         abort(404)
     return _kwitansi_response(coop, tx)
+
+
+@portal_bp.get("/me/shu/<int:year>/slip.pdf")
+@permission_required("portal.view")
+def shu_slip(year: int):
+    """The member's own SHU slip of an approved year (a draft, or another member's, answers 404)."""
+    coop = current_coop()
+    member = own_member()
+    run = shu.get_run(coop, year) if 1900 <= year <= 2999 else None
+    if member is None or run is None or run.status == "draft" or not any(y.year == year for y in shu.member_history(coop, member.id)):
+        abort(404)
+    return Response(shu_documents.slips_pdf(coop, run, [member.id]), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="slip-shu-{year}.pdf"'})

@@ -267,6 +267,19 @@ def active_members(coop: Cooperative) -> list[Member]:
                                    .order_by(Member.number)))
 
 
+def eligible_for_year(coop: Cooperative, first: date, last: date, *, include_departed: bool = False) -> list:
+    """Members who share a fiscal year's SHU (RULES.md §6), by number, as rows of (id, number, name):
+    those who had joined by the year's last day and were still members on it (active now, or left
+    after it); with ``include_departed`` also those who left during the year."""
+    still_there = or_(Member.status == "aktif", Member.exit_date > last)
+    if include_departed:
+        still_there = or_(still_there, Member.exit_date >= first)
+    db.session.flush()  # Core rows below (no ORM result handling), after any pending change
+    return list(db.session.connection().execute(select(Member.id, Member.number, Member.name)
+                                   .where(Member.cooperative_id == coop.id, Member.join_date <= last, still_there)
+                                   .order_by(Member.number)))
+
+
 def search(coop: Cooperative, *, text: str | None = None, category: str | None = None, status: str | None = None,
            page: int = 1, per_page: int = 50, nik_substring: bool = False) -> tuple[list[Member], int]:
     """The register filtered by name/number/phone text (and NIK: any part of it only with

@@ -356,10 +356,10 @@ def _locked_active_member(coop: Cooperative, member: Member | int) -> Member:
     return locked
 
 
-def _post(coop: Cooperative, **kw):
+def _post(coop: Cooperative, journal_type_override: str = "SP", **kw):
     """post_entry inside the caller's unit of work; a ledger refusal becomes a SavingsError."""
     try:
-        return post_entry(coop, journal_type="SP", source="savings", commit=False, **kw)
+        return post_entry(coop, journal_type=journal_type_override, source="savings", commit=False, **kw)
     except LedgerError as err:
         raise SavingsError(err.code, err.message, err.fields) from None
 
@@ -582,6 +582,28 @@ def _withdraw_locked(coop, member, *, amount, day, account_id, actor, idempotenc
                    description=description[:500], actor=actor)
     record("savings.withdrawal", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), member=locked.number,
            kind="sukarela", amount=str(money.from_sen(sen)), number=entry.number)
+    return tx
+
+
+def credit_sukarela_from(coop: Cooperative, member_id: int, *, amount_sen: int, day: date, from_account, description: str,
+                         actor=None, journal_type: str = "SP") -> SavingsTransaction:
+    """Credit a member's simpanan sukarela from another (non-cash) account in the caller's unit of
+    work, e.g. SHU paid into savings: ``Dr from_account (member) / Cr 2111 (member)``. The savings
+    module keeps 2111 to itself, so other modules move money into it through here; the deposit gets
+    its transaction document (kwitansi, passbook) like any other. Does not commit.
+
+    Raises SavingsError (``not_active``, ``invalid_amount``, LedgerError codes)."""
+    locked = _locked_active_member(coop, member_id)
+    if isinstance(amount_sen, bool) or not isinstance(amount_sen, int) or amount_sen <= 0:
+        raise SavingsError("invalid_amount", _l("Jumlah harus lebih dari nol."), {"amount": _l("Harus lebih dari nol.")})
+    description = (description or f"Setoran simpanan sukarela {locked.number} {locked.name}")[:500]
+    entry = _post(coop, entry_date=day, description=description, actor=actor, journal_type_override=journal_type,
+                  lines=[LineSpec(from_account, debit=money.from_sen(amount_sen), member_id=locked.id),
+                         LineSpec(chart.account_for(coop, "savings_voluntary"), credit=money.from_sen(amount_sen), member_id=locked.id)])
+    tx = _document(coop, locked, kind="sukarela", direction="deposit", amount=amount_sen, day=day, entry=entry,
+                   account=from_account, description=description, actor=actor)
+    record("savings.deposit", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), member=locked.number, kind="sukarela",
+           amount=str(money.from_sen(amount_sen)), number=entry.number)
     return tx
 
 

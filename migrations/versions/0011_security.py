@@ -1,7 +1,7 @@
 """Account lockout: consecutive failed logins and the moment an account locked itself.
 
 Revision ID: 0011_security
-Revises: 0007_api
+Revises: 0009_shu
 Create Date: 2026-12-01 20:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_security'
-down_revision = '0007_api'
+down_revision = '0009_shu'
 branch_labels = None
 depends_on = None
 

@@ -8,17 +8,19 @@ from decimal import Decimal
 
 import pytest
 
+from koppontren.ledger.periods import close_year
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members.services import MemberData, register_member
 from koppontren.savings import services as savings
 from koppontren.shop import receivables
 from koppontren.shop import services as shop
+from koppontren.shu import services as shu
 from tests.helpers import login
 
 #: Values for URL parameters other than the cooperative slug when walking the map.
 SAMPLE_ARGS = {"user_id": "1", "page": "1", "code": "1101", "entry_id": "1", "member_id": "1", "tx_id": "1", "sale_id": "1",
                "payment_id": "1", "product_id": "1", "party_id": "1", "purchase_id": "1",
-               "report": "balance-sheet", "token_id": "1"}
+               "report": "balance-sheet", "token_id": "1", "year": "2026"}
 
 
 def _coop_paths(app, slug: str, method: str = "GET") -> list[str]:
@@ -56,6 +58,9 @@ def two_coops(build):
     shop.set_credit_limit(a, "santri", Decimal(10_000))
     shop.record_sale(a, member_id=member.id, payment="credit", items=[shop.SaleItem(product.id, 1)], day=date(2026, 3, 12))
     receivables.pay_receivable(a, member.id, amount=Decimal(1_000), day=date(2026, 3, 13))
+    # 2026 closed with its SHU computed (SAMPLE_ARGS["year"]), so the SHU review, PDFs and slips are real
+    close_year(a, 2026, actor=None)
+    shu.compute_run(a, 2026, actor=None)
     return a, b
 
 
