@@ -8,7 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from koppontren.auth.permissions import can, permission_required
+from koppontren.auth.permissions import can, permission_required, recent_password_required
 from koppontren.clock import today
 from koppontren.ledger import periods
 from koppontren.ledger.fiscal import fiscal_year_of
@@ -138,6 +138,7 @@ def compute(year: int):
 
 @coop_bp.post("/shu/<int:year>/approve")
 @permission_required("shu.approve")
+@recent_password_required
 def approve(year: int):
     _year_or_404(year)
     form = ApproveForm()

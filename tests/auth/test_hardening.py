@@ -192,3 +192,13 @@ def _months(coop):
 
     db.session.expire_all()
     return fiscal_year_status(coop, 2026)
+
+
+def test_approving_shu_asks_for_the_password_again_after_a_while(client, build):
+    build.user("bendahara", build.coop(), "treasurer")
+    login(client, "bendahara")
+    with client.session_transaction() as sess:
+        sess["auth_at"] = int(time.time()) - 3600
+    response = client.post("/alhikmah/shu/2026/approve", data={"date": "2027-03-01", "decision": "RAT/2027/01"},
+                           headers={"Referer": "http://localhost/alhikmah/shu/2026"})
+    assert response.status_code == 302 and response.headers["Location"] == "/account/confirm?next=/alhikmah/shu/2026"
