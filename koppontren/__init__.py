@@ -67,8 +67,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from koppontren.savings.views import coop_bp as savings_coop_bp
     from koppontren.shop import backoffice_views, cashier_views, consignment_views, pos_views  # noqa: F401  - their routes join the shop pages
     from koppontren.shop import reversals as shop_reversals  # noqa: F401  - the ledger refuses reversing a shop entry alone
-    from koppontren.shu import reversals as shu_reversals  # noqa: F401  - nor an approved SHU's
     from koppontren.shop.views import coop_bp as shop_coop_bp
+    from koppontren.shu import reversals as shu_reversals  # noqa: F401  - nor an approved SHU's
     from koppontren.shu.views import coop_bp as shu_coop_bp
     from koppontren.site.errors import register_error_handlers
     from koppontren.site.security import register_security

@@ -572,18 +572,24 @@ def _idempotent(coop: Cooperative, key: str, run: Callable[[], tuple[object, int
         break
     try:
         payload, code = run()
+    except DomainError as err:
+        # a refusal is the first response too: the same request again gets it again (the contract:
+        # "a repeat with the same body returns the first response"), not a second attempt
+        db.session.rollback()
+        payload, code = error_payload(err), status_of(err)
     except BaseException:
         db.session.rollback()
         _release(coop, key)
         raise
     text = dumps(payload)
-    if 200 <= code < 300:
+    if code < 500:
         db.session.execute(update(IdempotentResponse).where(
             IdempotentResponse.cooperative_id == coop.id, IdempotentResponse.key == key).values(status=code, body=text))
         db.session.commit()
     else:
         _release(coop, key)
-    return Response(text, status=code, mimetype="application/json")
+    headers = {"Retry-After": "2"} if code == 409 and payload.get("error", {}).get("code") == "in_progress" else None
+    return Response(text, status=code, mimetype="application/json", headers=headers)
 
 
 def _release(coop: Cooperative, key: str) -> None:

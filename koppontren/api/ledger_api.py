@@ -100,7 +100,7 @@ def get_account(coop: Cooperative, code: str, query: dict):
 # --- journal entries -------------------------------------------------------------------------------
 
 LINE_IN = obj({
-    "account": text(20, 1), "debit": AMOUNT, "credit": AMOUNT, "member": optional(text(30, 1)), "party": optional(text(30, 1)),
+    "account": text(20, 1), "debit": optional(AMOUNT), "credit": optional(AMOUNT), "member": optional(text(30, 1)), "party": optional(text(30, 1)),
     "memo": optional(text(200)),
 }, ("account",), description="Exactly one of debit and credit above zero.")
 ENTRY_IN = schema("JournalEntryInput", obj({
@@ -249,7 +249,7 @@ def reverse_journal_entry(coop: Cooperative, number: str, body: dict):
 OPENING_IN = schema("OpeningBalancesInput", obj({
     "date": DATE,
     "lines": {"type": "array", "minItems": 2, "maxItems": opening.MAX_ROWS, "items": obj({
-        "account": text(20, 1), "debit": AMOUNT, "credit": AMOUNT, "member": optional(text(30, 1))}, ("account",))},
+        "account": text(20, 1), "debit": optional(AMOUNT), "credit": optional(AMOUNT), "member": optional(text(30, 1))}, ("account",))},
 }, ("date", "lines"), description="As the opening-balance import: one line per account (and member), exactly one of debit/credit."))
 
 

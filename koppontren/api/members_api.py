@@ -161,8 +161,9 @@ def member_savings(coop: Cooperative, number: str, query: dict):
 
 
 MOVE_IN = schema("SavingsMoveInput", obj({
-    "date": DATE, "amount": AMOUNT, "method": METHOD,
-    "months": {"type": "array", "items": MONTH, "minItems": 1, "maxItems": 120, "description": "wajib only: the months paid."},
+    "date": DATE, "amount": optional(AMOUNT), "method": METHOD,
+    "months": optional({"type": "array", "items": MONTH, "minItems": 1, "maxItems": 120,
+                        "description": "wajib only: the months paid (with an amount, it must equal months × the monthly rate)."}),
     "note": optional(text(150)),
 }, ("date", "method"), description="pokok: amount optional (must equal the cooperative's pokok); wajib: months or amount "
                                     "(n × the monthly rate); sukarela: amount."))
@@ -180,7 +181,7 @@ def transaction_json(coop: Cooperative, tx, number: str) -> dict:
 
 
 def _months(body: dict) -> list | None:
-    if "months" not in body:
+    if body.get("months") is None:
         return None
     return [savings.parse_month(m) for m in body["months"]]
 
@@ -189,12 +190,12 @@ def _months(body: dict) -> list | None:
            permission="savings.record", body=MOVE_IN, response=TRANSACTION, status=201, idempotent=True)
 def deposit(coop: Cooperative, number: str, kind: str, body: dict):
     found = member_or_404(coop, number)
-    if kind != "wajib" and "months" in body:
+    if kind != "wajib" and body.get("months") is not None:
         raise ApiError(422, "validation_error", _l("Bulan hanya untuk simpanan wajib."), {"months": _l("Hanya untuk wajib.")})
     value = amount(coop, body["amount"], "amount") if body.get("amount") is not None else None
     if kind == "sukarela" and value is None:
         raise ApiError(422, "validation_error", _l("Isi jumlahnya."), {"amount": _l("Wajib diisi.")})
-    if kind == "wajib" and value is None and "months" not in body:
+    if kind == "wajib" and value is None and body.get("months") is None:
         raise ApiError(422, "validation_error", _l("Isi bulan atau jumlahnya."), {"months": _l("Wajib diisi.")})
     tx = savings.deposit(coop, found, kind, amount=value, months=_months(body), day=as_date(body["date"]),
                          account_id=method_account(coop, body["method"]), actor=g.api_user, idempotency_key=current_key(),

@@ -471,6 +471,10 @@ def _wajib_months(coop: Cooperative, member: Member, rate: int, months: list[Mon
     """The months a wajib deposit pays: given, or the oldest unpaid ones worth ``amount``."""
     if months:
         chosen = sorted(set(months))
+        if amount is not None and _amount_sen(coop, amount) != rate * len(chosen):
+            raise SavingsError("invalid_amount", _l("Jumlah tidak sama dengan %(n)s bulan × simpanan wajib %(r)s.",
+                                                    n=len(chosen), r=format_amount(coop, rate)),
+                               {"amount": _l("Tidak sesuai bulan yang dipilih.")})
     else:
         sen = _amount_sen(coop, amount)
         if sen % rate:

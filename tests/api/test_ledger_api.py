@@ -106,10 +106,15 @@ def test_idempotent_replay_returns_the_first_response_and_another_body_is_409(ap
     other = api.post("/journal-entries", _entry(day, description="Lain"), key="entry-1")
     assert other.status_code == 409 and other.json["error"]["code"] == "idempotency_conflict"
     assert queries.search_entries(coop, queries.JournalFilter())[1] == 1
-    # a refused request frees its key: the corrected retry posts
-    bad = api.post("/journal-entries", _entry(day, lines=[{"account": "6102", "debit": "1"}, {"account": "1101", "credit": "2"}]), key="e2")
+    # a refusal is the first response too: the same request gets it again, another body is a conflict,
+    # and the corrected request goes with a new key
+    unbalanced = _entry(day, lines=[{"account": "6102", "debit": "1"}, {"account": "1101", "credit": "2"}])
+    bad = api.post("/journal-entries", unbalanced, key="e2")
     assert bad.status_code == 422
-    assert api.post("/journal-entries", _entry(day), key="e2").status_code == 201
+    replay = api.post("/journal-entries", unbalanced, key="e2")
+    assert replay.status_code == 422 and replay.data == bad.data and replay.headers["Idempotent-Replayed"] == "true"
+    assert api.post("/journal-entries", _entry(day), key="e2").status_code == 409
+    assert api.post("/journal-entries", _entry(day), key="e3").status_code == 201
     assert api.post("/journal-entries", _entry(day), key="bad key with spaces").status_code == 400
 
 
