@@ -533,7 +533,8 @@ def _stored(row: IdempotentResponse) -> Response:
 def _idempotent(coop: Cooperative, key: str, run: Callable[[], tuple[object, int]]) -> Response:
     """Run ``run`` once per (cooperative, key): the first request claims the key with a committed
     row (the unique key makes a concurrent twin wait for it), then stores its response; a repeat with
-    the same fingerprint gets that response, a different one 409. A refusal frees the key."""
+    the same fingerprint gets that response, a different one 409. A refusal (4xx) is stored and
+    replayed like a success; only a crash (5xx) frees the key."""
     if not KEY_RE.match(key):
         raise ApiError(400, "invalid_idempotency_key", _l("Idempotency-Key: 1 sampai 200 karakter ASCII yang terlihat."),
                        {"Idempotency-Key": _l("Tidak sah.")})
