@@ -16,7 +16,7 @@ from tests.statements.conftest import build_year
 #: read-only permissions; it changes nothing in the cooperative's books)
 OWN_ACCOUNT = {"users.api_tokens", "users.revoke_api_token"}
 SAMPLE = {"user_id": "1", "entry_id": "1", "member_id": "1", "tx_id": "1", "sale_id": "1", "payment_id": "1", "product_id": "1",
-          "party_id": "1", "purchase_id": "1", "code": "1101", "page": "1", "report": "balance-sheet"}
+          "party_id": "1", "purchase_id": "1", "code": "1101", "page": "1", "report": "balance-sheet", "year": "2025"}
 
 
 def _fill(rule: str, slug: str) -> str:
