@@ -1,8 +1,8 @@
 """The JSON API v1 (issue 8): ``/api/v1``, bearer tokens, OpenAPI 3.1 at ``/api/v1/openapi.json``.
 
-Each domain's endpoints live in their own module (``ledger_api``, ``members_api``, ``shop_api``),
+Each domain's endpoints live in their own module (``ledger_api``, ``members_api``, ``shop_api``, ``reports_api``),
 declared with :func:`koppontren.api.core.operation`; importing the module registers them on
-``api_bp``. A new module (reports, SHU) is one more file and one more name in ``MODULES``:
+``api_bp``. A new module (SHU) is one more file and one more name in ``MODULES``:
 
     # koppontren/api/shu_api.py
     from koppontren.api.core import PATH_PARAMS, operation, schema, as_date, amount, amount_out, current_key
@@ -30,7 +30,7 @@ from flask import Flask
 
 from koppontren.api.core import api_bp, json_response, operation
 
-MODULES = ("ledger_api", "members_api", "shop_api")
+MODULES = ("ledger_api", "members_api", "shop_api", "reports_api")
 
 
 @operation("GET", "/openapi.json", summary="This document", tag="meta", permission=None, public=True,

@@ -36,8 +36,9 @@ def key(coop: Cooperative, report: str, params: dict, fmt: str, locale: str) -> 
                          report, params, fmt, locale, aggregates.chain_head(coop))
 
 
-def build(coop: Cooperative, report: str, params: dict, *, page: int | None = None):
-    """The Statement a page or a document shows (raises PeriodError, KeyError)."""
+def build(coop: Cooperative, report: str, params: dict, *, page: int | None = None, per_page: int | None = None):
+    """The Statement a page or a document shows (raises PeriodError, KeyError). ``page`` and
+    ``per_page`` page a paged report (Buku Besar, Jurnal); ``page=None`` gives all of it."""
     period = parse_period(coop, params)
     spec = registry.REPORTS[report]
     extra = {}
@@ -48,6 +49,8 @@ def build(coop: Cooperative, report: str, params: dict, *, page: int | None = No
         extra["account"] = account
     if spec.paged:
         extra["page"] = page
+        if per_page is not None:
+            extra["per_page"] = per_page
     if report == "cash-flow" and params.get("savings") == "operating":
         extra["savings_as_operating"] = True
     return registry.build(report, coop, period, comparative=params.get("comparative") == "1", **extra)

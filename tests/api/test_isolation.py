@@ -12,7 +12,7 @@ import pytest
 from koppontren.api import core
 from tests.api.conftest import Api
 
-SAMPLE = {"code": "1101", "number": None, "kind": "sukarela", "sku": "BRS-5", "year": "2026", "month": "1"}
+SAMPLE = {"code": "1101", "number": None, "kind": "sukarela", "sku": "BRS-5", "year": "2026", "month": "1", "name": "balance-sheet"}
 
 
 def _paths(sale_number: str, member_number: str, entry_number: str):

@@ -42,6 +42,7 @@ EXPECTED = {
     "api.get_journal_entry": "api:ATU",
     "api.get_member": "api:ATCU",
     "api.get_product": "api:ATCU",
+    "api.get_report": "api:ATU",
     "api.list_accounts": "api:ATU",
     "api.list_journal_entries": "api:ATU",
     "api.list_members": "api:ATCU",
