@@ -1,0 +1,163 @@
+"""Credit to a non-member customer (a party of kind customer): the sale posts Dr 1122 naming the
+customer against the non-member revenue accounts, a pelunasan takes it off (never above what is
+owed), a return credits it back; member credit stays as it was."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from koppontren.extensions import db
+from koppontren.ledger import chart, queries
+from koppontren.ledger.integrity import check_cooperative
+from koppontren.ledger.models import JournalEntry
+from koppontren.shop import cashier as cashier_service
+from koppontren.shop import receivables
+from koppontren.shop import services as shop
+from koppontren.shop.models import ShopPayment
+from koppontren.shop.services import ShopError
+from tests.shop.conftest import TODAY
+
+
+def _lines(entry) -> list[tuple[str, int, int, int | None, int | None]]:
+    return [(ln.account.code, ln.debit // 100, ln.credit // 100, ln.member_id, ln.party_id) for ln in entry.lines]
+
+
+def _entries() -> int:
+    return db.session.scalar(select(func.count()).select_from(JournalEntry))
+
+
+@pytest.fixture
+def customer(coop):
+    return shop.create_party(coop, kind="customer", code="CUS1", name="Warung Bu Ida")
+
+
+def _credit_sale(coop, customer, beras, kopi, **kw):
+    return shop.record_sale(coop, items=[shop.SaleItem(beras.id, 2), shop.SaleItem(kopi.id, 1)], payment="credit",
+                            party_id=customer.id, **kw)
+
+
+def test_a_customer_credit_sale_debits_1122_for_the_customer_against_non_member_accounts(stocked, beras, kopi, customer, cashier):
+    sale = _credit_sale(stocked, customer, beras, kopi, actor=cashier)
+    assert sale.total == (2 * 75_000 + 30_000) * 100 and sale.party_id == customer.id and sale.member_id is None
+    entry = queries.get_entry(stocked, sale.entry_id)
+    assert _lines(entry) == [
+        ("1122", 180_000, 0, None, customer.id),
+        ("4201", 0, 150_000, None, None), ("5201", 121_385, 0, None, None), ("1141", 0, 121_385, None, None),
+        ("4202", 0, 30_000, None, None), ("5202", 18_000, 0, None, None), ("1142", 0, 18_000, None, None),
+    ]
+    assert "CUS1 Warung Bu Ida" in entry.description
+    assert receivables.owed_by_customer(stocked, customer.id) == 180_000_00
+    assert check_cooperative(stocked).ok
+
+
+def test_a_customer_pays_off_the_receivable_but_never_more_than_owed(stocked, beras, kopi, customer, cashier):
+    _credit_sale(stocked, customer, beras, kopi)
+    paid = receivables.pay_customer_receivable(stocked, customer.id, amount=Decimal(100_000), actor=cashier, idempotency_key="c-1")
+    assert paid.kind == "customer_receivable" and paid.party_id == customer.id and paid.member_id is None
+    entry = queries.get_entry(stocked, paid.entry_id)
+    assert _lines(entry) == [("1103", 100_000, 0, None, None), ("1122", 0, 100_000, None, customer.id)]
+    assert receivables.owed_by_customer(stocked, customer.id) == 80_000_00
+    again = receivables.pay_customer_receivable(stocked, customer.id, amount=Decimal(100_000), idempotency_key="c-1")
+    assert again.id == paid.id and receivables.owed_by_customer(stocked, customer.id) == 80_000_00
+    with pytest.raises(ShopError) as err:
+        receivables.pay_customer_receivable(stocked, customer.id, amount=Decimal(100_000), idempotency_key="c-1-other")
+    assert err.value.code == "exceeds_receivable" and "Rp80.000" in str(err.value)
+    with pytest.raises(ShopError) as err:  # the same key for another amount
+        receivables.pay_customer_receivable(stocked, customer.id, amount=Decimal(1_000), idempotency_key="c-1")
+    assert err.value.code == "idempotency_conflict"
+    before = _entries()
+    for bad in (Decimal(0), Decimal(-5), Decimal("0.5")):
+        with pytest.raises(ShopError):
+            receivables.pay_customer_receivable(stocked, customer.id, amount=bad)
+    assert _entries() == before
+    # the cashier's daily close expects the customer's cash in the till
+    assert cashier_service.day_summary(stocked, cashier.id, TODAY).receivable_payments == 100_000_00
+    assert check_cooperative(stocked).ok
+
+
+def test_credit_needs_a_member_or_a_known_customer(stocked, beras, supplier, customer, build):
+    before = _entries()
+    with pytest.raises(ShopError) as err:
+        shop.record_sale(stocked, items=[shop.SaleItem(beras.id, 1)], payment="credit")
+    assert err.value.code == "member_required" and "pelanggan" in str(err.value)
+    with pytest.raises(ShopError) as err:  # a supplier is not a customer
+        shop.record_sale(stocked, items=[shop.SaleItem(beras.id, 1)], payment="credit", party_id=supplier.id)
+    assert err.value.code == "not_found"
+    other = build.coop("annur")
+    stranger = shop.create_party(other, kind="customer", code="CUS1", name="Pelanggan koperasi lain")
+    with pytest.raises(ShopError) as err:
+        shop.record_sale(stocked, items=[shop.SaleItem(beras.id, 1)], payment="credit", party_id=stranger.id)
+    assert err.value.code == "not_found"
+    customer.active = False
+    db.session.commit()
+    with pytest.raises(ShopError) as err:
+        shop.record_sale(stocked, items=[shop.SaleItem(beras.id, 1)], payment="credit", party_id=customer.id)
+    assert err.value.code == "not_active"
+    assert _entries() == before
+
+
+def test_payments_only_from_a_customer_of_this_cooperative(stocked, beras, kopi, supplier, customer, member, build):
+    _credit_sale(stocked, customer, beras, kopi)
+    other = build.coop("annur")
+    stranger = shop.create_party(other, kind="customer", code="CUS9", name="Pelanggan koperasi lain")
+    for party_id in (supplier.id, stranger.id, 10**6, "1"):
+        with pytest.raises(ShopError) as err:
+            receivables.pay_customer_receivable(stocked, party_id, amount=Decimal(1_000))
+        assert err.value.code == "not_found"
+    with pytest.raises(ShopError) as err:  # a customer owing nothing pays nothing
+        receivables.pay_customer_receivable(other, stranger.id, amount=Decimal(1_000))
+    assert err.value.code == "exceeds_receivable"
+    # a member's key can't replay as a customer's payment, nor the other way round
+    shop.set_credit_limit(stocked, "santri", Decimal(500_000))
+    shop.record_sale(stocked, items=[shop.SaleItem(beras.id, 1)], payment="credit", member_id=member.id)
+    receivables.pay_receivable(stocked, member.id, amount=Decimal(1_000), idempotency_key="k")
+    with pytest.raises(ShopError) as err:
+        receivables.pay_customer_receivable(stocked, customer.id, amount=Decimal(1_000), idempotency_key="k")
+    assert err.value.code == "idempotency_conflict"
+
+
+def test_a_return_of_a_customer_credit_sale_credits_1122_back(stocked, beras, kopi, customer):
+    sale = _credit_sale(stocked, customer, beras, kopi)
+    ret = shop.record_sale_return(stocked, sale.id, items=[shop.SaleItem(beras.id, 1)])
+    entry = queries.get_entry(stocked, ret.entry_id)
+    assert _lines(entry)[:2] == [("4209", 75_000, 0, None, None), ("1122", 0, 75_000, None, customer.id)]
+    assert ret.party_id == customer.id and receivables.owed_by_customer(stocked, customer.id) == 105_000_00
+    assert check_cooperative(stocked).ok
+
+
+def test_member_credit_is_unchanged(stocked, beras, member):
+    shop.set_credit_limit(stocked, "santri", Decimal(150_000))
+    sale = shop.record_sale(stocked, items=[shop.SaleItem(beras.id, 2)], payment="credit", member_id=member.id)
+    assert _lines(queries.get_entry(stocked, sale.entry_id))[0] == ("1121", 144_000, 0, member.id, None)
+    with pytest.raises(ShopError) as err:
+        shop.record_sale(stocked, items=[shop.SaleItem(beras.id, 1)], payment="credit", member_id=member.id)
+    assert err.value.code == "credit_limit"
+    ret = shop.record_sale_return(stocked, sale.id, items=[shop.SaleItem(beras.id, 1)])
+    assert ("1121", 0, 72_000, member.id, None) in _lines(queries.get_entry(stocked, ret.entry_id))
+
+
+def test_the_kwitansi_of_a_customer_payment_names_the_customer(stocked, beras, kopi, customer, cashier):
+    from koppontren import pdf
+
+    _credit_sale(stocked, customer, beras, kopi)
+    paid = receivables.pay_customer_receivable(stocked, customer.id, amount=Decimal(50_000), actor=cashier)
+    assert receivables.get_payment(stocked, paid.id).id == paid.id
+    html = pdf.render_html("kwitansi.html", **receivables.kwitansi_context(stocked, paid))
+    assert "Warung Bu Ida" in html and "Kode pelanggan CUS1" in html and "No. anggota" not in html
+    assert "ima puluh ribu rupiah" in html
+
+
+def test_the_database_wants_a_party_on_a_customer_payment(stocked, customer, cashier):
+    from tests.helpers import refused_by_database
+
+    entry_id = db.session.scalar(select(JournalEntry.id).limit(1))
+    message = refused_by_database(
+        "INSERT INTO shop_payment (cooperative_id, kind, party_id, member_id, payment_date, amount, account_name, entry_id, voucher, "
+        "created_at) VALUES (:c, 'customer_receivable', NULL, NULL, :d, 100, 'Kas', :e, 'X', CURRENT_TIMESTAMP)",
+        {"c": stocked.id, "d": date(2026, 12, 1), "e": entry_id})
+    assert "check constraint" in message
+    assert db.session.scalar(select(func.count()).select_from(ShopPayment)) == 0
