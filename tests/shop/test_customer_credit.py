@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from koppontren.extensions import db
-from koppontren.ledger import chart, queries
+from koppontren.ledger import queries
 from koppontren.ledger.integrity import check_cooperative
 from koppontren.ledger.models import JournalEntry
 from koppontren.shop import cashier as cashier_service
@@ -161,3 +161,17 @@ def test_the_database_wants_a_party_on_a_customer_payment(stocked, customer, cas
         {"c": stocked.id, "d": date(2026, 12, 1), "e": entry_id})
     assert "check constraint" in message
     assert db.session.scalar(select(func.count()).select_from(ShopPayment)) == 0
+
+
+def test_the_sale_page_and_struk_name_the_customer(client, stocked, beras, kopi, customer, cashier):
+    from koppontren.shop import sales as sales_service
+    from tests.helpers import login
+
+    sale = _credit_sale(stocked, customer, beras, kopi, actor=cashier)
+    receipt = sales_service.receipt(stocked, sale)
+    assert (receipt.customer_code, receipt.payment_label) == ("CUS1", "Kredit pelanggan")
+    login(client, "kasir")
+    page = client.get(f"/alhikmah/shop/sales/{sale.id}").get_data(as_text=True)
+    assert "Pelanggan CUS1 Warung Bu Ida" in page and "Kredit pelanggan" in page
+    struk = client.get(f"/alhikmah/shop/sales/{sale.id}/receipt").get_data(as_text=True)
+    assert 'id="struk-customer"' in struk and "Warung Bu Ida" in struk
