@@ -26,7 +26,7 @@ from koppontren.ledger import chart, queries
 from koppontren.ledger.posting import LineSpec
 from koppontren.members import services as members
 from koppontren.shop import services
-from koppontren.shop.models import ShopPayment
+from koppontren.shop.models import Party, ShopPayment
 from koppontren.shop.services import ShopError
 from koppontren.tenancy.models import Cooperative
 
@@ -166,9 +166,30 @@ def members_with_receivables(coop: Cooperative) -> list[Receivable]:
     return sorted(rows, key=lambda r: r.number)
 
 
-def payments_of(coop: Cooperative, member_id: int | None = None, limit: int = 20) -> list[ShopPayment]:
-    """The latest receivable payments (of one member, or of everyone), newest first."""
-    stmt = select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.kind == "member_receivable")
+@dataclass(frozen=True)
+class CustomerReceivable:
+    """A non-member customer with a 1122 balance: ``owed`` (sen; negative if they paid in advance)."""
+
+    party_id: int
+    code: str
+    name: str
+    owed: int
+
+
+def customers_with_receivables(coop: Cooperative) -> list[CustomerReceivable]:
+    """Every customer whose 1122 subledger balance is not zero, by code."""
+    receivable = chart.account_for(coop, "receivable_nonmember").id
+    balances = {pid: b.get(receivable, 0) for pid, b in queries.party_balances(coop, [receivable]).items()}
+    ids = [pid for pid, owed in balances.items() if owed]
+    found = db.session.scalars(select(Party).where(Party.cooperative_id == coop.id, Party.id.in_(ids))) if ids else []
+    return sorted((CustomerReceivable(p.id, p.code, p.name, balances[p.id]) for p in found), key=lambda r: r.code)
+
+
+def payments_of(coop: Cooperative, member_id: int | None = None, limit: int = 20, *, customers: bool = False) -> list[ShopPayment]:
+    """The latest receivable payments (of one member, or of every member — and of every customer
+    too with ``customers``), newest first."""
+    kinds = RECEIVABLE_KINDS if customers and member_id is None else ("member_receivable",)
+    stmt = select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.kind.in_(kinds))
     if member_id is not None:
         stmt = stmt.where(ShopPayment.member_id == member_id)
     return list(db.session.scalars(stmt.order_by(ShopPayment.id.desc()).limit(limit)))

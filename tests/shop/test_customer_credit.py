@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from koppontren.extensions import db
-from koppontren.ledger import queries
+from koppontren.ledger import chart, queries
 from koppontren.ledger.integrity import check_cooperative
 from koppontren.ledger.models import JournalEntry
 from koppontren.shop import cashier as cashier_service
@@ -175,3 +175,31 @@ def test_the_sale_page_and_struk_name_the_customer(client, stocked, beras, kopi,
     assert "Pelanggan CUS1 Warung Bu Ida" in page and "Kredit pelanggan" in page
     struk = client.get(f"/alhikmah/shop/sales/{sale.id}/receipt").get_data(as_text=True)
     assert 'id="struk-customer"' in struk and "Warung Bu Ida" in struk
+
+
+def test_the_receivables_page_lists_customers_and_takes_their_payment(client, stocked, beras, kopi, customer, cashier, build):
+    from koppontren.shop.services import get_party
+    from tests.helpers import login
+
+    _credit_sale(stocked, customer, beras, kopi)
+    base = "/alhikmah/shop/receivables"
+    login(client, "kasir")
+    page = client.get(base).get_data(as_text=True)
+    assert 'data-customer="CUS1"' in page and "Rp180.000" in page and 'value="180.000"' in page
+    till = str(chart.account_for(stocked, "till").id)
+    refused = client.post(f"{base}/customers/{customer.id}/pay", data={"amount": "200.000", "account": till, "idempotency_key": "w1"})
+    assert refused.status_code == 422 and "yang terutang Rp180.000" in refused.get_data(as_text=True)
+    ok = client.post(f"{base}/customers/{customer.id}/pay", data={"amount": "80.000", "account": till, "idempotency_key": "w2"})
+    assert ok.status_code == 302
+    again = client.post(f"{base}/customers/{customer.id}/pay", data={"amount": "80.000", "account": till, "idempotency_key": "w2"})
+    assert again.status_code == 302 and receivables.owed_by_customer(stocked, customer.id) == 100_000_00
+    page = client.get(base).get_data(as_text=True)
+    assert "Pelunasan Rp80.000 dari CUS1 Warung Bu Ida" in page and "Rp100.000" in page
+    payment = receivables.payments_of(stocked, customers=True)[0]
+    assert payment.party_id == customer.id
+    kwitansi = client.get(f"{base}/payments/{payment.id}/kwitansi.pdf")
+    assert kwitansi.status_code == 200 and kwitansi.mimetype == "application/pdf"
+    supplier = get_party(stocked, 1)  # the supplier is not a customer: no such page
+    assert supplier.kind == "supplier"
+    assert client.post(f"{base}/customers/{supplier.id}/pay", data={"amount": "1", "account": till}).status_code == 404
+    assert client.post(f"{base}/customers/{10**6}/pay", data={"amount": "1", "account": till}).status_code == 404
