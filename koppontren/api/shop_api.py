@@ -253,15 +253,16 @@ def create_purchase(coop: Cooperative, body: dict):
 
 PAYMENT_OUT = schema("Payment", obj({
     "id": {"type": "integer"}, "number": {"type": "string"}, "date": DATE, "amount": AMOUNT_OUT, "method": {"type": "string"},
-    "supplier": STRING_OR_NULL, "member": STRING_OR_NULL, "account": {"type": "string"},
+    "supplier": STRING_OR_NULL, "member": STRING_OR_NULL, "customer": STRING_OR_NULL, "account": {"type": "string"},
 }, ("id", "number", "date", "amount"), closed=False))
 SUPPLIER_PAYMENT_IN = schema("SupplierPaymentInput", obj({"date": DATE, "supplier": text(30, 1), "amount": AMOUNT, "method": METHOD},
                                                          ("date", "supplier", "amount", "method")))
 
 
-def payment_json(coop: Cooperative, p, method: str, supplier: str | None = None, member: str | None = None) -> dict:
+def payment_json(coop: Cooperative, p, method: str, supplier: str | None = None, member: str | None = None,
+                 customer: str | None = None) -> dict:
     return {"id": p.id, "number": p.voucher, "date": p.payment_date.isoformat(), "amount": amount_out(coop, p.amount), "method": method,
-            "supplier": supplier, "member": member, "account": p.account_name}
+            "supplier": supplier, "member": member, "customer": customer, "account": p.account_name}
 
 
 @operation("POST", "/coops/{coop}/supplier-payments", summary="Pay a supplier (utang usaha)", tag="shop", permission="shop.manage",
@@ -280,7 +281,10 @@ SALE_IN = schema("SaleInput", obj({
     "lines": {"type": "array", "minItems": 1, "maxItems": shop.MAX_LINES,
               "items": obj({"sku": text(40, 1), "quantity": QUANTITY, "unit_price": AMOUNT}, ("sku", "quantity"),
                            description="unit_price, when given, must be the price that applies (member price for a member).")},
-}, ("date", "payment", "lines"), description="At most one of member and customer; credit only for a member."))
+}, ("date", "payment", "lines"), description=(
+    "At most one of member (a member number) and customer (the code of a party of kind customer). Credit needs one of them: "
+    "a member buys within their category's credit limit (Dr 1121 naming the member), a customer without a limit "
+    "(Dr 1122 Piutang Usaha – Non-Anggota naming the customer); an anonymous sale on credit is refused (member_required).")))
 SALE_LINE = obj({"sku": {"type": "string"}, "quantity": {"type": "integer"}, "unit_price": AMOUNT_OUT, "total": AMOUNT_OUT,
                  "cost": AMOUNT_OUT}, ("sku", "quantity", "unit_price", "total", "cost"), closed=False)
 SALE = schema("Sale", obj({
@@ -354,18 +358,22 @@ def create_sale_return(coop: Cooperative, number: str, body: dict):
 
 RECEIVABLE_IN = schema("ReceivablePaymentInput", obj({"date": DATE, "member": text(30, 1), "customer": text(30, 1), "amount": AMOUNT,
                                                       "method": METHOD}, ("date", "amount", "method"),
-                                                     description="member: a member's shop receivable (pelunasan)."))
+                                                     description=(
+    "Exactly one of member (a member number: their receivable on 1121) and customer (the code of a party of kind "
+    "customer: their receivable on 1122); refused above what that member or customer owes (exceeds_receivable).")))
 
 
-@operation("POST", "/coops/{coop}/receivable-payments", summary="A member pays off their shop receivable (pelunasan)", tag="shop",
+@operation("POST", "/coops/{coop}/receivable-payments", summary="A member or a customer pays off their shop receivable (pelunasan)", tag="shop",
            permission="shop.sell", body=RECEIVABLE_IN, response=PAYMENT_OUT, status=201, idempotent=True)
 def pay_receivable(coop: Cooperative, body: dict):
     if ("member" in body) == ("customer" in body):
         raise ApiError(422, "validation_error", _l("Isi anggota atau pelanggan (salah satu)."), {"member": _l("Wajib diisi.")})
     if "customer" in body:
-        _party(coop, body["customer"], "customer", "customer")
-        raise ApiError(422, "not_supported", _l("Pelanggan bukan anggota tidak membeli secara kredit: tidak ada piutang untuk dilunasi."),
-                       {"customer": _l("Tidak ada piutang.")})
+        customer = _party(coop, body["customer"], "customer", "customer")
+        paid = receivables.pay_customer_receivable(coop, customer.id, amount=amount(coop, body["amount"], "amount"),
+                                                   day=as_date(body["date"]), account_id=method_account(coop, body["method"]),
+                                                   actor=g.api_user, idempotency_key=current_key())
+        return payment_json(coop, paid, body["method"], customer=customer.code), 201
     member = member_or_404_422(coop, body["member"])
     paid = receivables.pay_receivable(coop, member.id, amount=amount(coop, body["amount"], "amount"), day=as_date(body["date"]),
                                       account_id=method_account(coop, body["method"]), actor=g.api_user, idempotency_key=current_key())

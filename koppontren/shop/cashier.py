@@ -41,7 +41,7 @@ class DaySummary:
     returns: dict[str, int] = field(default_factory=dict)
     sale_count: int = 0
     return_count: int = 0
-    receivable_payments: int = 0  # members' pelunasan the cashier took into the till
+    receivable_payments: int = 0  # pelunasan (members and customers) the cashier took into the till
 
     @property
     def cash_sales(self) -> int:
@@ -75,7 +75,8 @@ def day_summary(coop: Cooperative, cashier_id: int, day: date) -> DaySummary:
         (returns if is_return else sales)[payment] += int(total)
         counts[bool(is_return)] += int(count)
     payment_entries = db.session.scalars(select(ShopPayment.entry_id).where(
-        ShopPayment.cooperative_id == coop.id, ShopPayment.kind == "member_receivable", ShopPayment.payment_date == day,
+        ShopPayment.cooperative_id == coop.id, ShopPayment.kind.in_(("member_receivable", "customer_receivable")),
+        ShopPayment.payment_date == day,
         ShopPayment.created_by_id == cashier_id)).all()
     into_till = queries.entry_account_totals(coop, payment_entries, chart.account_for(coop, "till").id)[0] if payment_entries else 0
     return DaySummary(sales, returns, counts[0], counts[1], into_till)

@@ -251,8 +251,9 @@ class SaleLine(CoopScoped, db.Model):
 
 class ShopPayment(CoopScoped, db.Model):
     """Money settled outside a sale or purchase, one journal entry each: a payment to a supplier
-    (``Dr 2101 / Cr Kas``), a settlement to a consignor (``Dr 2102 / Cr Kas``), or a member paying
-    off their shop receivable (pelunasan, ``Dr Kas / Cr 1121``)."""
+    (``Dr 2101 / Cr Kas``), a settlement to a consignor (``Dr 2102 / Cr Kas``), a member paying
+    off their shop receivable (pelunasan, ``Dr Kas / Cr 1121``) or a non-member customer paying off
+    theirs (``Dr Kas / Cr 1122``, naming the customer)."""
 
     __tablename__ = "shop_payment"
     __table_args__ = (
@@ -261,8 +262,9 @@ class ShopPayment(CoopScoped, db.Model):
         ForeignKeyConstraint(["cooperative_id", "member_id"], ["member.cooperative_id", "member.id"], name="fk_shop_payment_member"),
         ForeignKeyConstraint(["cooperative_id", "entry_id"], ["journal_entry.cooperative_id", "journal_entry.id"],
                              name="fk_shop_payment_entry"),
-        CheckConstraint("kind IN ('supplier', 'consignor', 'member_receivable')", name="kind"),
+        CheckConstraint("kind IN ('supplier', 'consignor', 'member_receivable', 'customer_receivable')", name="kind"),
         CheckConstraint("(kind = 'member_receivable') = (member_id IS NOT NULL)", name="member_for_receivables"),
+        CheckConstraint("kind = 'member_receivable' OR party_id IS NOT NULL", name="party_unless_member"),
         CheckConstraint("amount > 0", name="amount_positive"),
     )
 

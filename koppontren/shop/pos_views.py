@@ -23,9 +23,9 @@ from koppontren.ledger import chart
 from koppontren.members import services as members
 from koppontren.members.forms import choices
 from koppontren.shop import pos as pos_service
+from koppontren.shop import purchasing, services
 from koppontren.shop import receivables as receivable_service
 from koppontren.shop import sales as sales_service
-from koppontren.shop import services
 from koppontren.shop.pos_forms import ReceivablePaymentForm, SaleReturnForm, SalesFilterForm
 from koppontren.shop.services import SaleItem, ShopError
 from koppontren.shop.views import coop_bp
@@ -240,20 +240,25 @@ def _payment_form(coop) -> ReceivablePaymentForm:
 
 
 def _render_receivables(coop, errors: dict | None = None, typed: dict | None = None, status: int = 200):
+    """``errors`` and ``typed`` are keyed by ("m", member id) or ("c", customer id)."""
     rows = receivable_service.members_with_receivables(coop)
+    customers = receivable_service.customers_with_receivables(coop)
     form = _payment_form(coop)
-    keys = {r.member_id: secrets.token_urlsafe(18) for r in rows}
-    recent = receivable_service.payments_of(coop, limit=20)
-    people = members.members_by_ids(coop, (p.member_id for p in recent))
-    return render_template("shop/receivables.html", rows=rows, form=form, keys=keys, errors=errors or {}, typed=typed or {},
-                           recent=recent, people=people, total=sum(r.owed for r in rows if r.owed > 0),
+    keys = {**{("m", r.member_id): secrets.token_urlsafe(18) for r in rows},
+            **{("c", r.party_id): secrets.token_urlsafe(18) for r in customers}}
+    recent = receivable_service.payments_of(coop, limit=20, customers=True)
+    people = members.members_by_ids(coop, (p.member_id for p in recent if p.member_id))
+    parties = purchasing.parties_by_id(coop, [p.party_id for p in recent if p.party_id])
+    return render_template("shop/receivables.html", rows=rows, customers=customers, form=form, keys=keys, errors=errors or {},
+                           typed=typed or {}, recent=recent, people=people, parties=parties,
+                           total=sum(r.owed for r in rows if r.owed > 0), customers_total=sum(r.owed for r in customers if r.owed > 0),
                            amount_input=lambda sen: money.format_number(money.from_sen(sen), coop.currency_decimals)), status
 
 
 @coop_bp.get("/shop/receivables")
 @permission_required("shop.sell")
 def receivables():
-    """Members who owe the shop, each with a payment form (the owed amount filled in)."""
+    """Members (and non-member customers) who owe the shop, each with a payment form (the owed amount filled in)."""
     return _render_receivables(current_coop())
 
 
@@ -279,8 +284,36 @@ def pay_receivable(member_id: int):
                     a=money.format_idr(money.from_sen(payment.amount), coop.currency_decimals, _locale()), v=payment.voucher), "success")
             return redirect(url_for("shop.receivables"))
     problems = [str(e) for field in form for e in field.errors]
-    return _render_receivables(coop, errors={member.id: " ".join(problems) or _("Periksa isian Anda.")},
-                               typed={member.id: form.amount.data or ""}, status=422)
+    return _render_receivables(coop, errors={("m", member.id): " ".join(problems) or _("Periksa isian Anda.")},
+                               typed={("m", member.id): form.amount.data or ""}, status=422)
+
+
+@coop_bp.post("/shop/receivables/customers/<int:party_id>/pay")
+@permission_required("shop.sell")
+def pay_customer_receivable(party_id: int):
+    """A non-member customer pays off what they bought on credit (1122)."""
+    coop = current_coop()
+    customer = services.get_party(coop, party_id)
+    if customer is None or customer.kind != "customer":
+        abort(404)
+    form = _payment_form(coop)
+    amount = None
+    if form.validate_on_submit():
+        amount = amount_of(form.amount, coop.currency_decimals)
+    if amount is not None:
+        try:
+            payment = receivable_service.pay_customer_receivable(coop, customer.id, amount=amount, day=form.date.data,
+                                                                 account_id=form.account.data, actor=current_user,
+                                                                 idempotency_key=form.idempotency_key.data or None)
+        except ShopError as err:
+            form.amount.errors = [str(err.message)]
+        else:
+            flash(_("Pelunasan %(a)s dari %(n)s tercatat dengan nomor bukti %(v)s.", n=f"{customer.code} {customer.name}",
+                    a=money.format_idr(money.from_sen(payment.amount), coop.currency_decimals, _locale()), v=payment.voucher), "success")
+            return redirect(url_for("shop.receivables"))
+    problems = [str(e) for field in form for e in field.errors]
+    return _render_receivables(coop, errors={("c", customer.id): " ".join(problems) or _("Periksa isian Anda.")},
+                               typed={("c", customer.id): form.amount.data or ""}, status=422)
 
 
 @coop_bp.get("/shop/receivables/payments/<int:payment_id>/kwitansi.pdf")

@@ -1,9 +1,12 @@
-"""Members paying off what they bought on credit (pelunasan piutang anggota, 1121).
+"""Members paying off what they bought on credit (pelunasan piutang anggota, 1121), and non-member
+customers paying off theirs (piutang usaha non-anggota, 1122, naming the customer: the party
+subledger).
 
 A payment is one unit of work: the member's row is locked first, so two cashiers taking the same
 member's money cannot both pass the "no more than owed" check; the entry ``Dr Kas/Bank / Cr 1121``
 names the member on the receivable line (the control account stays equal to its subledger), and
-a ShopPayment and an audit row are written with it. Refusals raise ShopError and write nothing.
+a ShopPayment and an audit row are written with it. A customer's payment is the same with the
+customer's (party) row locked and ``Dr Kas/Bank / Cr 1122``. Refusals raise ShopError and write nothing.
 """
 
 from __future__ import annotations
@@ -23,17 +26,25 @@ from koppontren.ledger import chart, queries
 from koppontren.ledger.posting import LineSpec
 from koppontren.members import services as members
 from koppontren.shop import services
-from koppontren.shop.models import ShopPayment
+from koppontren.shop.models import Party, ShopPayment
 from koppontren.shop.services import ShopError
 from koppontren.tenancy.models import Cooperative
 
-ACTION_LABELS.update({"shop.receivable_payment": _l("Pelunasan piutang anggota dicatat")})
+ACTION_LABELS.update({"shop.receivable_payment": _l("Pelunasan piutang anggota dicatat"),
+                      "shop.customer_receivable_payment": _l("Pelunasan piutang pelanggan dicatat")})
+RECEIVABLE_KINDS = ("member_receivable", "customer_receivable")
 
 
 def owed_by(coop: Cooperative, member_id: int) -> int:
     """What the member owes the shop now (sen, 1121 debit balance of their subledger)."""
     receivable = chart.account_for(coop, "receivable_member").id
     return queries.member_balances(coop, [receivable], [member_id]).get(member_id, {}).get(receivable, 0)
+
+
+def owed_by_customer(coop: Cooperative, party_id: int) -> int:
+    """What a customer owes the shop now (sen, 1122 debit balance of their party subledger)."""
+    receivable = chart.account_for(coop, "receivable_nonmember").id
+    return queries.party_balances(coop, [receivable], [party_id]).get(party_id, {}).get(receivable, 0)
 
 
 def pay_receivable(coop: Cooperative, member_id: int, *, amount: Decimal, day: date | None = None, account_id: int | None = None,
@@ -52,7 +63,7 @@ def pay_receivable(coop: Cooperative, member_id: int, *, amount: Decimal, day: d
         key = (idempotency_key or "").strip()[:200] or None
         prior = _payment_by_key(coop, key) if key else None
         if prior is not None:  # a retry or a double submit: the first payment, whatever is owed now
-            if prior.member_id != member.id or prior.amount != sen:
+            if prior.kind != "member_receivable" or prior.member_id != member.id or prior.amount != sen:
                 raise ShopError("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk pembayaran lain (%(n)s).",
                                                            n=prior.voucher), {"idempotency_key": _l("Sudah dipakai.")})
             return prior
@@ -76,6 +87,53 @@ def pay_receivable(coop: Cooperative, member_id: int, *, amount: Decimal, day: d
         db.session.flush()
         record("shop.receivable_payment", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
                member=member.number, amount=str(money.from_sen(sen)))
+        return payment
+
+    return services._unit_of_work(work, coop)
+
+
+def pay_customer_receivable(coop: Cooperative, party_id: int, *, amount: Decimal, day: date | None = None,
+                            account_id: int | None = None, actor=None, idempotency_key: str | None = None) -> ShopPayment:
+    """Record a non-member customer's payment of what they bought on credit: ``Dr Kas/Bank / Cr
+    1122`` naming the customer, into the till (default), Kas Besar or a bank account; refused above
+    what the customer owes now, like ``pay_receivable``. Raises ShopError(``invalid_amount`` |
+    ``not_found`` (not a customer of this cooperative) | ``exceeds_receivable`` | ``invalid_account`` |
+    ``invalid_date`` | ``idempotency_conflict`` | ledger codes such as ``period_closed``)."""
+    def work():
+        if isinstance(amount, Decimal | int) and not isinstance(amount, bool) and Decimal(amount).is_finite() and amount <= 0:
+            raise services._error("invalid_amount", _l("Jumlah pelunasan harus lebih dari nol."), "amount")
+        sen = services._sen(coop, amount, "amount", allow_zero=False)
+        entry_day = services._day(day)
+        party = services.lock_party(coop, party_id)
+        if party is None or party.kind != "customer":
+            raise services._error("not_found", _l("Pelanggan tidak ditemukan."), "customer")
+        key = (idempotency_key or "").strip()[:200] or None
+        prior = _payment_by_key(coop, key) if key else None
+        if prior is not None:  # a retry or a double submit: the first payment, whatever is owed now
+            if prior.kind != "customer_receivable" or prior.party_id != party.id or prior.amount != sen:
+                raise ShopError("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk pembayaran lain (%(n)s).",
+                                                           n=prior.voucher), {"idempotency_key": _l("Sudah dipakai.")})
+            return prior
+        owed = owed_by_customer(coop, party.id)
+        if sen > owed:
+            owed_text = money.format_idr(money.from_sen(max(owed, 0)), coop.currency_decimals)
+            raise services._error("exceeds_receivable", _l("Pelunasan melebihi piutang %(n)s: yang terutang %(o)s.", n=party.code,
+                                                           o=owed_text), "amount")
+        account = services._pay_account(coop, "cash", account_id, "till")
+        receivable = chart.account_for(coop, "receivable_nonmember")
+        entry = services._post(coop, entry_date=entry_day, description=f"Pelunasan piutang {party.code} {party.name}"[:500],
+                               journal_type="KM", actor=actor, idempotency_key=key, lines=[
+                                   LineSpec(account, debit=money.from_sen(sen)),
+                                   LineSpec(receivable, credit=money.from_sen(sen), party_id=party.id)])
+        if getattr(entry, "was_replayed", False):
+            return db.session.scalar(select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.entry_id == entry.id))
+        payment = ShopPayment(cooperative_id=coop.id, kind="customer_receivable", party_id=party.id, payment_date=entry_day, amount=sen,
+                              account_name=account.name_id, entry_id=entry.id, voucher=entry.number,
+                              created_by_id=getattr(actor, "id", None))
+        db.session.add(payment)
+        db.session.flush()
+        record("shop.customer_receivable_payment", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
+               customer=party.code, amount=str(money.from_sen(sen)))
         return payment
 
     return services._unit_of_work(work, coop)
@@ -108,9 +166,30 @@ def members_with_receivables(coop: Cooperative) -> list[Receivable]:
     return sorted(rows, key=lambda r: r.number)
 
 
-def payments_of(coop: Cooperative, member_id: int | None = None, limit: int = 20) -> list[ShopPayment]:
-    """The latest receivable payments (of one member, or of everyone), newest first."""
-    stmt = select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.kind == "member_receivable")
+@dataclass(frozen=True)
+class CustomerReceivable:
+    """A non-member customer with a 1122 balance: ``owed`` (sen; negative if they paid in advance)."""
+
+    party_id: int
+    code: str
+    name: str
+    owed: int
+
+
+def customers_with_receivables(coop: Cooperative) -> list[CustomerReceivable]:
+    """Every customer whose 1122 subledger balance is not zero, by code."""
+    receivable = chart.account_for(coop, "receivable_nonmember").id
+    balances = {pid: b.get(receivable, 0) for pid, b in queries.party_balances(coop, [receivable]).items()}
+    ids = [pid for pid, owed in balances.items() if owed]
+    found = db.session.scalars(select(Party).where(Party.cooperative_id == coop.id, Party.id.in_(ids))) if ids else []
+    return sorted((CustomerReceivable(p.id, p.code, p.name, balances[p.id]) for p in found), key=lambda r: r.code)
+
+
+def payments_of(coop: Cooperative, member_id: int | None = None, limit: int = 20, *, customers: bool = False) -> list[ShopPayment]:
+    """The latest receivable payments (of one member, or of every member — and of every customer
+    too with ``customers``), newest first."""
+    kinds = RECEIVABLE_KINDS if customers and member_id is None else ("member_receivable",)
+    stmt = select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.kind.in_(kinds))
     if member_id is not None:
         stmt = stmt.where(ShopPayment.member_id == member_id)
     return list(db.session.scalars(stmt.order_by(ShopPayment.id.desc()).limit(limit)))
@@ -125,7 +204,7 @@ def payment_accounts(coop: Cooperative) -> list:
 
 def get_payment(coop: Cooperative, payment_id: int) -> ShopPayment | None:
     return db.session.scalar(select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.id == payment_id,
-                                                       ShopPayment.kind == "member_receivable"))
+                                                       ShopPayment.kind.in_(RECEIVABLE_KINDS)))
 
 
 @dataclass(frozen=True)
@@ -144,11 +223,19 @@ class _Kwitansi:
 
 
 def kwitansi_context(coop: Cooperative, payment: ShopPayment) -> dict:
-    """The values reports/kwitansi.html prints for a receivable payment."""
-    member = members.get_member(coop, payment.member_id)
+    """The values reports/kwitansi.html prints for a receivable payment: it names the member, or the
+    customer (name and code) for a non-member's payment."""
+    number_label = None
+    if payment.kind == "customer_receivable":
+        party = services.get_party(coop, payment.party_id)
+        number, name = party.code, party.name
+        number_label = str(_l("Kode pelanggan %(code)s", code=party.code))
+    else:
+        member = members.get_member(coop, payment.member_id)
+        number, name = member.number, member.name
     cashier = auth_services.user_in_coop_or_none(coop, payment.created_by_id) if payment.created_by_id else None
-    receipt = _Kwitansi(number=payment.voucher, date=payment.payment_date, member_number=member.number, member_name=member.name,
+    receipt = _Kwitansi(number=payment.voucher, date=payment.payment_date, member_number=number, member_name=name,
                         kind_label=str(_l("Pelunasan piutang toko")), direction="deposit", amount_sen=payment.amount,
                         description="", months=[], account_name=payment.account_name, cashier_name=cashier.name if cashier else "")
     return {"coop": coop, "receipt": receipt, "terbilang": money.terbilang(money.from_sen(payment.amount)),
-            "subtitle": str(_l("Bukti Pembayaran Piutang"))}
+            "subtitle": str(_l("Bukti Pembayaran Piutang")), "number_label": number_label}

@@ -16,7 +16,8 @@ from koppontren.shop import services
 from koppontren.shop.models import Product, Sale
 from koppontren.tenancy.models import Cooperative
 
-PAYMENT_LABELS = {"cash": _l("Tunai"), "bank": _l("Transfer bank"), "credit": _l("Kredit anggota")}
+PAYMENT_LABELS = {"cash": _l("Tunai"), "bank": _l("Transfer bank"), "credit": _l("Kredit")}
+CREDIT_LABELS = {True: _l("Kredit anggota"), False: _l("Kredit pelanggan")}  # a sale's credit: to a member or to a customer
 
 
 def payment_label(payment: str) -> str:
@@ -124,6 +125,8 @@ class Receipt:
     is_return: bool
     original_voucher: str | None
     original_id: int | None
+    customer_code: str | None = None  # a non-member customer (party) the sale names
+    customer_name: str | None = None
 
 
 def receipt(coop: Cooperative, sale: Sale) -> Receipt:
@@ -133,15 +136,18 @@ def receipt(coop: Cooperative, sale: Sale) -> Receipt:
     member = members.get_member(coop, sale.member_id) if sale.member_id else None
     cashier = auth_services.user_in_coop_or_none(coop, sale.cashier_id) if sale.cashier_id else None
     original = services.get_sale(coop, sale.returns_sale_id) if sale.returns_sale_id else None
+    party = services.get_party(coop, sale.party_id) if sale.party_id and not member else None
+    label = str(CREDIT_LABELS[member is not None]) if sale.payment == "credit" else payment_label(sale.payment)
     change = sale.cash_received - sale.total if sale.payment == "cash" and sale.cash_received is not None else None
     return Receipt(
         sale_id=sale.id, voucher=sale.voucher, sale_date=sale.sale_date, created_at=sale.created_at,
         cashier_name=cashier.name if cashier else "", member_number=member.number if member else None,
-        member_name=member.name if member else None, payment=sale.payment, payment_label=payment_label(sale.payment),
+        member_name=member.name if member else None, payment=sale.payment, payment_label=label,
         lines=[ReceiptLine(name=products[ln.product_id].name, sku=products[ln.product_id].sku, unit=products[ln.product_id].unit,
                            qty=ln.qty, unit_price=ln.unit_price, total=ln.total, returnable=ln.qty - back.get(ln.product_id, 0),
                            product_id=ln.product_id) for ln in lines],
         total=sale.total, cash_received=sale.cash_received, change=change, entry_id=sale.entry_id,
         is_return=sale.returns_sale_id is not None, original_voucher=original.voucher if original else None,
-        original_id=original.id if original else None,
+        original_id=original.id if original else None, customer_code=party.code if party else None,
+        customer_name=party.name if party else None,
     )

@@ -50,7 +50,8 @@ from koppontren.tenancy.models import Cooperative, utcnow
 class ShopError(DomainError):
     """A refused shop operation. Codes: ``invalid_field``, ``duplicate_sku``, ``duplicate_barcode``,
     ``duplicate_code``, ``not_found``, ``inactive_product``, ``insufficient_stock``, ``invalid_qty``,
-    ``invalid_amount``, ``invalid_payment``, ``invalid_account``, ``member_required``, ``not_active``,
+    ``invalid_amount``, ``invalid_payment``, ``invalid_account``, ``member_required`` (credit without a
+    member or a customer), ``not_active``,
     ``credit_limit``, ``cash_short``, ``return_too_much``, ``invalid_date``, ``consignment_product``,
     ``consignment_changed``; consignment: ``has_stock``, ``not_consignment``, ``more_than_owed``,
     ``period_closed``; daily close: ``already_closed``; and LedgerError codes."""
@@ -181,6 +182,15 @@ def get_party(coop: Cooperative, party_id: int) -> Party | None:
     if isinstance(party_id, bool) or not isinstance(party_id, int):
         return None
     return db.session.scalar(select(Party).where(Party.cooperative_id == coop.id, Party.id == party_id))
+
+
+def lock_party(coop: Cooperative, party_id: int) -> Party | None:
+    """The party's row, locked for this transaction (payments and returns that change what a
+    customer owes queue here)."""
+    if isinstance(party_id, bool) or not isinstance(party_id, int):
+        return None
+    return db.session.scalar(select(Party).where(Party.cooperative_id == coop.id, Party.id == party_id).with_for_update()
+                             .execution_options(populate_existing=True))
 
 
 def register_party_subledger() -> None:
@@ -604,7 +614,9 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
                 actor=None, idempotency_key: str | None = None) -> Sale:
     """A sale at the counter (PJ). With a member: member prices, member revenue and COGS accounts,
     revenue lines naming the member (their participation for SHU), and optionally on credit (1121,
-    within the category's credit limit). Cost of goods at moving average leaves the inventory in
+    within the category's credit limit). Without a member the non-member accounts; ``party_id``
+    names a customer (a party of kind customer), who may also buy on credit: ``Dr 1122 Piutang Usaha
+    – Non-Anggota`` naming the customer (no limit; an anonymous buyer gets no credit). Cost of goods at moving average leaves the inventory in
     the same entry. A consignment product's line instead credits 2102 Utang Konsinyasi for its
     consignor's share (naming the consignor) and 4203 for the commission (naming the member, if
     any): no cost of goods, no inventory. Raises ShopError(``insufficient_stock`` | ``credit_limit`` | …)."""
@@ -622,10 +634,12 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
         party = None
         if party_id is not None:
             party = get_party(coop, party_id)
-            if party is None:
+            if party is None or party.kind != "customer":
                 raise _error("not_found", _l("Pelanggan tidak ditemukan."), "party")
-        if payment == "credit" and member is None:
-            raise _error("member_required", _l("Penjualan kredit hanya untuk anggota."), "payment")
+        if payment == "credit" and member is None and party is None:
+            raise _error("member_required", _l("Penjualan kredit hanya untuk anggota atau pelanggan terdaftar."), "payment")
+        if payment == "credit" and member is None and not party.active:
+            raise _error("not_active", _l("Pelanggan %(c)s sudah tidak aktif.", c=party.code), "party")
         wanted: dict[int, int] = {}
         for n, item in enumerate(items, start=1):
             wanted[item.product_id] = wanted.get(item.product_id, 0) + _qty(item.qty, f"lines.{n}.qty")
@@ -655,11 +669,13 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
                 raise _error("cash_short", _l("Uang diterima kurang dari total %(t)s.", t=money.format_idr(money.from_sen(total),
                                                                                                         coop.currency_decimals)), "cash_received")
         units = {p.business_unit for p, *_ in plan if p.consignor_id is None}
-        roles = {role for unit in units for role in UNIT_ROLES[unit]} | {"receivable_member"}
+        roles = {role for unit in units for role in UNIT_ROLES[unit]} | {"receivable_member", "receivable_nonmember"}
         if payment != "credit" and account_id is None:
             roles.add("till" if payment == "cash" else "bank")
         accounts = chart.accounts_by_role(coop, roles)  # one query for every account the entry names
-        if payment == "credit":
+        if payment == "credit" and member is None:  # a known customer: no credit limit (RULES.md has none)
+            debit = LineSpec(accounts["receivable_nonmember"], debit=money.from_sen(total), party_id=party.id)
+        elif payment == "credit":
             owed = queries.member_balances(coop, [accounts["receivable_member"].id], [member.id]).get(member.id, {})
             owed_sen = sum(owed.values())
             limit = credit_limit(coop, member.category)
@@ -763,6 +779,8 @@ def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem]
             raise _error("invalid_date", _l("Tanggal retur tidak boleh sebelum tanggal penjualan."), "date")
         if original.member_id is not None:
             members.lock_member(coop, original.member_id)
+        elif original.payment == "credit" and original.party_id is not None:
+            lock_party(coop, original.party_id)  # as a pelunasan does: the customer's 1122 balance changes
         # the sale's row is locked before its returns are counted: two returns of one sale queue here
         db.session.execute(select(Sale.id).where(Sale.cooperative_id == coop.id, Sale.id == original.id).with_for_update())
         if (replayed := _by_key(coop, Sale, idempotency_key)) is not None:
@@ -797,8 +815,10 @@ def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem]
         is_member = original.member_id is not None
         refund = sum(q * pr for _, q, pr, _ in plan)
         own_refund = sum(q * pr for p, q, pr, _ in plan if p.consignor_id is None)
-        if original.payment == "credit":
+        if original.payment == "credit" and is_member:
             money_line = LineSpec(chart.account_for(coop, "receivable_member"), credit=money.from_sen(refund), member_id=original.member_id)
+        elif original.payment == "credit":  # a customer's credit sale: back off their 1122 receivable
+            money_line = LineSpec(chart.account_for(coop, "receivable_nonmember"), credit=money.from_sen(refund), party_id=original.party_id)
         else:
             money_line = LineSpec(_pay_account(coop, original.payment, account_id, "till"), credit=money.from_sen(refund))
         lines = [LineSpec(chart.account_for(coop, RETURN_ROLES[is_member]), debit=money.from_sen(own_refund),

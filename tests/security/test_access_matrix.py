@@ -129,6 +129,7 @@ EXPECTED = {
     "shop.parties": "ATCU",
     "shop.party": "ATCU",
     "shop.pay_receivable": "ATC",
+    "shop.pay_customer_receivable": "ATC",
     "shop.pay_supplier": "AT",
     "shop.pos": "ATC",
     "shop.pos_members": "ATC",
