@@ -426,19 +426,28 @@ def deposit(coop: Cooperative, member: Member | int, kind: str, *, amount: Decim
         settings = get_settings(coop)
         paid_months_list: list[Month] = []
         if kind == "pokok":
-            if settings.pokok_amount <= 0:
-                raise SavingsError("pokok_not_set", _l("Jumlah simpanan pokok belum diatur di pengaturan simpanan."))
+            # a cooperative that has not set its pokok yet takes the amount the treasurer gives
+            if settings.pokok_amount <= 0 and amount is None:
+                raise SavingsError("pokok_not_set", _l("Jumlah simpanan pokok belum diatur di pengaturan simpanan; isi jumlahnya."),
+                                   {"amount": _l("Wajib diisi.")})
             if balances(coop, locked.id).pokok > 0:
                 raise SavingsError("pokok_already_paid", _l("Simpanan pokok %(n)s sudah dibayar; simpanan pokok hanya sekali.", n=locked.number),
                                    {"kind": _l("Sudah dibayar.")})
-            sen = settings.pokok_amount
+            sen = settings.pokok_amount if settings.pokok_amount > 0 else _amount_sen(coop, amount)
             if amount is not None and _amount_sen(coop, amount) != sen:
                 raise SavingsError("invalid_amount", _l("Simpanan pokok koperasi ini %(a)s.", a=format_amount(coop, sen)),
                                    {"amount": _l("Harus sama dengan simpanan pokok.")})
         elif kind == "wajib":
             rate = settings.wajib_rate(locked.category)
+            if rate <= 0 and months and amount is not None:
+                # no monthly rate set for the category yet: the amount for the chosen months gives it
+                given = _amount_sen(coop, amount)
+                if given % (len(set(months)) * 10 ** (2 - coop.currency_decimals)):  # each month a whole rupiah (or sen)
+                    raise SavingsError("invalid_amount", _l("Jumlah harus terbagi rata atas %(n)s bulan.", n=len(set(months))),
+                                       {"amount": _l("Tidak terbagi rata.")})
+                rate = given // len(set(months))
             if rate <= 0:
-                raise SavingsError("wajib_not_set", _l("Simpanan wajib bulanan untuk kategori ini belum diatur."))
+                raise SavingsError("wajib_not_set", _l("Simpanan wajib bulanan untuk kategori ini belum diatur; pilih bulan dan isi jumlahnya."))
             paid_months_list = _wajib_months(coop, locked, rate, months, amount)
             sen = rate * len(paid_months_list)
         else:

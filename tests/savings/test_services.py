@@ -409,3 +409,19 @@ def test_bulk_wajib_refuses_months_too_far_ahead_and_dates_before_joining(config
     with pytest.raises(savings.BulkRefusedError):
         savings.collect_wajib_bulk(configured, month=(2026, 12), member_ids=[late.id], day=date(2026, 11, 1), actor=treasurer)
     assert _entries(configured) == 0
+
+
+def test_before_the_settings_exist_an_explicit_pokok_or_wajib_amount_is_taken(coop, treasurer):
+    """A cooperative that hasn't filled in its savings settings yet (a fresh one, or one driven
+    through the API) can still record what the member paid: the treasurer gives the amount."""
+    from koppontren.members import services as members
+
+    m = members.register_member(coop, members.MemberData(name="Ahmad", category="santri", join_date=date(2026, 9, 1)), actor=treasurer)
+    tx = savings.deposit(coop, m, "pokok", amount=Decimal(25_000), day=date(2026, 9, 2), actor=treasurer)
+    assert tx.amount == 2_500_000
+    wajib = savings.deposit(coop, m, "wajib", months=[(2026, 9), (2026, 10)], amount=Decimal(20_000), day=date(2026, 10, 2), actor=treasurer)
+    assert wajib.amount == 2_000_000 and wajib.months == "2026-09,2026-10"
+    with pytest.raises(SavingsError) as err:
+        savings.deposit(coop, m, "wajib", months=[(2026, 11), (2026, 12), (2027, 1)], amount=Decimal(20_000), day=date(2026, 12, 2), actor=treasurer)
+    assert err.value.code == "invalid_amount"
+    assert savings.balances(coop, m.id).pokok == 2_500_000
