@@ -160,3 +160,38 @@ def test_a_file_with_too_many_rows_is_refused_whole(coop, monkeypatch):
         member_importer.import_members(coop, _csv(rows), "m.csv", entry_date=date(2026, 12, 1), actor=None)
     db.session.rollback()
     assert _counts() == before
+
+
+dates = st.one_of(st.text(max_size=14), st.dates().map(str), st.dates().map(lambda d: d.strftime("%d/%m/%Y")),
+                  st.sampled_from(["2026-02-30", "2026-13-01", "0000-01-01", "2026-1-1", "2026-01-01\n", "٢٠٢٦-٠١-٠١", "2026-01-01T00:00"]))
+
+
+@given(dates)
+def test_api_dates_parse_or_are_refused_with_422(app, text):
+    from koppontren.api.core import ApiError, as_date
+
+    with app.test_request_context():
+        try:
+            day = as_date(text)
+        except ApiError as err:
+            assert err.status == 422 and err.code == "invalid_date"
+        else:
+            assert day.isoformat() == text
+
+
+@given(st.one_of(dates, st.text(max_size=10), st.integers()))
+def test_months_and_import_dates_parse_or_are_refused(app, text):
+    from koppontren.members.importer import _cell_date
+    from koppontren.savings.services import SavingsError, parse_month
+
+    with app.test_request_context():
+        try:
+            year, month = parse_month(text)
+        except SavingsError as err:
+            assert err.code == "invalid_month"
+        else:
+            assert 1900 <= year <= 2999 and 1 <= month <= 12
+        try:
+            _cell_date(text)
+        except ValueError:
+            pass  # the importer turns it into the row's problem ("tanggal tidak sah")
