@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from koppontren.auth import services as auth
@@ -44,3 +47,24 @@ def refused_by_database(statement: str, params: dict | None = None) -> str:
             for stmt in statement.split(";\n"):
                 conn.execute(text(stmt), params or {})
     return str(err.value.orig).lower()
+
+
+@contextmanager
+def scratch_database(database_url: str, folder, name: str):
+    """A second, empty database of the suite's kind (a SQLite file in ``folder``, or PostgreSQL
+    ``<test db>_<name>``, dropped afterwards), for tests that need one beside the suite's own."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{folder / f'{name}.db'}"
+        return
+    url = make_url(database_url)
+    database = f"{url.database}_{name}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
+    try:
+        yield url.set(database=database).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin.dispose()

@@ -8,14 +8,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from koppontren import backup, create_app
 from koppontren.extensions import db
 from koppontren.ledger.integrity import check_cooperative
 from koppontren.ledger.posting import LineSpec, post_entry, reverse
 from koppontren.members.services import MemberData, register_member
+from tests.helpers import scratch_database
 
 
 def _ledger(build):
@@ -35,19 +34,8 @@ def _ledger(build):
 @pytest.fixture
 def target_url(database_url, tmp_path):
     """A second, empty database of the same kind to restore into."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    url = make_url(database_url)
-    name = f"{url.database}_restore"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(database_url, tmp_path, "restore") as url:
+        yield url
 
 
 def _restored_app(url: str, tmp_path: Path):

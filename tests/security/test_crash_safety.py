@@ -24,8 +24,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
+
+from tests.helpers import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "kasir-crash-2026"
@@ -44,19 +45,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def crash_db(database_url, tmp_path):
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'crash.db'}"
-        return
-    url = make_url(database_url)
-    name = f"{url.database}_crash"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(database_url, tmp_path, "crash") as url:
+        yield url
 
 
 def _seed(url: str) -> tuple[list[int], str]:
