@@ -506,13 +506,14 @@ class Batch:
 
 
 def balanced_amounts(rng: random.Random, n_lines: int) -> list[tuple[int, int]]:
-    """(debit, credit) in sen for ``n_lines`` lines that balance: random debits, their total cut into
-    random positive credits."""
+    """(debit, credit) in sen for ``n_lines`` lines that balance: random whole-rupiah debits, their total
+    cut into random positive whole-rupiah credits."""
     n_debit = n_lines // 2
     debits = [rng.randrange(1_000, 5_000_000) * SEN_PER_RUPIAH for _ in range(n_debit)]
     total = sum(debits)
     n_credit = n_lines - n_debit
-    cuts = sorted(rng.sample(range(1, total), n_credit - 1))
+    cuts = sorted(SEN_PER_RUPIAH * c for c in rng.sample(range(1, total // SEN_PER_RUPIAH), n_credit - 1))  # whole rupiah, as the
+    # cooperatives' currency_decimals (0) allow: the hledger export writes whole IDR and must balance
     credits = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
     return [(d, 0) for d in debits] + [(0, c) for c in credits]
 

@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from pos_sale import Client, free_port, log, percentiles  # noqa: E402
+from pos_sale import Client, free_port, log, percentiles, stop  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DB = "koppontren_bench_load"
@@ -201,25 +201,18 @@ def verify(url: str) -> list[str]:
     return problems
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql")
-    parser.add_argument("--cashiers", type=int, default=20)
-    parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--processes", type=int, default=2, help="client processes the cashiers are spread over")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args()
+def run(kind: str, cashiers: int = 20, seconds: int = 60, processes: int = 2, workers: int = 4, seed: int = 2026) -> dict:
+    """Set up, load for ``seconds``, verify; returns what ``report`` prints (bench/run.py calls this too)."""
     folder = Path(tempfile.mkdtemp(prefix="koppontren-load-"))
     server = None
     try:
-        url = database_url(args.db, folder)
-        log(f"set-up on {args.db} …")
-        world = set_up(url, args.cashiers)
+        url = database_url(kind, folder)
+        log(f"set-up on {kind} …")
+        world = set_up(url, cashiers)
         port = free_port()
         env = dict(os.environ, BENCH_DATABASE_URL=url, KOPPONTREN_SECRET_KEY="bench-" + "x" * 40, PYTHONPATH=str(ROOT))
         gunicorn = Path(sys.executable).with_name("gunicorn")
-        server = subprocess.Popen([str(gunicorn), "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),  # noqa: S603
+        server = subprocess.Popen([str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),  # noqa: S603
                                    "--pythonpath", str(ROOT / "bench"), "--log-level", "warning", "pos_app:app"], env=env)
         deadline = time.time() + 60
         while True:
@@ -233,57 +226,74 @@ def main() -> None:
         warm = Client(port)
         while warm.request("GET", "/healthz")[0] != 200:  # every worker has booted once the answers come quickly
             time.sleep(0.2)
-        for _ in range(4 * args.workers):
+        for _ in range(4 * workers):
             warm.request("GET", "/healthz")
-        logins = [f"kasir{i:02d}" for i in range(args.cashiers)]
-        log(f"{args.cashiers} cashiers in {args.processes} processes for {args.seconds} s against {args.workers} gunicorn workers …")
+        logins = [f"kasir{i:02d}" for i in range(cashiers)]
+        log(f"{cashiers} cashiers in {processes} processes for {seconds} s against {workers} gunicorn workers …")
         queue = multiprocessing.get_context("fork").Queue()
         procs = [multiprocessing.get_context("fork").Process(target=_client_process,
-                                                              args=(port, logins[p::args.processes], world, args.seconds, args.seed + 1000 * p, queue))
-                 for p in range(args.processes)]
+                                                              args=(port, logins[p::processes], world, seconds, seed + 1000 * p, queue))
+                 for p in range(processes)]
         started = time.time()
         for p in procs:
             p.start()
         results = [r for _ in procs for r in queue.get()]
         for p in procs:
             p.join()
-        elapsed = max(time.time() - started, args.seconds)
-        server.terminate()
-        server.wait(timeout=30)
+        elapsed = max(time.time() - started, seconds)
+        stop(server)
         server = None
         log("verifying …")
         problems = verify(url)
-        counts = Counter((outcome, kind) for outcome, kind, _, _ in results)
-        errors = [r for r in results if r[0] == "error"]
-        sales_ms = [ms for outcome, kind, ms, _ in results if kind == "sale" and outcome == "ok"]
-        all_ms = [ms for _, kind, ms, _ in results if kind in ("sale", "savings")]
-        load = os.getloadavg()
-        print(f"### Load: {args.cashiers} cashiers, {args.processes} client processes, {args.seconds} s, gunicorn {args.workers} workers, {args.db}\n")
-        print(f"`bench/load.py --db {args.db} --cashiers {args.cashiers} --seconds {args.seconds} --processes {args.processes}` "
-              f"— load average at the end {load[0]:.2f}, nproc {os.cpu_count()}\n")
-        print("| what | count |\n|---|---:|")
-        for (outcome, kind), n in sorted(counts.items()):
-            print(f"| {kind} {outcome} | {n:,} |")
-        ok_sales = counts[("ok", "sale")]
-        print(f"\n- sales/s: **{ok_sales / elapsed:,.1f}** (all requests/s {len(all_ms) / elapsed:,.1f})")
-        if sales_ms:
-            p = percentiles(sales_ms)
-            print(f"- sale latency: p50 {p['p50']:.1f} ms, p99 {p['p99']:.1f} ms, max {p['max']:.1f} ms")
-        print(f"- errors (5xx, dropped connections, timeouts): **{len(errors)}**")
-        for e in errors[:10]:
-            print(f"  - {e[1]}: {e[3]}")
-        print(f"- after the load: `koppontren check`, stock = Σ moves, sukarela = Σ transactions: "
-              f"**{'clean' if not problems else f'{len(problems)} problems'}**")
-        for problem in problems[:20]:
-            print(f"  - {problem}")
-        if errors or problems or not ok_sales:
-            raise SystemExit(1)
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            stop(server)
         shutil.rmtree(folder, ignore_errors=True)
+    counts = Counter((outcome, what) for outcome, what, _, _ in results)
+    return {"kind": kind, "cashiers": cashiers, "seconds": seconds, "processes": processes, "workers": workers, "elapsed": elapsed,
+            "results": results, "counts": counts, "problems": problems,
+            "errors": [r for r in results if r[0] == "error"], "ok_sales": counts[("ok", "sale")]}
 
+
+def report(result: dict) -> bool:
+    """Print the figures; True when the run is clean (no error, no problem, some sales)."""
+    kind, cashiers, seconds, processes = result["kind"], result["cashiers"], result["seconds"], result["processes"]
+    results, counts, problems, errors, elapsed = result["results"], result["counts"], result["problems"], result["errors"], result["elapsed"]
+    sales_ms = [ms for outcome, what, ms, _ in results if what == "sale" and outcome == "ok"]
+    all_ms = [ms for _, what, ms, _ in results if what in ("sale", "savings")]
+    load = os.getloadavg()
+    print(f"### Load: {cashiers} cashiers, {processes} client processes, {seconds} s, gunicorn {result['workers']} workers, {kind}\n")
+    print(f"`bench/load.py --db {kind} --cashiers {cashiers} --seconds {seconds} --processes {processes}` "
+          f"— load average at the end {load[0]:.2f}, nproc {os.cpu_count()}\n")
+    print("| what | count |\n|---|---:|")
+    for (outcome, what), n in sorted(counts.items()):
+        print(f"| {what} {outcome} | {n:,} |")
+    ok_sales = result["ok_sales"]
+    print(f"\n- sales/s: **{ok_sales / elapsed:,.1f}** (all requests/s {len(all_ms) / elapsed:,.1f})")
+    if sales_ms:
+        p = percentiles(sales_ms)
+        print(f"- sale latency: p50 {p['p50']:.1f} ms, p99 {p['p99']:.1f} ms, max {p['max']:.1f} ms")
+    print(f"- errors (5xx, dropped connections, timeouts): **{len(errors)}**")
+    for e in errors[:10]:
+        print(f"  - {e[1]}: {e[3]}")
+    print(f"- after the load: `koppontren check`, stock = Σ moves, sukarela = Σ transactions: "
+          f"**{'clean' if not problems else f'{len(problems)} problems'}**")
+    for problem in problems[:20]:
+        print(f"  - {problem}")
+    return not (errors or problems or not ok_sales)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql")
+    parser.add_argument("--cashiers", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--processes", type=int, default=2, help="client processes the cashiers are spread over")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args(argv)
+    if not report(run(args.db, args.cashiers, args.seconds, args.processes, args.workers, args.seed)):
+        raise SystemExit(1)
 
 if __name__ == "__main__":
     main()

@@ -181,6 +181,16 @@ def cpu_seconds(master_pid: int, url: str) -> dict[str, float]:
     return out
 
 
+def stop(server: subprocess.Popen) -> None:
+    """SIGTERM (gunicorn's graceful stop), and SIGKILL if it is not gone in 30 s (a busy machine)."""
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=30)
+
+
 def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tuple[list[float], list[float], Counter]:
     port = free_port()
     token = f"{os.getpid()}-{time.time_ns()}"
@@ -191,7 +201,7 @@ def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tup
                "--log-level", "warning", "pos_app:app"]
     server = subprocess.Popen(command, env=env)  # noqa: S603 - our own gunicorn and arguments
     try:
-        deadline = time.time() + 30
+        deadline = time.time() + 90  # a busy machine boots gunicorn slowly
         while True:
             try:
                 with closing(socket.create_connection(("127.0.0.1", port), timeout=1)):
@@ -258,8 +268,7 @@ def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tup
         timed("sale", sales, n - half)
         return sale_ms, ping_ms, cpu
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
 
 def _statement_kind(statement: str) -> str:
@@ -374,7 +383,60 @@ def table(rows: list[tuple[str, list[float], float]]) -> str:
     return "\n".join(out)
 
 
-def main() -> None:
+def run(kind: str, sales: int = 500, products: int = 50, workers: int = 2, seed: int = 2026, statements: int = 100,
+        profile: bool = False, pg_database: str = PG_DB) -> dict:
+    """Every phase on a fresh database; returns the samples (ms) and counts that ``report`` prints.
+    bench/run.py calls this too."""
+    folder = Path(tempfile.mkdtemp(prefix="koppontren-pos-bench-"))
+    try:
+        url = database_url(kind, folder, pg_database)
+        log(f"set-up on {kind} …")
+        ids, _member = set_up(url, products)
+        log(f"service: {sales} sales …")
+        start = time.perf_counter()
+        service = service_phase(url, ids, sales, seed)
+        service_seconds = time.perf_counter() - start
+        log(f"HTTP: gunicorn {workers} workers, {sales} sales and {sales} pings …")
+        sale_ms, ping_ms, cpu = http_phase(url, ids, sales, seed + 1, workers)
+        counted = None
+        if statements:
+            log(f"statements of {statements} sales (in process) …")
+            counted = statements_phase(url, ids, statements, seed + 2, profile)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"kind": kind, "sales": sales, "service": service, "service_seconds": service_seconds, "sale_ms": sale_ms,
+            "ping_ms": ping_ms, "cpu": cpu, "counted": counted,
+            "p99_ratio": percentiles(sale_ms)["p99"] / percentiles(ping_ms)["p99"]}
+
+
+def report(result: dict) -> None:
+    kind, sales = result["kind"], result["sales"]
+    service, sale_ms, ping_ms, cpu, counted = result["service"], result["sale_ms"], result["ping_ms"], result["cpu"], result["counted"]
+    load = os.getloadavg()
+    print(f"### POS sales of 5 lines on {kind} (`bench/pos_sale.py --db {kind} --sales {sales}`)\n")
+    print(f"- load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; nproc {os.cpu_count()}\n")
+    print(table([("record_sale (service, in process)", service, result["service_seconds"]),
+                 ("POST /<coop>/shop/pos/sales (gunicorn)", sale_ms, sum(sale_ms) / 1000),
+                 ("GET /bench/ping (bare Flask JSON, same server)", ping_ms, sum(ping_ms) / 1000)]))
+    ratio = result["p99_ratio"]
+    print(f"\np99 of a sale over HTTP ÷ p99 of the bare endpoint: **{ratio:.1f}×** (aim < 5×: {'met' if ratio < 5 else 'NOT met'})")
+    print("\nCPU per request (user + system, from /proc), less disturbed by a busy machine than latency:\n")
+    print("| path | gunicorn worker ms | database server ms |\n|---|---:|---:|")
+    for what, samples in (("sale", sale_ms), ("ping", ping_ms)):
+        database = f"{cpu[what, 'database'] * 1000 / len(samples):.2f}" if kind == "postgresql" else "(in the worker)"
+        print(f"| {what} | {cpu[what, 'workers'] * 1000 / len(samples):.2f} | {database} |")
+    if counted:
+        calls, n, profile_text = counted
+        print(f"\n#### What one `POST /<coop>/shop/pos/sales` sends on {kind} (mean of {n} sales, SQLAlchemy events)\n")
+        print(f"{sum(calls.values()) / n:.1f} in all per sale.\n")
+        print("| statement | per sale |\n|---|---:|")
+        for what, count in calls.most_common():
+            print(f"| `{what}` | {count / n:.2f} |")
+        if profile_text:
+            print(f"\n#### cProfile of {n} sales (cumulative)\n\n```\n{profile_text.strip()}\n```")
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--sales", type=int, default=500, help="sales per phase (and as many pings)")
@@ -384,46 +446,8 @@ def main() -> None:
     parser.add_argument("--statements", type=int, default=100, help="sales whose statements are counted (0: skip)")
     parser.add_argument("--profile", action="store_true", help="cProfile the counted sales (printed after the tables)")
     parser.add_argument("--pg-database", default=PG_DB, help="PostgreSQL database to drop and create (default %(default)s)")
-    args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="koppontren-pos-bench-"))
-    try:
-        url = database_url(args.db, folder, args.pg_database)
-        log(f"set-up on {args.db} …")
-        ids, _member = set_up(url, args.products)
-        log(f"service: {args.sales} sales …")
-        start = time.perf_counter()
-        service = service_phase(url, ids, args.sales, args.seed)
-        service_seconds = time.perf_counter() - start
-        log(f"HTTP: gunicorn {args.workers} workers, {args.sales} sales and {args.sales} pings …")
-        sale_ms, ping_ms, cpu = http_phase(url, ids, args.sales, args.seed + 1, args.workers)
-        counted = None
-        if args.statements:
-            log(f"statements of {args.statements} sales (in process) …")
-            counted = statements_phase(url, ids, args.statements, args.seed + 2, args.profile)
-        load = os.getloadavg()
-        print(f"### POS sales of 5 lines on {args.db} (`bench/pos_sale.py --db {args.db} --sales {args.sales}`)\n")
-        print(f"- load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; nproc {os.cpu_count()}\n")
-        print(table([("record_sale (service, in process)", service, service_seconds),
-                     ("POST /<coop>/shop/pos/sales (gunicorn)", sale_ms, sum(sale_ms) / 1000),
-                     ("GET /bench/ping (bare Flask JSON, same server)", ping_ms, sum(ping_ms) / 1000)]))
-        ratio = percentiles(sale_ms)["p99"] / percentiles(ping_ms)["p99"]
-        print(f"\np99 of a sale over HTTP ÷ p99 of the bare endpoint: **{ratio:.1f}×** (aim < 5×: {'met' if ratio < 5 else 'NOT met'})")
-        print("\nCPU per request (user + system, from /proc), less disturbed by a busy machine than latency:\n")
-        print("| path | gunicorn worker ms | database server ms |\n|---|---:|---:|")
-        for kind, samples in (("sale", sale_ms), ("ping", ping_ms)):
-            database = f"{cpu[kind, 'database'] * 1000 / len(samples):.2f}" if args.db == "postgresql" else "(in the worker)"
-            print(f"| {kind} | {cpu[kind, 'workers'] * 1000 / len(samples):.2f} | {database} |")
-        if counted:
-            calls, n, profile_text = counted
-            print(f"\n#### What one `POST /<coop>/shop/pos/sales` sends on {args.db} (mean of {n} sales, SQLAlchemy events)\n")
-            print(f"{sum(calls.values()) / n:.1f} in all per sale.\n")
-            print("| statement | per sale |\n|---|---:|")
-            for kind, count in calls.most_common():
-                print(f"| `{kind}` | {count / n:.2f} |")
-            if profile_text:
-                print(f"\n#### cProfile of {n} sales (cumulative)\n\n```\n{profile_text.strip()}\n```")
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    args = parser.parse_args(argv)
+    report(run(args.db, args.sales, args.products, args.workers, args.seed, args.statements, args.profile, args.pg_database))
 
 
 if __name__ == "__main__":

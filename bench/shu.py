@@ -238,6 +238,20 @@ def bench_slips(bench, coop_id: int, slips: int) -> dict:
         return {"kind": bench.kind, "slips": len(ids), "bulk": bulk_s, "single": single_s, "bulk_bytes": len(bulk), "single_bytes": total_bytes}
 
 
+def run(kind: str, members: int, slips: int, repeats: int = 3, then=None) -> tuple[dict, dict | None, object]:
+    """One fresh database: the computation's figures and (``slips`` > 0) the slips' figures, as dicts,
+    and what ``then(bench, coop_id)`` returned before the database is thrown away (bench/run.py calls
+    this, and times hledger on the same ledger that way)."""
+    bench = build_database(kind)
+    try:
+        coop_id = load(bench, members)
+        computed = bench_compute(bench, coop_id, repeats)
+        slipped = bench_slips(bench, coop_id, slips) if slips else None
+        return computed, slipped, (then(bench, coop_id) if then else None)
+    finally:
+        bench.close()
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="sqlite")
@@ -248,14 +262,10 @@ def main(argv=None) -> None:
     code, started = code_version(), datetime.now(UTC)
     computed, slips = [], []
     for kind in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
-        bench = build_database(kind)
-        try:
-            coop_id = load(bench, args.members)
-            computed.append(bench_compute(bench, coop_id, args.repeats))
-            if args.slips:
-                slips.append(bench_slips(bench, coop_id, args.slips))
-        finally:
-            bench.close()
+        compute, slip, _ = run(kind, args.members, args.slips, args.repeats)
+        computed.append(compute)
+        if slip:
+            slips.append(slip)
     import os
     load_avg = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"# bench/shu.py {' '.join(sys.argv[1:] if argv is None else argv)}\n")

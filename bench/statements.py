@@ -59,30 +59,29 @@ def bare(kind: str, sql: str, params: tuple) -> None:
         raw.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql")
-    parser.add_argument("--lines", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    bench = lp.build_database(args.db)
+def run(kind: str, lines: int, repeats: int = 3, then=None) -> tuple[list[tuple[str, float, str, float]], object]:
+    """Load ``lines`` lines into one cooperative of a fresh database and time each statement beside its
+    bare counterpart: returns ``[(measure, project s, bare is, bare s)]`` and what ``then(bench,
+    coop_id)`` returned (bench/run.py times hledger on the same ledger that way) before the database
+    is thrown away."""
+    bench = lp.build_database(kind)
     try:
         coop_id = lp.create_coops(bench, 1, "stmt")[0]
         accounts = sorted(lp.account_ids(bench, coop_id).values())
-        load = lp.bulk_load(bench, [lp.CoopLoad(coop_id, args.lines, accounts)], 25_000)
-        print(f"[{args.db}] loaded {load.lines:,} lines / {load.entries:,} entries in {load.seconds:.0f} s")
+        load = lp.bulk_load(bench, [lp.CoopLoad(coop_id, lines, accounts)], 25_000)
+        print(f"[{kind}] loaded {load.lines:,} lines / {load.entries:,} entries in {load.seconds:.0f} s", file=sys.stderr)
         with bench.app.app_context(), bench.app.test_request_context():
             coop = db.session.get(Cooperative, coop_id)
-            as_of = (coop_id, lp.date_param(args.db, YEAR.date_to))
-            period = (coop_id, lp.date_param(args.db, YEAR.date_from), lp.date_param(args.db, YEAR.date_to))
+            as_of = (coop_id, lp.date_param(kind, YEAR.date_to))
+            period = (coop_id, lp.date_param(kind, YEAR.date_from), lp.date_param(kind, YEAR.date_to))
             rows = []
-            t_bare = best(args.repeats, lambda: bare(args.db, lp.BARE_AGGREGATE_AS_OF, as_of))
-            t_bs = best(args.repeats, lambda: builders.balance_sheet(coop, YEAR))
+            t_bare = best(repeats, lambda: bare(kind, lp.BARE_AGGREGATE_AS_OF, as_of))
+            t_bs = best(repeats, lambda: builders.balance_sheet(coop, YEAR))
             rows.append(("Neraca (balance_sheet)", t_bs, "bare SUM … GROUP BY account_id ≤ as_of", t_bare))
             period_sql = ("SELECT account_id, SUM(debit), SUM(credit) FROM journal_line WHERE cooperative_id = ? "
                           "AND entry_date >= ? AND entry_date <= ? GROUP BY account_id")
-            t_bare_p = best(args.repeats, lambda: bare(args.db, period_sql, period))
-            t_phu = best(args.repeats, lambda: builders.income_statement(coop, YEAR))
+            t_bare_p = best(repeats, lambda: bare(kind, period_sql, period))
+            t_phu = best(repeats, lambda: builders.income_statement(coop, YEAR))
             rows.append(("PHU (income_statement)", t_phu, "bare period SUM … GROUP BY account_id", t_bare_p))
             params = {"period": "year", "year": str(lp.YEAR)}
             statements = []
@@ -96,14 +95,25 @@ def main() -> None:
             t_weasy = best(1, lambda: HTML(string=html, base_url=pdf.REPORTS_DIR.as_uri() + "/",
                                            url_fetcher=pdf.LocalFilesFetcher()).write_pdf(stylesheets=[render._stylesheet()]))
             rows.append(("RAT pack PDF (build + HTML + PDF)", t_pack, "bare WeasyPrint of the same HTML", t_weasy))
-        print(f"\n[{args.db}] {args.lines:,} journal lines in one cooperative")
-        print(f"{'measure':<36} {'project':>10} {'bare':>10} {'ratio':>7}  bare is")
-        for name, project, bare_name, bare_s in rows:
-            ratio = Decimal(str(project)) / Decimal(str(bare_s)) if bare_s else Decimal(0)
-            print(f"{name:<36} {project * 1000:>8.1f}ms {bare_s * 1000:>8.1f}ms {ratio:>6.2f}×  {bare_name}")
+            db.session.remove()
+        extra = then(bench, coop_id) if then else None
+        return rows, extra
     finally:
         bench.close()
 
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql")
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    rows, _ = run(args.db, args.lines, args.repeats)
+    print(f"\n[{args.db}] {args.lines:,} journal lines in one cooperative")
+    print(f"{'measure':<36} {'project':>10} {'bare':>10} {'ratio':>7}  bare is")
+    for name, project, bare_name, bare_s in rows:
+        ratio = Decimal(str(project)) / Decimal(str(bare_s)) if bare_s else Decimal(0)
+        print(f"{name:<36} {project * 1000:>8.1f}ms {bare_s * 1000:>8.1f}ms {ratio:>6.2f}×  {bare_name}")
 
 if __name__ == "__main__":
     main()
