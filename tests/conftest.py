@@ -99,7 +99,7 @@ END $$
 """
 #: ... and every so many tests a TRUNCATE after all, which throws the dead rows away (the server may run
 #: without autovacuum, and dead rows would slowly make every scan of the suite longer).
-TRUNCATE_EVERY = 100
+TRUNCATE_EVERY = int(os.environ.get("KOPPONTREN_TEST_TRUNCATE_EVERY", "100"))  # 1: always TRUNCATE (to compare)
 _resets = {"count": 0, "delete": True}
 
 
