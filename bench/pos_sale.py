@@ -139,7 +139,7 @@ class Client:
     """One keep-alive HTTP connection with a cookie jar of one session cookie."""
 
     def __init__(self, port: int):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)  # a busy machine
         self.cookie = ""
 
     def request(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None) -> tuple[int, bytes]:

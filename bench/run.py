@@ -141,7 +141,7 @@ def _export_hledger(bench: lp.BenchDatabase, slug: str, folder: Path) -> tuple[P
     done = subprocess.run([str(Path(sys.executable).with_name("koppontren")), "export", "hledger", "--coop", slug, "--out", str(path)],  # noqa: S603
                           env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode:
-        raise RuntimeError(f"koppontren export hledger failed ({done.returncode}): {done.stderr[-2000:]}")
+        raise RuntimeError(f"koppontren export hledger on {bench.url} failed ({done.returncode}): {done.stderr[-2000:]}")
     return path, time.perf_counter() - start
 
 
