@@ -141,7 +141,9 @@ def _export_hledger(bench: lp.BenchDatabase, slug: str, folder: Path) -> tuple[P
     done = subprocess.run([str(Path(sys.executable).with_name("koppontren")), "export", "hledger", "--coop", slug, "--out", str(path)],  # noqa: S603
                           env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode:
-        raise RuntimeError(f"koppontren export hledger on {bench.url} failed ({done.returncode}): {done.stderr[-2000:]}")
+        sys.stderr.write(done.stderr)
+        last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise RuntimeError(f"koppontren export hledger on {bench.url} failed ({done.returncode}): {last}")
     return path, time.perf_counter() - start
 
 
@@ -334,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
             except (Exception, SystemExit) as exc:  # one benchmark's failure must not hide the others' figures
                 traceback.print_exc()
                 what = "check failed" if isinstance(exc, CheckFailedError | SystemExit) else "crashed"
-                failures.append(f"[{kind}] {name} {what}: {exc}")
+                message = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]  # the traceback is above
+                failures.append(f"[{kind}] {name} {what}: {type(exc).__name__}: {message}")
             say(f"== [{kind}] {name}: {time.perf_counter() - start:.0f} s")
     elapsed = time.perf_counter() - clock
     load_avg = " ".join(f"{x:.2f}" for x in os.getloadavg())
