@@ -256,7 +256,9 @@ def tenant_cost(kind: str, size: dict, quick: bool) -> list[Row]:
     from the last "N.NN×" it prints."""
     try:
         module = importlib.import_module("tenant_cost")
-    except ImportError:
+    except ModuleNotFoundError as err:
+        if err.name != "tenant_cost":
+            raise  # the file is there but does not import: a crash, not a skip
         say(f"[{kind}] bench/tenant_cost.py is not there: tenant isolation of cost skipped")
         return []
     argv = ["--db", kind] + (["--quick"] if quick else [])
