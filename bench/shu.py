@@ -283,9 +283,10 @@ def main(argv=None) -> None:
     print(f"# bench/shu.py {' '.join(sys.argv[1:] if argv is None else argv)}\n")
     print(f"- ran {started:%Y-%m-%d %H:%M}–{datetime.now(UTC):%H:%M} UTC; load average at the end {load_avg}; nproc {os.cpu_count()}")
     print(f"- code at the start: {code}\n")
-    print("| database | members | bare SQL of the bases | bases + compute_shu | ratio (aim ≤ 3×) | compute_run (draft stored, commit) "
-          "| ratio | approve_run (one allocation entry) |")
-    print("|---|---|---|---|---|---|---|---|")
+    if computed:
+        print("| database | members | bare SQL of the bases | bases + compute_shu | ratio (aim ≤ 3×) | compute_run (draft stored, commit) "
+              "| ratio | approve_run (one allocation entry) |")
+        print("|---|---|---|---|---|---|---|---|")
     for r in computed:
         print(f"| {r['kind']} | {r['members']:,} | {r['bare'] * 1000:.0f} ms | {r['project'] * 1000:.0f} ms | {r['project'] / r['bare']:.2f}× "
               f"| {r['run'] * 1000:.0f} ms | {r['run'] / r['bare']:.2f}× | {r['approve'] * 1000:.0f} ms, {r['approve_lines']:,} lines |")
