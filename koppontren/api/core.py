@@ -51,7 +51,7 @@ MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 CONFLICT_CODES = frozenset({
     "idempotency_conflict", "in_progress", "duplicate_number", "duplicate_nik", "duplicate_sku", "duplicate_barcode",
     "duplicate_code", "already_reversed", "cannot_reverse_reversal", "opening_exists", "pokok_already_paid", "month_paid",
-    "conflict", "already_closed", "not_draft", "run_frozen", "already_paid",
+    "conflict", "already_closed", "not_draft", "run_frozen", "already_paid", "run_changed",
 })
 
 

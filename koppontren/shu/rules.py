@@ -30,8 +30,8 @@ MAX_PERCENT_DECIMALS = 4
 class ShuError(DomainError):
     """A refused SHU operation. Stable codes: ``invalid_rules`` (with ``fields``), ``percent_not_100``,
     ``year_not_closed``, ``shu_not_positive``, ``run_frozen``, ``no_run``, ``not_draft``,
-    ``not_approved``, ``same_user``, ``invalid_date``, ``invalid_field``, ``already_paid``,
-    ``not_found``, ``nothing_to_pay``, ``no_receivable``, ``forbidden`` and LedgerError/SavingsError
+    ``not_approved``, ``same_user``, ``run_changed`` (recomputed while being approved),
+    ``invalid_date``, ``invalid_field``, ``already_paid``, ``not_found``, ``nothing_to_pay``, ``no_receivable``, ``forbidden`` and LedgerError/SavingsError
     codes passed through (``period_closed`` …)."""
 
 

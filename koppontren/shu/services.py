@@ -14,11 +14,13 @@ statements' notes (Catatan) can print.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from koppontren import money
@@ -79,6 +81,26 @@ def _check_year(year) -> int:
     if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2999:
         raise ShuError("invalid_field", _l("Tahun buku tidak sah."), {"year": _l("Tidak sah.")})
     return year
+
+
+def _lock_year(coop: Cooperative, year: int, rules: Rules, *, actor) -> tuple[ShuRules, bool]:
+    """Take the year's SHU lock: the ``shu_rules`` row of (cooperative, year), made first with
+    ``rules`` when there is none (``INSERT … ON CONFLICT DO NOTHING``, then ``SELECT … FOR UPDATE`` on
+    the row that now surely exists). Every SHU write of a year takes it before the run's row (order:
+    rules row, then run row), so two first computes, a compute and a rules change, or a rules change
+    and an approval queue instead of meeting on a unique key. On PostgreSQL a second transaction's
+    insert waits for the first to commit and then does nothing; SQLite writers are serialised by
+    ``BEGIN IMMEDIATE`` already. Returns the locked row and whether this call created it."""
+    data = rules.to_dict()
+    values = {"cooperative_id": coop.id, "fiscal_year": year, "components": data["components"],
+              "savings_basis": rules.savings_basis, "include_sukarela": rules.include_sukarela,
+              "include_departed": rules.include_departed, "updated_by_id": getattr(actor, "id", None), "updated_at": utcnow()}
+    dialect_insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = dialect_insert(ShuRules.__table__).values(**values).on_conflict_do_nothing(index_elements=["cooperative_id", "fiscal_year"])
+    created = db.session.execute(stmt).rowcount == 1
+    row = db.session.scalar(select(ShuRules).where(ShuRules.cooperative_id == coop.id, ShuRules.fiscal_year == year)
+                            .with_for_update().execution_options(populate_existing=True))
+    return row, created
 
 
 # --- rules ---------------------------------------------------------------------------------------
@@ -150,10 +172,10 @@ def save_rules(coop: Cooperative, year: int, rules: Rules | dict, *, actor) -> R
         raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan; aturannya tidak bisa diubah.", y=year))
 
     def work():
-        row = db.session.scalar(select(ShuRules).where(ShuRules.cooperative_id == coop.id, ShuRules.fiscal_year == year))
-        if row is None:
-            row = ShuRules(cooperative_id=coop.id, fiscal_year=year)
-            db.session.add(row)
+        row, _created = _lock_year(coop, year, rules, actor=actor)
+        run = get_run(coop, year, lock=True)  # an approval committed meanwhile froze the year
+        if run is not None and run.status != "draft":
+            raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan; aturannya tidak bisa diubah.", y=year))
         data = rules.to_dict()
         row.components = data["components"]
         row.savings_basis = rules.savings_basis
@@ -270,30 +292,37 @@ def _share_rows(coop: Cooperative, run_id: int, result: Result) -> list[dict]:
 def compute_run(coop: Cooperative, year: int, *, actor) -> ShuRun:
     """Compute (or recompute) the draft SHU run of a closed year with the year's rules (saving the
     rules copied forward or defaulted, so the year keeps them). Refused: ``year_not_closed``,
-    ``shu_not_positive``, ``percent_not_100``, ``run_frozen`` (already approved)."""
+    ``shu_not_positive``, ``percent_not_100``, ``run_frozen`` (already approved).
+
+    Concurrency: the bases and the allocation are read and computed under the year's lock
+    (``_lock_year``, then the run's row), so two computes at once — the first of a year too — give
+    one run (the later one a recompute of the same figures), a compute racing an approval either
+    runs before it or is refused ``run_frozen``, and a rules change racing it is either used whole
+    or comes after it."""
     figures = year_figures(coop, year)
     info = rules_of(coop, year)
-    rules = info.rules
-    validate(rules)
-    check_accounts(coop, rules)
+    validate(info.rules)
+    check_accounts(coop, info.rules)
     existing = get_run(coop, year)
     if existing is not None and existing.status != "draft":
         raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan RAT; tidak bisa dihitung ulang.", y=year))
     unit = _unit(coop)
-    shu_member, shu_nonmember = (split_by_source(figures.shu, figures.member_margin, figures.nonmember_margin, unit)
-                                 if rules.split_by_source else (figures.shu, 0))
-    bases = member_bases(coop, year, rules)
-    result = compute_shu(Figures(figures.shu, shu_member, shu_nonmember, unit), bases, rules)
 
     def work():
+        rules_row, created = _lock_year(coop, year, info.rules, actor=actor)
+        rules = info.rules
+        if not created:  # the year's stored rules, as they are now (saved meanwhile by someone else, perhaps)
+            rules = _rules_of_row(rules_row)
+            if rules != info.rules:
+                validate(rules)
+                check_accounts(coop, rules)
         run = get_run(coop, year, lock=True)
         if run is not None and run.status != "draft":
             raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan RAT; tidak bisa dihitung ulang.", y=year))
-        if info.origin != "stored":
-            data = rules.to_dict()
-            db.session.add(ShuRules(cooperative_id=coop.id, fiscal_year=year, components=data["components"],
-                                    savings_basis=rules.savings_basis, include_sukarela=rules.include_sukarela,
-                                    include_departed=rules.include_departed, updated_by_id=getattr(actor, "id", None)))
+        shu_member, shu_nonmember = (split_by_source(figures.shu, figures.member_margin, figures.nonmember_margin, unit)
+                                     if rules.split_by_source else (figures.shu, 0))
+        bases = member_bases(coop, year, rules)
+        result = compute_shu(Figures(figures.shu, shu_member, shu_nonmember, unit), bases, rules)
         if run is None:
             run = ShuRun(cooperative_id=coop.id, fiscal_year=year, status="draft")
             db.session.add(run)
@@ -373,6 +402,16 @@ def _check_day(day, earliest: date, too_early) -> date:
     return day
 
 
+def _same_instant(a: datetime | None, b: datetime | None) -> bool:
+    """Two timestamps of one row, one perhaps as set in Python (aware) and one as SQLite returns it
+    (naive UTC)."""
+    if a is None or b is None:
+        return a is b
+    def naive(t):
+        return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
+    return naive(a) == naive(b)
+
+
 def approve_run(coop: Cooperative, year: int, *, day: date, decision: str, actor) -> ShuRun:
     """Approve the draft run at the RAT: ``day`` is the RAT's date (after the year, not in the
     future, in an open month), ``decision`` the decision (berita acara) number. The approver must not
@@ -392,10 +431,18 @@ def approve_run(coop: Cooperative, year: int, *, day: date, decision: str, actor
     last = date.fromisoformat(run.snapshot["last"])
     day = _check_day(day, last + timedelta(days=1), _l("Tanggal RAT harus setelah akhir tahun buku (%(d)s).", d=last.isoformat()))
 
+    seen_prepared_at = run.prepared_at
+
     def work():
+        # the run's row lock: a second approval, a recompute and payouts queue here; what was checked
+        # above is checked again on the row as it is now
         locked = get_run(coop, year, lock=True)
-        if locked is None or locked.status != "draft" or locked.prepared_by_id == actor.id:
-            raise ShuError("not_draft", _l("SHU tahun %(y)s sudah disahkan atau baru saja dihitung ulang; muat ulang halaman.", y=year))
+        if locked is None or locked.status != "draft":
+            raise ShuError("not_draft", _l("SHU tahun %(y)s baru saja disahkan oleh pengguna lain.", y=year))
+        if not _same_instant(locked.prepared_at, seen_prepared_at):
+            raise ShuError("run_changed", _l("SHU tahun %(y)s baru saja dihitung ulang; periksa hasilnya lalu sahkan lagi.", y=year))
+        if locked.prepared_by_id == actor.id:
+            raise ShuError("same_user", _l("Pembagian SHU harus disahkan oleh pengguna lain daripada yang menyiapkannya."))
         result = stored_result(coop, run)
         # the shares reference their members by foreign key and members are never deleted: the
         # posting need not look each member line's member up again

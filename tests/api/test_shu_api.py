@@ -206,3 +206,54 @@ def test_anonymous_and_another_cooperative(client, api_for, coop, other_coop, ye
         assert _put(who, {"components": []}).status_code == status
     own = Api(client, token, "annur")  # the other cooperative's own year: nothing computed
     assert own.get("/shu/2025").status_code == 404
+
+
+# --- races through the HTTP path (PostgreSQL: SQLite serialises writers by design) ----------------
+
+def _post_at_once(app, api: Api, posts: list[tuple[str, dict | None, str | None]]) -> list[tuple[int, dict]]:
+    from koppontren.extensions import db
+    from tests.ledger.test_concurrency import _run_threads
+
+    db.session.commit()
+    results: dict[int, tuple[int, dict]] = {}
+
+    def work(i: int) -> None:
+        path, body, token = posts[i]
+        client = app.test_client()
+        headers = {"Authorization": f"Bearer {token or api.token}"}
+        r = client.post(api.url(path), data=json.dumps(body or {}), content_type="application/json", headers=headers)
+        results[i] = (r.status_code, r.get_json())
+
+    assert _run_threads(app, len(posts), work) == []
+    return [results[i] for i in range(len(posts))]
+
+
+@pytest.mark.postgres_only
+def test_first_computes_posted_at_once_all_answer_201_with_one_run(app, api_for, coop, year_2025, is_postgres):
+    if not is_postgres:
+        pytest.skip("race tests run on PostgreSQL")
+    treasurer = api_for("treasurer")
+    results = _post_at_once(app, treasurer, [("/shu/2025", None, None)] * 4)
+    assert [status for status, _ in results] == [201] * 4, results
+    assert {(body["shu"], body["member_count"], json.dumps(body["pools"])) for _, body in results} == {
+        ("79000", 3, json.dumps(results[0][1]["pools"]))}
+    run = treasurer.get("/shu/2025")
+    assert run.status_code == 200 and run.json["total"] == 3 and run.json["status"] == "draft"
+
+
+@pytest.mark.postgres_only
+def test_recomputes_and_approvals_posted_at_once_answer_409_never_500(app, api_for, coop, year_2025, is_postgres):
+    if not is_postgres:
+        pytest.skip("race tests run on PostgreSQL")
+    treasurer, admin = api_for("treasurer"), api_for("admin")
+    assert treasurer.post("/shu/2025").status_code == 201
+    posts = [("/shu/2025", None, treasurer.token), ("/shu/2025/approve", APPROVE, admin.token)] * 2
+    results = _post_at_once(app, treasurer, posts)
+    for status, body in results:
+        assert status in (200, 201) or (status == 409 and body["error"]["code"] in ("not_draft", "run_changed", "run_frozen")), results
+    run = treasurer.get("/shu/2025").json
+    approvals = [s for (s, _), (path, _, _) in zip(results, posts, strict=True) if path.endswith("/approve") and s == 200]
+    assert len(approvals) == (run["status"] == "approved")  # approved once, or not at all
+    if run["status"] == "approved":
+        coop_now = shu.get_run(coop, 2025)
+        assert shu.verify_run(coop, coop_now)

@@ -145,3 +145,32 @@ def test_cli_writes_all_slips_in_one_pdf(app, coop, treasurer, year_2025, tmp_pa
     assert len(PdfReader(str(out)).pages) == 3
     result = app.test_cli_runner().invoke(args=["shu", "slips", "--coop", "alhikmah", "--year", "2024", "--out", str(out)])
     assert result.exit_code == 1
+
+
+def _page_texts(pdf: bytes) -> list[str]:
+    """Each page's text without its print time (the two renderings may straddle a minute)."""
+    return [" ".join(line for line in page.extract_text().splitlines() if "Dicetak" not in line)
+            for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_slips_laid_out_by_worker_processes_are_the_same_pages_in_order(app, coop, treasurer, admin, year_2025):
+    from koppontren.shu import documents
+
+    a, b, c = year_2025
+    shu.compute_run(coop, 2025, actor=treasurer)
+    shu.approve_run(coop, 2025, day=RAT, decision="01/RAT/2026", actor=admin)
+    shu.pay(coop, 2025, day=RAT, method="cash", member_id=b.id, actor=treasurer)
+    run = shu.get_run(coop, 2025)
+    with app.test_request_context():
+        alone = documents.slips_pdf(coop, run)
+        parted = documents.slips_pdf(coop, run, chunk=1, processes=2)  # three parts, two workers
+        single = documents.slips_pdf(coop, run, [b.id])
+    texts = _page_texts(alone)
+    assert _page_texts(parted) == texts and len(texts) == 3
+    for text, member in zip(texts, (a, b, c), strict=True):
+        assert member.number in text and member.name in text and "SLIP SHU 2025" in text
+        assert "Jasa modal" in text and "Jumlah SHU Anda" in text and "rupiah" in text
+        assert "keputusan 01/RAT/2026" in text
+    assert "Jasa usaha" in texts[0] and "Jasa usaha" in texts[1]  # C bought nothing: no jasa usaha line
+    assert "Dibayarkan" in texts[1] and "Dibayarkan" not in texts[0]
+    assert _page_texts(single) == [texts[1]]
