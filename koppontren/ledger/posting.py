@@ -41,6 +41,7 @@ from koppontren.ledger.models import Account, JournalEntry, JournalLine, LedgerH
 from koppontren.tenancy.models import Cooperative
 
 GENESIS_HASH = "0" * 64
+_ZERO = Decimal(0)
 
 JOURNAL_TYPES = {
     "JU": _l("Jurnal umum"),
@@ -151,11 +152,13 @@ def _pk(obj) -> int:
 # --- validation -------------------------------------------------------------------------------------
 
 def _amount_sen(value, decimals: int, line_no: int, side: str) -> int:
+    # the common cases first, exact: a whole number of rupiah in range is valid at any decimals
     kind = type(value)
-    if kind is Decimal and value.is_finite() and 0 <= value <= money.MAX_AMOUNT and value.as_tuple().exponent >= -min(decimals, 2):
-        return int(value.scaleb(2))  # the common case, exact: no more decimals than allowed, and at most two (sen)
-    if kind is int and 0 <= value <= money.MAX_AMOUNT:
-        return value * 100
+    if kind is Decimal:
+        if value.is_finite() and _ZERO <= value <= money.MAX_AMOUNT and value == value.to_integral_value():
+            return int(value) * money.SEN_PER_RUPIAH
+    elif kind is int and 0 <= value <= money.MAX_AMOUNT:
+        return value * money.SEN_PER_RUPIAH
     if value is None or value == "":
         return 0
     if isinstance(value, float | bool):
@@ -278,10 +281,19 @@ def _check(facts: _Facts, draft: _Draft, accounts: list[_Account], internal: fro
         if (debit > 0) == (credit > 0):
             raise LedgerError("invalid_line", _l("Baris %(n)s: isi tepat satu sisi, debit atau kredit.", n=n),
                               {f"lines.{n}.debit": _l("Isi debit atau kredit.")})
-        account = _resolve_account(spec.account, n, by_code, by_id, allow_inactive)
-        _check_reserved(account, source, n)
-        _check_subledger(facts.coop_id, account, spec, n, internal)
-        memo = (spec.memo or "").strip()[:200] or None
+        # the common case inline (an account code of a postable, active account; no role kept by a
+        # module; no subledger); anything else through the full checks, which raise the refusals
+        ref = spec.account
+        account = by_code.get(ref.strip()) if type(ref) is str else None
+        if account is None or not account.postable or not (account.active or allow_inactive):
+            account = _resolve_account(ref, n, by_code, by_id, allow_inactive)
+        if account.role is not None:
+            _check_reserved(account, source, n)
+        if account.subledger is not None or spec.member_id is not None or spec.party_id is not None:
+            _check_subledger(facts.coop_id, account, spec, n, internal)
+        memo = spec.memo
+        if memo is not None:
+            memo = memo.strip()[:200] or None
         request.lines.append(_Checked(account.id, debit, credit, spec.member_id, spec.party_id, memo))
         total_debit += debit
         total_credit += credit
