@@ -292,8 +292,7 @@ def _check(facts: _Facts, draft: _Draft, accounts: list[_Account], internal: fro
         if account.subledger is not None or spec.member_id is not None or spec.party_id is not None:
             _check_subledger(facts.coop_id, account, spec, n, internal)
         memo = spec.memo
-        if memo is not None:
-            memo = memo.strip()[:200] or None
+        memo = (memo.strip()[:200] or None) if memo else None
         request.lines.append(_Checked(account.id, debit, credit, spec.member_id, spec.party_id, memo))
         total_debit += debit
         total_credit += credit
