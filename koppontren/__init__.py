@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 from koppontren.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
@@ -180,7 +181,6 @@ def _ping_after_idle(engine: Engine, seconds: float | None) -> None:
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     """SQLite: WAL journal, foreign keys enforced, and transactions begun by us (see _sqlite_begin)."""
-    import sqlite3
 
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
@@ -205,7 +205,12 @@ def _sqlite_begin(conn) -> None:
         immediate = request.method not in ("GET", "HEAD", "OPTIONS")
     if conn.get_execution_options().get("koppontren_write"):
         immediate = True
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # straight to the driver: this runs at the start of every transaction, and exec_driver_sql's
+    # execution context and result cost more than SQLite takes to begin (errors wrapped as it would)
+    try:
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    except sqlite3.Error as err:
+        raise DBAPIError.instance("BEGIN IMMEDIATE" if immediate else "BEGIN", None, err, sqlite3.Error) from err
 
 
 __all__ = ["create_app"]

@@ -356,3 +356,59 @@ def test_accounts_a_module_keeps_to_itself_take_only_that_modules_postings(coop,
         assert err.value.code == "module_only_account" and "modul simpanan" in str(err.value)
     entry = post_entry(coop, entry_date=date(2026, 3, 10), description="Setoran", lines=lines, source="savings", journal_type="SP")
     reverse(coop, entry, entry_date=date(2026, 3, 11))  # a reversal goes through (the module's guard decides)
+
+
+def test_the_returned_entry_belongs_to_the_session_like_a_loaded_one(coop):
+    """post_entry registers the entry it wrote in the session's identity map without reading it back:
+    it must behave as if loaded — persistent, the instance session.get() returns, unmodified (a commit
+    writes nothing for it), its lines loaded on first access — also with commit=False."""
+    from sqlalchemy import inspect
+
+    entry = cash_sale(coop, commit=False)
+    state = inspect(entry)
+    assert state.persistent and not state.modified and entry in db.session
+    assert db.session.get(JournalEntry, entry.id) is entry
+    assert [(ln.line_no, ln.debit, ln.credit) for ln in entry.lines] == [(1, 10_000_000, 0), (2, 0, 10_000_000)]
+    db.session.commit()  # nothing to flush for it (an UPDATE of a posted entry would be refused by the database)
+    assert db.session.get(JournalEntry, entry.id) is entry and entry.number == "KM/2026/000001"
+
+
+@pytest.mark.parametrize(("amount", "decimals", "sen"), [
+    (Decimal(125), 0, 12_500), (Decimal("125.00"), 0, 12_500), (Decimal("1E+2"), 0, 10_000), (Decimal("-0"), 0, 0),
+    (7, 0, 700), (Decimal("1.5"), 2, 150), (Decimal("1.25"), 2, 125), ("12", 0, 1_200),
+])
+def test_amounts_convert_exactly(amount, decimals, sen):
+    from koppontren.ledger.posting import _amount_sen
+
+    assert _amount_sen(amount, decimals, 1, "debit") == sen
+
+
+@pytest.mark.parametrize(("amount", "decimals", "code"), [
+    (Decimal("1.5"), 0, "invalid_amount"), (Decimal("1.255"), 2, "invalid_amount"), (Decimal(-1), 0, "invalid_line"),
+    (-1, 0, "invalid_line"), (Decimal("NaN"), 0, "invalid_amount"), (Decimal("Infinity"), 0, "invalid_amount"),
+    (True, 0, "invalid_amount"), (1.0, 0, "invalid_amount"), (10**15, 0, "invalid_amount"), (Decimal(10**15), 0, "invalid_amount"),
+])
+def test_bad_amounts_are_refused(amount, decimals, code):
+    from koppontren.ledger.posting import _amount_sen
+
+    with pytest.raises(LedgerError) as err:
+        _amount_sen(amount, decimals, 1, "debit")
+    assert err.value.code == code
+
+
+def test_a_database_refusal_during_posting_is_sqlalchemys_error_and_writes_nothing(coop):
+    """On SQLite the posting's statements go through the driver's own cursor: an error the database
+    raises must still come out as SQLAlchemy's (as exec_driver_sql would raise it) and roll back.
+    Here the voucher counter is set back by hand, so the next number is taken."""
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError
+
+    from koppontren.ledger.models import VoucherCounter
+
+    cash_sale(coop)
+    db.session.execute(update(VoucherCounter).where(VoucherCounter.cooperative_id == coop.id).values(last_sequence=0))
+    db.session.commit()
+    with pytest.raises(IntegrityError):
+        cash_sale(coop)
+    assert _counts() == (1, 2) and _counter(coop, "KM") == 0
+    assert cash_sale(coop, journal_type="JU").number == "JU/2026/000001"  # the session is usable again
