@@ -195,6 +195,8 @@ class _Cooperative:
         self.margin = 0  # sen of gross margin this month
         self.pending_rat: int | None = None  # a year whose SHU waits for the RAT
         self.lines = 0
+        self.lines_written = 0  # by the bulk path
+        self.analyzed_at = 0
 
     # --- set-up ----------------------------------------------------------------------------------
 
@@ -355,6 +357,7 @@ class _Cooperative:
         if self.poster is None:
             return
         try:
+            self.lines_written += len(self.poster._lines)
             self.poster.flush()
             self.sales.flush()
             db.session.commit()
@@ -363,6 +366,17 @@ class _Cooperative:
             raise
         finally:
             self.poster = self.sales = None
+        self._analyze()
+
+    def _analyze(self) -> None:
+        """PostgreSQL: refresh the planner's statistics as the tables grow (each time they double),
+        as autovacuum would. With the empty-table statistics of a fresh database, the deferred balance
+        trigger plans a scan of every line for each line it checks, and commits grow quadratic."""
+        if db.engine.dialect.name != "postgresql" or self.lines_written < max(2_000, 2 * self.analyzed_at):
+            return
+        db.session.execute(text("ANALYZE journal_entry, journal_line, sale, sale_line, stock_move"))
+        db.session.commit()
+        self.analyzed_at = self.lines_written
 
     def _restock(self, day: date) -> None:
         """Weekly: bring every product back to two weeks of its demand (a guess from the planned
