@@ -45,7 +45,6 @@ from koppontren.shop import services as shop
 from koppontren.shop.bulk import BulkSales, Buyer
 from koppontren.shu import services as shu
 from koppontren.tenancy import services as tenancy
-from koppontren.tenancy.models import Cooperative
 
 MAX_COOPS = 2000
 MAX_MEMBERS = 20_000
@@ -90,6 +89,8 @@ EXPENSES = [("6101", "Gaji & honor pengelola", 40), ("6102", "Listrik, air & tel
 #: share of the month's gross margin spent on the expenses above (the rest is the SHU)
 EXPENSE_SHARE = Decimal("0.55")
 LINES_PER_SALE_GUESS = Decimal("4.4")
+#: lines kept before the bulk path writes and commits (bounds a commit's work and memory)
+BATCH_LINES = 20_000
 
 
 class GenerateError(DomainError):
@@ -183,7 +184,7 @@ class _Cooperative:
         self.options = options
         self.n = n
         self.step = step
-        self.rng = random.Random(f"{options.seed}/{n}")
+        self.rng = random.Random(f"{options.seed}/{n}")  # noqa: S311 - simulated data, not secrets
         self.fake = Faker("id_ID")
         self.fake.seed_instance(self.rng.randrange(2**32))
         self.first, self.last = plan_days(options)
@@ -347,8 +348,14 @@ class _Cooperative:
                 self.sold[item.product_id] = self.sold.get(item.product_id, 0) + item.qty
             self.summary.sales += 1
             self.summary.member_sales += buyer is not None
+            if len(self.poster._lines) >= BATCH_LINES:
+                self._flush()
+                self._open_batch()
+                sales = self.sales
 
     def _open_batch(self) -> None:
+        if not self.analyzed_at:
+            self._analyze()  # before the first batch: its commit must not be planned on empty tables
         members.remember_existing(self.coop.id, self.member_info)
         self.poster = BulkPoster(self.coop, source="shop", internal_subledgers=frozenset({"product"}), actor=self.users["kasir"])
         self.sales = BulkSales(self.coop, self.poster, cashier=self.users["kasir"])
@@ -372,11 +379,11 @@ class _Cooperative:
         """PostgreSQL: refresh the planner's statistics as the tables grow (each time they double),
         as autovacuum would. With the empty-table statistics of a fresh database, the deferred balance
         trigger plans a scan of every line for each line it checks, and commits grow quadratic."""
-        if db.engine.dialect.name != "postgresql" or self.lines_written < max(2_000, 2 * self.analyzed_at):
+        if db.engine.dialect.name != "postgresql" or (self.analyzed_at and self.lines_written < 2 * self.analyzed_at):
             return
         db.session.execute(text("ANALYZE journal_entry, journal_line, sale, sale_line, stock_move"))
         db.session.commit()
-        self.analyzed_at = self.lines_written
+        self.analyzed_at = max(self.lines_written, 1_000)
 
     def _restock(self, day: date) -> None:
         """Weekly: bring every product back to two weeks of its demand (a guess from the planned

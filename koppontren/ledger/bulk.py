@@ -35,6 +35,7 @@ from koppontren.ledger.posting import (
     _content_hash,
     _db_value,
     _draft,
+    _driver_sql,
     _Facts,
     _period_closed_error,
     _pk,
@@ -44,6 +45,8 @@ from koppontren.tenancy.models import Cooperative
 
 _LINE_COLUMNS = ("cooperative_id", "entry_id", "line_no", "account_id", "entry_date", "debit", "credit", "member_id", "party_id", "memo")
 _IDS_PER_CLAIM = 1000
+_SET_COUNTER = "UPDATE voucher_counter SET last_sequence = ? WHERE cooperative_id = ? AND journal_type = ? AND fiscal_year = ?"
+_NEW_COUNTER = "INSERT INTO voucher_counter (cooperative_id, journal_type, fiscal_year, last_sequence) VALUES (?, ?, ?, ?)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,14 +169,11 @@ class BulkPoster:
                                      [sqlite_row(r) for r in rows])
         written = len(self._entries)
         paramstyle = conn.dialect.paramstyle
-        mark = "%s" if paramstyle in ("format", "pyformat") else "?"
         for (jt, fy), n in self.counters.items():
             if (jt, fy) in self._known_counters:
-                conn.exec_driver_sql(f"UPDATE voucher_counter SET last_sequence = {mark} WHERE cooperative_id = {mark} "
-                                     f"AND journal_type = {mark} AND fiscal_year = {mark}", (n, self.coop_id, jt, fy))
+                conn.exec_driver_sql(_driver_sql(paramstyle, _SET_COUNTER), (n, self.coop_id, jt, fy))
             else:
-                conn.exec_driver_sql(f"INSERT INTO voucher_counter (cooperative_id, journal_type, fiscal_year, last_sequence) "
-                                     f"VALUES ({mark}, {mark}, {mark}, {mark})", (self.coop_id, jt, fy, n))
+                conn.exec_driver_sql(_driver_sql(paramstyle, _NEW_COUNTER), (self.coop_id, jt, fy, n))
                 self._known_counters.add((jt, fy))
         head = db.session.scalar(select(LedgerHead).where(LedgerHead.cooperative_id == self.coop_id))
         head.last_hash = self.last_hash

@@ -32,6 +32,8 @@ _LINE_COLUMNS = ("cooperative_id", "sale_id", "line_no", "product_id", "qty", "u
 _MOVE_COLUMNS = ("cooperative_id", "product_id", "move_date", "kind", "qty", "value", "qty_after", "value_after", "entry_id",
                  "reference", "created_at")
 
+_STOCK_SQL = "UPDATE product SET qty = ?, stock_value = ? WHERE cooperative_id = ? AND id = ?"
+
 
 @dataclass
 class _Stock:
@@ -175,8 +177,8 @@ class BulkSales:
                                          ("stock_move", _MOVE_COLUMNS, self._moves)):
                 conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",  # noqa: S608
                                      [as_text(r) for r in rows])
-        mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
-        conn.exec_driver_sql(f"UPDATE product SET qty = {mark}, stock_value = {mark} WHERE cooperative_id = {mark} AND id = {mark}",
+        stock_sql = _STOCK_SQL.replace("?", "%s") if conn.dialect.paramstyle in ("format", "pyformat") else _STOCK_SQL
+        conn.exec_driver_sql(stock_sql,
                              [(self.stock[pid].qty, self.stock[pid].value, self.coop_id, pid) for pid in sorted(self._touched)])
         written = len(self._sales)
         record("shop.bulk_sales", cooperative_id=self.coop_id, actor_id=self.cashier_id, sales=written,
