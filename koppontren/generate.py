@@ -316,12 +316,9 @@ class _Cooperative:
         if day.day == 1 or not hasattr(self, "_per_day"):
             self._flush()
             done = queries.line_count(self.coop)
-            per_sale = Decimal(self.lines_per_sale_seen()) if self.summary.sales else LINES_PER_SALE_GUESS
+            per_sale = Decimal(self.lines) / self.summary.sales if self.summary.sales else LINES_PER_SALE_GUESS
             self._per_day = max(1, math.ceil(Decimal(max(0, target - done)) / days_left / per_sale))
         return self._per_day
-
-    def lines_per_sale_seen(self) -> Decimal:
-        return Decimal(self.lines) / self.summary.sales
 
     def _sell(self, day: date) -> None:
         count = self._sales_today(day)
@@ -339,16 +336,15 @@ class _Cooperative:
                     items.append(shop.SaleItem(pid, qty))
             if not items:
                 continue
-            before = len(self.poster._lines)
+            before = self.poster.pending_lines
             total = sales.sell(day, items, member=buyer)
-            self.lines += len(self.poster._lines) - before
-            cost = sum(-m[5] for m in sales._moves[-len(items):])
-            self.margin += total - cost
+            self.lines += self.poster.pending_lines - before
+            self.margin += total - sales.last_cost
             for item in items:
                 self.sold[item.product_id] = self.sold.get(item.product_id, 0) + item.qty
             self.summary.sales += 1
             self.summary.member_sales += buyer is not None
-            if len(self.poster._lines) >= BATCH_LINES:
+            if self.poster.pending_lines >= BATCH_LINES:
                 self._flush()
                 self._open_batch()
                 sales = self.sales
@@ -364,7 +360,7 @@ class _Cooperative:
         if self.poster is None:
             return
         try:
-            self.lines_written += len(self.poster._lines)
+            self.lines_written += self.poster.pending_lines
             self.poster.flush()
             self.sales.flush()
             db.session.commit()

@@ -96,6 +96,11 @@ class BulkPoster:
         self.posted = 0
         self.last_entry_id = head.last_entry_id
 
+    @property
+    def pending_lines(self) -> int:
+        """Lines kept for the next :meth:`flush`."""
+        return len(self._lines)
+
     # --- posting ---------------------------------------------------------------------------------
 
     def post(self, *, entry_date: date, description: str, lines, journal_type: str = "JU", reference: str | None = None) -> BulkEntry:

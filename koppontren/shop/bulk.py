@@ -79,6 +79,7 @@ class BulkSales:
         self._moves: list[tuple] = []
         self._touched: set[int] = set()
         self.sold = 0
+        self.last_cost = 0  # sen: cost of goods of the last sale
 
     def on_hand(self, product_id: int) -> int:
         return self.stock[product_id].qty
@@ -138,6 +139,7 @@ class BulkSales:
             self._moves.append((self.coop_id, product.id, day, "sale", -qty, -cost, product.qty, product.value, entry.id, entry.number, now))
             self._touched.add(product.id)
         self.sold += 1
+        self.last_cost = sale_cost
         return total
 
     def _sale_ids(self, n: int) -> list[int]:
