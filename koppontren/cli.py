@@ -39,6 +39,7 @@ def register_commands(app) -> None:
     app.cli.add_command(savings_group)
     app.cli.add_command(token_group)
     app.cli.add_command(shu_group)
+    app.cli.add_command(generate_command)
 
 
 def _fail(err: DomainError | str) -> None:
@@ -323,3 +324,40 @@ def export_hledger(coop_slug: str, out_path: Path | None) -> None:
         click.echo(f"{count} transactions written to {out_path}")
     else:
         write_hledger(coop, sys.stdout)
+
+
+@click.command("generate")
+@click.option("--coops", type=int, required=True, help="How many cooperatives to build.")
+@click.option("--members", type=int, required=True, help="Members per cooperative.")
+@click.option("--years", type=int, required=True, help="Fiscal years of history, ending last December (each closed, with its SHU).")
+@click.option("--seed", type=int, required=True, help="Seed: the same seed on an empty database gives the same ledger.")
+@click.option("--lines-target", type=int, help="Journal lines per cooperative to reach (sizes the daily sales); "
+                                              "default: members/10 sales a day.")
+@click.option("--slug-prefix", default="gen", show_default=True, help="Cooperatives are named PREFIX-1, PREFIX-2, …")
+@with_appcontext
+def generate_command(coops, members, years, seed, lines_target, slug_prefix) -> None:
+    """Build realistic cooperatives: members, savings, shop purchases and daily sales, expenses, year closes and SHU."""
+    import time
+
+    from koppontren import generate
+
+    options = generate.Options(coops=coops, members=members, years=years, seed=seed, lines_target=lines_target,
+                               slug_prefix=slug_prefix)
+    try:
+        options.validate()
+    except DomainError as err:
+        raise click.UsageError(str(err.message)) from None
+    start = time.perf_counter()
+    try:
+        with click.progressbar(length=generate.total_steps(options), label="Generating", file=click.get_text_stream("stderr"),
+                               show_pos=True) as bar:
+            summaries = generate.generate(options, step=bar.update)
+    except DomainError as err:
+        _fail(err)
+    seconds = time.perf_counter() - start
+    for s in summaries:
+        click.echo(f"{s.slug}: {s.members} members, {s.sales} sales ({s.member_sales} to members), {s.purchases} purchases, "
+                   f"years closed {', '.join(map(str, s.years_closed))}, SHU {', '.join(map(str, s.shu_runs)) or 'none'}; "
+                   f"{s.entries:,} entries, {s.lines:,} lines; chain head {s.last_hash[:16]}")
+    lines = sum(s.lines for s in summaries)
+    click.echo(f"{lines:,} journal lines in {seconds:.0f} s ({lines / max(seconds, 0.001):,.0f} lines/s)")

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
 
 from koppontren.extensions import db
-from koppontren.ledger.models import Account, JournalEntry, JournalLine
+from koppontren.ledger.models import Account, JournalEntry, JournalLine, LedgerHead
 from koppontren.tenancy.models import Cooperative
 
 
@@ -341,3 +341,14 @@ def member_net_credits(coop: Cooperative, account_ids, date_from: date | None = 
     for member_id, account_id, net in db.session.connection().execute(stmt.group_by(JournalLine.member_id, JournalLine.account_id)):
         out.setdefault(member_id, {})[account_id] = int(net or 0)
     return out
+
+
+def line_count(coop: Cooperative) -> int:
+    """How many journal lines the cooperative has (the generator sizes its sales by it)."""
+    return int(db.session.scalar(select(func.count()).select_from(JournalLine).where(JournalLine.cooperative_id == coop.id)))
+
+
+def chain_head(coop: Cooperative) -> tuple[int, str]:
+    """(entries posted, hash of the last one): two ledgers with the same head hold the same entries."""
+    head = db.session.execute(select(LedgerHead.entries, LedgerHead.last_hash).where(LedgerHead.cooperative_id == coop.id)).one()
+    return int(head[0] or 0), head[1]
