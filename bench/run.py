@@ -271,6 +271,8 @@ def tenant_cost(kind: str, size: dict, quick: bool) -> list[Row]:
         result = module.main(argv)
     text = out.getvalue()
     sys.stdout.write(text)
+    if isinstance(result, dict) and isinstance(result.get(kind), dict):
+        result = result[kind]  # tenant_cost.main returns its figures per database
     value = result if isinstance(result, int | float | Decimal) else (
         result.get("ratio") if isinstance(result, dict) else getattr(result, "ratio", None))
     if value is None:
