@@ -77,6 +77,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from koppontren.statements.views import coop_bp as statements_coop_bp
     from koppontren.tenancy.views import coop_bp as tenancy_coop_bp
     from koppontren.tenancy.views import platform_bp
+    from koppontren.wallet import payments as wallet_payments  # noqa: F401  - the shop's "wallet" payment; wallet entries reverse only through it
+    from koppontren.wallet import reconcile as wallet_reconcile  # noqa: F401  - the koppontren check item: Σ wallet balances = 2113
 
     app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)

@@ -20,3 +20,11 @@ from koppontren.shop.models import (  # noqa: F401
 )
 from koppontren.shu.models import ShuPayout, ShuRules, ShuRun, ShuShare  # noqa: F401
 from koppontren.tenancy.models import Cooperative  # noqa: F401
+from koppontren.wallet.models import (  # noqa: F401
+    Santri,
+    SantriWali,
+    WalletCard,
+    WalletSettings,
+    WalletTransaction,
+    WalletTransit,
+)

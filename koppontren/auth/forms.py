@@ -16,6 +16,7 @@ ROLE_LABELS = {
     Role.CASHIER: _l("Kasir"),
     Role.AUDITOR: _l("Pengawas / auditor"),
     Role.MEMBER: _l("Anggota"),
+    Role.WALI: _l("Wali santri"),
 }
 
 

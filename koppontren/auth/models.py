@@ -21,6 +21,7 @@ class Role(enum.StrEnum):
     CASHIER = "cashier"  # kasir
     AUDITOR = "auditor"  # pengawas / external auditor: reads everything, changes nothing
     MEMBER = "member"  # anggota: own data only
+    WALI = "wali"  # wali santri: their santri's wallets only (issue 9)
 
 
 class User(UserMixin, db.Model):
@@ -63,7 +64,7 @@ class RoleAssignment(CoopScoped, db.Model):
     __tablename__ = "role_assignment"
     __table_args__ = (
         UniqueConstraint("cooperative_id", "user_id", "role"),
-        CheckConstraint("role IN ('admin', 'treasurer', 'cashier', 'auditor', 'member')", name="role"),
+        CheckConstraint("role IN ('admin', 'treasurer', 'cashier', 'auditor', 'member', 'wali')", name="role"),
         Index("ix_role_assignment_user_id", "user_id"),
     )
 

@@ -52,6 +52,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "shu.approve": frozenset({Role.ADMIN, Role.TREASURER}),
     # the member portal: a member sees only their own record
     "portal.view": frozenset({Role.MEMBER}),
+    # santri wallets (issue 9): cashiers see balances at the counter and sell with shop.sell; the
+    # treasurer keeps santri, cards, top-ups, refunds and limits; a wali sees only their own santri
+    "wallet.view": frozenset({Role.ADMIN, Role.TREASURER, Role.CASHIER, Role.AUDITOR}),
+    "wallet.manage": frozenset({Role.ADMIN, Role.TREASURER}),
+    "wallet.portal": frozenset({Role.WALI}),
 }
 
 

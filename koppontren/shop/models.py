@@ -33,7 +33,7 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 BUSINESS_UNITS = ("toko", "produk")
 PARTY_KINDS = ("supplier", "customer", "consignor")
 MOVE_KINDS = ("purchase", "purchase_return", "sale", "sale_return", "count", "consignment_in", "consignment_out")
-PAYMENTS = ("cash", "bank", "credit")
+PAYMENTS = ("cash", "bank", "credit", "wallet")  # wallet: a santri's card (issue 9, through shop.payments)
 PAYMENT_KINDS = ("supplier", "consignor", "member_receivable")
 
 
@@ -203,7 +203,7 @@ class Sale(CoopScoped, db.Model):
                              name="fk_sale_entry"),
         ForeignKeyConstraint(["cooperative_id", "returns_sale_id"], ["sale.cooperative_id", "sale.id"], name="fk_sale_returns"),
         Index("ix_sale_cooperative_id_sale_date", "cooperative_id", "sale_date"),
-        CheckConstraint("payment IN ('cash', 'bank', 'credit')", name="payment"),
+        CheckConstraint("payment IN ('cash', 'bank', 'credit', 'wallet')", name="payment"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

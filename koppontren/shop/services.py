@@ -31,6 +31,7 @@ from koppontren.ledger import chart, integrity, queries, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members import services as members
+from koppontren.shop import payments
 from koppontren.shop.models import (
     BUSINESS_UNITS,
     PARTY_KINDS,
@@ -108,9 +109,11 @@ def _day(day: date | None) -> date:
     return day
 
 
-def _post(coop: Cooperative, **kw):
+def _post(coop: Cooperative, *, internal: frozenset[str] = frozenset(), **kw):
+    """post_entry in the shop's unit of work; ``internal``: more subledgers a payment method keeps
+    (the santri wallet's 2113 line)."""
     try:
-        return post_entry(coop, source="shop", commit=False, internal_subledgers=frozenset({"product"}), **kw)
+        return post_entry(coop, source="shop", commit=False, internal_subledgers=frozenset({"product"}) | internal, **kw)
     except LedgerError as err:
         raise ShopError(err.code, err.message, err.fields) from None
 
@@ -611,7 +614,7 @@ class SaleItem:
 
 def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | None = None, party_id: int | None = None,
                 payment: str = "cash", cash_received: Decimal | None = None, day: date | None = None, account_id: int | None = None,
-                actor=None, idempotency_key: str | None = None) -> Sale:
+                actor=None, idempotency_key: str | None = None, card: str | None = None) -> Sale:
     """A sale at the counter (PJ). With a member: member prices, member revenue and COGS accounts,
     revenue lines naming the member (their participation for SHU), and optionally on credit (1121,
     within the category's credit limit). Without a member the non-member accounts; ``party_id``
@@ -619,18 +622,35 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
     – Non-Anggota`` naming the customer (no limit; an anonymous buyer gets no credit). Cost of goods at moving average leaves the inventory in
     the same entry. A consignment product's line instead credits 2102 Utang Konsinyasi for its
     consignor's share (naming the consignor) and 4203 for the commission (naming the member, if
-    any): no cost of goods, no inventory. Raises ShopError(``insufficient_stock`` | ``credit_limit`` | …)."""
+    any): no cost of goods, no inventory. A payment method registered in ``shop.payments`` (``"wallet"``
+    with the santri's ``card``) gives the money line instead of cash, decides the member (the santri's)
+    and checks the total (balance, limits); its refusals are its own DomainError (WalletError).
+    Raises ShopError(``insufficient_stock`` | ``credit_limit`` | …)."""
     def work():
         entry_day = _day(day)
         if not items or len(items) > MAX_LINES:
             raise _error("invalid_field", _l("Penjualan perlu 1 sampai %(n)s baris.", n=MAX_LINES), "lines")
+        buyer_id = member_id
+        payer = None
+        if payment not in ("cash", "bank", "credit"):
+            method = payments.get(payment)
+            if method is None:
+                raise _error("invalid_payment", _l("Cara bayar tidak dikenal."), "payment")
+            if party_id is not None or account_id is not None:
+                raise _error("invalid_payment", _l("Pembayaran dompet santri tanpa pelanggan atau akun kas."), "payment")
+            payer = method.payer(coop, card=card, actor=actor, day=entry_day)
+            if member_id is not None and member_id != payer.member_id:
+                raise _error("invalid_field", _l("Anggota tidak sesuai dengan kartu santri."), "member")
+            buyer_id = payer.member_id
         member = None
-        if member_id is not None:
-            member = members.lock_member(coop, member_id)
+        if buyer_id is not None:
+            member = members.lock_member(coop, buyer_id)
             if member is None:
                 raise _error("not_found", _l("Anggota tidak ditemukan."), "member")
             if member.status != "aktif":
                 raise _error("not_active", _l("Anggota %(n)s sudah tidak aktif.", n=member.number), "member")
+        if payer is not None:
+            payer.lock()
         party = None
         if party_id is not None:
             party = get_party(coop, party_id)
@@ -670,10 +690,14 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
                                                                                                         coop.currency_decimals)), "cash_received")
         units = {p.business_unit for p, *_ in plan if p.consignor_id is None}
         roles = {role for unit in units for role in UNIT_ROLES[unit]} | {"receivable_member", "receivable_nonmember"}
-        if payment != "credit" and account_id is None:
+        if payment != "credit" and payer is None and account_id is None:
             roles.add("till" if payment == "cash" else "bank")
         accounts = chart.accounts_by_role(coop, roles)  # one query for every account the entry names
-        if payment == "credit" and member is None:  # a known customer: no credit limit (RULES.md has none)
+        charge = None
+        if payer is not None:
+            charge = payer.charge(total, [(p.category, q * pr) for p, q, pr, _ in plan], entry_day)
+            debit = charge.line
+        elif payment == "credit" and member is None:  # a known customer: no credit limit (RULES.md has none)
             debit = LineSpec(accounts["receivable_nonmember"], debit=money.from_sen(total), party_id=party.id)
         elif payment == "credit":
             owed = queries.member_balances(coop, [accounts["receivable_member"].id], [member.id]).get(member.id, {})
@@ -708,8 +732,10 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
         lines += _consignment_lines(coop, [(p.consignor_id, q * pr, commission[p.id]) for p, q, pr, _ in plan if p.consignor_id is not None],
                                     member_id=mid, side="credit")
         who = f"{member.number} {member.name}" if member else (f"{party.code} {party.name}" if party else "umum")
+        if payer is not None:
+            who = f"{who} ({payer.label})" if member else payer.label
         entry = _post(coop, entry_date=entry_day, description=f"Penjualan kepada {who}"[:500], journal_type="PJ", lines=lines,
-                      actor=actor, idempotency_key=idempotency_key)
+                      actor=actor, idempotency_key=idempotency_key, internal=charge.internal_subledgers if charge else frozenset())
         if getattr(entry, "was_replayed", False):
             prior = db.session.scalar(select(Sale).where(Sale.cooperative_id == coop.id, Sale.entry_id == entry.id))
             if prior is not None:
@@ -723,7 +749,10 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
         changes = [(product, -qty, -cost) for product, qty, _price, cost in plan]
         audit = {"cooperative_id": coop.id, "actor_id": getattr(actor, "id", None), "number": entry.number,
                  "total": str(money.from_sen(total)), "member": member.number if member else None}
-        return _write_sale(coop, values, lines, changes, audit, entry=entry)
+        sale = _write_sale(coop, values, lines, changes, audit, entry=entry)
+        if payer is not None:
+            payer.settle(entry, sale.id)
+        return sale
 
     return _unit_of_work(work, coop)
 
@@ -746,6 +775,23 @@ def _consignment_lines(coop: Cooperative, parts: list[tuple[int, int, int]], *, 
 def sale_lines(coop: Cooperative, sale: Sale) -> list[SaleLine]:
     return list(db.session.scalars(select(SaleLine).where(SaleLine.cooperative_id == coop.id, SaleLine.sale_id == sale.id)
                                    .order_by(SaleLine.line_no)))
+
+
+def sale_lines_of_many(coop: Cooperative, sale_ids) -> dict[int, list[SaleLine]]:
+    """sale_id -> its lines (one query), for lists of many sales (the wali portal's purchases)."""
+    ids = list(sale_ids)
+    out: dict[int, list[SaleLine]] = {}
+    if not ids:
+        return out
+    for ln in db.session.scalars(select(SaleLine).where(SaleLine.cooperative_id == coop.id, SaleLine.sale_id.in_(ids))
+                                 .order_by(SaleLine.sale_id, SaleLine.line_no)):
+        out.setdefault(ln.sale_id, []).append(ln)
+    return out
+
+
+def return_ids_of(coop: Cooperative, sale_id: int):
+    """A SELECT of the ids of the returns of one sale (for a subquery)."""
+    return select(Sale.id).where(Sale.cooperative_id == coop.id, Sale.returns_sale_id == sale_id)
 
 
 def get_sale(coop: Cooperative, sale_id: int) -> Sale | None:
@@ -781,6 +827,13 @@ def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem]
             members.lock_member(coop, original.member_id)
         elif original.payment == "credit" and original.party_id is not None:
             lock_party(coop, original.party_id)  # as a pelunasan does: the customer's 1122 balance changes
+        payer = None
+        if original.payment not in ("cash", "bank", "credit"):
+            method = payments.get(original.payment)
+            if method is None:
+                raise _error("invalid_payment", _l("Cara bayar tidak dikenal."), "payment")
+            payer = method.returner(coop, original, actor=actor, day=entry_day)
+            payer.lock()  # after the member, before the products: a sale's order
         # the sale's row is locked before its returns are counted: two returns of one sale queue here
         db.session.execute(select(Sale.id).where(Sale.cooperative_id == coop.id, Sale.id == original.id).with_for_update())
         if (replayed := _by_key(coop, Sale, idempotency_key)) is not None:
@@ -815,7 +868,11 @@ def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem]
         is_member = original.member_id is not None
         refund = sum(q * pr for _, q, pr, _ in plan)
         own_refund = sum(q * pr for p, q, pr, _ in plan if p.consignor_id is None)
-        if original.payment == "credit" and is_member:
+        charge = None
+        if payer is not None:
+            charge = payer.charge(refund, [(p.category, q * pr) for p, q, pr, _ in plan], entry_day)
+            money_line = charge.line
+        elif original.payment == "credit" and is_member:
             money_line = LineSpec(chart.account_for(coop, "receivable_member"), credit=money.from_sen(refund), member_id=original.member_id)
         elif original.payment == "credit":  # a customer's credit sale: back off their 1122 receivable
             money_line = LineSpec(chart.account_for(coop, "receivable_nonmember"), credit=money.from_sen(refund), party_id=original.party_id)
@@ -833,7 +890,7 @@ def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem]
         lines += _consignment_lines(coop, [(p.consignor_id, q * pr, commission[p.id]) for p, q, pr, _ in plan if p.consignor_id is not None],
                                     member_id=original.member_id, side="debit")
         entry = _post(coop, entry_date=entry_day, description=f"Retur penjualan {original.voucher}", journal_type="PJ", lines=lines,
-                      actor=actor, idempotency_key=idempotency_key)
+                      actor=actor, idempotency_key=idempotency_key, internal=charge.internal_subledgers if charge else frozenset())
         ret = Sale(cooperative_id=coop.id, sale_date=entry_day, member_id=original.member_id, party_id=original.party_id,
                    payment=original.payment, total=refund, cost=sum(c for *_, c in plan), returns_sale_id=original.id,
                    entry_id=entry.id, voucher=entry.number, cashier_id=getattr(actor, "id", None))
@@ -844,6 +901,8 @@ def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem]
                                     unit_price=price, total=qty * price, cost=cost, consignor_id=product.consignor_id,
                                     commission=commission.get(product.id, 0)))
             _move(coop, product, kind="sale_return", qty=qty, value=cost, day=entry_day, entry=entry)
+        if payer is not None:
+            payer.settle(entry, ret.id)
         record("shop.sale_return", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
                original=original.voucher)
         return ret

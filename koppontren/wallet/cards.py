@@ -1,0 +1,185 @@
+"""Wallet cards: unguessable tokens (``secrets.token_urlsafe``), at most one active card per santri;
+a reissue blocks the old card at once. A token is refused the same way whether it is unknown,
+blocked, another cooperative's or its santri's wallet is closed: the answer reveals nothing."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from koppontren.audit.services import ACTION_LABELS, record
+from koppontren.extensions import db
+from koppontren.tenancy.models import Cooperative, utcnow
+from koppontren.wallet.errors import WalletError
+from koppontren.wallet.models import Santri, WalletCard
+
+TOKEN_BYTES = 24  # 192 bits: 32 URL-safe characters
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+ACTION_LABELS.update({
+    "wallet.card_issued": _l("Kartu dompet santri dibuat"),
+    "wallet.card_blocked": _l("Kartu dompet santri diblokir"),
+})
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def refused() -> WalletError:
+    """The one answer for every card that does not pay (unknown, blocked, other cooperative, closed)."""
+    return WalletError("card_refused", _l("Kartu tidak dikenali atau tidak berlaku."), {"card": _l("Kartu ditolak.")})
+
+
+def clean_token(token) -> str | None:
+    if not isinstance(token, str):
+        return None
+    token = token.strip()
+    return token if TOKEN_RE.match(token) else None
+
+
+def _lookup(coop: Cooperative, token, *, lock: bool) -> Santri:
+    token = clean_token(token)
+    if token is None:
+        raise refused()
+    santri_id = db.session.scalar(select(WalletCard.santri_id).where(
+        WalletCard.cooperative_id == coop.id, WalletCard.token == token, WalletCard.status == "active"))
+    if santri_id is None:
+        raise refused()
+    stmt = select(Santri).where(Santri.cooperative_id == coop.id, Santri.id == santri_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    santri = db.session.scalar(stmt)
+    if santri is None or not santri.active:
+        raise refused()
+    if lock:  # the card may have been blocked while we waited for the santri's row (a reissue locks it too)
+        still = db.session.scalar(select(WalletCard.id).where(
+            WalletCard.cooperative_id == coop.id, WalletCard.token == token, WalletCard.status == "active"))
+        if still is None:
+            raise refused()
+    return santri
+
+
+def find_by_token(coop: Cooperative, token) -> Santri:
+    """The santri whose active card carries ``token``. Raises WalletError(``card_refused``)."""
+    return _lookup(coop, token, lock=False)
+
+
+def lock_by_token(coop: Cooperative, token) -> Santri:
+    """Like find_by_token, with the santri's row locked for this transaction."""
+    return _lookup(coop, token, lock=True)
+
+
+def active_card(coop: Cooperative, santri: Santri | int) -> WalletCard | None:
+    santri_id = santri if isinstance(santri, int) else santri.id
+    return db.session.scalar(select(WalletCard).where(WalletCard.cooperative_id == coop.id, WalletCard.santri_id == santri_id,
+                                                      WalletCard.status == "active"))
+
+
+def cards_of(coop: Cooperative, santri: Santri | int) -> list[WalletCard]:
+    """Every card of the santri, newest first."""
+    santri_id = santri if isinstance(santri, int) else santri.id
+    return list(db.session.scalars(select(WalletCard).where(WalletCard.cooperative_id == coop.id, WalletCard.santri_id == santri_id)
+                                   .order_by(WalletCard.id.desc())))
+
+
+def active_cards(coop: Cooperative, santri_ids) -> dict[int, WalletCard]:
+    """santri_id -> active card, for a card sheet of many santri (one query)."""
+    ids = list(santri_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(WalletCard).where(WalletCard.cooperative_id == coop.id, WalletCard.santri_id.in_(ids),
+                                                       WalletCard.status == "active"))
+    return {c.santri_id: c for c in rows}
+
+
+def _locked_santri(coop: Cooperative, santri: Santri | int) -> Santri:
+    santri_id = santri if isinstance(santri, int) else santri.id
+    locked = db.session.scalar(select(Santri).where(Santri.cooperative_id == coop.id, Santri.id == santri_id)
+                               .with_for_update().execution_options(populate_existing=True))
+    if locked is None:
+        raise WalletError("not_found", _l("Santri tidak ditemukan."))
+    return locked
+
+
+def _block_active(coop: Cooperative, santri_id: int) -> int:
+    return db.session.execute(update(WalletCard).where(
+        WalletCard.cooperative_id == coop.id, WalletCard.santri_id == santri_id, WalletCard.status == "active")
+        .values(status="blocked", blocked_at=utcnow())).rowcount
+
+
+def _new_card(coop: Cooperative, santri: Santri, actor, action: str) -> WalletCard:
+    card = WalletCard(cooperative_id=coop.id, santri_id=santri.id, token=new_token(), status="active")
+    db.session.add(card)
+    db.session.flush()
+    record(action, cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=santri.nis, card=card.id)
+    return card
+
+
+def _unit(fn):
+    try:
+        result = fn()
+        db.session.commit()
+        return result
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def issue_card(coop: Cooperative, santri: Santri | int, *, actor=None) -> WalletCard:
+    """A first card for the santri. Raises WalletError(``card_exists`` when one is active — reissue
+    it instead; ``not_active`` for a closed wallet; ``not_found``)."""
+    def work():
+        locked = _locked_santri(coop, santri)
+        if not locked.active:
+            raise WalletError("not_active", _l("Dompet %(n)s sudah ditutup.", n=locked.name))
+        if active_card(coop, locked) is not None:
+            raise WalletError("card_exists", _l("%(n)s sudah punya kartu aktif; terbitkan ulang bila hilang.", n=locked.name))
+        return _new_card(coop, locked, actor, "wallet.card_issued")
+
+    return _unit(work)
+
+
+def issue_cards(coop: Cooperative, santri_ids, *, actor=None) -> dict[int, WalletCard]:
+    """Cards for every santri in ``santri_ids`` that has none active (a class's card sheet); returns
+    santri_id -> active card for all of them, old and new. Closed wallets are skipped."""
+    def work():
+        out = {}
+        for santri_id in sorted(set(santri_ids)):
+            locked = _locked_santri(coop, santri_id)
+            card = active_card(coop, locked)
+            if card is None and locked.active:
+                card = _new_card(coop, locked, actor, "wallet.card_issued")
+            if card is not None:
+                out[santri_id] = card
+        return out
+
+    return _unit(work)
+
+
+def reissue_card(coop: Cooperative, santri: Santri | int, *, actor=None) -> WalletCard:
+    """Block the santri's active card (if any) and issue a new one, in one transaction: the old token
+    stops paying at once."""
+    def work():
+        locked = _locked_santri(coop, santri)
+        if not locked.active:
+            raise WalletError("not_active", _l("Dompet %(n)s sudah ditutup.", n=locked.name))
+        if _block_active(coop, locked.id):
+            record("wallet.card_blocked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis)
+        return _new_card(coop, locked, actor, "wallet.card_issued")
+
+    return _unit(work)
+
+
+def block_card(coop: Cooperative, santri: Santri | int, *, actor=None) -> bool:
+    """Block the santri's active card (lost, stolen); True when one was blocked."""
+    def work():
+        locked = _locked_santri(coop, santri)
+        blocked = _block_active(coop, locked.id) > 0
+        if blocked:
+            record("wallet.card_blocked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis)
+        return blocked
+
+    return _unit(work)

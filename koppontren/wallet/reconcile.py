@@ -1,0 +1,1 @@
+"""Placeholder: reconciliation figures come next."""
