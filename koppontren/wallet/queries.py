@@ -5,8 +5,9 @@ Every query is scoped to the cooperative first.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from koppontren.auth import services as auth
 from koppontren.extensions import db
 from koppontren.members import services as members
 from koppontren.tenancy.models import Cooperative
@@ -45,3 +46,13 @@ def used_bank_references(coop: Cooperative, references: set[str]) -> set[str]:
             WalletTransaction.cooperative_id == coop.id, WalletTransaction.kind == "topup", WalletTransaction.method == "bank",
             WalletTransaction.reference.in_(wanted[start:start + 500]))))
     return used
+
+
+def total_balance(coop: Cooperative) -> int:
+    """Σ of every wallet's balance (sen)."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(Santri.balance), 0)).where(Santri.cooperative_id == coop.id)) or 0)
+
+
+def user_names(ids) -> dict[int, str]:
+    """user id -> name, for the "recorded by" column."""
+    return {i: u.name for i in ids if (u := auth.user_by_id(i)) is not None}

@@ -26,7 +26,7 @@ from koppontren.members import services as members
 from koppontren.site.formhelpers import amount_of, show_domain_error
 from koppontren.tenancy.current import coop_blueprint
 from koppontren.tenancy.scoping import current_coop
-from koppontren.wallet import cards, documents, importer, limits, reports
+from koppontren.wallet import cards, documents, importer, limits, queries
 from koppontren.wallet import services as wallet
 from koppontren.wallet.errors import WalletError
 from koppontren.wallet.forms import (
@@ -90,7 +90,7 @@ def santri_list():
     active_cards = cards.active_cards(coop, [s.id for s in rows])
     return render_template("wallet/santri_list.html", rows=rows, total=total, q=q, kelas=kelas or "", status=status, page=page,
                            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), active_cards=active_cards,
-                           total_balance=reports.total_balance(coop))
+                           total_balance=queries.total_balance(coop))
 
 
 @coop_bp.get("/wallet/santri/<int:santri_id>")
@@ -104,7 +104,7 @@ def santri_detail(santri_id: int):
         "wallet/santri.html", santri=santri, spending=wallet.spending(coop, santri), txs=txs, total=total, page=page,
         pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), items=wallet.purchase_items(coop, txs), walis=wallet.walis_of(coop, santri),
         card=cards.active_card(coop, santri), card_history=cards.cards_of(coop, santri), member=wallet.member_of(coop, santri),
-        cashiers=reports.user_names({t.user_id for t in txs if t.user_id}), wali_form=WaliForm(), action_form=ActionForm(),
+        cashiers=queries.user_names({t.user_id for t in txs if t.user_id}), wali_form=WaliForm(), action_form=ActionForm(),
         limits_form=_limits_form(coop, santri), settings=limits.get_settings(coop))
 
 
@@ -536,12 +536,12 @@ def statement_template_csv():
 # --- reports ---------------------------------------------------------------------------------------
 
 @coop_bp.get("/wallet/reconciliation")
-@permission_required("wallet.view")
+@permission_required("ledger.view")
 def reconciliation():
     """Σ wallet balances = 2113 = bank 1112 ± the transfers in transit the treasurer recorded."""
     coop = current_coop()
     form = TransitForm(formdata=None, date=today())
-    return render_template("wallet/reconciliation.html", figures=reports.reconciliation(coop), form=form, action_form=ActionForm())
+    return render_template("wallet/reconciliation.html", figures=wallet.reconciliation(coop), form=form, action_form=ActionForm())
 
 
 @coop_bp.post("/wallet/reconciliation/transit")
@@ -552,7 +552,7 @@ def record_transit():
     amount = amount_of(form.amount, coop.currency_decimals) if form.validate_on_submit() else None
     if amount is not None:
         try:
-            reports.record_transit(coop, day=form.date.data, amount=amount if form.direction.data == "to_bank" else -amount,
+            wallet.record_in_transit(coop, day=form.date.data, amount=amount if form.direction.data == "to_bank" else -amount,
                                    description=form.description.data, actor=current_user)
         except WalletError as err:
             show_domain_error(form, err)
@@ -561,7 +561,7 @@ def record_transit():
             return redirect(url_for("wallet.reconciliation"))
     else:
         flash(next(iter(e for f in form for e in f.errors), _("Periksa isian Anda.")), "danger")
-    return render_template("wallet/reconciliation.html", figures=reports.reconciliation(coop), form=form, action_form=ActionForm()), 422
+    return render_template("wallet/reconciliation.html", figures=wallet.reconciliation(coop), form=form, action_form=ActionForm()), 422
 
 
 @coop_bp.post("/wallet/reconciliation/transit/<int:transit_id>/clear")
@@ -571,7 +571,7 @@ def clear_transit(transit_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        reports.clear_transit(coop, transit_id, actor=current_user)
+        wallet.clear_in_transit(coop, transit_id, actor=current_user)
     except WalletError as err:
         if err.code == "not_found":
             abort(404)
@@ -589,4 +589,4 @@ def daily_report():
     form = DayForm(request.args)
     day = form.day.data if form.validate() and form.day.data else today()
     form.day.data = day
-    return render_template("wallet/daily.html", form=form, report=reports.daily(coop, day), day=day)
+    return render_template("wallet/daily.html", form=form, report=wallet.daily_report(coop, day), day=day)
