@@ -52,6 +52,7 @@ CONFLICT_CODES = frozenset({
     "idempotency_conflict", "in_progress", "duplicate_number", "duplicate_nik", "duplicate_sku", "duplicate_barcode",
     "duplicate_code", "already_reversed", "cannot_reverse_reversal", "opening_exists", "pokok_already_paid", "month_paid",
     "conflict", "already_closed", "not_draft", "run_frozen", "already_paid",
+    "duplicate_nis", "card_exists", "already_linked", "already_cleared", "duplicate_reference",
 })
 
 

@@ -278,19 +278,25 @@ def pay_supplier(coop: Cooperative, body: dict):
 
 SALE_IN = schema("SaleInput", obj({
     "date": DATE, "member": text(30, 1), "customer": text(30, 1), "payment": PAYMENT, "cash_received": AMOUNT,
+    "card": {**text(200, 1), "description": "payment wallet: the santri's card token as scanned."},
     "lines": {"type": "array", "minItems": 1, "maxItems": shop.MAX_LINES,
               "items": obj({"sku": text(40, 1), "quantity": QUANTITY, "unit_price": AMOUNT}, ("sku", "quantity"),
                            description="unit_price, when given, must be the price that applies (member price for a member).")},
 }, ("date", "payment", "lines"), description=(
     "At most one of member (a member number) and customer (the code of a party of kind customer). Credit needs one of them: "
     "a member buys within their category's credit limit (Dr 1121 naming the member), a customer without a limit "
-    "(Dr 1122 Piutang Usaha – Non-Anggota naming the customer); an anonymous sale on credit is refused (member_required).")))
+    "(Dr 1122 Piutang Usaha – Non-Anggota naming the customer); an anonymous sale on credit is refused (member_required). "
+    "payment wallet: paid from the santri wallet of the card (Dr 2113 Dana Titipan Santri); a member sale when the santri is "
+    "linked to an active member (member may be omitted); refused with card_refused (unknown, blocked or another cooperative's "
+    "card: one answer), insufficient_balance or limit_exceeded (the message says what is left today).")))
 SALE_LINE = obj({"sku": {"type": "string"}, "quantity": {"type": "integer"}, "unit_price": AMOUNT_OUT, "total": AMOUNT_OUT,
                  "cost": AMOUNT_OUT}, ("sku", "quantity", "unit_price", "total", "cost"), closed=False)
 SALE = schema("Sale", obj({
     "id": {"type": "integer"}, "number": {"type": "string"}, "date": DATE, "member": STRING_OR_NULL, "customer": STRING_OR_NULL,
     "payment": {"type": "string"}, "total": AMOUNT_OUT, "cost_of_goods": AMOUNT_OUT, "cash_received": AMOUNT_OUT_OR_NULL,
     "change": AMOUNT_OUT_OR_NULL, "returns": STRING_OR_NULL, "lines": {"type": "array", "items": SALE_LINE},
+    "santri": {**STRING_OR_NULL, "description": "payment wallet: the santri's NIS."},
+    "wallet_balance": {**AMOUNT_OUT_OR_NULL, "description": "payment wallet: the wallet's balance after this sale."},
 }, ("id", "number", "date", "payment", "total", "cost_of_goods", "lines"), closed=False))
 
 
@@ -307,7 +313,18 @@ def sale_json(coop: Cooperative, sale: Sale, original: Sale | None = None) -> di
             "cost_of_goods": amount_out(coop, sale.cost), "cash_received": amount_out(coop, sale.cash_received),
             "change": amount_out(coop, change), "returns": original.voucher if original else None,
             "lines": [{"sku": products[ln.product_id].sku, "quantity": ln.qty, "unit_price": amount_out(coop, ln.unit_price),
-                       "total": amount_out(coop, ln.total), "cost": amount_out(coop, ln.cost)} for ln in lines]}
+                       "total": amount_out(coop, ln.total), "cost": amount_out(coop, ln.cost)} for ln in lines],
+            **_wallet_part(coop, sale)}
+
+
+def _wallet_part(coop: Cooperative, sale: Sale) -> dict:
+    if sale.payment != "wallet":
+        return {}
+    from koppontren.wallet import services as wallet
+
+    tx = wallet.transaction_of_sale(coop, sale.id)
+    santri = wallet.get_santri(coop, tx.santri_id) if tx else None
+    return {"santri": santri.nis if santri else None, "wallet_balance": amount_out(coop, tx.balance_after) if tx else None}
 
 
 @operation("POST", "/coops/{coop}/sales", summary="Record a sale; 201 with its number, totals and cost of goods", tag="shop",
@@ -317,13 +334,24 @@ def create_sale(coop: Cooperative, body: dict):
         raise ApiError(422, "validation_error", _l("Isi anggota atau pelanggan, tidak keduanya."), {"customer": _l("Tidak keduanya.")})
     member_id = _member_id(coop, body["member"], "member") if "member" in body else None
     party = _party(coop, body["customer"], "customer", "customer") if "customer" in body else None
+    card = body.get("card")
+    price_member = member_id
+    if body["payment"] == "wallet":
+        from koppontren.wallet import services as wallet
+
+        if card is None:
+            raise ApiError(422, "validation_error", _l("Pembayaran dompet perlu kartu santri."), {"card": _l("Wajib diisi.")})
+        holder = wallet.member_of(coop, wallet.find_by_token(coop, card))  # a refused card answers card_refused here
+        price_member = holder.id if holder is not None else None
+    elif card is not None:
+        raise ApiError(422, "validation_error", _l("Kartu hanya untuk pembayaran dompet."), {"card": _l("Hanya untuk dompet.")})
     items = []
     for n, line in enumerate(body["lines"], start=1):
         product = product_by_sku(coop, line["sku"])
         if product is None:
             raise ApiError(422, "unknown_product", _l("Produk %(s)s tidak ada.", s=line["sku"]), {f"lines.{n}.sku": _l("Tidak ada.")})
         if line.get("unit_price") is not None:
-            applies = product.member_price if member_id is not None and product.member_price is not None else product.price
+            applies = product.member_price if price_member is not None and product.member_price is not None else product.price
             from koppontren import money
 
             if money.to_sen(amount(coop, line["unit_price"], f"lines.{n}.unit_price", allow_zero=True)) != applies:
@@ -333,7 +361,7 @@ def create_sale(coop: Cooperative, body: dict):
     received = amount(coop, body["cash_received"], "cash_received", allow_zero=True) if body.get("cash_received") is not None else None
     sale = shop.record_sale(coop, items=items, member_id=member_id, party_id=party.id if party else None, payment=body["payment"],
                             cash_received=received if body["payment"] == "cash" else None, day=as_date(body["date"]),
-                            actor=g.api_user, idempotency_key=current_key())
+                            actor=g.api_user, idempotency_key=current_key(), card=card)
     return sale_json(coop, sale), 201
 
 

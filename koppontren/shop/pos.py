@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from koppontren import money
+from koppontren.errors import DomainError
 from koppontren.extensions import db
 from koppontren.ledger import chart, queries
 from koppontren.members import services as members
@@ -28,6 +29,7 @@ from koppontren.shop.services import MAX_LINES, SaleItem, ShopError
 from koppontren.tenancy.models import Cooperative
 
 MAX_KEY = 200
+MAX_CARD = 200
 SEARCH_LIMIT = 20
 
 
@@ -112,13 +114,15 @@ def member_json(coop: Cooperative, credit: MemberCredit) -> dict:
 
 @dataclass(frozen=True)
 class SaleRequest:
-    """A checked POS submission: lines, the member (or None), payment, cash handed over (rupiah)."""
+    """A checked POS submission: lines, the member (or None), payment, cash handed over (rupiah), the
+    santri's card (payment ``wallet``)."""
 
     items: tuple[SaleItem, ...]
     member_id: int | None
     payment: str
     cash_received: Decimal | None
     idempotency_key: str | None
+    card: str | None = None  # payment "wallet": the santri's card token as scanned
 
 
 def _is_int(value) -> bool:
@@ -150,7 +154,15 @@ def parse_sale_request(coop: Cooperative, data, header_key: str | None = None) -
         problems["member_id"] = _l("Anggota tidak sah.")
     payment = data.get("payment")
     if payment not in PAYMENTS:
-        problems["payment"] = _l("Cara bayar: tunai, transfer bank atau kredit anggota.")
+        problems["payment"] = _l("Cara bayar: tunai, transfer bank, kredit anggota atau dompet santri.")
+    card = data.get("card")
+    if payment == "wallet":
+        if not isinstance(card, str) or not card.strip() or len(card.strip()) > MAX_CARD:
+            problems["card"] = _l("Pindai kartu santri.")
+        else:
+            card = card.strip()
+    else:
+        card = None
     received = data.get("cash_received")
     if received is not None and received != "":
         try:
@@ -167,7 +179,7 @@ def parse_sale_request(coop: Cooperative, data, header_key: str | None = None) -
     if problems:
         raise ShopError("invalid_request", next(iter(problems.values())), problems)
     return SaleRequest(tuple(parsed), member_id, payment, received if payment == "cash" else None,
-                       (key or "").strip() or None)
+                       (key or "").strip() or None, card)
 
 
 # --- selling -------------------------------------------------------------------------------------
@@ -188,7 +200,8 @@ def _quantities(items) -> dict[int, int]:
 
 
 def _replay(coop: Cooperative, sale: Sale, req: SaleRequest) -> Sale:
-    same = (sale.member_id == req.member_id and sale.payment == req.payment
+    # a wallet sale's member is the card's santri's, not one the POS sent
+    same = ((sale.member_id == req.member_id or (req.payment == "wallet" and req.member_id is None)) and sale.payment == req.payment
             and _quantities(services.sale_lines(coop, sale)) == _quantities(req.items))
     if not same:
         raise ShopError("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk penjualan lain (%(n)s).", n=sale.voucher),
@@ -198,12 +211,14 @@ def _replay(coop: Cooperative, sale: Sale, req: SaleRequest) -> Sale:
 
 def sell(coop: Cooperative, req: SaleRequest, *, actor=None) -> tuple[Sale, bool]:
     """Record the POS's sale once per idempotency key; returns (sale, replayed). Refusals are
-    record_sale's ShopError (``insufficient_stock``, ``credit_limit``, ``cash_short``, …)."""
+    record_sale's ShopError (``insufficient_stock``, ``credit_limit``, ``cash_short``, …) or, paid
+    with a santri's card, the wallet's WalletError (``card_refused``, ``insufficient_balance``,
+    ``limit_exceeded``)."""
     key = req.idempotency_key
     try:
         sale = services.record_sale(coop, items=list(req.items), member_id=req.member_id, payment=req.payment,
-                                    cash_received=req.cash_received, actor=actor, idempotency_key=key)
-    except ShopError:
+                                    cash_received=req.cash_received, actor=actor, idempotency_key=key, card=req.card)
+    except DomainError:
         # A key used before: the ledger refused it (the same key with other lines, e.g. another
         # moving-average cost), or a rule does now (the stock sold meanwhile, the day closed);
         # or the twin request with the same key committed while this one waited for the locks.

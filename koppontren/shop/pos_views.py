@@ -19,6 +19,7 @@ from markupsafe import Markup
 from koppontren import money
 from koppontren.auth.permissions import permission_required
 from koppontren.clock import today
+from koppontren.errors import DomainError
 from koppontren.ledger import chart
 from koppontren.members import services as members
 from koppontren.members.forms import choices
@@ -72,7 +73,7 @@ def pos_members():
                    members=[pos_service.member_json(coop, m) for m in found])
 
 
-def _json_error(err: ShopError):
+def _json_error(err: DomainError):
     body = {"code": err.code, "message": str(err.message), "fields": {k: str(v) for k, v in err.fields.items()}}
     return jsonify(error=body), ERROR_STATUS.get(err.code, 422)
 
@@ -87,7 +88,7 @@ def pos_sale():
         req = pos_service.parse_sale_request(coop, request.get_json(force=True, silent=True),
                                              request.headers.get("Idempotency-Key"))
         sale, replayed = pos_service.sell(coop, req, actor=current_user)
-    except ShopError as err:
+    except DomainError as err:  # ShopError, or the wallet's refusal of a santri's card (WalletError)
         return _json_error(err)
     change = pos_service.change_due(sale)
     response = jsonify(sale_id=sale.id, voucher=sale.voucher, total=pos_service.amount_text(coop, sale.total),
@@ -216,7 +217,7 @@ def sale_return(sale_id: int):
     try:
         ret = services.record_sale_return(coop, original.id, items=items, day=form.date.data, actor=current_user,
                                           idempotency_key=form.idempotency_key.data or None)
-    except ShopError as err:
+    except DomainError as err:  # ShopError, or the wallet's (a wallet sale's return)
         show_domain_error(form, err)
         return _render_sale(coop, original, form, 422)
     flash(_("Retur tercatat dengan nomor bukti %(n)s: %(a)s dikembalikan.", n=ret.voucher,

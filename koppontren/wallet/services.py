@@ -34,6 +34,7 @@ from koppontren.members import services as members
 from koppontren.tenancy.models import Cooperative
 from koppontren.wallet import cards as _cards
 from koppontren.wallet import limits as _limits
+from koppontren.wallet import reconcile as _reconcile
 from koppontren.wallet.errors import BulkRefusedError, WalletError
 from koppontren.wallet.models import TX_SIGN, Santri, SantriWali, WalletTransaction
 
@@ -55,6 +56,13 @@ issue_card = _cards.issue_card
 issue_cards = _cards.issue_cards
 reissue_card = _cards.reissue_card
 block_card = _cards.block_card
+Reconciliation = _reconcile.Reconciliation
+CashierDay = _reconcile.CashierDay
+reconciliation = _reconcile.reconciliation
+record_in_transit = _reconcile.record_in_transit
+clear_in_transit = _reconcile.clear_in_transit
+in_transit_items = _reconcile.in_transit_items
+daily_report = _reconcile.daily_report
 
 __all__ = ["BulkRefusedError", "WalletError"]
 
@@ -618,6 +626,12 @@ def purchase_items(coop: Cooperative, txs) -> dict[int, list[ItemLine]]:
                               products[ln.product_id].category if ln.product_id in products else None)
                      for ln in lines_by_sale.get(t.sale_id, [])]
     return out
+
+
+def transaction_of_sale(coop: Cooperative, sale_id: int) -> WalletTransaction | None:
+    """The wallet transaction (purchase or return) that paid a shop Sale, if it was paid by wallet."""
+    return db.session.scalars(select(WalletTransaction).where(WalletTransaction.cooperative_id == coop.id,
+                                                              WalletTransaction.sale_id == sale_id).order_by(WalletTransaction.id)).first()
 
 
 def spending(coop: Cooperative, santri: Santri, day: date | None = None) -> Spending:
