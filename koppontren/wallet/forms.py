@@ -10,6 +10,8 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitF
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional
 
+from koppontren.members.forms import choices
+
 METHOD_CHOICES = (("cash", _l("Tunai")), ("bank", _l("Transfer bank")))
 
 
@@ -28,7 +30,7 @@ class MoneyForm(FlaskForm):
     """A top-up or a refund."""
 
     amount = StringField(_l("Jumlah (Rp)"), validators=[DataRequired(), Length(max=30)])
-    method = SelectField(_l("Cara"), choices=METHOD_CHOICES)
+    method = SelectField(_l("Cara"), choices=choices(METHOD_CHOICES))
     date = DateField(_l("Tanggal"), validators=[DataRequired()])
     reference = StringField(_l("Referensi (nomor transfer, nama pengirim …)"), validators=[Optional(), Length(max=100)])
     idempotency_key = HiddenField()
@@ -79,9 +81,9 @@ class ImportForm(FlaskForm):
 class TransitForm(FlaskForm):
     date = DateField(_l("Tanggal"), validators=[DataRequired()])
     amount = StringField(_l("Jumlah (Rp)"), validators=[DataRequired(), Length(max=30)])
-    direction = SelectField(_l("Arah"), choices=(
+    direction = SelectField(_l("Arah"), choices=choices((
         ("to_bank", _l("Uang dompet belum masuk bank 1112 (misalnya setoran tunai belum disetor)")),
-        ("to_wallet", _l("Uang sudah di bank 1112, isi saldo belum dicatat"))))
+        ("to_wallet", _l("Uang sudah di bank 1112, isi saldo belum dicatat")))))
     description = StringField(_l("Keterangan"), validators=[DataRequired(), Length(max=300)])
     submit = SubmitField(_l("Catat dana dalam perjalanan"))
 
