@@ -15,7 +15,7 @@ from koppontren.tenancy.models import Cooperative
 from koppontren.wallet import services as wallet
 from koppontren.wallet.models import TX_KINDS
 
-PATH_PARAMS["nis"] = ("string", {"type": "string", "pattern": "^[A-Za-z0-9./-]{1,30}$"}, "The santri's NIS (nomor induk santri).")
+PATH_PARAMS["nis"] = ("string", {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9.-]{0,29}$"}, "The santri's NIS (nomor induk santri).")
 
 LIMITS = obj({"daily": AMOUNT_OUT_OR_NULL, "weekly": AMOUNT_OUT_OR_NULL, "monthly": AMOUNT_OUT_OR_NULL},
              ("daily", "weekly", "monthly"), description="null: no limit")

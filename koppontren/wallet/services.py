@@ -14,6 +14,7 @@ Refusals raise WalletError and write nothing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -70,6 +71,7 @@ METHODS = ("cash", "bank")
 METHOD_LABELS = {"cash": _l("Tunai"), "bank": _l("Transfer bank"), "wallet": _l("Dompet")}
 KIND_LABELS = {"topup": _l("Isi saldo"), "refund": _l("Penarikan saldo"), "purchase": _l("Belanja"), "return": _l("Retur belanja")}
 NIS_MAX = 30
+NIS_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,29}")  # what the API's /wallets/{nis} path takes
 MAX_BULK_ROWS = 5000
 ACTION_LABELS.update({
     "wallet.santri": _l("Data santri disimpan"),
@@ -111,8 +113,8 @@ class SantriData:
 def _clean_santri(coop: Cooperative, data: SantriData, existing: Santri | None = None) -> dict:
     problems: dict[str, object] = {}
     nis = "".join((data.nis or "").split())
-    if not nis or len(nis) > NIS_MAX or not all(ch.isalnum() or ch in "./-" for ch in nis):
-        problems["nis"] = _l("NIS wajib diisi: huruf, angka, titik, garis miring atau tanda hubung (paling banyak %(n)s).", n=NIS_MAX)
+    if not NIS_RE.fullmatch(nis):
+        problems["nis"] = _l("NIS wajib diisi: huruf, angka, titik atau tanda hubung (paling banyak %(n)s).", n=NIS_MAX)
     name = " ".join((data.name or "").split())
     if not name or len(name) > 200:
         problems["name"] = _l("Nama wajib diisi (paling banyak 200 karakter).")

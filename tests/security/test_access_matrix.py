@@ -4,7 +4,7 @@ a platform operator without a role, with GET and POST, and must answer what ``EX
 A new route without a line in ``EXPECTED`` fails ``test_every_route_has_an_expectation``.
 
 ``EXPECTED`` names who may use each endpoint: letters of the roles (A admin, T treasurer, C cashier,
-U auditor/pengawas, M member), or ``public``, ``login`` (any logged-in person) or ``operator``;
+U auditor/pengawas, M member, W wali santri), or ``public``, ``login`` (any logged-in person) or ``operator``;
 ``api:`` before the letters marks a JSON API operation, called with each role's bearer token.
 Everyone else gets 403 inside the cooperative, 404 from another cooperative (its pages don't exist
 for them); an anonymous visitor is sent to the login page, or gets 401 from the API (so does the
@@ -22,8 +22,8 @@ import pytest
 from tests.helpers import login
 from tests.tenancy.test_isolation import SAMPLE_ARGS, two_coops  # noqa: F401  - the fixture is used by name
 
-ROLE_LETTERS = {"A": "admin", "T": "treasurer", "C": "cashier", "U": "auditor", "M": "member"}
-WHO = ["anonymous", "A", "T", "C", "U", "M", "other_coop", "operator"]
+ROLE_LETTERS = {"A": "admin", "T": "treasurer", "C": "cashier", "U": "auditor", "M": "member", "W": "wali"}
+WHO = ["anonymous", "A", "T", "C", "U", "M", "W", "other_coop", "operator"]
 
 EXPECTED = {
     "api.check": "api:ATU",
@@ -40,7 +40,7 @@ EXPECTED = {
     "api.deposit": "api:ATC",
     "api.exit_member": "api:AT",
     "api.get_account": "api:ATU",
-    "api.get_coop": "api:ATCUM",
+    "api.get_coop": "api:ATCUMW",
     "api.get_journal_entry": "api:ATU",
     "api.get_member": "api:ATCU",
     "api.get_product": "api:ATCU",
@@ -68,6 +68,12 @@ EXPECTED = {
     "api.stock_count": "api:AT",
     "api.transactions": "api:ATCU",
     "api.withdraw": "api:ATC",
+    "api.list_wallets": "api:ATCU",
+    "api.create_wallet": "api:AT",
+    "api.get_wallet": "api:ATCU",
+    "api.wallet_transactions": "api:ATCU",
+    "api.wallet_topup": "api:AT",
+    "api.wallet_refund": "api:AT",
     "audit.log": "AU",
     "auth.change_password": "login",
     "auth.confirm_password": "login",
@@ -170,7 +176,7 @@ EXPECTED = {
     "statements.report_page": "ATU",
     "statements.report_pdf": "ATU",
     "statements.report_xlsx": "ATU",
-    "tenancy.dashboard": "ATCUM",
+    "tenancy.dashboard": "ATCUMW",
     "tenancy.settings": "A",
     "users.api_tokens": "ATCU",
     "users.change_role": "A",
@@ -185,7 +191,7 @@ EXPECTED = {
 NO_SAMPLE_ROW = {"portal.shu_slip": "the fixture's 2026 SHU is computed, not approved: no member has a slip yet"}
 
 #: API path parameters, filled with the rows the isolation fixture creates in coop-a
-API_ARGS = {"coop": "coop-a", "code": "1101", "kind": "sukarela", "sku": "P1", "year": "2026", "month": "3", "report": "balance-sheet",
+API_ARGS = {"coop": "coop-a", "nis": "1001", "code": "1101", "kind": "sukarela", "sku": "P1", "year": "2026", "month": "3", "report": "balance-sheet",
             "name": "balance-sheet"}
 
 

@@ -15,6 +15,7 @@ from koppontren.savings import services as savings
 from koppontren.shop import receivables
 from koppontren.shop import services as shop
 from koppontren.shu import services as shu
+from koppontren.wallet import services as wallet
 from tests.helpers import login
 
 #: Values for URL parameters other than the cooperative slug when walking the map.
@@ -58,6 +59,11 @@ def two_coops(build):
     shop.set_credit_limit(a, "santri", Decimal(10_000))
     shop.record_sale(a, member_id=member.id, payment="credit", items=[shop.SaleItem(product.id, 1)], day=date(2026, 3, 12))
     receivables.pay_receivable(a, member.id, amount=Decimal(1_000), day=date(2026, 3, 13))
+    # santri 1 (NIS 1001, API_ARGS["nis"]) with a card, a top-up (wallet transaction 1) and a sale paid by wallet: the wallet is real
+    santri = wallet.create_santri(a, wallet.SantriData(nis="1001", name="Ahmad Fauzi", kelas="7A"))
+    card = wallet.issue_card(a, santri)
+    wallet.topup(a, santri, amount=Decimal(10_000), method="bank", day=date(2026, 3, 14), reference="TRF-1")
+    shop.record_sale(a, payment="wallet", card=card.token, items=[shop.SaleItem(product.id, 1)], day=date(2026, 3, 15))
     # 2026 closed with its SHU computed (SAMPLE_ARGS["year"]), so the SHU review, PDFs and slips are real
     close_year(a, 2026, actor=None)
     shu.compute_run(a, 2026, actor=None)
