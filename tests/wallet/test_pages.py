@@ -244,9 +244,52 @@ def test_linking_a_new_wali_shows_a_one_time_password_the_wali_can_log_in_with(c
     assert "belum ada" in _text(response) and auth.get_user_by_login("belum.ada") is None
 
 
-def test_daily_report_and_reconciliation_pages_show_the_figures(client, ahmad, people):
+def test_reconciliation_shows_the_cash_in_transit_until_the_treasurer_records_it(client, ahmad, people):
+    from koppontren.wallet.models import WalletTransit
+
+    _coop, _ = people
     login(client, "bendahara")
+    client.post(f"{BASE}/wallet/santri/{ahmad.id}/topup", data={"amount": "20.000", "method": "cash", "date": "2026-12-01"})
     page = _text(client.get(f"{BASE}/wallet/reconciliation"))
-    assert 'data-line="balances"' in page and "50.000" in page
-    page = _text(client.get(f"{BASE}/wallet/daily?day={ahmad.created_at.date().isoformat()}"))
-    assert "daily-table" in page or "Tidak ada transaksi" in page
+    # Σ balances 70.000 = 2113 70.000; bank 1112 holds 50.000: 20.000 of cash not yet deposited
+    assert '<tr data-line="balances"><th>Jumlah saldo semua dompet santri</th><td class="amount">70.000' in page
+    assert 'data-line="difference"' in page and "20.000</strong>" in page and "alert-danger" in page
+    bad = client.post(f"{BASE}/wallet/reconciliation/transit", data={"date": "2026-12-01", "amount": "dua puluh", "direction": "to_bank",
+                                                                     "description": "Setoran tunai"})
+    assert bad.status_code == 422 and db.session.scalar(select(func.count()).select_from(WalletTransit)) == 0
+    response = client.post(f"{BASE}/wallet/reconciliation/transit", data={"date": "2026-12-01", "amount": "20.000",
+                                                                          "direction": "to_bank", "description": "Setoran tunai"})
+    assert response.status_code == 302
+    page = _text(client.get(f"{BASE}/wallet/reconciliation"))
+    assert "Cocok: tidak ada selisih." in page and "alert-danger" not in page
+    item = db.session.scalar(select(WalletTransit))
+    assert item.amount == 2_000_000
+    client.post("/logout")
+    login(client, "pengawas")
+    assert client.post(f"{BASE}/wallet/reconciliation/transit/{item.id}/clear").status_code == 403
+    client.post("/logout")
+    login(client, "bendahara")
+    assert client.post(f"{BASE}/wallet/reconciliation/transit/{item.id}/clear").status_code == 302
+    assert client.post(f"{BASE}/wallet/reconciliation/transit/999999/clear").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(WalletTransit, item.id).cleared_on is not None
+
+
+def test_the_daily_report_counts_each_persons_wallet_work(client, ahmad, people):
+    _coop, _ = people
+    login(client, "bendahara")
+    client.post(f"{BASE}/wallet/santri/{ahmad.id}/topup", data={"amount": "20.000", "method": "cash", "date": "2026-12-01"})
+    client.post(f"{BASE}/wallet/santri/{ahmad.id}/refund", data={"amount": "5.000", "method": "cash", "date": "2026-12-01"})
+    treasurer = auth.get_user_by_login("bendahara")
+    client.post("/logout")
+    login(client, "kasir")
+    page = _text(client.get(f"{BASE}/wallet/daily?day=2026-12-01"))
+    row = page.split(f'data-user="{treasurer.id}"')[1].split("</tr>")[0]
+    assert "20.000 (1)" in row and "5.000 (1)" in row
+    assert "Tidak ada transaksi" in _text(client.get(f"{BASE}/wallet/daily?day=2026-11-01"))
+
+
+def test_the_pos_offers_the_santri_wallet_with_a_card_scan_field(client, people):
+    login(client, "kasir")
+    page = _text(client.get(f"{BASE}/shop/pos"))
+    assert 'id="pay-wallet" value="wallet"' in page and 'id="card-scan"' in page and "Dompet santri" in page
