@@ -23,6 +23,7 @@ from koppontren.auth import services as auth
 from koppontren.auth.permissions import permission_required
 from koppontren.clock import today
 from koppontren.members import services as members
+from koppontren.members.portal_forms import SlipForm
 from koppontren.site.formhelpers import amount_of, show_domain_error
 from koppontren.tenancy.current import coop_blueprint
 from koppontren.tenancy.scoping import current_coop
@@ -271,8 +272,31 @@ def link_wali(santri_id: int):
         flash(str(err.message), "danger")
         return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
     html = render_template("wallet/wali_slip.html", santri=santri, user=user, password=password,
+                           slip_form=SlipForm(formdata=None, login=user.login, password=password),
                            portal_url=url_for("wallet_portal.home", _external=True), login_url=url_for("auth.login", _external=True))
     return Response(html, headers=NO_STORE)
+
+
+@coop_bp.post("/wallet/santri/<int:santri_id>/wali/slip.pdf")
+@permission_required("wallet.manage")
+def wali_slip_pdf(santri_id: int):
+    """The wali's login slip as PDF, posted back from the slip page: only while the password is
+    still that wali's unused one-time password (nothing stores it; a stale one is refused)."""
+    from koppontren import pdf
+
+    coop = current_coop()
+    santri = santri_or_404(santri_id)
+    form = SlipForm()
+    login = auth.normalise_login(form.login.data or "")
+    wali = next((u for u in wallet.walis_of(coop, santri) if u.login == login), None)
+    if not form.validate_on_submit() or wali is None or not wali.must_change_password \
+            or not auth.password_matches(wali, form.password.data):
+        flash(_("Slip hanya bisa dicetak dari halaman slip, sebelum wali mengganti kata sandi sementaranya."), "danger")
+        return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
+    body = pdf.render_pdf("wallet/wali_slip.html", coop=coop, santri=santri, wali=wali, login=wali.login, password=form.password.data,
+                          url=url_for("auth.login", _external=True))
+    return Response(body, mimetype="application/pdf",
+                    headers={**NO_STORE, "Content-Disposition": f'attachment; filename="login-wali-{santri.nis.replace("/", "-")}.pdf"'})
 
 
 @coop_bp.post("/wallet/santri/<int:santri_id>/wali/<int:user_id>/unlink")

@@ -208,6 +208,7 @@ EXPECTED = {
     "wallet.statement_template_csv": "AT",
     "wallet.topup": "AT",
     "wallet.unlink_wali": "AT",
+    "wallet.wali_slip_pdf": "AT",
     "wallet_portal.home": "W",
     "wallet_portal.santri": "W",
     "wallet_portal.set_limits": "W",

@@ -233,6 +233,12 @@ def test_linking_a_new_wali_shows_a_one_time_password_the_wali_can_log_in_with(c
     assert "wali.ahmad" in page and len(password) >= 8
     user = auth.get_user_by_login("wali.ahmad")
     assert wallet.is_wali_of(coop, user, ahmad) and user.must_change_password
+    slip = client.post(f"{BASE}/wallet/santri/{ahmad.id}/wali/slip.pdf", data={"login": "wali.ahmad", "password": password})
+    assert slip.mimetype == "application/pdf" and slip.headers["Cache-Control"] == "no-store"
+    slip_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(slip.data)).pages)
+    assert "wali.ahmad" in slip_text and password in slip_text and "Ahmad Fauzi" in slip_text
+    stale = client.post(f"{BASE}/wallet/santri/{ahmad.id}/wali/slip.pdf", data={"login": "wali.ahmad", "password": "tebakan-salah"})
+    assert stale.status_code == 302  # only the account's unused one-time password prints
     client.post("/logout")
     assert login(client, "wali.ahmad", password).status_code == 302
     # an existing login is linked without a new password; an unknown login without a name is refused
