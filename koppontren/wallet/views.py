@@ -376,13 +376,24 @@ def card_pdf(santri_id: int):
     return _pdf_response(documents.card_sheet_pdf(coop, [_card_face(santri, card)]), f"kartu-{santri.nis.replace('/', '-')}.pdf")
 
 
+def _active_santri(coop, kelas: str) -> list:
+    """Every active santri (of a class), by name: the list service pages by 500."""
+    rows, page = [], 1
+    while True:
+        found, total = wallet.list_santri(coop, active=True, kelas=kelas or None, page=page, per_page=500)
+        rows += found
+        if not found or len(rows) >= total:
+            return rows
+        page += 1
+
+
 @coop_bp.get("/wallet/cards")
 @permission_required("wallet.manage")
 def cards_page():
     """Print the cards of a class (or of everyone): ten to an A4 page."""
     coop = current_coop()
     kelas = (request.args.get("kelas") or "").strip()[:40]
-    rows, _total = wallet.list_santri(coop, active=True, kelas=kelas or None, per_page=500)
+    rows = _active_santri(coop, kelas)
     have = cards.active_cards(coop, [s.id for s in rows])
     if request.args.get("format") == "pdf":
         faces = [_card_face(s, have[s.id]) for s in rows if s.id in have]
@@ -402,7 +413,7 @@ def issue_missing_cards():
     kelas = (request.form.get("kelas") or "").strip()[:40]
     if not ActionForm().validate_on_submit():
         abort(400)
-    rows, _total = wallet.list_santri(coop, active=True, kelas=kelas or None, per_page=500)
+    rows = _active_santri(coop, kelas)
     have = cards.active_cards(coop, [s.id for s in rows])
     missing = [s.id for s in rows if s.id not in have]
     if missing:
