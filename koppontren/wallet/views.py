@@ -109,10 +109,11 @@ def santri_detail(santri_id: int):
         limits_form=_limits_form(coop, santri), settings=limits.get_settings(coop))
 
 
-def _santri_data(form: SantriForm) -> wallet.SantriData:
+def _santri_data(form: SantriForm, *, new: bool = False) -> wallet.SantriData:
+    """The typed santri; a new wallet is always open (the form shows "active" only when editing)."""
     return wallet.SantriData(nis=form.nis.data or "", name=form.name.data or "", kelas=form.kelas.data or None,
                              asrama=form.asrama.data or None, member_number=form.member_number.data or None,
-                             active=bool(form.active.data))
+                             active=True if new else bool(form.active.data))
 
 
 @coop_bp.route("/wallet/santri/new", methods=["GET", "POST"])
@@ -122,7 +123,7 @@ def new_santri():
     form = SantriForm()
     if form.validate_on_submit():
         try:
-            santri = wallet.create_santri(coop, _santri_data(form), actor=current_user)
+            santri = wallet.create_santri(coop, _santri_data(form, new=True), actor=current_user)
         except WalletError as err:
             show_domain_error(form, err)
         else:

@@ -114,12 +114,16 @@ def test_treasurer_registers_and_edits_a_santri(client, people):
     response = client.post(f"{BASE}/wallet/santri/new", data={"nis": "2001", "name": "Umar  Faruq", "kelas": "9A", "asrama": "B"})
     assert response.status_code == 302
     santri = wallet.get_by_nis(coop, "2001")
-    assert santri.name == "Umar Faruq" and santri.balance == 0
+    assert santri.name == "Umar Faruq" and santri.balance == 0 and santri.active
     response = client.post(f"{BASE}/wallet/santri/{santri.id}/edit", data={"nis": "2001", "name": "Umar Al-Faruq", "kelas": "9B",
                                                                            "active": "y"})
     assert response.status_code == 302
     db.session.expire_all()
     assert wallet.get_by_nis(coop, "2001").kelas == "9B"
+    # closing the wallet: the box unticked
+    assert client.post(f"{BASE}/wallet/santri/{santri.id}/edit", data={"nis": "2001", "name": "Umar Al-Faruq"}).status_code == 302
+    db.session.expire_all()
+    assert not wallet.get_by_nis(coop, "2001").active
 
 
 def test_a_duplicate_nis_is_refused_in_indonesian_and_nothing_is_written(client, ahmad):
