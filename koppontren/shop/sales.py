@@ -16,7 +16,7 @@ from koppontren.shop import services
 from koppontren.shop.models import Product, Sale
 from koppontren.tenancy.models import Cooperative
 
-PAYMENT_LABELS = {"cash": _l("Tunai"), "bank": _l("Transfer bank"), "credit": _l("Kredit")}
+PAYMENT_LABELS = {"cash": _l("Tunai"), "bank": _l("Transfer bank"), "credit": _l("Kredit"), "wallet": _l("Dompet santri")}
 CREDIT_LABELS = {True: _l("Kredit anggota"), False: _l("Kredit pelanggan")}  # a sale's credit: to a member or to a customer
 
 

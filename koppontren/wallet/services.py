@@ -112,6 +112,7 @@ class SantriData:
 
 def _clean_santri(coop: Cooperative, data: SantriData, existing: Santri | None = None) -> dict:
     problems: dict[str, object] = {}
+    duplicate = False
     nis = "".join((data.nis or "").split())
     if not NIS_RE.fullmatch(nis):
         problems["nis"] = _l("NIS wajib diisi: huruf, angka, titik atau tanda hubung (paling banyak %(n)s).", n=NIS_MAX)
@@ -137,8 +138,9 @@ def _clean_santri(coop: Cooperative, data: SantriData, existing: Santri | None =
                                                           Santri.id != (existing.id if existing else -1)))
         if other is not None:
             problems["nis"] = _l("NIS %(n)s sudah dipakai.", n=nis)
+            duplicate = True
     if problems:
-        code = "duplicate_nis" if set(problems) == {"nis"} and nis and "sudah" in str(problems["nis"]) else "invalid_field"
+        code = "duplicate_nis" if duplicate and set(problems) == {"nis"} else "invalid_field"
         raise WalletError(code, next(iter(problems.values())), problems)
     return {"nis": nis, "name": name, "kelas": kelas, "asrama": asrama, "member_id": member_id, "active": bool(data.active)}
 

@@ -12,7 +12,7 @@ import pytest
 from koppontren.api import core
 from tests.api.conftest import Api
 
-SAMPLE = {"code": "1101", "number": None, "kind": "sukarela", "sku": "BRS-5", "year": "2026", "month": "1", "name": "balance-sheet"}
+SAMPLE = {"code": "1101", "nis": "1001", "number": None, "kind": "sukarela", "sku": "BRS-5", "year": "2026", "month": "1", "name": "balance-sheet"}
 
 
 def _paths(sale_number: str, member_number: str, entry_number: str):
@@ -38,6 +38,7 @@ def real_rows(api, stocked, member, day):
     sale = api.post("/sales", {"date": day.isoformat(), "payment": "cash", "lines": [{"sku": "BRS-5", "quantity": 1}]}).json
     entry = api.post("/journal-entries", {"date": day.isoformat(), "description": "x", "lines": [
         {"account": "6102", "debit": "1"}, {"account": "1101", "credit": "1"}]}).json
+    assert api.post("/wallets", {"nis": "1001", "name": "Ahmad Fauzi"}).status_code == 201  # SAMPLE["nis"]: a real wallet
     return sale["number"], member.number, entry["number"]
 
 

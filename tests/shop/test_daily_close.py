@@ -82,8 +82,8 @@ def day_of_sales(float_in_till, beras, kopi, member, cashier, kasir2):
 
 def test_the_summary_counts_the_cashiers_sales_of_the_day_by_payment(day_of_sales, cashier):
     summary = closing.day_summary(day_of_sales, cashier.id, TODAY)
-    assert summary.sales == {"cash": 180_000_00, "bank": 30_000_00, "credit": 72_000_00}
-    assert summary.returns == {"cash": 75_000_00, "bank": 0, "credit": 0}
+    assert summary.sales == {"cash": 180_000_00, "bank": 30_000_00, "credit": 72_000_00, "wallet": 0}
+    assert summary.returns == {"cash": 75_000_00, "bank": 0, "credit": 0, "wallet": 0}
     assert (summary.sale_count, summary.return_count) == (4, 1)
     assert (summary.cash_sales, summary.bank_sales, summary.credit_sales, summary.expected_cash) == (
         180_000_00, 30_000_00, 72_000_00, 105_000_00)

