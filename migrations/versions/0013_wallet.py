@@ -23,13 +23,35 @@ OLD_PAYMENTS = "payment IN ('cash', 'bank', 'credit')"
 NEW_PAYMENTS = "payment IN ('cash', 'bank', 'credit', 'wallet')"
 
 
+def _sale_payments(old: str, new: str) -> None:
+    """Widen (or narrow back) ``sale``'s payment CHECK. PostgreSQL: drop and re-create it. SQLite
+    cannot alter a CHECK, and rebuilding ``sale`` (copy, drop, rename) fails once sale lines, returns
+    and stock moves reference its rows; so, as SQLite's documentation describes for changing a
+    constraint that existing rows already satisfy, the table's stored definition is rewritten in
+    place within the transaction (schema_version bumped so every connection reloads it)."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        with op.batch_alter_table('sale', schema=None) as batch_op:
+            batch_op.drop_constraint(op.f('ck_sale_payment'), type_='check')
+            batch_op.create_check_constraint(op.f('ck_sale_payment'), new)
+        return
+    version = bind.exec_driver_sql("PRAGMA schema_version").scalar()
+    bind.exec_driver_sql("PRAGMA writable_schema = ON")
+    changed = bind.exec_driver_sql(
+        "UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = 'sale' AND instr(sql, ?) > 0",
+        (f"CONSTRAINT ck_sale_payment CHECK ({old})", f"CONSTRAINT ck_sale_payment CHECK ({new})",
+         f"CONSTRAINT ck_sale_payment CHECK ({old})")).rowcount
+    bind.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
+    bind.exec_driver_sql("PRAGMA writable_schema = OFF")
+    if changed != 1:
+        raise RuntimeError("sale: the payment CHECK constraint was not found as expected")
+
+
 def upgrade():
     with op.batch_alter_table('role_assignment', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_role_assignment_role'), type_='check')
         batch_op.create_check_constraint(op.f('ck_role_assignment_role'), NEW_ROLES)
-    with op.batch_alter_table('sale', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_sale_payment'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_sale_payment'), NEW_PAYMENTS)
+    _sale_payments(OLD_PAYMENTS, NEW_PAYMENTS)
     op.create_table('wallet_settings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('limit_daily', sa.BigInteger(), nullable=True),
@@ -195,6 +217,6 @@ def downgrade():
     with op.batch_alter_table('role_assignment', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_role_assignment_role'), type_='check')
         batch_op.create_check_constraint(op.f('ck_role_assignment_role'), OLD_ROLES)
-    with op.batch_alter_table('sale', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_sale_payment'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_sale_payment'), OLD_PAYMENTS)
+    if op.get_bind().exec_driver_sql("SELECT count(*) FROM sale WHERE payment = 'wallet'").scalar():
+        raise RuntimeError("sales paid by santri wallets exist: the wallet cannot be downgraded away")
+    _sale_payments(NEW_PAYMENTS, OLD_PAYMENTS)
