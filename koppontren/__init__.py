@@ -94,6 +94,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(statements_coop_bp)
     app.register_blueprint(shu_coop_bp)
     app.register_blueprint(portal_views.portal_bp)
+    from koppontren.wallet import portal as wallet_portal_pages
+    from koppontren.wallet import views as wallet_pages
+
+    app.register_blueprint(wallet_pages.coop_bp)
+    app.register_blueprint(wallet_portal_pages.portal_bp)
     register_subledger()
     from koppontren.shop.services import register_party_subledger
 

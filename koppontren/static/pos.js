@@ -6,6 +6,11 @@
  * server computes and checks everything again. Every sale carries a fresh idempotency key: a
  * double click or a retry after a lost answer records the sale once. Texts come from the
  * #pos element's data-msg-* attributes, so they are translated with the page.
+ *
+ * "Dompet santri" pays from a santri's wallet: the cashier scans the santri's card into #card-scan
+ * (a scanner types the card token and Enter), and Enter pays. The token goes to the server with the
+ * sale and is cleared from the field at once; the server checks balance and limits and answers
+ * with what is left today when it refuses.
  */
 (function () {
   "use strict";
@@ -24,6 +29,7 @@
   var memberChosen = $("member-chosen"), memberLabel = $("member-label"), memberCredit = $("member-credit");
   var grandTotal = $("grand-total"), cashBox = $("cash-box"), cashInput = $("cash-received"), changeOut = $("change");
   var payButton = $("pay"), errorBox = $("pos-error"), done = $("sale-done"), creditRadio = $("pay-credit");
+  var walletBox = $("wallet-box"), cardInput = $("card-scan"), doneWallet = $("done-wallet");
 
   /** Lines in the order they were added: {product, qty, row}. */
   var cart = [];
@@ -318,6 +324,7 @@
     cartEmpty.hidden = cart.length > 0;
     var cash = payment() === "cash";
     cashBox.hidden = !cash;
+    if (walletBox) walletBox.hidden = payment() !== "wallet";
     var received = typedSen(cashInput.value);
     cashInput.classList.toggle("is-invalid", received === null);
     changeOut.classList.remove("text-danger");
@@ -339,8 +346,19 @@
   }
 
   root.querySelectorAll('input[name="payment"]').forEach(function (radio) {
-    radio.addEventListener("change", function () { render(); if (payment() === "cash") cashInput.focus(); });
+    radio.addEventListener("change", function () {
+      render();
+      if (payment() === "cash") cashInput.focus();
+      if (payment() === "wallet" && cardInput) cardInput.focus();
+    });
   });
+  if (cardInput) {
+    cardInput.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      pay();
+    });
+  }
   cashInput.addEventListener("input", function () { render(true); });
   cashInput.addEventListener("keydown", function (event) {
     if (event.key === "Enter") { event.preventDefault(); pay(); }
@@ -370,6 +388,8 @@
     if (cart.length === 0) { showError(msg("Empty")); scan.focus(); return; }
     var received = typedSen(cashInput.value);
     if (payment() === "cash" && received === null) { cashInput.focus(); return; }
+    var card = cardInput ? cardInput.value.trim() : "";
+    if (payment() === "wallet" && !card) { showError(msg("CardMissing")); cardInput.focus(); return; }
     var body = {
       items: cart.map(function (l) { return {product_id: l.product.id, qty: l.qty}; }),
       member_id: member ? member.id : null,
@@ -377,6 +397,10 @@
       cash_received: payment() === "cash" && received ? decimalText(received) : null,
       idempotency_key: saleKey
     };
+    if (payment() === "wallet") {
+      body.card = card;
+      cardInput.value = "";  // the token is not left on the screen; a refusal asks for a new scan
+    }
     busy = true;
     payButton.disabled = true;
     fetch(D.salesUrl, {
@@ -392,7 +416,10 @@
       }
       return response.json().then(function (data) {
         if (response.status === 201) finished(data);
-        else showError((data.error && data.error.message) || msg("Error"));
+        else {
+          showError((data.error && data.error.message) || msg("Error"));
+          if (payment() === "wallet" && cardInput) cardInput.focus();
+        }
       });
     }).catch(function () {
       showError(msg("Network"));  // the key stays: pressing Bayar again cannot sell twice
@@ -407,6 +434,11 @@
     $("done-total").textContent = idr(apiSen(data.total));
     $("done-change-box").hidden = data.change === null;
     if (data.change !== null) $("done-change").textContent = idr(apiSen(data.change));
+    if (doneWallet) {
+      var w = data.wallet;
+      doneWallet.hidden = !w;
+      doneWallet.textContent = w ? msg("WalletDone", {n: w.name, b: idr(apiSen(w.balance))}) : "";
+    }
     $("receipt-link").href = data.receipt_url + "?print=1";
     $("receipt-pdf").href = data.receipt_pdf_url;
     done.hidden = false;
@@ -416,8 +448,10 @@
     member = null;
     memberChosen.hidden = true;
     creditRadio.disabled = true;
-    $("pay-cash").checked = true;
+    var keepWallet = payment() === "wallet";  // a queue of santri pays by card one after another
+    $(keepWallet ? "pay-wallet" : "pay-cash").checked = true;
     cashInput.value = "";
+    if (cardInput) cardInput.value = "";
     saleKey = newKey();
     render();
     scan.focus();

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from koppontren.audit import services as audit_services
 from koppontren.auth import services as auth_services
+from koppontren.auth.models import Role
 from koppontren.auth.permissions import can, operator_required, permission_required
 from koppontren.site.formhelpers import show_domain_error
 from koppontren.tenancy import services
@@ -26,6 +27,8 @@ PROFILE_FIELDS = ("name", "pesantren_name", "legal_number", "nik_koperasi", "add
 @permission_required("coop.view")
 def dashboard():
     coop = current_coop()
+    if g.get("roles") == frozenset({Role.WALI}):  # a wali has nothing here but their santri's wallets
+        return redirect(url_for("wallet_portal.home"))
     users = auth_services.users_of(coop) if can("users.manage") else None
     events = audit_services.recent(coop, limit=10) if can("audit.view") else None
     return render_template("tenancy/dashboard.html", coop=coop, users=users, events=events)

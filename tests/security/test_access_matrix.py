@@ -184,11 +184,40 @@ EXPECTED = {
     "users.revoke_api_token": "ATCU",
     "users.unlock_user": "A",
     "users.users": "A",
+    "wallet.block_card": "AT",
+    "wallet.card_pdf": "AT",
+    "wallet.cards_page": "AT",
+    "wallet.clear_transit": "AT",
+    "wallet.daily_report": "ATCU",
+    "wallet.edit_santri": "AT",
+    "wallet.import_santri": "AT",
+    "wallet.import_statement": "AT",
+    "wallet.import_template_csv": "AT",
+    "wallet.import_template_xlsx": "AT",
+    "wallet.issue_card": "AT",
+    "wallet.issue_missing_cards": "AT",
+    "wallet.link_wali": "AT",
+    "wallet.new_santri": "AT",
+    "wallet.reconciliation": "ATU",
+    "wallet.record_transit": "AT",
+    "wallet.refund": "AT",
+    "wallet.santri_detail": "ATCU",
+    "wallet.santri_limits": "AT",
+    "wallet.santri_list": "ATCU",
+    "wallet.settings_page": "AT",
+    "wallet.statement_template_csv": "AT",
+    "wallet.topup": "AT",
+    "wallet.unlink_wali": "AT",
+    "wallet.wali_slip_pdf": "AT",
+    "wallet_portal.home": "W",
+    "wallet_portal.santri": "W",
+    "wallet_portal.set_limits": "W",
 }
 
 
 #: Allowed GETs whose sample row does not exist in the fixture (they answer 404 to everyone), and why
-NO_SAMPLE_ROW = {"portal.shu_slip": "the fixture's 2026 SHU is computed, not approved: no member has a slip yet"}
+NO_SAMPLE_ROW = {"portal.shu_slip": "the fixture's 2026 SHU is computed, not approved: no member has a slip yet",
+                 "wallet_portal.santri": "the matrix's wali is linked to no santri: santri 1 is not theirs (404, like any other's)"}
 
 #: API path parameters, filled with the rows the isolation fixture creates in coop-a
 API_ARGS = {"coop": "coop-a", "nis": "1001", "code": "1101", "kind": "sukarela", "sku": "P1", "year": "2026", "month": "3", "report": "balance-sheet",

@@ -1,0 +1,628 @@
+"""The treasurer's pages of the santri wallet (``/<coop>/wallet/...``): the santri list and search,
+one santri's wallet (balance, limits, spending, transactions, wali, card), create and edit, top-up
+and refund, limits, the wallet settings, cards (issue, reissue, block, the printable sheet), the
+santri and bank-statement imports, the reconciliation and the daily report per cashier.
+
+Views parse, call one wallet service and render; a refusal (WalletError) is shown on the form in
+Indonesian and nothing is written. Every santri id in a URL is looked up in the current
+cooperative (another cooperative's answers 404).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from koppontren import money
+from koppontren.auth import services as auth
+from koppontren.auth.permissions import permission_required
+from koppontren.clock import today
+from koppontren.members import services as members
+from koppontren.members.portal_forms import SlipForm
+from koppontren.site.formhelpers import amount_of, show_domain_error
+from koppontren.tenancy.current import coop_blueprint
+from koppontren.tenancy.scoping import current_coop
+from koppontren.wallet import cards, documents, importer, limits, queries
+from koppontren.wallet import services as wallet
+from koppontren.wallet.errors import WalletError
+from koppontren.wallet.forms import (
+    ActionForm,
+    DayForm,
+    ImportForm,
+    LimitsForm,
+    MoneyForm,
+    SantriForm,
+    TransitForm,
+    WaliForm,
+    WalletSettingsForm,
+)
+
+coop_bp = coop_blueprint("wallet", __name__)
+
+PER_PAGE = 50
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: a page holding a one-time password stays out of the browser's disk cache
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+SANTRI_IMPORT_RESULT = "wallet_santri_import_result"
+STATEMENT_IMPORT_RESULT = "wallet_statement_import_result"
+
+
+@coop_bp.app_context_processor
+def _labels():
+    return {"wallet_kind_label": lambda kind: wallet.KIND_LABELS.get(kind, kind),
+            "wallet_method_label": lambda method: wallet.METHOD_LABELS.get(method, method),
+            "wallet_window_label": lambda window: limits.WINDOW_LABELS.get(window, window)}
+
+
+def santri_or_404(santri_id: int):
+    """The santri of the current cooperative, or 404 (also for another cooperative's id)."""
+    santri = wallet.get_santri(current_coop(), santri_id)
+    if santri is None:
+        abort(404)
+    return santri
+
+
+def _amount_text(coop, sen: int | None) -> str:
+    return "" if sen is None else money.format_number(money.from_sen(sen), coop.currency_decimals)
+
+
+def _limit_of(field, coop):
+    """A typed limit (Decimal), None when blank; problems land on the field."""
+    return amount_of(field, coop.currency_decimals, required=False, blank=None)
+
+
+# --- the santri list and one santri ----------------------------------------------------------------
+
+@coop_bp.get("/wallet/santri")
+@permission_required("wallet.view")
+def santri_list():
+    coop = current_coop()
+    q = (request.args.get("q") or "").strip()[:100]
+    kelas = (request.args.get("kelas") or "").strip()[:40] or None
+    status = request.args.get("status", "active")
+    active = {"active": True, "closed": False}.get(status)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = wallet.list_santri(coop, text=q or None, active=active, kelas=kelas, page=page, per_page=PER_PAGE)
+    active_cards = cards.active_cards(coop, [s.id for s in rows])
+    return render_template("wallet/santri_list.html", rows=rows, total=total, q=q, kelas=kelas or "", status=status, page=page,
+                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), active_cards=active_cards,
+                           total_balance=queries.total_balance(coop))
+
+
+@coop_bp.get("/wallet/santri/<int:santri_id>")
+@permission_required("wallet.view")
+def santri_detail(santri_id: int):
+    coop = current_coop()
+    santri = santri_or_404(santri_id)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    txs, total = wallet.transactions(coop, santri, page=page, per_page=PER_PAGE)
+    return render_template(
+        "wallet/santri.html", santri=santri, spending=wallet.spending(coop, santri), txs=txs, total=total, page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), items=wallet.purchase_items(coop, txs), walis=wallet.walis_of(coop, santri),
+        card=cards.active_card(coop, santri), card_history=cards.cards_of(coop, santri), member=wallet.member_of(coop, santri),
+        cashiers=queries.user_names({t.user_id for t in txs if t.user_id}), wali_form=WaliForm(), action_form=ActionForm(),
+        limits_form=_limits_form(coop, santri), settings=limits.get_settings(coop))
+
+
+def _santri_data(form: SantriForm, *, new: bool = False) -> wallet.SantriData:
+    """The typed santri; a new wallet is always open (the form shows "active" only when editing)."""
+    return wallet.SantriData(nis=form.nis.data or "", name=form.name.data or "", kelas=form.kelas.data or None,
+                             asrama=form.asrama.data or None, member_number=form.member_number.data or None,
+                             active=True if new else bool(form.active.data))
+
+
+@coop_bp.route("/wallet/santri/new", methods=["GET", "POST"])
+@permission_required("wallet.manage")
+def new_santri():
+    coop = current_coop()
+    form = SantriForm()
+    if form.validate_on_submit():
+        try:
+            santri = wallet.create_santri(coop, _santri_data(form, new=True), actor=current_user)
+        except WalletError as err:
+            show_domain_error(form, err)
+        else:
+            flash(_("Santri %(n)s (NIS %(nis)s) terdaftar. Buat kartunya dan hubungkan walinya di halaman ini.", n=santri.name,
+                    nis=santri.nis), "success")
+            return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
+    elif request.method == "POST":
+        flash(_("Periksa isian Anda."), "danger")
+    return render_template("wallet/santri_form.html", form=form, santri=None), 200 if request.method == "GET" else 422
+
+
+@coop_bp.route("/wallet/santri/<int:santri_id>/edit", methods=["GET", "POST"])
+@permission_required("wallet.manage")
+def edit_santri(santri_id: int):
+    coop = current_coop()
+    santri = santri_or_404(santri_id)
+    form = SantriForm(obj=santri)
+    if request.method == "GET":
+        member = members.get_member(coop, santri.member_id) if santri.member_id else None
+        form.member_number.data = member.number if member else ""
+    if form.validate_on_submit():
+        try:
+            wallet.update_santri(coop, santri, _santri_data(form), actor=current_user)
+        except WalletError as err:
+            show_domain_error(form, err)
+        else:
+            flash(_("Data santri disimpan."), "success")
+            return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
+    elif request.method == "POST":
+        flash(_("Periksa isian Anda."), "danger")
+    status = 200 if request.method == "GET" else 422
+    return render_template("wallet/santri_form.html", form=form, santri=santri), status
+
+
+# --- money in and out ------------------------------------------------------------------------------
+
+def _money_page(santri_id: int, kind: str):
+    coop = current_coop()
+    santri = santri_or_404(santri_id)
+    form = MoneyForm()
+    if request.method == "GET":
+        form.date.data = today()
+        form.method.data = "bank" if kind == "topup" else "cash"
+        form.idempotency_key.data = secrets.token_urlsafe(16)
+        if kind == "refund":
+            form.amount.data = _amount_text(coop, santri.balance) if santri.balance else ""
+    status = 200
+    if request.method == "POST":
+        amount = amount_of(form.amount, coop.currency_decimals) if form.validate_on_submit() else None
+        if amount is not None:
+            service = wallet.topup if kind == "topup" else wallet.refund
+            try:
+                tx = service(coop, santri, amount=amount, method=form.method.data, day=form.date.data, reference=form.reference.data,
+                             actor=current_user, idempotency_key=form.idempotency_key.data or None)
+            except WalletError as err:
+                show_domain_error(form, err)
+            else:
+                message = (_("Isi saldo %(a)s untuk %(n)s tercatat (bukti %(v)s). Saldo sekarang %(b)s.") if kind == "topup"
+                           else _("Penarikan saldo %(a)s dari %(n)s tercatat (bukti %(v)s). Saldo sekarang %(b)s."))
+                flash(message % {"a": limits.format_amount(coop, tx.amount), "n": santri.name, "v": tx.voucher,
+                                 "b": limits.format_amount(coop, tx.balance_after)}, "success")
+                return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
+        else:
+            flash(next(iter(e for f in form for e in f.errors), _("Periksa isian Anda.")), "danger")
+        status = 422
+    return render_template("wallet/money.html", form=form, santri=santri, kind=kind, spending=wallet.spending(coop, santri)), status
+
+
+@coop_bp.route("/wallet/santri/<int:santri_id>/topup", methods=["GET", "POST"])
+@permission_required("wallet.manage")
+def topup(santri_id: int):
+    return _money_page(santri_id, "topup")
+
+
+@coop_bp.route("/wallet/santri/<int:santri_id>/refund", methods=["GET", "POST"])
+@permission_required("wallet.manage")
+def refund(santri_id: int):
+    return _money_page(santri_id, "refund")
+
+
+# --- limits ----------------------------------------------------------------------------------------
+
+def _limits_form(coop, santri, formdata=None) -> LimitsForm:
+    form = LimitsForm(formdata=formdata)
+    if formdata is None:
+        form.daily.data = _amount_text(coop, santri.limit_daily)
+        form.weekly.data = _amount_text(coop, santri.limit_weekly)
+        form.monthly.data = _amount_text(coop, santri.limit_monthly)
+    return form
+
+
+@coop_bp.route("/wallet/santri/<int:santri_id>/limits", methods=["GET", "POST"])
+@permission_required("wallet.manage")
+def santri_limits(santri_id: int):
+    """The treasurer's limits for one santri; a blank field means the cooperative's default."""
+    coop = current_coop()
+    santri = santri_or_404(santri_id)
+    if request.method == "GET":
+        form = _limits_form(coop, santri)
+        return render_template("wallet/limits.html", form=form, santri=santri, spending=wallet.spending(coop, santri),
+                               settings=limits.get_settings(coop))
+    form = LimitsForm()
+    if form.validate_on_submit():
+        values = {w: _limit_of(getattr(form, w), coop) for w in limits.WINDOWS}
+        if not any(getattr(form, w).errors for w in limits.WINDOWS):
+            try:
+                wallet.set_limits(coop, santri, actor=current_user, **values)
+            except WalletError as err:
+                show_domain_error(form, err)
+            else:
+                flash(_("Batas belanja %(n)s disimpan.", n=santri.name), "success")
+                return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
+        else:
+            flash(next(iter(e for f in form for e in f.errors), _("Periksa isian Anda.")), "danger")
+    else:
+        flash(next(iter(e for f in form for e in f.errors), _("Periksa isian Anda.")), "danger")
+    return render_template("wallet/limits.html", form=form, santri=santri, spending=wallet.spending(coop, santri),
+                           settings=limits.get_settings(coop)), 422
+
+
+# --- wali ------------------------------------------------------------------------------------------
+
+@coop_bp.post("/wallet/santri/<int:santri_id>/wali")
+@permission_required("wallet.manage")
+def link_wali(santri_id: int):
+    """An existing login becomes the santri's wali; with a name, a new wali account is made and its
+    one-time password shown once on a slip (like the member portal's login slips)."""
+    coop = current_coop()
+    santri = santri_or_404(santri_id)
+    form = WaliForm()
+    if not form.validate_on_submit():
+        flash(_("Isi nama pengguna wali (paling banyak 80 karakter)."), "danger")
+        return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
+    login = auth.normalise_login(form.login.data)
+    name = " ".join((form.name.data or "").split())
+    existing = auth.get_user_by_login(login) if login else None
+    try:
+        if existing is not None and not name:
+            wallet.link_wali(coop, santri, existing, actor=current_user)
+            flash(_("%(u)s sekarang wali %(n)s.", u=existing.name, n=santri.name), "success")
+            return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
+        if not name:
+            flash(_("Login %(l)s belum ada: isi nama wali untuk membuat akun baru.", l=login), "danger")
+            return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
+        user, password = wallet.create_wali(coop, santri, login=login, name=name, actor=current_user)
+    except WalletError as err:
+        flash(str(err.message), "danger")
+        return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
+    html = render_template("wallet/wali_slip.html", santri=santri, user=user, password=password,
+                           slip_form=SlipForm(formdata=None, login=user.login, password=password),
+                           portal_url=url_for("wallet_portal.home", _external=True), login_url=url_for("auth.login", _external=True))
+    return Response(html, headers=NO_STORE)
+
+
+@coop_bp.post("/wallet/santri/<int:santri_id>/wali/slip.pdf")
+@permission_required("wallet.manage")
+def wali_slip_pdf(santri_id: int):
+    """The wali's login slip as PDF, posted back from the slip page: only while the password is
+    still that wali's unused one-time password (nothing stores it; a stale one is refused)."""
+    from koppontren import pdf
+
+    coop = current_coop()
+    santri = santri_or_404(santri_id)
+    form = SlipForm()
+    login = auth.normalise_login(form.login.data or "")
+    wali = next((u for u in wallet.walis_of(coop, santri) if u.login == login), None)
+    if not form.validate_on_submit() or wali is None or not wali.must_change_password \
+            or not auth.password_matches(wali, form.password.data):
+        flash(_("Slip hanya bisa dicetak dari halaman slip, sebelum wali mengganti kata sandi sementaranya."), "danger")
+        return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
+    body = pdf.render_pdf("wallet/wali_slip.html", coop=coop, santri=santri, wali=wali, login=wali.login, password=form.password.data,
+                          url=url_for("auth.login", _external=True))
+    return Response(body, mimetype="application/pdf",
+                    headers={**NO_STORE, "Content-Disposition": f'attachment; filename="login-wali-{santri.nis.replace("/", "-")}.pdf"'})
+
+
+@coop_bp.post("/wallet/santri/<int:santri_id>/wali/<int:user_id>/unlink")
+@permission_required("wallet.manage")
+def unlink_wali(santri_id: int, user_id: int):
+    coop = current_coop()
+    santri = santri_or_404(santri_id)
+    user = next((u for u in wallet.walis_of(coop, santri) if u.id == user_id), None)
+    if user is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        wallet.unlink_wali(coop, santri, user, actor=current_user)
+    except WalletError as err:
+        flash(str(err.message), "danger")
+    else:
+        flash(_("%(u)s bukan lagi wali %(n)s.", u=user.name, n=santri.name), "success")
+    return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
+
+
+# --- cards -----------------------------------------------------------------------------------------
+
+def _card_face(santri, card) -> documents.CardFace:
+    return documents.CardFace(name=santri.name, nis=santri.nis, token=card.token, kelas=santri.kelas or "", asrama=santri.asrama or "")
+
+
+def _pdf_response(body: bytes, filename: str) -> Response:
+    return Response(body, mimetype="application/pdf", headers={**NO_STORE, "Content-Disposition": f'inline; filename="{filename}"'})
+
+
+@coop_bp.post("/wallet/santri/<int:santri_id>/card")
+@permission_required("wallet.manage")
+def issue_card(santri_id: int):
+    """A first card, or a new one in place of a lost card (the old token stops working at once)."""
+    coop = current_coop()
+    santri = santri_or_404(santri_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        if cards.active_card(coop, santri) is None:
+            cards.issue_card(coop, santri, actor=current_user)
+            flash(_("Kartu %(n)s dibuat. Cetak kartunya.", n=santri.name), "success")
+        else:
+            cards.reissue_card(coop, santri, actor=current_user)
+            flash(_("Kartu baru %(n)s dibuat; kartu lama tidak berlaku lagi. Cetak kartu barunya.", n=santri.name), "success")
+    except WalletError as err:
+        flash(str(err.message), "danger")
+    return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
+
+
+@coop_bp.post("/wallet/santri/<int:santri_id>/card/block")
+@permission_required("wallet.manage")
+def block_card(santri_id: int):
+    coop = current_coop()
+    santri = santri_or_404(santri_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        blocked = cards.block_card(coop, santri, actor=current_user)
+    except WalletError as err:
+        flash(str(err.message), "danger")
+    else:
+        flash(_("Kartu %(n)s diblokir: tidak bisa dipakai membayar lagi.", n=santri.name) if blocked
+              else _("%(n)s tidak punya kartu aktif.", n=santri.name), "success" if blocked else "warning")
+    return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
+
+
+@coop_bp.get("/wallet/santri/<int:santri_id>/card.pdf")
+@permission_required("wallet.manage")
+def card_pdf(santri_id: int):
+    coop = current_coop()
+    santri = santri_or_404(santri_id)
+    card = cards.active_card(coop, santri)
+    if card is None:
+        abort(404)
+    return _pdf_response(documents.card_sheet_pdf(coop, [_card_face(santri, card)]), f"kartu-{santri.nis.replace('/', '-')}.pdf")
+
+
+def _active_santri(coop, kelas: str) -> list:
+    """Every active santri (of a class), by name: the list service pages by 500."""
+    rows, page = [], 1
+    while True:
+        found, total = wallet.list_santri(coop, active=True, kelas=kelas or None, page=page, per_page=500)
+        rows += found
+        if not found or len(rows) >= total:
+            return rows
+        page += 1
+
+
+@coop_bp.get("/wallet/cards")
+@permission_required("wallet.manage")
+def cards_page():
+    """Print the cards of a class (or of everyone): ten to an A4 page."""
+    coop = current_coop()
+    kelas = (request.args.get("kelas") or "").strip()[:40]
+    rows = _active_santri(coop, kelas)
+    have = cards.active_cards(coop, [s.id for s in rows])
+    if request.args.get("format") == "pdf":
+        faces = [_card_face(s, have[s.id]) for s in rows if s.id in have]
+        if not faces:
+            flash(_("Belum ada kartu aktif untuk dicetak."), "warning")
+            return redirect(url_for("wallet.cards_page", kelas=kelas))
+        return _pdf_response(documents.card_sheet_pdf(coop, faces), f"kartu-santri{'-' + kelas if kelas else ''}.pdf")
+    return render_template("wallet/cards.html", rows=rows, have=have, kelas=kelas, form=ActionForm(),
+                           per_page=documents.CARDS_PER_PAGE)
+
+
+@coop_bp.post("/wallet/cards/issue")
+@permission_required("wallet.manage")
+def issue_missing_cards():
+    """Cards for every active santri (of a class) who has none."""
+    coop = current_coop()
+    kelas = (request.form.get("kelas") or "").strip()[:40]
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    rows = _active_santri(coop, kelas)
+    have = cards.active_cards(coop, [s.id for s in rows])
+    missing = [s.id for s in rows if s.id not in have]
+    if missing:
+        try:
+            cards.issue_cards(coop, missing, actor=current_user)
+        except WalletError as err:
+            flash(str(err.message), "danger")
+            return redirect(url_for("wallet.cards_page", kelas=kelas))
+    flash(_("%(n)s kartu baru dibuat.", n=len(missing)), "success")
+    return redirect(url_for("wallet.cards_page", kelas=kelas))
+
+
+# --- settings --------------------------------------------------------------------------------------
+
+@coop_bp.route("/wallet/settings", methods=["GET", "POST"])
+@permission_required("wallet.manage")
+def settings_page():
+    coop = current_coop()
+    current = limits.get_settings(coop)
+    form = WalletSettingsForm()
+    if request.method == "GET":
+        form.limit_daily.data = _amount_text(coop, current.limits.daily)
+        form.limit_weekly.data = _amount_text(coop, current.limits.weekly)
+        form.limit_monthly.data = _amount_text(coop, current.limits.monthly)
+        form.exempt_categories.data = "\n".join(current.exempt_categories)
+        return render_template("wallet/settings.html", form=form, settings=current)
+    if form.validate_on_submit():
+        values = {f"limit_{w}": _limit_of(getattr(form, f"limit_{w}"), coop) for w in limits.WINDOWS}
+        if not any(getattr(form, f"limit_{w}").errors for w in limits.WINDOWS):
+            try:
+                limits.update_settings(coop, exempt_categories=form.exempt_categories.data or "", actor=current_user, **values)
+            except WalletError as err:
+                show_domain_error(form, err)
+                return render_template("wallet/settings.html", form=form, settings=current), 422
+            flash(_("Pengaturan dompet santri disimpan."), "success")
+            return redirect(url_for("wallet.settings_page"))
+    flash(next(iter(e for f in form for e in f.errors), _("Periksa isian Anda.")), "danger")
+    return render_template("wallet/settings.html", form=form, settings=current), 422
+
+
+# --- imports ---------------------------------------------------------------------------------------
+
+@coop_bp.route("/wallet/import", methods=["GET", "POST"])
+@permission_required("wallet.manage")
+def import_santri():
+    coop = current_coop()
+    form = ImportForm()
+    problems = plan = None
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            outcome = importer.import_santri(coop, upload.read(), upload.filename, dry_run=form.dry_run.data, actor=current_user)
+        except importer.WalletImportError as err:
+            problems, status = err.problems, 422
+            flash(str(err.message), "danger")
+        except WalletError as err:
+            show_domain_error(form, err)
+            status = 422
+        else:
+            if form.dry_run.data:
+                plan = outcome
+                flash(_("Berkas lolos pemeriksaan: %(n)s santri siap diimpor. Belum ada yang disimpan.", n=len(plan)), "info")
+            else:
+                session[SANTRI_IMPORT_RESULT] = {"count": len(outcome), "first": outcome[0].nis, "last": outcome[-1].nis}
+                flash(_("%(n)s santri diimpor.", n=len(outcome)), "success")
+                return redirect(url_for("wallet.import_santri"))
+    elif request.method == "POST":
+        flash(next(iter(e for errors in form.errors.values() for e in errors), _("Periksa isian.")), "danger")
+        status = 422
+    result = session.pop(SANTRI_IMPORT_RESULT, None) if request.method == "GET" else None
+    return render_template("wallet/import.html", form=form, problems=problems, plan=plan, result=result,
+                           columns=importer.SANTRI_HEADERS, max_rows=importer.MAX_ROWS), status
+
+
+def _csv_response(rows, filename: str) -> Response:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@coop_bp.get("/wallet/import/template.csv")
+@permission_required("wallet.manage")
+def import_template_csv():
+    return _csv_response(importer.santri_template_rows(), "impor-santri.csv")
+
+
+@coop_bp.get("/wallet/import/template.xlsx")
+@permission_required("wallet.manage")
+def import_template_xlsx():
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Santri")
+    for row in importer.santri_template_rows():
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for column in sheet.columns:  # NIS and member numbers stay text: a spreadsheet would drop leading zeros
+        for cell in column:
+            cell.number_format = "@"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return Response(buffer.getvalue(), mimetype=XLSX_MIMETYPE, headers={"Content-Disposition": "attachment; filename=impor-santri.xlsx"})
+
+
+@coop_bp.route("/wallet/topups/import", methods=["GET", "POST"])
+@permission_required("wallet.manage")
+def import_statement():
+    """Top-ups from a bank statement (CSV: tanggal, referensi, nis, jumlah), all or nothing."""
+    coop = current_coop()
+    form = ImportForm()
+    problems = plan = None
+    status = 200
+    if request.method == "GET":
+        form.idempotency_key.data = secrets.token_urlsafe(16)
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            outcome = importer.import_statement(coop, upload.read(), upload.filename, dry_run=form.dry_run.data, actor=current_user,
+                                                idempotency_key=None if form.dry_run.data else (form.idempotency_key.data or None))
+        except importer.WalletImportError as err:
+            problems, status = err.problems, 422
+            flash(str(err.message), "danger")
+        except WalletError as err:
+            show_domain_error(form, err)
+            status = 422
+        else:
+            if form.dry_run.data:
+                plan = outcome
+                flash(_("Berkas lolos pemeriksaan: %(n)s isi saldo siap dicatat. Belum ada yang disimpan.", n=plan.count), "info")
+            else:
+                session[STATEMENT_IMPORT_RESULT] = {"count": len(outcome), "total": sum(t.amount for t in outcome),
+                                                    "vouchers": sorted({t.voucher for t in outcome})}
+                flash(_("%(n)s isi saldo dicatat.", n=len(outcome)), "success")
+                return redirect(url_for("wallet.import_statement"))
+    elif request.method == "POST":
+        flash(next(iter(e for errors in form.errors.values() for e in errors), _("Periksa isian.")), "danger")
+        status = 422
+    if not form.idempotency_key.data:
+        form.idempotency_key.data = secrets.token_urlsafe(16)
+    result = session.pop(STATEMENT_IMPORT_RESULT, None) if request.method == "GET" else None
+    return render_template("wallet/import_statement.html", form=form, problems=problems, plan=plan, result=result,
+                           columns=importer.STATEMENT_HEADERS, max_rows=importer.MAX_ROWS), status
+
+
+@coop_bp.get("/wallet/topups/import/template.csv")
+@permission_required("wallet.manage")
+def statement_template_csv():
+    return _csv_response(importer.statement_template_rows(), "mutasi-bank-isi-saldo.csv")
+
+
+# --- reports ---------------------------------------------------------------------------------------
+
+@coop_bp.get("/wallet/reconciliation")
+@permission_required("ledger.view")
+def reconciliation():
+    """Σ wallet balances = 2113 = bank 1112 ± the transfers in transit the treasurer recorded."""
+    coop = current_coop()
+    form = TransitForm(formdata=None, date=today())
+    return render_template("wallet/reconciliation.html", figures=wallet.reconciliation(coop), form=form, action_form=ActionForm())
+
+
+@coop_bp.post("/wallet/reconciliation/transit")
+@permission_required("wallet.manage")
+def record_transit():
+    coop = current_coop()
+    form = TransitForm()
+    amount = amount_of(form.amount, coop.currency_decimals) if form.validate_on_submit() else None
+    if amount is not None:
+        try:
+            wallet.record_in_transit(coop, day=form.date.data, amount=amount if form.direction.data == "to_bank" else -amount,
+                                   description=form.description.data, actor=current_user)
+        except WalletError as err:
+            show_domain_error(form, err)
+        else:
+            flash(_("Dana dalam perjalanan dicatat."), "success")
+            return redirect(url_for("wallet.reconciliation"))
+    else:
+        flash(next(iter(e for f in form for e in f.errors), _("Periksa isian Anda.")), "danger")
+    return render_template("wallet/reconciliation.html", figures=wallet.reconciliation(coop), form=form, action_form=ActionForm()), 422
+
+
+@coop_bp.post("/wallet/reconciliation/transit/<int:transit_id>/clear")
+@permission_required("wallet.manage")
+def clear_transit(transit_id: int):
+    coop = current_coop()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        wallet.clear_in_transit(coop, transit_id, actor=current_user)
+    except WalletError as err:
+        if err.code == "not_found":
+            abort(404)
+        flash(str(err.message), "danger")
+    else:
+        flash(_("Dana dalam perjalanan ditandai selesai."), "success")
+    return redirect(url_for("wallet.reconciliation"))
+
+
+@coop_bp.get("/wallet/daily")
+@permission_required("wallet.view")
+def daily_report():
+    """One day's wallet movements per cashier: purchases (count, total), returns, top-ups, refunds."""
+    coop = current_coop()
+    form = DayForm(request.args)
+    day = form.day.data if form.validate() and form.day.data else today()
+    form.day.data = day
+    return render_template("wallet/daily.html", form=form, report=wallet.daily_report(coop, day), day=day)
