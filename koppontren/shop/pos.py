@@ -23,7 +23,7 @@ from koppontren.errors import DomainError
 from koppontren.extensions import db
 from koppontren.ledger import chart, queries
 from koppontren.members import services as members
-from koppontren.shop import services
+from koppontren.shop import payments, services
 from koppontren.shop.models import PAYMENTS, Product, Sale
 from koppontren.shop.services import MAX_LINES, SaleItem, ShopError
 from koppontren.tenancy.models import Cooperative
@@ -203,6 +203,9 @@ def _replay(coop: Cooperative, sale: Sale, req: SaleRequest) -> Sale:
     # a wallet sale's member is the card's santri's, not one the POS sent
     same = ((sale.member_id == req.member_id or (req.payment == "wallet" and req.member_id is None)) and sale.payment == req.payment
             and _quantities(services.sale_lines(coop, sale)) == _quantities(req.items))
+    method = payments.get(sale.payment)
+    if same and method is not None:  # a card payment: the same key must come with the same payer's card
+        same = method.paid_by(coop, sale, card=req.card)
     if not same:
         raise ShopError("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk penjualan lain (%(n)s).", n=sale.voucher),
                         {"idempotency_key": _l("Sudah dipakai.")})

@@ -23,8 +23,8 @@ from koppontren.errors import DomainError
 from koppontren.ledger import chart
 from koppontren.members import services as members
 from koppontren.members.forms import choices
+from koppontren.shop import payments, purchasing, services
 from koppontren.shop import pos as pos_service
-from koppontren.shop import purchasing, services
 from koppontren.shop import receivables as receivable_service
 from koppontren.shop import sales as sales_service
 from koppontren.shop.pos_forms import ReceivablePaymentForm, SaleReturnForm, SalesFilterForm
@@ -91,7 +91,10 @@ def pos_sale():
     except DomainError as err:  # ShopError, or the wallet's refusal of a santri's card (WalletError)
         return _json_error(err)
     change = pos_service.change_due(sale)
+    method = payments.get(sale.payment)
+    paid_by = method.payer_after(coop, sale) if method else None
     response = jsonify(sale_id=sale.id, voucher=sale.voucher, total=pos_service.amount_text(coop, sale.total),
+                       wallet=None if paid_by is None else {"name": paid_by[0], "balance": pos_service.amount_text(coop, paid_by[1])},
                        change=None if change is None else pos_service.amount_text(coop, change),
                        receipt_url=url_for("shop.receipt", sale_id=sale.id),
                        receipt_pdf_url=url_for("shop.receipt_pdf", sale_id=sale.id), replayed=replayed)

@@ -149,24 +149,31 @@ def window_starts(day: date) -> dict[str, date]:
     return {"daily": day, "weekly": day - timedelta(days=day.weekday()), "monthly": day.replace(day=1)}
 
 
+def window_ends(day: date) -> dict[str, date]:
+    """Last day of each window containing ``day``: the day, its ISO week's Sunday, its month's last day."""
+    next_month = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return {"daily": day, "weekly": day + timedelta(days=6 - day.weekday()), "monthly": next_month - timedelta(days=1)}
+
+
 def spent(coop: Cooperative, santri_id: int, day: date | None = None) -> dict[str, int]:
-    """window -> limited spending (sen) in the window containing ``day`` up to that day: purchases'
-    limited parts less returns' (on their purchase's day)."""
+    """window -> limited spending (sen) in the whole window containing ``day``: purchases' limited
+    parts less returns' (on their purchase's day). The whole window, not just up to ``day``: a sale
+    dated in the past must not get a fresh weekly or monthly allowance by ignoring later spending."""
     day = day or today()
-    starts = window_starts(day)
-    first = min(starts.values())
+    starts, ends = window_starts(day), window_ends(day)
+    first, last = min(starts.values()), max(ends.values())
     signed = case((WalletTransaction.kind == "purchase", WalletTransaction.limited_amount),
                   (WalletTransaction.kind == "return", -WalletTransaction.limited_amount), else_=0)
     rows = db.session.execute(
         select(WalletTransaction.limit_day, func.coalesce(func.sum(signed), 0))
         .where(WalletTransaction.cooperative_id == coop.id, WalletTransaction.santri_id == santri_id,
                WalletTransaction.kind.in_(("purchase", "return")),
-               WalletTransaction.limit_day >= first, WalletTransaction.limit_day <= day)
+               WalletTransaction.limit_day >= first, WalletTransaction.limit_day <= last)
         .group_by(WalletTransaction.limit_day)).all()
     out = dict.fromkeys(WINDOWS, 0)
     for limit_day, total in rows:
         for window, start in starts.items():
-            if limit_day >= start:
+            if start <= limit_day <= ends[window]:
                 out[window] += int(total)
     return {w: max(v, 0) for w, v in out.items()}
 

@@ -123,6 +123,22 @@ class WalletPayment:
         return _ReturnPayer(coop, sale, purchase, actor)
 
 
+    def paid_by(self, coop, sale, *, card: str | None) -> bool:
+        purchase = db.session.scalar(select(WalletTransaction.santri_id).where(
+            WalletTransaction.cooperative_id == coop.id, WalletTransaction.sale_id == sale.id, WalletTransaction.kind == "purchase"))
+        if purchase is None or not card:
+            return False
+        try:
+            return cards.find_by_token(coop, card).id == purchase
+        except WalletError:
+            return False
+
+    def payer_after(self, coop, sale) -> tuple[str, int] | None:
+        tx = wallet.transaction_of_sale(coop, sale.id)
+        santri = wallet.get_santri(coop, tx.santri_id) if tx else None
+        return (santri.name, tx.balance_after) if santri else None
+
+
 shop_payments.register("wallet", WalletPayment())
 
 

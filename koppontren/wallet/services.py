@@ -432,6 +432,15 @@ def _by_key(coop: Cooperative, key: str | None, santri_id: int | None = None) ->
     return db.session.scalars(stmt.order_by(WalletTransaction.id)).first()
 
 
+def _same_replay(existing: WalletTransaction, kind: str, sen: int, method: str) -> WalletTransaction:
+    """A key used before returns its transaction only for the same movement; another amount, method
+    or direction under the same key is a conflict (a form sent again after it was edited)."""
+    if (existing.kind, existing.amount, existing.method) != (kind, sen, method):
+        raise WalletError("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk transaksi lain (%(n)s).", n=existing.voucher),
+                          {"idempotency_key": _l("Sudah dipakai.")})
+    return existing
+
+
 def topup(coop: Cooperative, santri: Santri | int, *, amount: Decimal, method: str, day: date | None = None,
           reference: str | None = None, actor=None, idempotency_key: str | None = None) -> WalletTransaction:
     """Money in for a santri from their wali: ``Dr 1112`` (bank) or ``Dr Kas`` (cash) ``/ Cr 2113``.
@@ -440,7 +449,7 @@ def topup(coop: Cooperative, santri: Santri | int, *, amount: Decimal, method: s
     def work():
         locked = lock_santri(coop, santri)
         if (existing := _by_key(coop, idempotency_key, locked.id)) is not None:
-            return existing
+            return _same_replay(existing, "topup", _amount_sen(coop, amount), _method(method))
         if not locked.active:
             raise WalletError("not_active", _l("Dompet %(n)s sudah ditutup.", n=locked.name))
         sen = _amount_sen(coop, amount)
@@ -470,7 +479,7 @@ def refund(coop: Cooperative, santri: Santri | int, *, amount: Decimal, method: 
     def work():
         locked = lock_santri(coop, santri)
         if (existing := _by_key(coop, idempotency_key, locked.id)) is not None:
-            return existing
+            return _same_replay(existing, "refund", _amount_sen(coop, amount), _method(method))
         sen = _amount_sen(coop, amount)
         m = _method(method)
         entry_day = _day(day)

@@ -142,7 +142,7 @@ def test_a_cash_sale_answers_201_with_the_change_and_the_receipt(client, staff, 
     sale = db.session.get(Sale, body["sale_id"])
     assert body == {"sale_id": sale.id, "voucher": "PJ/2026/000001", "total": "135000", "change": "15000",
                     "receipt_url": f"{BASE}/sales/{sale.id}/receipt", "receipt_pdf_url": f"{BASE}/sales/{sale.id}/receipt.pdf",
-                    "replayed": False}
+                    "replayed": False, "wallet": None}
     assert (sale.total, sale.cash_received, sale.cashier_id, sale.member_id) == (135_000_00, 150_000_00, cashier.id, None)
     entry = queries.get_entry(staff, sale.entry_id)
     assert entry.lines[0].account.code == "1103" and entry.lines[0].debit == 135_000_00
@@ -416,7 +416,8 @@ def test_the_pos_sale_json_is_documented_by_its_shape(client, staff, beras):
     """The contract pos.js relies on, in one place."""
     login(client, "kasir")
     body = json.loads(_text(_sell(client, [(beras, 1)])))
-    assert set(body) == {"sale_id", "voucher", "total", "change", "receipt_url", "receipt_pdf_url", "replayed"}
+    assert set(body) == {"sale_id", "voucher", "total", "change", "wallet", "receipt_url", "receipt_pdf_url", "replayed"}
+    assert body["wallet"] is None  # {"name", "balance"} when a santri's card paid
     error = json.loads(_text(_sell(client, [(beras, 99)])))
     assert set(error) == {"error"} and set(error["error"]) == {"code", "message", "fields"}
 

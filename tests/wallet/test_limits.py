@@ -68,7 +68,7 @@ def test_limits_count_per_iso_week_and_calendar_month(coop, santri, card, stocke
     assert (s.spent_today, s.spent_week, s.spent_month) == (0, 1_000_000, 1_500_000)
     assert (s.remaining("weekly"), s.remaining("monthly"), s.remaining_today) == (1_000_000, 1_500_000, 1_000_000)
     on_dec_6 = wallet.spending(coop, santri, date(2026, 12, 6))  # the week of Monday 30 November spans two months
-    assert (on_dec_6.spent_week, on_dec_6.spent_month) == (1_000_000, 0)
+    assert (on_dec_6.spent_week, on_dec_6.spent_month) == (1_000_000, 1_500_000)  # its whole month, not just up to the 6th
     buy(coop, card, (snack, 2))
     with pytest.raises(WalletError) as err:
         buy(coop, card, (snack, 1))  # the week's Rp20.000 is used
@@ -108,3 +108,20 @@ def test_a_wali_limit_above_a_later_lowered_coop_limit_is_clipped(coop, santri, 
     wallet.set_wali_limits(coop, santri, daily=Decimal(10_000), weekly=None, monthly=None, actor=user)
     wallet.update_settings(coop, limit_daily=Decimal(7_000), limit_weekly=None, limit_monthly=None, exempt_categories=[])
     assert wallet.effective_limits(coop, wallet.get_by_nis(coop, "1001")).daily == 700_000
+
+
+def test_a_backdated_sale_counts_everything_spent_in_its_week_and_month(coop, santri, card, stocked):
+    """A sale dated yesterday must not get a fresh weekly allowance by ignoring what was bought today."""
+    snack, _ = stocked
+    wallet.update_settings(coop, limit_daily=None, limit_weekly=Decimal(40_000), limit_monthly=Decimal(45_000), exempt_categories=[])
+    wallet.topup(coop, santri, amount=Decimal(100_000), method="cash", day=date(2026, 12, 1))
+    buy(coop, card, (snack, 6))  # Rp30.000 on Tuesday 15 December
+    with pytest.raises(WalletError) as err:
+        buy(coop, card, (snack, 6), day=date(2026, 12, 14))  # Monday, same ISO week: Rp60.000 > Rp40.000
+    assert err.value.code == "limit_exceeded" and err.value.fields["limit"] == "weekly"
+    with pytest.raises(WalletError) as err:
+        buy(coop, card, (snack, 4), day=date(2026, 12, 2))  # the week before, same month: Rp50.000 > Rp45.000
+    assert err.value.code == "limit_exceeded" and err.value.fields["limit"] == "monthly"
+    buy(coop, card, (snack, 3), day=date(2026, 12, 2))  # Rp45.000 in December: the limit exactly
+    s = wallet.spending(coop, wallet.get_by_nis(coop, "1001"), date(2026, 12, 2))
+    assert (s.spent_today, s.spent_week, s.spent_month) == (1_500_000, 1_500_000, 4_500_000)
