@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from koppontren.auth.models import Role
+from koppontren.site.forms import FlaskForm
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Pengurus (admin)"),

@@ -12,9 +12,8 @@ from decimal import Decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, FieldList, FormField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -25,6 +24,7 @@ from koppontren.errors import DomainError
 from koppontren.ledger.chart import CASH_FLOW_CATEGORIES
 from koppontren.ledger.posting import JOURNAL_TYPES, MANUAL_JOURNAL_TYPES, LineSpec
 from koppontren.site.formhelpers import show_domain_error
+from koppontren.site.forms import FlaskForm, Form
 
 MAX_LINES = 300
 

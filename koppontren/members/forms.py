@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, Form, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from koppontren.members.models import CATEGORIES
 from koppontren.members.services import CATEGORY_LABELS, GENDER_LABELS, STATUS_LABELS, MemberData
+from koppontren.site.forms import FlaskForm, Form
 
 
 def choices(pairs) -> list[SelectChoice]:

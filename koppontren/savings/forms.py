@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, Form, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -13,6 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from koppontren.members.forms import category_choices, choices
 from koppontren.members.services import CATEGORIES, STATUS_LABELS
 from koppontren.savings.services import KIND_LABELS
+from koppontren.site.forms import FlaskForm, Form
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, FieldList, FormField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -17,6 +16,7 @@ from koppontren.members.services import CATEGORIES, CATEGORY_LABELS
 from koppontren.shop.catalogue import BUSINESS_UNIT_LABELS, PARTY_KIND_LABELS, PAYMENT_LABELS
 from koppontren.shop.services import ProductData
 from koppontren.site.formhelpers import amount_of
+from koppontren.site.forms import FlaskForm, Form
 
 PURCHASE_ROWS = 5  # rows the new-purchase form shows without JavaScript
 

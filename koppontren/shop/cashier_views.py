@@ -10,7 +10,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length, Optional
 
@@ -22,6 +21,7 @@ from koppontren.shop import cashier as cashier_close
 from koppontren.shop.services import ShopError
 from koppontren.shop.views import coop_bp
 from koppontren.site.formhelpers import amount_of, show_domain_error
+from koppontren.site.forms import FlaskForm
 from koppontren.site.templating import idr_sen
 from koppontren.tenancy.scoping import current_coop
 

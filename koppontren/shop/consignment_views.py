@@ -12,7 +12,6 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -26,6 +25,7 @@ from koppontren.shop import services as shop
 from koppontren.shop.services import ShopError
 from koppontren.shop.views import coop_bp
 from koppontren.site.formhelpers import amount_of, show_domain_error
+from koppontren.site.forms import FlaskForm
 from koppontren.site.templating import idr_sen
 from koppontren.tenancy.scoping import current_coop
 

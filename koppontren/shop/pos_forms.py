@@ -5,13 +5,13 @@ filters, a sales return and a member's receivable payment. Amounts are typed Ind
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField, SelectField, StringField, SubmitField
+from wtforms import HiddenField, SelectField, StringField, SubmitField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional
 
 from koppontren.members.forms import choices
 from koppontren.shop.sales import PAYMENT_LABELS
+from koppontren.site.forms import FlaskForm, Form
 
 
 class SalesFilterForm(Form):

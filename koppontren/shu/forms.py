@@ -4,13 +4,13 @@ again by the SHU services (``shu.rules.validate``, ``services.check_accounts``).
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, FieldList, FormField, SelectField, StringField, SubmitField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional
 
 from koppontren.members.forms import choices
 from koppontren.shu.services import KIND_LABELS, METHOD_LABELS
+from koppontren.site.forms import FlaskForm, Form
 
 SOURCE_CHOICES = choices([("member", _l("SHU anggota")), ("nonmember", _l("SHU non-anggota"))])
 UNIT_CHOICES = choices([("", _l("semua transaksi")), ("toko", _l("toko")), ("produk", _l("produk pesantren"))])

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional
 
 from koppontren.members.forms import choices
+from koppontren.site.forms import FlaskForm
 
 METHOD_CHOICES = (("cash", _l("Tunai")), ("bank", _l("Transfer bank")))
 

@@ -303,3 +303,33 @@ def test_the_pos_offers_the_santri_wallet_with_a_card_scan_field(client, people)
     login(client, "kasir")
     page = _text(client.get(f"{BASE}/shop/pos"))
     assert 'id="pay-wallet" value="wallet"' in page and 'id="card-scan"' in page and "Dompet santri" in page
+
+
+
+def test_wtforms_own_messages_are_in_the_users_language(app, client, ahmad):
+    """WTForms ships no Indonesian: a bad choice must not answer "Not a valid choice." on an
+    Indonesian page (koppontren/site/forms.py); English keeps WTForms' own text."""
+    login(client, "bendahara")
+    before = _txs()
+    response = client.post(f"{BASE}/wallet/santri/{ahmad.id}/topup", data={"amount": "25.000", "method": "gopay", "date": "2026-12-01"})
+    text = _text(response)
+    assert "Pilihan tidak sah." in text and "Not a valid choice" not in text
+    assert _txs() == before
+    from wtforms import SelectField
+
+    from koppontren.site.forms import FlaskForm
+
+    class Choice(FlaskForm):
+        method = SelectField(choices=["cash"])
+
+    with app.test_request_context(method="POST", data={"method": "gopay"}):
+        form = Choice(meta={"csrf": False})
+        assert not form.validate() and form.method.errors == ["Pilihan tidak sah."]
+    with app.test_request_context(method="POST", data={"method": "gopay"}):
+        from flask import session
+        from flask_babel import refresh
+
+        session["lang"] = "en"
+        refresh()  # the test's app context keeps the locale of the request before
+        form = Choice(meta={"csrf": False})
+        assert not form.validate() and form.method.errors == ["Not a valid choice."]
