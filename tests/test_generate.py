@@ -15,6 +15,7 @@ from koppontren.shop.models import Sale
 from koppontren.shu import services as shu
 from koppontren.tenancy import services as tenancy
 from tests.conftest import empty_database
+from tests.ledger.test_export import hledger_balances, needs_hledger, project_balances
 
 
 @pytest.fixture
@@ -87,3 +88,17 @@ def test_an_existing_slug_is_refused(cli, app_ctx):
     assert result.exit_code == 1, result.output
     assert "gen-1 already exists" in result.output
     assert tenancy.get_by_slug("gen-2") is None
+
+
+@needs_hledger
+def test_hledger_agrees_with_the_project_on_every_account_of_a_generated_cooperative(cli, app_ctx, tmp_path):
+    """Issue 10: the peer on the same data — a generated cooperative (savings, sales, purchases,
+    expenses, a closed year, SHU) exported with ``koppontren export hledger``."""
+    assert cli("generate", "--coops", "1", "--members", "6", "--years", "1", "--seed", "5").exit_code == 0
+    path = tmp_path / "gen-1.journal"
+    result = cli("export", "hledger", "--coop", "gen-1", "--out", str(path))
+    assert result.exit_code == 0, result.output
+    coop = tenancy.get_by_slug("gen-1")
+    ours = project_balances(coop)
+    assert hledger_balances(path) == ours
+    assert {"1101", "1141", "2111"} <= set(ours) and len(ours) >= 8  # cash, stock, sukarela…: a real year's books, not an empty one
