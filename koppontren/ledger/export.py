@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import TextIO
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from koppontren.extensions import db
 from koppontren.ledger import subledgers
@@ -51,28 +51,32 @@ def _amount(sen: int, decimals: int) -> str:
     return f"IDR {value:.{decimals}f}" if decimals else f"IDR {value.quantize(Decimal(1))}"
 
 
-def _entries(coop: Cooperative) -> Iterator[tuple[JournalEntry, list[JournalLine]]]:
+_ENTRY_COLUMNS = (JournalEntry.id, JournalEntry.entry_date, JournalEntry.number, JournalEntry.description, JournalEntry.journal_type,
+                  JournalEntry.source, JournalEntry.entry_hash, JournalEntry.reverses_id)
+_LINE_COLUMNS = (JournalLine.entry_id, JournalLine.account_id, JournalLine.debit, JournalLine.credit, JournalLine.member_id,
+                 JournalLine.party_id, JournalLine.memo)
+
+
+def _entries(coop: Cooperative) -> Iterator[tuple[Row, list[Row]]]:
+    """(entry, its lines) in posting order, as plain rows of the columns the journal needs: no ORM
+    objects to build and forget (that made the export ~3 ms a line), constant memory per batch."""
     last = (None, 0)
     while True:
-        stmt = (select(JournalEntry).where(JournalEntry.cooperative_id == coop.id)
+        stmt = (select(*_ENTRY_COLUMNS).where(JournalEntry.cooperative_id == coop.id)
                 .order_by(JournalEntry.entry_date, JournalEntry.id).limit(BATCH))
         if last[0] is not None:
             stmt = stmt.where((JournalEntry.entry_date > last[0]) | ((JournalEntry.entry_date == last[0]) & (JournalEntry.id > last[1])))
-        entries = list(db.session.scalars(stmt))
+        entries = db.session.execute(stmt).all()
         if not entries:
             return
-        ids = [e.id for e in entries]
-        lines: dict[int, list[JournalLine]] = {}
-        for line in db.session.scalars(select(JournalLine).where(JournalLine.cooperative_id == coop.id, JournalLine.entry_id.in_(ids))
+        lines: dict[int, list[Row]] = {}
+        for line in db.session.execute(select(*_LINE_COLUMNS).where(JournalLine.cooperative_id == coop.id,
+                                                                     JournalLine.entry_id.in_([e.id for e in entries]))
                                        .order_by(JournalLine.entry_id, JournalLine.line_no)):
             lines.setdefault(line.entry_id, []).append(line)
         for entry in entries:
             yield entry, lines.get(entry.id, [])
         last = (entries[-1].entry_date, entries[-1].id)
-        for entry in entries:  # constant memory: forget the batch (only what this function loaded)
-            for obj in (*lines.get(entry.id, []), entry):
-                if obj in db.session:
-                    db.session.expunge(obj)
 
 
 def write_hledger(coop: Cooperative, out: TextIO, progress=None) -> int:
