@@ -92,7 +92,10 @@ class JournalEntry(CoopScoped, db.Model):
         UniqueConstraint("cooperative_id", "journal_type", "fiscal_year", "sequence"),
         UniqueConstraint("cooperative_id", "number"),
         UniqueConstraint("cooperative_id", "idempotency_key"),
-        Index("ix_journal_entry_cooperative_id_entry_date", "cooperative_id", "entry_date"),
+        # covering for the statements' entry-side reads (journal type by period: the closing entry
+        # PHU leaves out; the entries of a period the cash flow walks), so they never visit table
+        # rows — which in a database of many cooperatives lie scattered among the others' (issue 10 §4)
+        Index("ix_journal_entry_date_type", "cooperative_id", "entry_date", "journal_type"),
         ForeignKeyConstraint(["cooperative_id", "reverses_id"], ["journal_entry.cooperative_id", "journal_entry.id"],
                              name="fk_journal_entry_reverses"),
         ForeignKeyConstraint(["cooperative_id", "reversed_by_id"], ["journal_entry.cooperative_id", "journal_entry.id"],
@@ -145,6 +148,9 @@ class JournalLine(CoopScoped, db.Model):
         # covering: balances and trial balances are answered from the index alone
         Index("ix_journal_line_account_date", "cooperative_id", "account_id", "entry_date", "debit", "credit"),
         Index("ix_journal_line_member", "cooperative_id", "member_id", "account_id"),
+        # covering: an entry's lines (account and amounts) from the index alone — the cash flow's
+        # non-cash side of each cash entry, the PHU's closing entry; the unique key above has no amounts
+        Index("ix_journal_line_entry", "cooperative_id", "entry_id", "account_id", "debit", "credit"),
         CheckConstraint("debit >= 0 AND credit >= 0 AND ((debit > 0 AND credit = 0) OR (credit > 0 AND debit = 0))",
                         name="one_positive_side"),
     )

@@ -1,10 +1,12 @@
 """The SQL the statements run: grouped sums over journal lines, filtered on the cooperative first.
 
-Every figure of a statement comes from a handful of ``GROUP BY account`` aggregates (served by the
-covering index (cooperative_id, account_id, entry_date, debit, credit)); no Python loop touches
-every line. The year-end closing entries (journal type PN) and the SHU distribution entries (SHU)
-are few, so they are summed separately (from the entry side) and taken out where a statement must
-not see them, instead of joining every line to its entry. Read-only: nothing here writes.
+Every figure of a statement comes from a handful of ``GROUP BY account`` aggregates, each served
+by an index that leads with cooperative_id and covers what it reads (lines by account and date,
+lines by entry, entries by date and type: see the ledger models); no Python loop touches every
+line, and no statement reads table rows, which in a shared database lie among other cooperatives'
+rows. The year-end closing entries (journal type PN) and the SHU distribution entries (SHU) are
+few, so they are summed separately (from the entry side) and taken out where a statement must not
+see them, instead of joining every line to its entry. Read-only: nothing here writes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Date, and_, bindparam, func, select, text
 
 from koppontren.extensions import db
 from koppontren.ledger import queries
@@ -98,23 +100,32 @@ def movements_without(coop: Cooperative, date_from: date, date_to: date, journal
     return out
 
 
+#: The cash flow's one query. Driven from the entry side — the period's entries (index
+#: ix_journal_entry_date_type), those with a line on a cash account, then their other lines (both
+#: through ix_journal_line_entry) — so every read is index-only and touches only this cooperative's
+#: part of each index, however many cooperatives share the tables (issue 10 §4). ``CROSS JOIN``
+#: fixes that join order on SQLite, whose planner without statistics would otherwise start from
+#: the lines and fetch each one's table row for its entry; PostgreSQL reads it as a plain inner join.
+#: An entry's lines all carry the entry's date (posting writes it), so the period is the entry's.
+_CASH_FLOWS_SQL = text(
+    "SELECT l.account_id, SUM(l.credit - l.debit) FROM journal_entry e CROSS JOIN journal_line l "
+    "WHERE e.cooperative_id = :coop AND e.entry_date >= :date_from AND e.entry_date <= :date_to "
+    "AND l.cooperative_id = e.cooperative_id AND l.entry_id = e.id AND l.account_id NOT IN :cash "
+    "AND EXISTS (SELECT 1 FROM journal_line c WHERE c.cooperative_id = e.cooperative_id AND c.entry_id = e.id "
+    "AND c.account_id IN :cash) "
+    "GROUP BY l.account_id"
+).bindparams(bindparam("date_from", type_=Date), bindparam("date_to", type_=Date), bindparam("cash", expanding=True))
+
+
 @_shared
 def cash_flows(coop: Cooperative, date_from: date, date_to: date, cash_ids) -> dict[int, int]:
     """account_id -> Σ credit − Σ debit (sen) of the non-cash lines of the entries that touch a cash
     account in the period (RULES.md §5, direct method). Their sum is the net cash movement."""
-    cash_ids = list(cash_ids)
+    cash_ids = sorted(cash_ids)
     if not cash_ids:
         return {}
-    cash_entries = select(JournalLine.entry_id).where(
-        JournalLine.cooperative_id == coop.id, JournalLine.account_id.in_(cash_ids),
-        JournalLine.entry_date >= date_from, JournalLine.entry_date <= date_to)
-    stmt = (
-        select(JournalLine.account_id, func.sum(JournalLine.credit - JournalLine.debit))
-        .where(JournalLine.cooperative_id == coop.id, JournalLine.entry_date >= date_from, JournalLine.entry_date <= date_to,
-               JournalLine.account_id.not_in(cash_ids), JournalLine.entry_id.in_(cash_entries))
-        .group_by(JournalLine.account_id)
-    )
-    return {aid: int(v or 0) for aid, v in db.session.execute(stmt)}
+    rows = db.session.execute(_CASH_FLOWS_SQL, {"coop": coop.id, "date_from": date_from, "date_to": date_to, "cash": cash_ids})
+    return {aid: int(v or 0) for aid, v in rows}
 
 
 def day_before(day: date) -> date:
