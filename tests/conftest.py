@@ -1,5 +1,5 @@
-"""Test fixtures: one migrated database per run (SQLite, or PostgreSQL when
-KOPPONTREN_TEST_DATABASE_URL is set), emptied before every test; builders that go through the
+"""Test fixtures: one migrated database per run — per worker under pytest-xdist — (SQLite, or
+PostgreSQL when KOPPONTREN_TEST_DATABASE_URL is set), emptied before every test; builders that go through the
 services like a user would."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 
 from koppontren import create_app
@@ -35,10 +35,28 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist every worker gets its own PostgreSQL database, ``<name>_<worker>`` (made
+    afresh beside the one named by KOPPONTREN_TEST_DATABASE_URL): the workers empty their database
+    before every test and must not empty each other's. Without xdist: the named database itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = make_url(url)
+    database = f"{parsed.database}_{worker}"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    return parsed.set(database=database).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
+    """SQLite: a file in the session's (under xdist: the worker's) temporary folder."""
     if PG_URL:
-        url = _normalise(PG_URL)
+        url = _worker_database(_normalise(PG_URL))
         _reset_postgres(url)
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
