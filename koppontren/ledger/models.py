@@ -95,8 +95,9 @@ class JournalEntry(CoopScoped, db.Model):
         # covering for the statements' entry-side reads (journal type by period: the closing entry
         # PHU leaves out; the entries of a period the cash flow walks), so they never visit table
         # rows — which in a database of many cooperatives lie scattered among the others' (issue 10 §4).
-        # ``id`` too: a PostgreSQL index holds no primary key of its own (SQLite's holds the rowid)
-        Index("ix_journal_entry_date_type", "cooperative_id", "entry_date", "journal_type", "id"),
+        # ``id`` too: a PostgreSQL index holds no primary key of its own (SQLite's holds the rowid);
+        # before journal_type, so the journal list's ORDER BY entry_date, id comes from the index
+        Index("ix_journal_entry_date_type", "cooperative_id", "entry_date", "id", "journal_type"),
         ForeignKeyConstraint(["cooperative_id", "reverses_id"], ["journal_entry.cooperative_id", "journal_entry.id"],
                              name="fk_journal_entry_reverses"),
         ForeignKeyConstraint(["cooperative_id", "reversed_by_id"], ["journal_entry.cooperative_id", "journal_entry.id"],

@@ -15,6 +15,9 @@ from koppontren.extensions import db
 from koppontren.ledger.models import Account, JournalEntry, JournalLine, LedgerHead
 from koppontren.tenancy.models import Cooperative
 
+#: No entry is dated before this day: post_entry refuses years before 1900.
+FIRST_ENTRY_DATE = date(1900, 1, 1)
+
 
 @dataclass(frozen=True)
 class BalanceRow:
@@ -168,7 +171,13 @@ def search_entries(coop: Cooperative, f: JournalFilter, page: int = 1, per_page:
     if f.journal_type:
         stmt = stmt.where(JournalEntry.journal_type == f.journal_type)
     if f.account_id is not None or f.member_id is not None:
-        lines = select(JournalLine.entry_id).where(JournalLine.cooperative_id == coop.id)
+        # the lines carry their entry's date: bounding them too lets SQLite (which plans without
+        # statistics) seek ix_journal_line_account_date on (cooperative, account, date) instead of
+        # scanning every line of the cooperative through the covering ix_journal_line_entry
+        lines = select(JournalLine.entry_id).where(JournalLine.cooperative_id == coop.id,
+                                                   JournalLine.entry_date >= (f.date_from or FIRST_ENTRY_DATE))
+        if f.date_to:
+            lines = lines.where(JournalLine.entry_date <= f.date_to)
         if f.account_id is not None:
             lines = lines.where(JournalLine.account_id == f.account_id)
         if f.member_id is not None:

@@ -1,5 +1,5 @@
 """Covering indexes for the statements in a crowded database (issue 10 §4): journal entries by
-(cooperative, date, journal type, id) instead of (cooperative, date), and journal lines by
+(cooperative, date, id, journal type) instead of (cooperative, date), and journal lines by
 (cooperative, entry) with their account and amounts. The statements then read only index pages,
 which are ordered by cooperative first; table rows of one cooperative lie scattered among every
 other cooperative's.
@@ -30,7 +30,7 @@ STATISTICS = "st_journal_line_cooperative_account"
 
 
 def upgrade():
-    op.create_index('ix_journal_entry_date_type', 'journal_entry', ['cooperative_id', 'entry_date', 'journal_type', 'id'],
+    op.create_index('ix_journal_entry_date_type', 'journal_entry', ['cooperative_id', 'entry_date', 'id', 'journal_type'],
                     unique=False)
     op.drop_index('ix_journal_entry_cooperative_id_entry_date', table_name='journal_entry')
     op.create_index('ix_journal_line_entry', 'journal_line', ['cooperative_id', 'entry_id', 'account_id', 'debit', 'credit'],
