@@ -29,6 +29,18 @@ def log_in(page: Page, login: str) -> None:
     form.locator("[name=password]").fill(DEMO_PASSWORD)
     form.locator("[type=submit]").click()
     expect(page).to_have_url(re.compile(rf"/{DEMO_SLUG}/$"))
+    # the URL changes when the dashboard's response starts; its scripts (Bootstrap's dropdowns) run
+    # by the load event — a menu toggle clicked before that navigates to "#" and opens nothing
+    page.wait_for_load_state("load")
+
+
+def open_menu_link(page: Page, toggle: str, name: str) -> None:
+    """Open a menu of the main navigation (``toggle``: its id selector) and follow its link ``name``.
+    Waits for the page's load event first: Bootstrap's dropdown handler exists only once its script
+    has run, and a toggle clicked earlier just follows its ``#`` href (seen with two browsers at once)."""
+    page.wait_for_load_state("load")
+    page.locator(toggle).click()
+    page.locator("#mainnav").get_by_role("link", name=name).click()
 
 
 def nav_link(page: Page, name: str):

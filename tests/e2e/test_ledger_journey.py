@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DEMO_SLUG
-from tests.e2e.test_journeys import PHONE, log_in
+from tests.e2e.test_journeys import PHONE, log_in, open_menu_link
 
 pytestmark = pytest.mark.e2e
 
@@ -44,8 +44,7 @@ def test_treasurer_posts_a_journal_sees_it_in_the_ledger_and_reverses_it(page: P
     log_in(page, "demo.bendahara")
     before = trial_balance_totals(page)
 
-    page.locator("#nav-ledger").click()
-    page.locator("#mainnav").get_by_role("link", name="Jurnal umum baru").click()
+    open_menu_link(page, "#nav-ledger", "Jurnal umum baru")
     expect(page.locator("main h1")).to_have_text("Jurnal umum baru")
     page.locator("#journal_type").select_option("KK")
     page.locator("#description").fill("Bayar listrik dan ATK kantor koperasi")

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DEMO_SLUG
-from tests.e2e.test_journeys import PHONE, _sticking_out, log_in
+from tests.e2e.test_journeys import PHONE, _sticking_out, log_in, open_menu_link
 
 pytestmark = pytest.mark.e2e
 
@@ -70,8 +70,7 @@ def test_cashier_sells_on_credit_and_for_cash_and_the_treasurer_sees_the_entries
 
     # the cashier: three products to a member on credit
     log_in(page, "demo.kasir")
-    page.locator("#nav-shop").click()
-    page.locator("#mainnav").get_by_role("link", name="Kasir (POS)").click()
+    open_menu_link(page, "#nav-shop", "Kasir (POS)")
     expect(page).to_have_url(re.compile(rf"{COOP}/shop/pos$"))
     expect(page.locator("#pos")).to_be_visible()
     expect(page.locator("#scan")).to_be_focused()

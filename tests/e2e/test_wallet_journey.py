@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from koppontren.demo import DEMO_PASSWORD
 from tests.e2e.conftest import DEMO_SLUG
-from tests.e2e.test_journeys import PHONE, _sticking_out, log_in
+from tests.e2e.test_journeys import PHONE, _sticking_out, log_in, open_menu_link
 
 pytestmark = pytest.mark.e2e
 
@@ -60,8 +60,7 @@ def test_topup_then_a_card_sale_at_the_pos_then_the_wali_sees_it(page: Page, new
 
     # the treasurer registers the santri, makes their card and prints it
     log_in(page, "demo.bendahara")
-    page.locator("#nav-wallet").click()
-    page.locator("#mainnav").get_by_role("link", name="Daftarkan santri").click()
+    open_menu_link(page, "#nav-wallet", "Daftarkan santri")
     page.locator("#nis").fill(data["nis"])
     page.locator("#name").fill(data["name"])
     page.locator("#kelas").fill("7A")
@@ -75,8 +74,7 @@ def test_topup_then_a_card_sale_at_the_pos_then_the_wali_sees_it(page: Page, new
     token = _card_token(live_server, data["nis"])
 
     # ... finds them in the list and tops up Rp50.000 in cash
-    page.locator("#nav-wallet").click()
-    page.locator("#mainnav").get_by_role("link", name="Daftar santri & saldo").click()
+    open_menu_link(page, "#nav-wallet", "Daftar santri & saldo")
     page.locator("#q").fill(data["nis"])
     page.locator("#santri-filters button").click()
     page.locator(f'#santri-table tr[data-nis="{data["nis"]}"] a').click()
