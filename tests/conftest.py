@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from koppontren import create_app
 from koppontren.extensions import db, limiter
-from tests.helpers import Builder
+from tests.helpers import Builder, fresh_postgres_database
 
 PG_URL = os.environ.get("KOPPONTREN_TEST_DATABASE_URL")
 
@@ -42,14 +42,7 @@ def _worker_database(url: str) -> str:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return url
-    parsed = make_url(url)
-    database = f"{parsed.database}_{worker}"
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{database}"'))
-    admin.dispose()
-    return parsed.set(database=database).render_as_string(hide_password=False)
+    return fresh_postgres_database(url, worker)
 
 
 @pytest.fixture(scope="session")

@@ -56,15 +56,28 @@ def scratch_database(database_url: str, folder, name: str):
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{folder / f'{name}.db'}"
         return
-    url = make_url(database_url)
-    database = f"{url.database}_{name}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{database}"'))
+    scratch = fresh_postgres_database(database_url, name)
     try:
-        yield url.set(database=database).render_as_string(hide_password=False)
+        yield scratch
     finally:
+        _drop_postgres_database(database_url, f"{make_url(database_url).database}_{name}")
+
+
+def fresh_postgres_database(database_url: str, suffix: str) -> str:
+    """An empty PostgreSQL database ``<database>_<suffix>`` beside the one of ``database_url``
+    (dropped first if it exists); returns its URL."""
+    url = make_url(database_url)
+    database = f"{url.database}_{suffix}"
+    _drop_postgres_database(database_url, database, create=True)
+    return url.set(database=database).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(database_url: str, database: str, create: bool = False) -> None:
+    admin = create_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            if create:
+                conn.execute(text(f'CREATE DATABASE "{database}"'))
+    finally:
         admin.dispose()
