@@ -1,6 +1,7 @@
 """``koppontren check``: prove the ledger is whole.
 
-For one cooperative: every entry balances and has ≥ 2 lines, the trial balance nets to zero, voucher
+For one cooperative: every entry balances and has ≥ 2 lines, each line carries its entry's date, the
+trial balance nets to zero, voucher
 sequences have no gaps or duplicates, the hash chain is intact (each entry's stored hash equals the
 hash recomputed from its rows, and links to the previous one), and each subledger control account
 equals the sum of its subledger. Domain packages add their own checks (e.g. inventory = stock
@@ -59,6 +60,18 @@ def _balanced(coop: Cooperative) -> list[str]:
         .order_by(JournalEntry.id)
     ).all()
     return [f"{number}: debit {d or 0} ≠ credit {c or 0} sen or {n or 0} lines (recorded total {t})" for number, d, c, n, t in rows]
+
+
+def _line_dates(coop: Cooperative) -> list[str]:
+    """Each line carries its entry's date (posting writes it): balances as of a day, the general
+    ledger and the cash flow read the lines' date, while the hash covers the entry's."""
+    rows = db.session.execute(
+        select(JournalEntry.number, JournalLine.line_no, JournalLine.entry_date, JournalEntry.entry_date)
+        .join(JournalEntry, (JournalEntry.cooperative_id == JournalLine.cooperative_id) & (JournalEntry.id == JournalLine.entry_id))
+        .where(JournalLine.cooperative_id == coop.id, JournalLine.entry_date != JournalEntry.entry_date)
+        .order_by(JournalEntry.id, JournalLine.line_no)
+    ).all()
+    return [f"{number}: line {line_no} dated {line_day}, its entry {entry_day}" for number, line_no, line_day, entry_day in rows]
 
 
 def _trial_balance_zero(coop: Cooperative) -> list[str]:
@@ -130,6 +143,7 @@ def _subledgers(coop: Cooperative) -> list[str]:
 
 CORE_CHECKS: list[tuple[str, Callable[[Cooperative], list[str]]]] = [
     ("entries balance", _balanced),
+    ("lines carry their entry's date", _line_dates),
     ("trial balance nets to zero", _trial_balance_zero),
     ("voucher numbers gapless", _sequences),
     ("hash chain intact", _hash_chain),

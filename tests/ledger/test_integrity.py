@@ -29,6 +29,7 @@ def test_a_healthy_ledger_is_clean(coop, cli, members):
     post_entry(coop, entry_date=date(2026, 3, 9), description="Simpanan", journal_type="SP",
                lines=[LineSpec("1131", debit=50_000, member_id=1), LineSpec("1101", credit=50_000)])
     assert _problems(coop) == {}
+    db.session.commit()  # end the check's transaction before writing on another connection
     result = cli("check", "--coop", "alhikmah")
     assert result.exit_code == 0, result.output
     assert "[ok] hash chain intact" in result.output and "1 of 1 cooperative(s) clean." in result.output
@@ -94,3 +95,22 @@ def test_a_member_account_line_without_member_breaks_the_subledger_check(coop, i
         conn.execute(text("INSERT INTO journal_line (cooperative_id, entry_id, line_no, account_id, entry_date, debit, credit) "
                           "VALUES (:c, :e, 3, :a, '2026-03-10', 0, 5)"), {**ids, "a": account})
     assert any("3101" in p for p in _problems(coop)["subledgers equal their control accounts"])
+
+
+def test_a_line_redated_behind_the_triggers_back_is_reported(coop, is_postgres):
+    """The hash covers the entry's date, not the lines' copy of it — which balances as of a day and
+    the cash flow read — so check compares the two."""
+    if is_postgres:
+        pytest.skip("needs the SQLite triggers dropped")
+    entry = cash_sale(coop, 100_000, day=date(2026, 3, 10))
+    cash_sale(coop, 50_000, day=date(2026, 3, 11))
+    number, ids = entry.number, {"e": entry.id}
+    db.session.commit()
+    assert _problems(coop) == {}
+    db.session.commit()  # end the check's transaction before writing on another connection
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER journal_line_no_update"))
+        conn.execute(text("UPDATE journal_line SET entry_date = '2025-12-31' WHERE entry_id = :e AND line_no = 2"), ids)
+    problems = _problems(coop)
+    assert problems["lines carry their entry's date"] == [f"{number}: line 2 dated 2025-12-31, its entry 2026-03-10"]
+    assert "hash chain intact" not in problems  # the hash cannot see it: which is why this check exists

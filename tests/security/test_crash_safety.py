@@ -184,7 +184,12 @@ def test_sigkill_in_the_middle_of_a_burst_loses_nothing_and_duplicates_nothing(c
 
     def burst(i: int) -> None:
         cashier = _Cashier(server.port, f"kasir{i}")
-        cashier.log_in()
+        try:
+            cashier.log_in()
+        except (OSError, http.client.HTTPException):
+            if killed.is_set():  # on a slow machine the kill can land before this cashier's login
+                return
+            raise
         for n in range(PER_CASHIER):
             key = f"kasir{i}-{n}"
             baskets[key] = _basket(ids, n + i)
