@@ -61,8 +61,10 @@ def coop_group() -> None:
 @click.option("--legal-number", help="Nomor badan hukum.")
 @click.option("--pesantren", "pesantren_name", help="Name of the pondok pesantren.")
 @click.option("--currency-decimals", type=click.IntRange(0, 2), default=0, show_default=True)
+@click.option("--books-start", "books_start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Awal pembukuan (YYYY-MM-DD): no entry before it; default the first day of the current fiscal year.")
 @with_appcontext
-def coop_create(slug, name, fiscal_year_start, legal_number, pesantren_name, currency_decimals) -> None:
+def coop_create(slug, name, fiscal_year_start, legal_number, pesantren_name, currency_decimals, books_start) -> None:
     """Create cooperative SLUG (the first part of its URLs)."""
     from koppontren.tenancy import services
 
@@ -70,6 +72,7 @@ def coop_create(slug, name, fiscal_year_start, legal_number, pesantren_name, cur
         coop = services.create_cooperative(
             slug, name, fiscal_year_start_month=fiscal_year_start, legal_number=legal_number,
             pesantren_name=pesantren_name, currency_decimals=currency_decimals,
+            books_start=books_start.date() if books_start else None,
         )
     except DomainError as err:
         _fail(err)

@@ -1,13 +1,15 @@
 """The demo cooperative: realistic Indonesian names (Faker id_ID, fixed seed), one user per role,
 savings settings and a dozen members with their savings (the demo member login is the first), and
-a shop with products in stock.
+a shop with products in stock. Its books start a year ago with an opening balance (cash and bank
+against the reserve and a grant), so the purchases are paid from money the cooperative has: no cash
+account ever ends a day below zero (RULES-2 §8.1; `koppontren check` proves it).
 
 Idempotent: a second run finds what the first created and changes nothing.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from faker import Faker
@@ -16,6 +18,8 @@ from koppontren.auth import services as auth
 from koppontren.auth.models import Role
 from koppontren.clock import today
 from koppontren.extensions import db
+from koppontren.ledger import chart, opening
+from koppontren.ledger.posting import LineSpec
 from koppontren.members import services as members
 from koppontren.savings import services as savings
 from koppontren.shop import services as shop
@@ -48,7 +52,7 @@ def ensure_demo(slug: str = "demo", seed: int = 2026) -> tuple[Cooperative, list
             legal_number=f"AHU-{fake.random_number(digits=7, fix_len=True)}.AH.01.26.TAHUN 2024",
             nik_koperasi=str(fake.random_number(digits=16, fix_len=True)),
             address=fake.address().replace("\n", ", "),
-            commit=False,
+            books_start=_demo_books_start(), commit=False,
         )
     logins = []
     for role, login in ROLE_LOGINS:
@@ -65,11 +69,30 @@ def ensure_demo(slug: str = "demo", seed: int = 2026) -> tuple[Cooperative, list
     logins.append(("operator", operator.login, operator.name))
     db.session.commit()
     treasurer = auth.get_user_by_login("demo.bendahara")
+    if opening.existing_opening(coop) is None and created:
+        _demo_opening(coop, treasurer)
     if not members.search(coop, per_page=1)[1]:
         _demo_members(coop, fake, treasurer, auth.get_user_by_login("demo.anggota"))
     if not shop.search_products(coop, limit=1, active_only=False):
         _demo_shop(coop, treasurer)
     return coop, logins, created
+
+
+def _demo_books_start() -> date:
+    """The first day of the month a year ago: the members below joined within the last nine months."""
+    now = today()
+    return date(now.year - 1, now.month, 1)
+
+
+#: The opening balance (Rp): what the cooperative held when it moved its books here.
+DEMO_OPENING = (("cash", 5_000_000), ("bank", 15_000_000))
+DEMO_OPENING_EQUITY = (("reserve", 12_000_000), ("grant", 8_000_000))
+
+
+def _demo_opening(coop: Cooperative, treasurer) -> None:
+    lines = [LineSpec(chart.account_for(coop, role), debit=Decimal(amount)) for role, amount in DEMO_OPENING]
+    lines += [LineSpec(chart.account_for(coop, role), credit=Decimal(amount)) for role, amount in DEMO_OPENING_EQUITY]
+    opening.post_opening(coop, opening.OpeningPlan(lines=lines), entry_date=coop.books_start, actor=treasurer)
 
 
 #: (sku, barcode, name, unit, business unit, price, member price, unit cost, quantity bought)

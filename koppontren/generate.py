@@ -223,7 +223,7 @@ class _Cooperative:
         self.coop = tenancy.create_cooperative(
             self.summary.slug, f"Koperasi {pesantren} {city}", pesantren_name=pesantren,
             legal_number=f"AHU-{rng.randrange(10**6, 10**7)}.AH.01.26.TAHUN {self.first.year - 1}",
-            address=fake.address().replace("\n", ", ")[:200])
+            address=fake.address().replace("\n", ", ")[:200], books_start=self.first)
         self.users = {}
         for role, suffix in ((Role.ADMIN, "admin"), (Role.TREASURER, "bendahara"), (Role.CASHIER, "kasir")):
             user = auth.create_user(f"{self.summary.slug}.{suffix}", fake.name(), secrets.token_urlsafe(16), commit=False)

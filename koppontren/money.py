@@ -16,8 +16,11 @@ from fractions import Fraction
 from num2words import num2words
 
 SEN_PER_RUPIAH = 100
-#: Largest amount accepted anywhere: fits comfortably in a signed BIGINT of sen (≈ 9.2e18).
-MAX_AMOUNT = Decimal("999999999999999")  # Rp 999 triliun
+#: Largest amount of one line, transaction or setting (Rp1.000.000.000.000, issue 18), and the largest
+#: balance any account may reach (Rp1.000.000.000.000.000): no balance, sum or total of them can
+#: overflow a signed BIGINT of sen (≈ 9.2e18). Refusals carry the code ``amount_too_large``.
+MAX_AMOUNT = Decimal("1000000000000")
+MAX_BALANCE = Decimal("1000000000000000")
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import date
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -22,7 +23,34 @@ class Builder:
     """Creates cooperatives and users through the services, like an operator or admin would."""
 
     def coop(self, slug: str = "alhikmah", name: str | None = None, **profile) -> Cooperative:
+        # the tests post dated history freely: their books start long before it (the default, the current
+        # fiscal year's first day, is tested where the rule is)
+        profile.setdefault("books_start", date(2000, 1, 1))
         return tenancy.create_cooperative(slug, name or f"Koperasi Pondok Pesantren {slug.title()}", **profile)
+
+    def fund(self, coop: Cooperative, amount: int = 50_000_000, day: date = date(2026, 1, 2), role: str = "cash"):
+        """Money in a cash account before the test spends it (a cash or bank account never ends a day
+        below zero): the members' participation capital paid in on ``day``."""
+        from decimal import Decimal
+
+        from koppontren.ledger.chart import account_for
+        from koppontren.ledger.posting import LineSpec, post_entry
+
+        return post_entry(coop, entry_date=day, description="Setoran modal penyertaan", journal_type="KM", lines=[
+            LineSpec(account_for(coop, role), debit=Decimal(amount)),
+            LineSpec(account_for(coop, "participation_capital"), credit=Decimal(amount))])
+
+    def overdraft(self, coop: Cooperative, *codes: str) -> None:
+        """Let cash accounts end a day below zero (RULES-2 §8.1's overdraft setting), for tests of other
+        rules that pay from an unfunded Kas Besar and read its negative balance back."""
+        from sqlalchemy import update
+
+        from koppontren.extensions import db
+        from koppontren.ledger.models import Account
+
+        db.session.execute(update(Account).where(Account.cooperative_id == coop.id, Account.code.in_(codes or ("1101",)))
+                           .values(allow_overdraft=True))
+        db.session.commit()
 
     def user(self, login: str, coop: Cooperative | None = None, *roles: Role | str, operator: bool = False,
              name: str | None = None, password: str = PASSWORD) -> User:

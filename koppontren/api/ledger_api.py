@@ -28,6 +28,7 @@ COOP = schema("Cooperative", obj({
     "slug": {"type": "string"}, "name": {"type": "string"}, "legal_number": STRING_OR_NULL, "nik_koperasi": STRING_OR_NULL,
     "address": STRING_OR_NULL, "pesantren_name": STRING_OR_NULL, "fiscal_year_start_month": {"type": "integer"},
     "currency_decimals": {"type": "integer"}, "locale": {"type": "string"},
+    "books_start": {"type": "string", "format": "date", "description": "Awal pembukuan: no entry may be dated before it."},
     "roles": {"type": "array", "items": {"type": "string"}, "description": "The token's roles in this cooperative."},
 }, ("slug", "name", "currency_decimals", "fiscal_year_start_month"), closed=False))
 
@@ -36,7 +37,8 @@ COOP = schema("Cooperative", obj({
 def get_coop(coop: Cooperative):
     return {"slug": coop.slug, "name": coop.name, "legal_number": coop.legal_number, "nik_koperasi": coop.nik_koperasi,
             "address": coop.address, "pesantren_name": coop.pesantren_name, "fiscal_year_start_month": coop.fiscal_year_start_month,
-            "currency_decimals": coop.currency_decimals, "locale": coop.locale, "roles": sorted(str(r) for r in g.roles)}
+            "currency_decimals": coop.currency_decimals, "locale": coop.locale, "books_start": coop.books_start.isoformat(),
+            "roles": sorted(str(r) for r in g.roles)}
 
 
 CHECK = schema("IntegrityCheck", obj({

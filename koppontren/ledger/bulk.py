@@ -30,6 +30,7 @@ from koppontren.ledger.fiscal import fiscal_year_of
 from koppontren.ledger.models import Account, LedgerHead, Period, VoucherCounter
 from koppontren.ledger.posting import (
     _ENTRY_COLUMNS,
+    CASH_ROLES,
     _Account,
     _check,
     _content_hash,
@@ -37,8 +38,12 @@ from koppontren.ledger.posting import (
     _draft,
     _driver_sql,
     _Facts,
+    _insufficient_funds,
     _period_closed_error,
     _pk,
+    check_entry_date,
+    first_negative_day,
+    latest_closed_fiscal_year,
     lock_ledger,
 )
 from koppontren.tenancy.models import Cooperative
@@ -76,16 +81,20 @@ class BulkPoster:
         head = lock_ledger(self.coop_id)
         self.last_hash = head.last_hash
         self.entries_before = head.entries or 0
-        row = session.execute(select(Cooperative.currency_decimals, Cooperative.fiscal_year_start_month)
+        row = session.execute(select(Cooperative.currency_decimals, Cooperative.fiscal_year_start_month, Cooperative.books_start)
                               .where(Cooperative.id == self.coop_id)).one()
-        self.facts = _Facts(self.coop_id, row[0], row[1], head.last_hash)
+        self.facts = _Facts(self.coop_id, row[0], row[1], head.last_hash, row[2])
         self.accounts = [
-            _Account(a.id, a.code, bool(a.postable), bool(a.active), a.subledger, a.role)
-            for a in session.execute(select(Account.id, Account.code, Account.postable, Account.active, Account.subledger, Account.role)
-                                     .where(Account.cooperative_id == self.coop_id))
+            _Account(a.id, a.code, bool(a.postable), bool(a.active), a.subledger, a.role, bool(a.allow_overdraft))
+            for a in session.execute(select(Account.id, Account.code, Account.postable, Account.active, Account.subledger, Account.role,
+                                            Account.allow_overdraft).where(Account.cooperative_id == self.coop_id))
         ]
+        self._cash = {a.id: a for a in self.accounts if a.role in CASH_ROLES and not a.allow_overdraft}
+        #: cash account id → (first date the batch takes money from it, a line number naming it)
+        self._cash_out: dict[int, tuple[date, int]] = {}
         self.closed = {(y, m) for y, m in session.execute(select(Period.year, Period.month).where(
             Period.cooperative_id == self.coop_id, Period.closed.is_(True)))}
+        self.closed_through = latest_closed_fiscal_year(self.coop_id, row[1])
         self.counters = {(jt, fy): n for jt, fy, n in session.execute(
             select(VoucherCounter.journal_type, VoucherCounter.fiscal_year, VoucherCounter.last_sequence)
             .where(VoucherCounter.cooperative_id == self.coop_id))}
@@ -108,9 +117,19 @@ class BulkPoster:
         codes of post_entry) and keeps nothing of this entry."""
         draft = _draft(entry_date, description, lines, journal_type, reference)
         request = _check(self.facts, draft, self.accounts, self.internal, False, self.source)
-        if (entry_date.year, entry_date.month) in self.closed:
-            raise _period_closed_error(entry_date)
         fiscal_year = fiscal_year_of(entry_date, self.facts.fiscal_year_start_month)
+        if (entry_date.year, entry_date.month) in self.closed or (self.closed_through is not None and fiscal_year <= self.closed_through):
+            raise _period_closed_error(entry_date)
+        check_entry_date(self.facts, entry_date)
+        net: dict[int, int] = {}
+        for c in request.lines:
+            if c.account_id in self._cash:
+                net[c.account_id] = net.get(c.account_id, 0) + c.debit - c.credit
+        for account_id, delta in net.items():
+            if delta < 0:
+                first = self._cash_out.get(account_id)
+                if first is None or entry_date < first[0]:
+                    self._cash_out[account_id] = (entry_date, self.posted + 1)
         sequence = self.counters.get((journal_type, fiscal_year), 0) + 1
         number = f"{journal_type}/{fiscal_year}/{sequence:06d}"
         total = sum(c.debit for c in request.lines)
@@ -180,6 +199,11 @@ class BulkPoster:
             else:
                 conn.exec_driver_sql(_driver_sql(paramstyle, _NEW_COUNTER), (self.coop_id, jt, fy, n))
                 self._known_counters.add((jt, fy))
+        for account_id, (since, _entry_no) in self._cash_out.items():
+            found = first_negative_day(conn, self.coop_id, account_id, since)
+            if found is not None:
+                raise _insufficient_funds(self._cash[account_id], 1, found[0], found[1], 0, self.facts.currency_decimals)
+        self._cash_out.clear()
         head = db.session.scalar(select(LedgerHead).where(LedgerHead.cooperative_id == self.coop_id))
         head.last_hash = self.last_hash
         head.last_entry_id = self.last_entry_id

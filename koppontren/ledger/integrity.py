@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from koppontren.extensions import db
 from koppontren.ledger.models import Account, JournalEntry, JournalLine
-from koppontren.ledger.posting import GENESIS_HASH, entry_hash
+from koppontren.ledger.posting import CASH_ROLES, GENESIS_HASH, entry_hash
 from koppontren.tenancy.models import Cooperative
 
 
@@ -141,6 +141,33 @@ def _subledgers(coop: Cooperative) -> list[str]:
     return [f"account {code}: {n} line(s) without a {kind}, so the control account ≠ Σ {kind} subledger" for code, kind, n in rows]
 
 
+def _cash_never_negative(coop: Cooperative) -> list[str]:
+    """RULES-2 §8.1: no cash or bank account (but one allowed an overdraft) ends any day below zero.
+    Names, per account, the first such day and how many days there are."""
+    problems = []
+    accounts = db.session.execute(
+        select(Account.id, Account.code, Account.name_id)
+        .where(Account.cooperative_id == coop.id, Account.role.in_(CASH_ROLES), Account.allow_overdraft.is_(False))
+        .order_by(Account.code)
+    ).all()
+    for account_id, code, name in accounts:
+        balance, first, days = 0, None, 0
+        for day, net in db.session.execute(
+            select(JournalLine.entry_date, func.sum(JournalLine.debit) - func.sum(JournalLine.credit))
+            .where(JournalLine.cooperative_id == coop.id, JournalLine.account_id == account_id)
+            .group_by(JournalLine.entry_date).order_by(JournalLine.entry_date)
+        ):
+            balance += int(net or 0)
+            if balance < 0:
+                days += 1
+                if first is None:
+                    first = (day, balance)
+        if first is not None:
+            problems.append(f"{code} {name}: below zero at the end of {first[0].isoformat()} ({first[1]} sen)"
+                            + (f" and on {days - 1} later day(s)" if days > 1 else ""))
+    return problems
+
+
 CORE_CHECKS: list[tuple[str, Callable[[Cooperative], list[str]]]] = [
     ("entries balance", _balanced),
     ("lines carry their entry's date", _line_dates),
@@ -148,6 +175,7 @@ CORE_CHECKS: list[tuple[str, Callable[[Cooperative], list[str]]]] = [
     ("voucher numbers gapless", _sequences),
     ("hash chain intact", _hash_chain),
     ("subledgers equal their control accounts", _subledgers),
+    ("cash and bank never below zero at any day's end", _cash_never_negative),
 ]
 
 

@@ -14,9 +14,10 @@ from decimal import Decimal
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from koppontren import money
+from koppontren.audit.services import record
 from koppontren.extensions import db
 from koppontren.ledger import chart, subledgers
 from koppontren.ledger.errors import LedgerError
@@ -248,12 +249,31 @@ def plan_from_rows(coop: Cooperative, rows: list[list[object]]) -> OpeningPlan:
     return plan
 
 
-def post_opening(coop: Cooperative, plan: OpeningPlan, *, entry_date: date, actor) -> JournalEntry:
-    """Post the opening balances as one SA entry. Refused when an opening entry already exists."""
+def post_opening(coop: Cooperative, plan: OpeningPlan, *, entry_date: date | None = None, actor) -> JournalEntry:
+    """Post the opening balances as one SA entry, dated on the books start (issue 18). Refused when an
+    opening entry already exists. Dated otherwise, the opening balance moves the books start to its
+    date — only while no entry is dated before it (``entries_before_opening``): it is the first entry
+    of the books."""
     lock_ledger(coop.id)  # two treasurers submitting at once: the second sees the first's entry
     if existing_opening(coop) is not None:
         db.session.rollback()
         raise LedgerError("opening_exists", _l("Saldo awal sudah pernah dimasukkan; balik dulu jurnal saldo awal untuk menggantinya."))
+    entry_date = entry_date or coop.books_start
+    if entry_date != coop.books_start and isinstance(entry_date, date) and not isinstance(entry_date, datetime):
+        first = select(func.min(JournalEntry.entry_date)).where(JournalEntry.cooperative_id == coop.id)
+        # an opening entry reversed earlier (and its reversal) doesn't count: the books start anew
+        earlier = db.session.scalar(first.where(JournalEntry.reversed_by_id.is_(None), JournalEntry.reverses_id.is_(None)))
+        if earlier is not None and earlier < entry_date:
+            db.session.rollback()
+            raise LedgerError("entries_before_opening",
+                              _l("Sudah ada jurnal bertanggal %(d)s: saldo awal harus jurnal pertama, bertanggal paling lambat itu.",
+                                 d=earlier.strftime("%d/%m/%Y")), {"date": _l("Sesudah jurnal pertama.")})
+        any_earlier = db.session.scalar(first)
+        new_start = min(entry_date, any_earlier) if any_earlier is not None else entry_date
+        if new_start != coop.books_start:
+            record("coop.updated", cooperative_id=coop.id, actor_id=getattr(actor, "id", None),
+                   changed={"books_start": new_start.isoformat()})
+            coop.books_start = new_start
     return post_entry(coop, entry_date=entry_date, description="Saldo awal", lines=plan.lines, journal_type="SA",
                       source="opening", actor=actor)
 

@@ -18,9 +18,9 @@ from koppontren.audit.services import record
 from koppontren.extensions import db
 from koppontren.ledger.chart import account_for
 from koppontren.ledger.errors import LedgerError
-from koppontren.ledger.fiscal import fiscal_year_bounds, months_of_fiscal_year
+from koppontren.ledger.fiscal import fiscal_year_bounds, fiscal_year_of, months_of_fiscal_year
 from koppontren.ledger.models import Account, JournalEntry, JournalLine, Period
-from koppontren.ledger.posting import LineSpec, lock_ledger, post_entry
+from koppontren.ledger.posting import LineSpec, latest_closed_fiscal_year, lock_ledger, post_entry
 from koppontren.tenancy.models import Cooperative, utcnow
 
 
@@ -62,10 +62,19 @@ def close_month(coop: Cooperative, year: int, month: int, *, actor) -> None:
 
 
 def reopen_month(coop: Cooperative, year: int, month: int, *, actor, reason: str = "") -> None:
-    """Reopen a closed month (an audited administrator action; the reason is kept in the log)."""
+    """Reopen a closed month (an audited administrator action; the reason is kept in the log).
+
+    A fiscal year at or before the latest closed fiscal year stays closed whatever its months say, so
+    a month of an earlier year is reopened only after the later years are (``later_year_closed``)."""
     if not 1 <= month <= 12:
         raise LedgerError("invalid_date", _l("Bulan tidak sah."))
     lock_ledger(coop.id)
+    fiscal_year = fiscal_year_of(date(year, month, 1), coop.fiscal_year_start_month)
+    latest = latest_closed_fiscal_year(coop.id, coop.fiscal_year_start_month)
+    if latest is not None and fiscal_year < latest:
+        db.session.rollback()
+        raise LedgerError("later_year_closed", _l(
+            "Tahun buku %(y)s sudah ditutup: buka dulu tahun buku %(l)s sebelum membuka bulan di tahun sebelumnya.", y=latest, l=latest))
     if _set_closed(coop, year, month, False, actor):
         record("period.reopened", cooperative_id=coop.id, actor_id=getattr(actor, "id", None),
                period=f"{year}-{month:02d}", reason=(reason or "").strip()[:300] or None)

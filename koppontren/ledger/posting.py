@@ -117,6 +117,7 @@ class _Account:
     active: bool
     subledger: str | None
     role: str | None = None
+    allow_overdraft: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,7 @@ class _Facts:
     currency_decimals: int
     fiscal_year_start_month: int
     last_hash: str | None
+    books_start: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +177,7 @@ def _amount_sen(value, decimals: int, line_no: int, side: str) -> int:
         raise LedgerError("invalid_amount", _l("Baris %(n)s: terlalu banyak angka desimal.", n=line_no),
                           {f"lines.{line_no}.{side}": _l("Terlalu banyak desimal.")})
     if abs(amount) > money.MAX_AMOUNT:
-        raise LedgerError("invalid_amount", _l("Baris %(n)s: jumlah terlalu besar.", n=line_no), {f"lines.{line_no}.{side}": _l("Terlalu besar.")})
+        raise _amount_too_large(f"lines.{line_no}.{side}")
     return money.to_sen(amount)
 
 
@@ -307,9 +309,63 @@ def _check(facts: _Facts, draft: _Draft, accounts: list[_Account], internal: fro
     return request
 
 
-def is_period_closed(coop_id: int, day: date) -> bool:
-    return bool(db.session.scalar(select(Period.closed).where(
-        Period.cooperative_id == coop_id, Period.year == day.year, Period.month == day.month)))
+#: Roles of the accounts that hold money (RULES-2 "Conventions"): none may end a day below zero.
+CASH_ROLES = frozenset({"cash", "petty_cash", "till", "bank", "bank_santri", "cash_transit"})
+
+
+def latest_closed_fiscal_year(coop_id: int, start_month: int | None = None) -> int | None:
+    """The latest fiscal year whose twelve months are all closed (a year-end close closes them), or None."""
+    if start_month is None:
+        start_month = db.session.scalar(select(Cooperative.fiscal_year_start_month).where(Cooperative.id == coop_id)) or 1
+    months: dict[int, int] = {}
+    for year, month in db.session.execute(select(Period.year, Period.month).where(
+            Period.cooperative_id == coop_id, Period.closed.is_(True))):
+        fy = fiscal_year_of(date(year, month, 1), start_month)
+        months[fy] = months.get(fy, 0) + 1
+    full = [fy for fy, n in months.items() if n == 12]
+    return max(full) if full else None
+
+
+def is_period_closed(coop_id: int, day: date, start_month: int | None = None) -> bool:
+    """Whether an entry dated ``day`` is refused as closed: its month is closed, or its fiscal year is
+    at or before the latest closed fiscal year, whatever its own months say (issue 18: a back-dated
+    entry can't change an approved year)."""
+    if db.session.scalar(select(Period.closed).where(
+            Period.cooperative_id == coop_id, Period.year == day.year, Period.month == day.month)):
+        return True
+    if start_month is None:
+        start_month = db.session.scalar(select(Cooperative.fiscal_year_start_month).where(Cooperative.id == coop_id)) or 1
+    latest = latest_closed_fiscal_year(coop_id, start_month)
+    return latest is not None and fiscal_year_of(day, start_month) <= latest
+
+
+def _short_date(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def check_entry_date(facts: _Facts, day: date, allow_closed_period: bool = False) -> None:
+    """Every entry lies between the books start and today, in the cooperative's time zone (issue 18).
+
+    ``period_closed`` wins over both refusals: a date that breaks one is first checked against the
+    closed periods. Raises LedgerError(code="period_closed" | "before_books_start" | "future_date").
+    """
+    early = facts.books_start is not None and day < facts.books_start
+    late = not early and day > today()
+    if not (early or late):
+        return
+    if not allow_closed_period and is_period_closed(facts.coop_id, day, facts.fiscal_year_start_month):
+        raise _period_closed_error(day)
+    if early:
+        raise LedgerError("before_books_start",
+                          _l("Tanggal %(d)s sebelum awal pembukuan koperasi (%(s)s).", d=_short_date(day), s=_short_date(facts.books_start)),
+                          {"date": _l("Sebelum awal pembukuan.")})
+    raise LedgerError("future_date", _l("Tanggal %(d)s belum tiba: jurnal tidak boleh bertanggal sesudah hari ini.", d=_short_date(day)),
+                      {"date": _l("Sesudah hari ini.")})
+
+
+def _amount_too_large(field: str) -> LedgerError:
+    return LedgerError("amount_too_large", _l("Jumlah terlalu besar: paling banyak Rp1.000.000.000.000 per baris, dan saldo akun "
+                                              "tidak boleh melampaui Rp1.000.000.000.000.000."), {field: _l("Terlalu besar.")})
 
 
 def validate(
@@ -328,8 +384,9 @@ def validate(
     draft = _draft(entry_date, description, lines, journal_type, reference)
     facts, accounts = _load(db.session.connection(), _pk(coop), draft)
     request = _check(facts, draft, accounts, internal_subledgers, allow_inactive)
-    if check_period and not allow_closed_period and is_period_closed(facts.coop_id, entry_date):
+    if check_period and not allow_closed_period and is_period_closed(facts.coop_id, entry_date, facts.fiscal_year_start_month):
         raise _period_closed_error(entry_date)
+    check_entry_date(facts, entry_date, allow_closed_period or not check_period)
     return request
 
 
@@ -358,7 +415,7 @@ def _account_match(n_codes: int, n_ids: int) -> str:
     ) or "1 = 0"
 
 
-_ACCOUNT_COLUMNS = "a.id, a.code, a.postable, a.active, a.subledger, a.role"
+_ACCOUNT_COLUMNS = "a.id, a.code, a.postable, a.active, a.subledger, a.role, a.allow_overdraft"
 
 
 @functools.cache
@@ -368,7 +425,7 @@ def _load_sql(paramstyle: str, n_codes: int, n_ids: int, head: bool) -> str:
     ids, the cooperative."""
     source = "ledger_head h JOIN cooperative c ON c.id = h.cooperative_id" if head else "cooperative c"
     return _driver_sql(paramstyle, (
-        f"SELECT {'h.last_hash' if head else 'NULL'}, c.currency_decimals, c.fiscal_year_start_month, {_ACCOUNT_COLUMNS} "  # noqa: S608
+        f"SELECT {'h.last_hash' if head else 'NULL'}, c.currency_decimals, c.fiscal_year_start_month, c.books_start, {_ACCOUNT_COLUMNS} "  # noqa: S608
         f"FROM {source} LEFT JOIN account a ON a.cooperative_id = c.id AND ({_account_match(n_codes, n_ids)}) WHERE c.id = ?"
     ))
 
@@ -387,7 +444,7 @@ def _lock_and_claim_sql(paramstyle: str, n_codes: int, n_ids: int) -> str:
         "FROM h JOIN cooperative c ON c.id = h.cooperative_id "
         "ON CONFLICT (cooperative_id, journal_type, fiscal_year) DO UPDATE SET last_sequence = voucher_counter.last_sequence + 1 "
         "RETURNING fiscal_year, last_sequence) "
-        f"SELECT h.last_hash, c.currency_decimals, c.fiscal_year_start_month, n.fiscal_year, n.last_sequence, {_ACCOUNT_COLUMNS} "
+        f"SELECT h.last_hash, c.currency_decimals, c.fiscal_year_start_month, c.books_start, n.fiscal_year, n.last_sequence, {_ACCOUNT_COLUMNS} "
         "FROM h JOIN cooperative c ON c.id = h.cooperative_id CROSS JOIN n "
         f"LEFT JOIN account a ON a.cooperative_id = c.id AND ({_account_match(n_codes, n_ids)})"
     ))
@@ -407,13 +464,22 @@ _UNCLAIM_SQL = ("UPDATE voucher_counter SET last_sequence = last_sequence - 1 "
 _ENTRY_COLUMNS = ("cooperative_id", "journal_type", "fiscal_year", "sequence", "number", "entry_date", "description",
                   "reference", "source", "total", "idempotency_key", "request_hash", "reverses_id", "created_by_id",
                   "created_at", "prev_hash", "entry_hash")
-#: The entry, written only if its month is open (or closing is allowed) and its idempotency key
-#: unused. This statement starts after the lock was taken, so on PostgreSQL its snapshot sees every
-#: close and every entry committed before. Parameters: the 17 columns, allow-closed, the
-#: cooperative, year, month, the cooperative, the key.
+#: A fiscal year at or after the entry's whose twelve months are all closed: the entry's year is then
+#: closed whatever its own months say (issue 18). Parameters: the cooperative, the fiscal year's start
+#: month, the entry's fiscal year, the start month again.
+_LATER_CLOSED_YEAR = (
+    "SELECT 1 FROM period q WHERE q.cooperative_id = ? AND q.closed "
+    "AND (CASE WHEN q.month >= ? THEN q.year ELSE q.year - 1 END) >= ? "
+    "GROUP BY (CASE WHEN q.month >= ? THEN q.year ELSE q.year - 1 END) HAVING count(*) = 12"
+)
+#: The entry, written only if its month and fiscal year are open (or closing is allowed) and its
+#: idempotency key unused. This statement starts after the lock was taken, so on PostgreSQL its
+#: snapshot sees every close and every entry committed before. Parameters: the 17 columns,
+#: allow-closed, the cooperative, year, month, _LATER_CLOSED_YEAR's four, the cooperative, the key.
 _INSERT_ENTRY = (
     f"INSERT INTO journal_entry ({', '.join(_ENTRY_COLUMNS)}) SELECT {_placeholders(len(_ENTRY_COLUMNS))} "  # noqa: S608
-    "WHERE (? OR NOT EXISTS (SELECT 1 FROM period p WHERE p.cooperative_id = ? AND p.year = ? AND p.month = ? AND p.closed)) "
+    "WHERE (? OR (NOT EXISTS (SELECT 1 FROM period p WHERE p.cooperative_id = ? AND p.year = ? AND p.month = ? AND p.closed) "
+    f"AND NOT EXISTS ({_LATER_CLOSED_YEAR}))) "
     "AND NOT EXISTS (SELECT 1 FROM journal_entry k WHERE k.cooperative_id = ? AND k.idempotency_key = ?) RETURNING id"
 )
 _LINE_COLUMNS = "cooperative_id, entry_id, line_no, account_id, entry_date, debit, credit, member_id, party_id, memo"
@@ -495,8 +561,15 @@ _DRIVER_ERRORS = _driver_errors()
 
 
 def _accounts(rows, first: int) -> list[_Account]:
-    return [_Account(r[first], r[first + 1], bool(r[first + 2]), bool(r[first + 3]), r[first + 4], r[first + 5])
+    return [_Account(r[first], r[first + 1], bool(r[first + 2]), bool(r[first + 3]), r[first + 4], r[first + 5], bool(r[first + 6]))
             for r in rows if r[first] is not None]
+
+
+def _as_date(value) -> date | None:
+    """A DATE column read through the driver: a date on PostgreSQL, ISO text on SQLite."""
+    if value is None or type(value) is date:
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def _load(conn: Connection, coop_id: int, draft: _Draft) -> tuple[_Facts, list[_Account]]:
@@ -505,7 +578,7 @@ def _load(conn: Connection, coop_id: int, draft: _Draft) -> tuple[_Facts, list[_
                                 (*draft.codes, *draft.ids, coop_id)).all()
     if not rows:
         raise LookupError(f"cooperative {coop_id} does not exist")
-    return _Facts(coop_id, rows[0][1], rows[0][2], None), _accounts(rows, 3)
+    return _Facts(coop_id, rows[0][1], rows[0][2], None, _as_date(rows[0][3])), _accounts(rows, 4)
 
 
 def _lock_and_claim(conn: Connection, coop_id: int, draft: _Draft) -> _Claim:
@@ -520,16 +593,16 @@ def _lock_and_claim(conn: Connection, coop_id: int, draft: _Draft) -> _Claim:
             )).all()
             if rows:
                 first = rows[0]
-                return _Claim(_Facts(coop_id, first[1], first[2], first[0]), _accounts(rows, 5), first[3], first[4])
+                return _Claim(_Facts(coop_id, first[1], first[2], first[0], _as_date(first[3])), _accounts(rows, 6), first[4], first[5])
         else:
             cursor = _sqlite_cursor(conn)
             rows = cursor.execute(_load_sql(paramstyle, len(draft.codes), len(draft.ids), True), (*draft.codes, *draft.ids, coop_id)).fetchall()
             if rows:
                 first = rows[0]
-                facts = _Facts(coop_id, first[1], first[2], first[0])
+                facts = _Facts(coop_id, first[1], first[2], first[0], _as_date(first[3]))
                 fiscal_year = fiscal_year_of(day, facts.fiscal_year_start_month)
                 sequence = cursor.execute(_CLAIM_SQL, (coop_id, draft.journal_type, fiscal_year)).fetchall()[0][0]  # all: the statement completes
-                return _Claim(facts, _accounts(rows, 3), fiscal_year, sequence, cursor)
+                return _Claim(facts, _accounts(rows, 4), fiscal_year, sequence, cursor)
         lock_ledger(coop_id)  # a cooperative without a chain head yet (start_chain normally made it)
     raise LookupError(f"cooperative {coop_id} does not exist")
 
@@ -543,6 +616,84 @@ def _db_value(dialect: str, value):
     if isinstance(value, datetime):
         return value.replace(tzinfo=None).isoformat(" ", "microseconds")
     return value.isoformat()
+
+
+# --- after the write: no cash below zero, no balance past the cap ---------------------------------
+
+#: Lines from this amount (sen; Rp1.000.000.000) on have their account's balance checked against
+#: money.MAX_BALANCE; smaller lines can't bring a balance near a BIGINT's limit in any real ledger.
+_BIG_LINE_SEN = 1_000_000_000 * money.SEN_PER_RUPIAH
+_MAX_BALANCE_SEN = int(money.MAX_BALANCE) * money.SEN_PER_RUPIAH
+#: An account's movement per day from a date on, and its balance before it (the NULL day).
+_DAY_BALANCES_SQL = (
+    "SELECT CASE WHEN entry_date < ? THEN NULL ELSE entry_date END, SUM(debit) - SUM(credit) FROM journal_line "
+    "WHERE cooperative_id = ? AND account_id = ? GROUP BY CASE WHEN entry_date < ? THEN NULL ELSE entry_date END"
+)
+_BALANCE_SQL = "SELECT COALESCE(SUM(debit) - SUM(credit), 0) FROM journal_line WHERE cooperative_id = ? AND account_id = ?"
+
+
+def _query(conn: Connection, cursor: sqlite3.Cursor | None, sql: str, params: tuple) -> list[tuple]:
+    if cursor is not None:
+        return cursor.execute(sql, params).fetchall()
+    return [tuple(r) for r in conn.exec_driver_sql(_driver_sql(conn.dialect.paramstyle, sql), params).all()]
+
+
+def first_negative_day(conn: Connection, coop_id: int, account_id: int, since: date,
+                       cursor: sqlite3.Cursor | None = None) -> tuple[date, int] | None:
+    """The first day from ``since`` on whose end-of-day balance (debit − credit, sen) of the account is
+    below zero, with that balance; None when there is none. Intra-day order is ignored (RULES-2 §8.1)."""
+    db_day = _db_value(conn.dialect.name, since)
+    rows = _query(conn, cursor, _DAY_BALANCES_SQL, (db_day, coop_id, account_id, db_day))
+    opening = sum(int(net or 0) for day, net in rows if day is None)
+    balance = opening
+    for day, net in sorted(((_as_date(d), int(n or 0)) for d, n in rows if d is not None)):
+        balance += net
+        if balance < 0:
+            return day, balance
+    if not any(d is not None for d, _n in rows) and opening < 0:
+        return since, opening
+    return None
+
+
+def _insufficient_funds(account: _Account, line_no: int, day: date, balance: int, net: int, decimals: int) -> LedgerError:
+    available = balance - net  # the day's balance without this entry
+    shortfall = -balance
+    fmt = functools.partial(money.format_number, decimals=decimals)
+    return LedgerError(
+        "insufficient_funds",
+        _l("Saldo akun %(code)s tidak cukup: saldo akhir hari %(d)s %(bal)s, kurang %(short)s. Kas dan bank tidak boleh bersaldo "
+           "negatif.", code=account.code, d=_short_date(day), bal=fmt(money.from_sen(available)), short=fmt(money.from_sen(shortfall))),
+        {f"lines.{line_no}.account": _l("Saldo tidak cukup."), "account": account.code, "date": day.isoformat(),
+         "balance": str(money.from_sen(available)), "shortfall": str(money.from_sen(shortfall))},
+    )
+
+
+def check_written_entry(conn: Connection, facts: _Facts, accounts: list[_Account], request: PostingRequest,
+                        cursor: sqlite3.Cursor | None = None) -> None:
+    """After an entry's rows are written, in its transaction and under the ledger lock: no cash or bank
+    account it takes money from ends that day or any later day below zero (unless the account allows
+    an overdraft), and no large line takes its account's balance past money.MAX_BALANCE. A refusal
+    raises LedgerError(code="insufficient_funds" | "amount_too_large"); the caller rolls back."""
+    by_id = {a.id: a for a in accounts}
+    net: dict[int, int] = {}
+    first_line: dict[int, int] = {}
+    big: dict[int, tuple[int, str]] = {}
+    for n, line in enumerate(request.lines, start=1):
+        net[line.account_id] = net.get(line.account_id, 0) + line.debit - line.credit
+        first_line.setdefault(line.account_id, n)
+        if max(line.debit, line.credit) >= _BIG_LINE_SEN:
+            big.setdefault(line.account_id, (n, "debit" if line.debit else "credit"))
+    for account_id, (n, side) in big.items():
+        balance = int(_query(conn, cursor, _BALANCE_SQL, (facts.coop_id, account_id))[0][0] or 0)
+        if abs(balance) > _MAX_BALANCE_SEN:
+            raise _amount_too_large(f"lines.{n}.{side}")
+    for account_id, delta in net.items():
+        account = by_id.get(account_id)
+        if delta >= 0 or account is None or account.role not in CASH_ROLES or account.allow_overdraft:
+            continue
+        found = first_negative_day(conn, facts.coop_id, account_id, request.entry_date, cursor)
+        if found is not None:
+            raise _insufficient_funds(account, first_line[account_id], found[0], found[1], delta, facts.currency_decimals)
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -604,7 +755,7 @@ def _not_written(conn: Connection, claim: _Claim, request: PostingRequest, idemp
     """The entry was not written: its month is closed, or its key names an earlier entry (returned
     for a replay, the claimed number given back). Both read under the lock, as the write did."""
     coop_id = claim.facts.coop_id
-    if not allow_closed_period and is_period_closed(coop_id, request.entry_date):
+    if not allow_closed_period and is_period_closed(coop_id, request.entry_date, claim.facts.fiscal_year_start_month):
         raise _period_closed_error(request.entry_date)
     existing = _find_by_key(coop_id, idempotency_key) if idempotency_key else None
     if existing is None:
@@ -648,7 +799,8 @@ def _write(conn: Connection, claim: _Claim, request: PostingRequest, *, source: 
     db_day, db_now = _db_value(dialect, day), _db_value(dialect, now)
     entry_params = (
         *(db_day if c == "entry_date" else db_now if c == "created_at" else values[c] for c in _ENTRY_COLUMNS),
-        allow_closed_period, coop_id, day.year, day.month, coop_id, idempotency_key,
+        allow_closed_period, coop_id, day.year, day.month,
+        coop_id, facts.fiscal_year_start_month, fiscal_year, facts.fiscal_year_start_month, coop_id, idempotency_key,
     )
     event = ()
     if audit:
@@ -736,8 +888,11 @@ def post_entry(
         with _DRIVER_ERRORS:
             claim = _lock_and_claim(conn, coop_id, draft)
             request = _check(claim.facts, draft, claim.accounts, internal_subledgers, allow_inactive, source)
+            check_entry_date(claim.facts, draft.entry_date, allow_closed_period)
             written = _write(conn, claim, request, source=source, idempotency_key=key, actor_id=actor_id,
                              allow_closed_period=allow_closed_period)
+            if not isinstance(written, JournalEntry):
+                check_written_entry(conn, claim.facts, claim.accounts, request, claim.cursor)
         if commit:
             session.commit()
     except IntegrityError:
@@ -793,8 +948,11 @@ def reverse(
             claim = _lock_and_claim(conn, coop_id, draft)
             request = _check(claim.facts, draft, claim.accounts, frozenset({"member", "party", "product", "santri"}), allow_inactive=True,
                              source="reversal")
+            check_entry_date(claim.facts, day)
             written = _write(conn, claim, request, source="reversal", idempotency_key=(idempotency_key or "").strip() or None,
                              actor_id=actor_id, reverses_id=entry.id, audit=False)
+            if not isinstance(written, JournalEntry):
+                check_written_entry(conn, claim.facts, claim.accounts, request, claim.cursor)
         reversal = written if isinstance(written, JournalEntry) else _attach(written)
         if not reversal.was_replayed:
             db.session.execute(

@@ -464,7 +464,7 @@ def opening_balances():
     # two forms on one page: only the submitted one reads the request, the other shows its defaults
     manual = OpeningForm(prefix="manual") if submitted == "manual" else OpeningForm(prefix="manual", formdata=None)
     upload = OpeningUploadForm(prefix="upload") if submitted == "upload" else OpeningUploadForm(prefix="upload", formdata=None)
-    default_day = _fiscal_year_start(coop, today())
+    default_day = coop.books_start  # the opening balance is dated on the books start
     if submitted != "manual":
         manual.date.data = default_day
         for account in accounts:

@@ -441,7 +441,7 @@ def plan_import(coop: Cooperative, data: bytes, filename: str, *, entry_date: da
     """
     entry_date = entry_date or today()
     if entry_date > today():
-        raise MemberError("invalid_date", _l("Tanggal saldo awal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
+        raise MemberError("future_date", _l("Tanggal saldo awal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
     counter = counter_account(coop, account)
     rows = check_rows(coop, _read(data, filename), entry_date=entry_date, progress=progress)
     plan = ImportPlan(rows, entry_date, counter)

@@ -153,6 +153,8 @@ def clean(coop: Cooperative, data: MemberData, *, existing: Member | None = None
     join_date = data.join_date or (existing.join_date if existing else now)
     if join_date > now:
         problems["join_date"] = _l("Tanggal masuk tidak boleh setelah hari ini.")
+    elif join_date.year < 1950:
+        problems["join_date"] = _l("Tanggal masuk tidak boleh sebelum tahun 1950.")
     if data.birth_date is not None:
         if data.birth_date > now:
             problems["birth_date"] = _l("Tanggal lahir tidak boleh setelah hari ini.")

@@ -284,16 +284,23 @@ class Arrears:
         return len(self.months)
 
 
-def _arrears_for(member: Member, paid: set[Month], rate: int, as_of: date) -> Arrears:
+def _first_due_month(coop: Cooperative, member: Member) -> Month:
+    """Wajib falls due from the later of the member's join month and the books start's month: months
+    before the books start were settled in the cooperative's earlier books (issue 18)."""
+    start = max(member.join_date, coop.books_start) if coop.books_start else member.join_date
+    return (start.year, start.month)
+
+
+def _arrears_for(coop: Cooperative, member: Member, paid: set[Month], rate: int, as_of: date) -> Arrears:
     if member.status != "aktif" or rate <= 0 or member.join_date > as_of:
         return Arrears([], rate)
-    due = _months_between((member.join_date.year, member.join_date.month), (as_of.year, as_of.month))
+    due = _months_between(_first_due_month(coop, member), (as_of.year, as_of.month))
     return Arrears([m for m in due if m not in paid], rate)
 
 
 def arrears(coop: Cooperative, member: Member, as_of: date | None = None) -> Arrears:
     settings = get_settings(coop)
-    return _arrears_for(member, paid_months(coop, member.id), settings.wajib_rate(member.category), as_of or today())
+    return _arrears_for(coop, member, paid_months(coop, member.id), settings.wajib_rate(member.category), as_of or today())
 
 
 def arrears_report(coop: Cooperative, as_of: date | None = None, category: str | None = None) -> list[tuple[Member, Arrears]]:
@@ -304,7 +311,7 @@ def arrears_report(coop: Cooperative, as_of: date | None = None, category: str |
     paid = paid_months_of_many(coop, [m.id for m in active]) if active else {}
     rows = []
     for member in active:
-        a = _arrears_for(member, paid.get(member.id, set()), settings.wajib_rate(member.category), as_of)
+        a = _arrears_for(coop, member, paid.get(member.id, set()), settings.wajib_rate(member.category), as_of)
         if a.months:
             rows.append((member, a))
     rows.sort(key=lambda r: (-r[1].count, r[0].number))
@@ -314,7 +321,7 @@ def arrears_report(coop: Cooperative, as_of: date | None = None, category: str |
 def next_wajib_months(coop: Cooperative, member: Member, count: int) -> list[Month]:
     """The ``count`` oldest unpaid months from the member's join month on (arrears first, then ahead)."""
     paid = paid_months(coop, member.id)
-    out, m = [], (member.join_date.year, member.join_date.month)
+    out, m = [], _first_due_month(coop, member)
     while len(out) < count:
         if m not in paid:
             out.append(m)
@@ -327,7 +334,7 @@ def next_wajib_months(coop: Cooperative, member: Member, count: int) -> list[Mon
 def _entry_date(member: Member, day: date | None) -> date:
     day = day or today()
     if day > today():
-        raise SavingsError("invalid_date", _l("Tanggal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
+        raise SavingsError("future_date", _l("Tanggal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
     if day < member.join_date:
         raise SavingsError("invalid_date", _l("Tanggal tidak boleh sebelum tanggal masuk anggota (%(d)s).", d=member.join_date.isoformat()),
                            {"date": _l("Terlalu awal.")})
@@ -340,7 +347,9 @@ def _amount_sen(coop: Cooperative, amount) -> int:
     amount = Decimal(amount)
     if not amount.is_finite() or amount <= 0:
         raise SavingsError("invalid_amount", _l("Jumlah harus lebih dari nol."), {"amount": _l("Harus lebih dari nol.")})
-    if amount != amount.quantize(Decimal(1).scaleb(-coop.currency_decimals)) or amount > money.MAX_AMOUNT:
+    if amount > money.MAX_AMOUNT:
+        raise SavingsError("amount_too_large", _l("Jumlah terlalu besar."), {"amount": _l("Terlalu besar.")})
+    if amount != amount.quantize(Decimal(1).scaleb(-coop.currency_decimals)):
         raise SavingsError("invalid_amount", _l("Jumlah tidak sah."), {"amount": _l("Tidak sah.")})
     return money.to_sen(amount)
 
@@ -658,7 +667,7 @@ def collect_wajib_bulk(coop: Cooperative, *, month: Month, member_ids: list[int]
         account = _payment_account(coop, account_id)
         entry_day = day or today()
         if entry_day > today():
-            raise SavingsError("invalid_date", _l("Tanggal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
+            raise SavingsError("future_date", _l("Tanggal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
         if month > _months_ahead_limit():
             raise SavingsError("invalid_month", _l("Paling jauh %(n)s bulan ke depan.", n=MAX_MONTHS_AHEAD), {"month": _l("Terlalu jauh.")})
         wanted = sorted(set(member_ids))

@@ -90,7 +90,9 @@ def _sen(coop: Cooperative, amount, field: str, allow_zero: bool = True) -> int:
     if isinstance(amount, float | bool) or not isinstance(amount, Decimal | int):
         raise _error("invalid_amount", _l("Jumlah tidak sah."), field)
     amount = Decimal(amount)
-    if not amount.is_finite() or amount < 0 or (amount == 0 and not allow_zero) or amount > money.MAX_AMOUNT \
+    if amount.is_finite() and amount > money.MAX_AMOUNT:
+        raise _error("amount_too_large", _l("Jumlah terlalu besar."), field)
+    if not amount.is_finite() or amount < 0 or (amount == 0 and not allow_zero) \
             or amount != amount.quantize(Decimal(1).scaleb(-coop.currency_decimals)):
         raise _error("invalid_amount", _l("Jumlah tidak sah."), field)
     return money.to_sen(amount)
@@ -105,7 +107,7 @@ def _qty(value, field: str) -> int:
 def _day(day: date | None) -> date:
     day = day or today()
     if day > today():
-        raise _error("invalid_date", _l("Tanggal tidak boleh setelah hari ini."), "date")
+        raise _error("future_date", _l("Tanggal tidak boleh setelah hari ini."), "date")
     return day
 
 

@@ -396,7 +396,7 @@ def _check_day(day, earliest: date, too_early) -> date:
     if isinstance(day, datetime) or not isinstance(day, date):
         raise ShuError("invalid_date", _l("Tanggal tidak sah."), {"date": _l("Tidak sah.")})
     if day > today():
-        raise ShuError("invalid_date", _l("Tanggal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
+        raise ShuError("future_date", _l("Tanggal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
     if day < earliest:
         raise ShuError("invalid_date", too_early, {"date": _l("Terlalu awal.")})
     return day

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -34,6 +34,8 @@ class CoopProfileForm(FlaskForm):
         validators=[NumberRange(min=0, max=2, message=_l("Harus 0, 1 atau 2."))],
     )
     locale = SelectField(_l("Bahasa laporan"), choices=LANGUAGES)
+    books_start = DateField(_l("Awal pembukuan"), validators=[Optional()],
+                            description=_l("Tidak ada jurnal sebelum tanggal ini; saldo awal dibukukan pada tanggal ini."))
     submit = SubmitField(_l("Simpan"))
 
 

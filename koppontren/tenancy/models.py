@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from koppontren.extensions import db
@@ -14,12 +14,27 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def first_day_of_current_fiscal_year(start_month: int = 1) -> date:
+    """The default books start: the first day of the fiscal year that contains today."""
+    from koppontren.clock import today
+
+    day = today()
+    year = day.year if day.month >= start_month else day.year - 1
+    return date(year, start_month, 1)
+
+
+def _default_books_start(context) -> date:
+    return first_day_of_current_fiscal_year(context.get_current_parameters().get("fiscal_year_start_month") or 1)
+
+
 class Cooperative(db.Model):
     """One Koperasi Pondok Pesantren hosted on this deployment.
 
     ``slug`` is the first segment of every page URL (``/<slug>/…``) and of every API path; it never
     changes once created. ``currency_decimals`` is how many decimals amounts may carry (0 = whole
-    rupiah, the default). ``fiscal_year_start_month`` is 1 for a calendar tahun buku.
+    rupiah, the default). ``fiscal_year_start_month`` is 1 for a calendar tahun buku. ``books_start``
+    (awal pembukuan) is the first day the cooperative keeps its books here: the ledger refuses any
+    entry dated before it, and the opening balances are dated on it.
     """
 
     __tablename__ = "cooperative"
@@ -39,6 +54,7 @@ class Cooperative(db.Model):
     fiscal_year_start_month: Mapped[int] = mapped_column(Integer, default=1)
     currency_decimals: Mapped[int] = mapped_column(Integer, default=0)
     locale: Mapped[str] = mapped_column(String(5), default="id")
+    books_start: Mapped[date] = mapped_column(Date, default=_default_books_start)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     def __repr__(self) -> str:

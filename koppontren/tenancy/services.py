@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -10,11 +11,13 @@ from sqlalchemy import func, select
 from koppontren.audit.services import record
 from koppontren.auth import services as auth_services
 from koppontren.auth.models import Role, RoleAssignment, User
+from koppontren.clock import today
 from koppontren.errors import DomainError
 from koppontren.extensions import db
 from koppontren.ledger.chart import seed_chart
-from koppontren.ledger.posting import start_chain
-from koppontren.tenancy.models import Cooperative
+from koppontren.ledger.models import JournalEntry
+from koppontren.ledger.posting import latest_closed_fiscal_year, lock_ledger, start_chain
+from koppontren.tenancy.models import Cooperative, first_day_of_current_fiscal_year
 
 
 class TenancyError(DomainError):
@@ -29,7 +32,7 @@ RESERVED_SLUGS = frozenset(
 )
 EDITABLE_FIELDS = (
     "name", "legal_number", "nik_koperasi", "address", "pesantren_name",
-    "fiscal_year_start_month", "currency_decimals", "locale",
+    "fiscal_year_start_month", "currency_decimals", "locale", "books_start",
 )
 
 
@@ -69,6 +72,17 @@ def _clean_profile(fields: dict) -> dict:
         raise TenancyError(
             "invalid_field", _l("Jumlah desimal mata uang harus 0, 1 atau 2."), {"currency_decimals": _l("Harus 0–2.")}
         )
+    books_start = cleaned.get("books_start")
+    if books_start is not None:
+        if isinstance(books_start, str):
+            try:
+                books_start = cleaned["books_start"] = date.fromisoformat(books_start)
+            except ValueError:
+                books_start = None
+        if not isinstance(books_start, date) or books_start.year < 1900:
+            raise TenancyError("invalid_field", _l("Awal pembukuan harus tanggal yang sah (YYYY-MM-DD)."), {"books_start": _l("Tidak sah.")})
+        if books_start > today():
+            raise TenancyError("invalid_field", _l("Awal pembukuan tidak boleh sesudah hari ini."), {"books_start": _l("Sesudah hari ini.")})
     locale = cleaned.get("locale")
     if locale is not None and locale not in ("id", "en"):
         raise TenancyError("invalid_field", _l("Bahasa harus id atau en."), {"locale": _l("Harus id atau en.")})
@@ -83,6 +97,7 @@ def create_cooperative(slug: str, name: str, *, actor: User | None = None, commi
     coop.fiscal_year_start_month = coop.fiscal_year_start_month or 1
     coop.currency_decimals = coop.currency_decimals or 0
     coop.locale = coop.locale or "id"
+    coop.books_start = coop.books_start or first_day_of_current_fiscal_year(coop.fiscal_year_start_month)
     db.session.add(coop)
     db.session.flush()
     seed_chart(coop)
@@ -110,17 +125,45 @@ def create_cooperative_with_admin(
 
 
 def update_cooperative(coop: Cooperative, *, actor: User, **fields) -> Cooperative:
-    """Change a cooperative's profile and settings (not its slug). Audited with the changed fields."""
+    """Change a cooperative's profile and settings (not its slug). Audited with the changed fields.
+
+    The books start moves only while no entry is dated before the new date, no opening balance is
+    posted, and not into a closed fiscal year (raises TenancyError(code="books_start_locked"))."""
     data = _clean_profile(fields)
+    if data.get("books_start") is None:
+        data.pop("books_start", None)
     changed = {}
     for key, value in data.items():
         if getattr(coop, key) != value:
-            changed[key] = value
+            if key == "books_start":
+                _check_books_start_move(coop, value)
+            changed[key] = value.isoformat() if isinstance(value, date) else value
             setattr(coop, key, value)
     if changed:
         record("coop.updated", cooperative_id=coop.id, actor_id=actor.id, changed=changed)
     db.session.commit()
     return coop
+
+
+def _check_books_start_move(coop: Cooperative, new: date) -> None:
+    lock_ledger(coop.id)  # no posting slips in between the look and the change
+    earlier = db.session.scalar(select(func.min(JournalEntry.entry_date)).where(JournalEntry.cooperative_id == coop.id))
+    if earlier is not None and earlier < new:
+        raise TenancyError("books_start_locked", _l("Awal pembukuan tidak bisa dipindah ke %(d)s: sudah ada jurnal bertanggal %(e)s.",
+                                                    d=new.strftime("%d/%m/%Y"), e=earlier.strftime("%d/%m/%Y")),
+                           {"books_start": _l("Sudah ada jurnal sebelumnya.")})
+    opening = db.session.scalar(select(JournalEntry.id).where(JournalEntry.cooperative_id == coop.id,
+                                                             JournalEntry.journal_type == "SA").limit(1))
+    if opening is not None:
+        raise TenancyError("books_start_locked", _l("Awal pembukuan tidak bisa dipindah: saldo awal sudah dibukukan pada tanggal itu."),
+                           {"books_start": _l("Saldo awal sudah dibukukan.")})
+    closed = latest_closed_fiscal_year(coop.id, coop.fiscal_year_start_month)
+    if closed is not None:
+        from koppontren.ledger.fiscal import fiscal_year_of
+
+        if fiscal_year_of(new, coop.fiscal_year_start_month) <= closed:
+            raise TenancyError("books_start_locked", _l("Awal pembukuan tidak bisa dipindah ke tahun buku yang sudah ditutup."),
+                               {"books_start": _l("Tahun buku tertutup.")})
 
 
 def list_cooperatives() -> list[tuple[Cooperative, int]]:

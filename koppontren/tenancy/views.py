@@ -20,7 +20,7 @@ coop_bp = coop_blueprint("tenancy", __name__)
 platform_bp = Blueprint("platform", __name__, url_prefix="/platform")
 
 PROFILE_FIELDS = ("name", "pesantren_name", "legal_number", "nik_koperasi", "address",
-                  "fiscal_year_start_month", "currency_decimals", "locale")
+                  "fiscal_year_start_month", "currency_decimals", "locale", "books_start")
 
 
 @coop_bp.get("/")

@@ -93,7 +93,7 @@ def record_in_transit(coop: Cooperative, *, day: date, amount: Decimal, descript
             or Decimal(amount) != Decimal(amount).quantize(Decimal(1).scaleb(-coop.currency_decimals)):
         raise WalletError("invalid_amount", _l("Jumlah tidak sah (boleh negatif, tidak nol)."), {"amount": _l("Tidak sah.")})
     if not isinstance(day, date) or day > today():
-        raise WalletError("invalid_date", _l("Tanggal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
+        raise WalletError("future_date", _l("Tanggal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
     text = " ".join((description or "").split())[:300]
     if not text:
         raise WalletError("invalid_field", _l("Keterangan wajib diisi."), {"description": _l("Wajib diisi.")})

@@ -356,7 +356,9 @@ def _amount_sen(coop: Cooperative, amount, field_name: str = "amount") -> int:
     amount = Decimal(amount)
     if not amount.is_finite() or amount <= 0:
         raise WalletError("invalid_amount", _l("Jumlah harus lebih dari nol."), {field_name: _l("Harus lebih dari nol.")})
-    if amount != amount.quantize(Decimal(1).scaleb(-coop.currency_decimals)) or amount > money.MAX_AMOUNT:
+    if amount > money.MAX_AMOUNT:
+        raise WalletError("amount_too_large", _l("Jumlah terlalu besar."), {field_name: _l("Terlalu besar.")})
+    if amount != amount.quantize(Decimal(1).scaleb(-coop.currency_decimals)):
         raise WalletError("invalid_amount", _l("Jumlah tidak sah."), {field_name: _l("Tidak sah.")})
     return money.to_sen(amount)
 
@@ -366,7 +368,7 @@ def _day(day: date | None) -> date:
     if not isinstance(day, date):
         raise WalletError("invalid_date", _l("Tanggal tidak sah."), {"date": _l("Tidak sah.")})
     if day > today():
-        raise WalletError("invalid_date", _l("Tanggal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
+        raise WalletError("future_date", _l("Tanggal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
     return day
 
 

@@ -95,9 +95,11 @@ def member(coop, day):
 
 
 @pytest.fixture
-def stocked(coop, day):
+def stocked(build, coop, day):
     """A supplier SUP-01, a customer C-01, beras BRS-5 (price 75.000, member price 72.000) with 10 bought at
-    60.000, and kopi KOPI-PP (30.000) with 20 bought at 18.000."""
+    60.000, and kopi KOPI-PP (30.000) with 20 bought at 18.000, paid from Rp5.000.000 of participation
+    capital paid in that day."""
+    build.fund(coop, 5_000_000, day)
     supplier = shop.create_party(coop, kind="supplier", code="SUP-01", name="CV Sumber Rezeki")
     shop.create_party(coop, kind="customer", code="C-01", name="Toko Sebelah")
     beras = shop.create_product(coop, shop.ProductData(sku="BRS-5", name="Beras 5 kg", price=Decimal(75_000),

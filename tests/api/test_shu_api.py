@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from koppontren.ledger import periods
+from koppontren.ledger import periods, posting
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members import services as members
 from koppontren.savings import services as savings
@@ -23,7 +23,7 @@ APPROVE = {"date": RAT.isoformat(), "decision": "01/RAT/2026"}
 
 @pytest.fixture(autouse=True)
 def pinned_today(monkeypatch):
-    for module in (shop, members, savings, shu):
+    for module in (shop, members, savings, shu, posting):
         monkeypatch.setattr(module, "today", lambda: TODAY)
     return TODAY
 

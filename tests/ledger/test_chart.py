@@ -70,7 +70,8 @@ def test_rename_keeps_code_and_type_and_is_audited(coop, treasurer):
     assert db.session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "account.renamed"))["new"].startswith("Bank Syariah")
 
 
-def test_an_account_with_lines_can_be_deactivated_once_empty_but_never_deleted(coop, treasurer):
+def test_an_account_with_lines_can_be_deactivated_once_empty_but_never_deleted(coop, treasurer, build):
+    build.fund(coop)
     from koppontren.ledger.posting import LineSpec, post_entry, reverse
 
     internet = chart.add_account(coop, parent_code="6", code="6110", name_id="Beban Internet", cash_flow="operating", actor=treasurer)

@@ -23,6 +23,7 @@ needs_hledger = pytest.mark.skipif(shutil.which("hledger") is None, reason="Debi
 
 def _books(build):
     coop = build.coop("alhikmah")
+    build.fund(coop, 1_000_000, date(2026, 1, 2))
     member = register_member(coop, MemberData(name="Siti; Aminah,  \"x\"", category="santri", join_date=date(2026, 1, 5)), actor=None)
     savings.deposit(coop, member, "sukarela", amount=Decimal(75_000), day=date(2026, 2, 1))
     supplier = shop.create_party(coop, kind="supplier", code="S1", name="CV Pemasok: Jaya")
@@ -42,7 +43,7 @@ def test_the_journal_holds_every_entry_with_its_voucher_and_subledger(build):
     out = io.StringIO()
     count = write_hledger(coop, out)
     text = out.getvalue()
-    assert count == 6
+    assert count == 7  # the capital paid in, and six of the modules
     assert "(SP/2026/000001)" in text and 'member:A-0001 Siti Aminah "x"' in text  # no ';', ',' or double space leaks
     assert "party:S1 CV Pemasok- Jaya" in text
     assert "\n    1 ASET:11 Aset Lancar:1101 Kas Besar  IDR 75000" in text and "IDR -200000" in text and "reversal:yes" in text
@@ -84,5 +85,5 @@ def test_the_cli_writes_the_file(app, build, tmp_path):
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["export", "hledger", "--coop", "alhikmah", "--out", str(tmp_path / "x.journal")])
     assert result.exit_code == 0, result.output
-    assert "6 transactions written" in result.output and (tmp_path / "x.journal").read_text().count("\n20") == 6
+    assert "7 transactions written" in result.output and (tmp_path / "x.journal").read_text().count("\n20") == 7
     assert app.test_cli_runner().invoke(args=["export", "hledger", "--coop", "tidak-ada"]).exit_code == 1

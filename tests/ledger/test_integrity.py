@@ -25,7 +25,7 @@ def _problems(coop):
 
 def test_a_healthy_ledger_is_clean(coop, cli, members):
     for i in range(5):
-        cash_sale(coop, 1000 * (i + 1), day=date(2026, 3, i + 1))
+        cash_sale(coop, 100_000 * (i + 1), day=date(2026, 3, i + 1))
     post_entry(coop, entry_date=date(2026, 3, 9), description="Simpanan", journal_type="SP",
                lines=[LineSpec("1131", debit=50_000, member_id=1), LineSpec("1101", credit=50_000)])
     assert _problems(coop) == {}

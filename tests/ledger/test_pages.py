@@ -28,6 +28,12 @@ ELECTRICITY_AND_STATIONERY = [("6102", "350.000", "", "listrik Maret"), ("6103",
 
 # --- helpers ---------------------------------------------------------------------------------------
 
+@pytest.fixture(autouse=True)
+def _kas_besar_overdraft(build, coop):
+    """These tests pay from an unfunded Kas Besar and read its negative balance on the pages."""
+    build.overdraft(coop)
+
+
 def _entries() -> int:
     return db.session.scalar(select(func.count()).select_from(JournalEntry))
 

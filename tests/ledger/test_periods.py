@@ -64,6 +64,7 @@ def test_year_end_close_moves_the_result_into_shu_tahun_berjalan(coop, build):
 
 
 def test_a_loss_year_debits_shu_tahun_berjalan(coop, build):
+    build.fund(coop)
     admin = build.user("ketua", coop, "admin")
     _post(coop, date(2026, 2, 1), [("1101", 500_000, 0), ("4201", 0, 500_000)])
     _post(coop, date(2026, 2, 2), [("6105", 800_000, 0), ("1101", 0, 800_000)])

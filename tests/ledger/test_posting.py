@@ -23,7 +23,8 @@ def _counts():
             db.session.scalar(select(func.count()).select_from(JournalLine)))
 
 
-def test_a_balanced_entry_is_posted_with_its_voucher_number_and_lines(coop, treasurer):
+def test_a_balanced_entry_is_posted_with_its_voucher_number_and_lines(coop, treasurer, build):
+    build.fund(coop)
     entry = post_entry(
         coop, entry_date=date(2026, 3, 10), description="Bayar listrik dan ATK", journal_type="KK", actor=treasurer,
         lines=[LineSpec("6102", debit=Decimal("350000")), LineSpec("6103", debit=Decimal("150000")),
@@ -35,7 +36,7 @@ def test_a_balanced_entry_is_posted_with_its_voucher_number_and_lines(coop, trea
         ("6102", 35_000_000, 0), ("6103", 15_000_000, 0), ("1101", 0, 50_000_000)]
     assert entry.created_by_id == treasurer.id
     assert len(entry.entry_hash) == 64
-    assert db.session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "entry.posted"))["number"] == "KK/2026/000001"
+    assert "KK/2026/000001" in [d["number"] for d in db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "entry.posted"))]
 
 
 def test_voucher_numbers_count_per_type_and_fiscal_year(coop):
@@ -125,7 +126,8 @@ def test_description_date_and_type_are_checked(coop):
         assert err.value.code == code
 
 
-def test_member_accounts_need_a_member_of_the_same_cooperative(coop, members):
+def test_member_accounts_need_a_member_of_the_same_cooperative(coop, members, build):
+    build.fund(coop)
     def post(member_id):
         return post_entry(coop, entry_date=date(2026, 3, 10), description="Pinjaman anggota", journal_type="KK",
                           lines=[LineSpec("1131", debit=100_000, member_id=member_id), LineSpec("1101", credit=100_000)])
@@ -181,15 +183,15 @@ def test_idempotency_keys_are_per_cooperative(build, coop):
 
 def test_reversal_mirrors_the_entry_and_links_both(coop, treasurer):
     entry = post_entry(coop, entry_date=date(2026, 3, 10), description="Salah catat", actor=treasurer,
-                       lines=[LineSpec("6102", debit=300_000), LineSpec("6103", debit=200_000), LineSpec("1101", credit=500_000)])
+                       lines=[LineSpec("6102", debit=300_000), LineSpec("6103", debit=200_000), LineSpec("8101", credit=500_000)])
     before = {r.account.code: r.net_debit for r in queries.trial_balance(coop)}
     reversal = reverse(coop, entry, entry_date=date(2026, 3, 12), actor=treasurer)
     assert reversal.number == "JU/2026/000002"
     assert reversal.reverses_id == entry.id and entry.reversed_by_id == reversal.id
     assert [(ln.account.code, ln.debit, ln.credit) for ln in reversal.lines] == [
-        ("6102", 0, 30_000_000), ("6103", 0, 20_000_000), ("1101", 50_000_000, 0)]
+        ("6102", 0, 30_000_000), ("6103", 0, 20_000_000), ("8101", 50_000_000, 0)]
     assert all(r.net_debit == 0 for r in queries.trial_balance(coop))
-    assert before["1101"] == -50_000_000
+    assert before["8101"] == -50_000_000
     with pytest.raises(LedgerError) as err:
         reverse(coop, entry, actor=treasurer)
     assert err.value.code == "already_reversed"
@@ -211,7 +213,8 @@ def test_a_reversal_cannot_predate_its_entry_nor_land_in_a_closed_month(coop, tr
     assert entry.reversed_by_id is None
 
 
-def test_an_entry_on_a_since_deactivated_account_can_still_be_reversed(coop, treasurer):
+def test_an_entry_on_a_since_deactivated_account_can_still_be_reversed(coop, treasurer, build):
+    build.fund(coop)
     from koppontren.ledger.chart import add_account, set_active
 
     account = add_account(coop, parent_code="6", code="6110", name_id="Beban Internet", cash_flow="operating", actor=treasurer)
@@ -275,6 +278,7 @@ def test_a_replay_into_a_month_closed_since_is_refused_as_closed(coop, treasurer
 
 def test_the_returned_entry_is_what_was_stored(build, treasurer):
     coop = build.coop("sen", currency_decimals=2)
+    build.overdraft(coop)
     entry = post_entry(coop, entry_date=date(2026, 3, 10), description="  Bayar  ", journal_type="KK", actor=treasurer,
                        reference=" R-1 ", idempotency_key="k-3",
                        lines=[LineSpec("6102", debit=Decimal("1.5")), LineSpec("1101", credit=Decimal("1.5"), memo=" tunai ")])
@@ -386,7 +390,8 @@ def test_amounts_convert_exactly(amount, decimals, sen):
 @pytest.mark.parametrize(("amount", "decimals", "code"), [
     (Decimal("1.5"), 0, "invalid_amount"), (Decimal("1.255"), 2, "invalid_amount"), (Decimal(-1), 0, "invalid_line"),
     (-1, 0, "invalid_line"), (Decimal("NaN"), 0, "invalid_amount"), (Decimal("Infinity"), 0, "invalid_amount"),
-    (True, 0, "invalid_amount"), (1.0, 0, "invalid_amount"), (10**15, 0, "invalid_amount"), (Decimal(10**15), 0, "invalid_amount"),
+    (True, 0, "invalid_amount"), (1.0, 0, "invalid_amount"), (10**15, 0, "amount_too_large"), (Decimal(10**15), 0, "amount_too_large"),
+    (10**12 + 1, 0, "amount_too_large"),
 ])
 def test_bad_amounts_are_refused(amount, decimals, code):
     from koppontren.ledger.posting import _amount_sen

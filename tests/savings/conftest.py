@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from koppontren.ledger import posting
 from koppontren.members import services as members
 from koppontren.savings import services as savings
 
@@ -17,7 +18,7 @@ TODAY = date(2026, 12, 15)
 
 @pytest.fixture(autouse=True)
 def pinned_today(monkeypatch):
-    for module in (savings, members):
+    for module in (savings, members, posting):
         monkeypatch.setattr(module, "today", lambda: TODAY)
     return TODAY
 

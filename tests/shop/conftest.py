@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from koppontren.ledger import posting
 from koppontren.members import services as members
 from koppontren.shop import services as shop
 
@@ -16,7 +17,7 @@ TODAY = date(2026, 12, 15)
 
 @pytest.fixture(autouse=True)
 def pinned_today(monkeypatch):
-    for module in (shop, members):
+    for module in (shop, members, posting):
         monkeypatch.setattr(module, "today", lambda: TODAY)
     return TODAY
 
@@ -54,8 +55,10 @@ def member(coop):
 
 
 @pytest.fixture
-def stocked(coop, supplier, beras, kopi):
-    """10 beras bought at Rp60.000 and 3 at Rp63.000 (average 60.692,3…); 20 kopi at Rp18.000."""
+def stocked(build, coop, supplier, beras, kopi):
+    """10 beras bought at Rp60.000 and 3 at Rp63.000 (average 60.692,3…); 20 kopi at Rp18.000, paid
+    from the Rp5.000.000 of participation capital paid into Kas Besar on 30/11."""
+    build.fund(coop, 5_000_000, date(2026, 11, 30))
     shop.record_purchase(coop, party_id=supplier.id, day=date(2026, 12, 1), items=[
         shop.PurchaseItem(beras.id, 10, Decimal(60_000)), shop.PurchaseItem(kopi.id, 20, Decimal(18_000))])
     shop.record_purchase(coop, party_id=supplier.id, day=date(2026, 12, 2), payment="credit",

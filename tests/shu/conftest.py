@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from koppontren.ledger import periods
+from koppontren.ledger import periods, posting
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members import services as members
 from koppontren.savings import services as savings
@@ -27,7 +27,7 @@ RAT = date(2026, 3, 15)
 
 @pytest.fixture(autouse=True)
 def pinned_today(monkeypatch):
-    for module in (shop, members, savings, shu):
+    for module in (shop, members, savings, shu, posting):
         monkeypatch.setattr(module, "today", lambda: TODAY)
     return TODAY
 

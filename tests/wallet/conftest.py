@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from koppontren.ledger import posting
 from koppontren.members import services as members
 from koppontren.shop import services as shop
 from koppontren.wallet import limits, reconcile
@@ -19,7 +20,7 @@ TODAY = date(2026, 12, 15)  # a Tuesday: the ISO week began on Monday the 14th
 
 @pytest.fixture(autouse=True)
 def pinned_today(monkeypatch):
-    for module in (shop, members, wallet, limits, reconcile):
+    for module in (shop, members, wallet, limits, reconcile, posting):
         monkeypatch.setattr(module, "today", lambda: TODAY)
     return TODAY
 
@@ -51,7 +52,8 @@ def kitab(coop):
 
 
 @pytest.fixture
-def stocked(coop, snack, kitab):
+def stocked(build, coop, snack, kitab):
+    build.fund(coop, 5_000_000, date(2026, 11, 30))
     supplier = shop.create_party(coop, kind="supplier", code="SUP-01", name="CV Sumber Rezeki")
     shop.record_purchase(coop, party_id=supplier.id, day=date(2026, 12, 1), items=[
         shop.PurchaseItem(snack.id, 100, Decimal(3_000)), shop.PurchaseItem(kitab.id, 20, Decimal(12_000))])
