@@ -36,7 +36,7 @@ from koppontren.auth.models import Role
 from koppontren.clock import today
 from koppontren.errors import DomainError
 from koppontren.extensions import db
-from koppontren.ledger import chart, periods, queries
+from koppontren.ledger import chart, opening, periods, queries
 from koppontren.ledger.bulk import BulkPoster
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members import services as members
@@ -398,10 +398,30 @@ class _Cooperative:
             unit, cost, _price = self.products[pid]
             supplier = self.suppliers[2] if unit == "produk" else self.suppliers[pid % 2]
             by_supplier.setdefault(supplier, []).append(shop.PurchaseItem(pid, want, Decimal(cost)))
+        if day == self.first:
+            self._open_books(day, sum(item.qty * item.unit_cost for items in by_supplier.values() for item in items))
+        else:
+            self._bank_the_till(day)
         for supplier, items in sorted(by_supplier.items()):
             shop.record_purchase(self.coop, party_id=supplier, items=items, day=day, invoice=f"INV-{day:%Y%m%d}-{supplier}",
                                  actor=self.treasurer)
             self.summary.purchases += 1
+
+    def _open_books(self, day: date, first_purchases: Decimal) -> None:
+        """The opening balance on the first day: the participation capital the cooperative started
+        with, one and a half times its first stock (whole millions), in Kas Besar — purchases are paid
+        from money the cooperative has (no cash account ends a day below zero)."""
+        capital = Decimal(math.ceil(first_purchases * 3 / 2 / 1_000_000) * 1_000_000)
+        plan = opening.OpeningPlan(lines=[LineSpec(chart.account_for(self.coop, "cash"), debit=capital),
+                                          LineSpec(chart.account_for(self.coop, "participation_capital"), credit=capital)])
+        opening.post_opening(self.coop, plan, entry_date=day, actor=self.treasurer)
+
+    def _bank_the_till(self, day: date) -> None:
+        """Before the weekly purchases: the till's takings go to Kas Besar, which pays the suppliers."""
+        till = self._till_balance()
+        if till > 0:
+            post_entry(self.coop, entry_date=day, description=f"Setoran kas toko ke kas besar {day:%d/%m/%Y}", journal_type="JU",
+                       lines=[LineSpec("1101", debit=Decimal(till)), LineSpec("1103", credit=Decimal(till))], actor=self.treasurer)
 
     def _month_end(self, day: date) -> None:
         self._flush()
@@ -409,6 +429,7 @@ class _Cooperative:
         due = [m.id for m, _rate in savings.bulk_candidates(self.coop, month)]
         if due:
             savings.collect_wajib_bulk(self.coop, month=month, member_ids=due, day=day, actor=self.treasurer)
+        self._bank_the_till(day)  # the month's takings are in Kas Besar before its expenses are paid
         budget = Decimal(self.margin) * EXPENSE_SHARE / 100  # rupiah
         weight = sum(w for *_, w in EXPENSES)
         lines, total = [], 0
@@ -420,10 +441,6 @@ class _Cooperative:
         if total:
             post_entry(self.coop, entry_date=day, description=f"Beban operasional bulan {day:%m/%Y}", journal_type="KK",
                        lines=[*lines, LineSpec("1101", credit=Decimal(total))], actor=self.treasurer)
-        till = self._till_balance()
-        if till > 0:
-            post_entry(self.coop, entry_date=day, description=f"Setoran kas toko ke kas besar {day:%m/%Y}", journal_type="JU",
-                       lines=[LineSpec("1101", debit=Decimal(till)), LineSpec("1103", credit=Decimal(till))], actor=self.treasurer)
         self.margin = 0
 
     def _till_balance(self) -> int:

@@ -36,7 +36,7 @@ class Builder:
         from koppontren.ledger.chart import account_for
         from koppontren.ledger.posting import LineSpec, post_entry
 
-        return post_entry(coop, entry_date=day, description="Setoran modal penyertaan", journal_type="KM", lines=[
+        return post_entry(coop, entry_date=day, description="Saldo awal kas: modal penyertaan", journal_type="SA", lines=[
             LineSpec(account_for(coop, role), debit=Decimal(amount)),
             LineSpec(account_for(coop, "participation_capital"), credit=Decimal(amount))])
 

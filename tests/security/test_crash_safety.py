@@ -59,6 +59,7 @@ def _seed(url: str) -> tuple[list[int], str]:
     from koppontren.extensions import db
     from koppontren.shop import services as shop
     from koppontren.tenancy.services import create_cooperative
+    from tests.helpers import Builder
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
@@ -69,6 +70,7 @@ def _seed(url: str) -> tuple[list[int], str]:
         supplier = shop.create_party(coop, kind="supplier", code="S1", name="Pemasok")
         ids = [shop.create_product(coop, shop.ProductData(sku=f"P{i}", name=f"Produk {i}", price=Decimal(2_000 + 100 * i))).id
                for i in range(8)]
+        Builder().fund(coop, 900_000_000, today())  # the stock below is paid from money the cooperative has
         shop.record_purchase(coop, party_id=supplier.id, day=today(), items=[shop.PurchaseItem(i, 100_000, Decimal(1_000)) for i in ids])
         treasurer = auth.create_user("bendahara", "Bendahara", PASSWORD)
         auth.grant_role(coop, treasurer, "treasurer")
@@ -288,7 +290,7 @@ def test_sigkill_in_the_middle_of_a_burst_loses_nothing_and_duplicates_nothing(c
             assert body["number"] == dict(journal)[f"api:{key}"]
         report = check_cooperative(coop)
         assert report.ok, [(r.name, r.problems) for r in report.results if not r.ok]
-        assert db.session.scalar(select(func.count()).select_from(JournalEntry)) == len(rows) + len(journal) + 1  # + the purchase
+        assert db.session.scalar(select(func.count()).select_from(JournalEntry)) == len(rows) + len(journal) + 2  # + the capital and the purchase
         db.session.remove()
         db.engine.dispose()
     print(f"\ncrash test: {sum(sent.values())} sales and {len(api_answered)} API postings answered before the kill, "

@@ -212,7 +212,7 @@ def test_bad_requests_are_400_invalid_request_never_500(client, staff, beras, bo
     response = client.post(f"{BASE}/pos/sales", data=body, content_type="application/json")
     assert response.status_code == 400, _text(response)
     assert response.json["error"]["code"] == "invalid_request" and field in response.json["error"]["fields"]
-    assert _entries() == 2  # the two purchases of the fixture
+    assert _entries() == 3  # the capital and the two purchases of the fixture
 
 
 def test_the_same_idempotency_key_returns_the_same_sale_even_when_the_stock_is_gone(client, staff, beras):
@@ -246,7 +246,7 @@ def test_the_pos_page_carries_the_csrf_token_the_json_post_needs(app, client, st
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
     payload = {"items": [{"product_id": beras.id, "qty": 1}], "payment": "cash", "idempotency_key": "csrf-1"}
     assert client.post(f"{BASE}/pos/sales", json=payload).status_code == 400  # no token
-    assert _entries() == 2
+    assert _entries() == 3
     response = client.post(f"{BASE}/pos/sales", json=payload, headers={"X-CSRFToken": token})
     assert response.status_code == 201
 
@@ -339,7 +339,7 @@ def test_a_return_from_the_sale_page_refunds_and_restocks_once(client, staff, be
     assert too_much.status_code == 422 and "Retur melebihi jumlah yang dijual." in _text(too_much)
     nothing = client.post(f"{BASE}/sales/{sale.id}/return", data={"date": "2026-12-15", f"qty-{beras.id}": "abc"})
     assert nothing.status_code == 422 and "bilangan bulat" in _text(nothing)
-    assert _entries() == 4 and check_cooperative(staff).ok
+    assert _entries() == 5 and check_cooperative(staff).ok
     ret_page = _text(client.get(f"{BASE}/sales/{sale.id + 1}"))
     assert "Retur penjualan" in ret_page and 'id="return-form"' in ret_page and 'name="qty-' not in ret_page
 
@@ -428,4 +428,4 @@ def test_a_return_without_its_csrf_token_is_refused_with_a_message(app, client, 
     app.config["WTF_CSRF_ENABLED"] = True
     response = client.post(f"{BASE}/sales/{sale.id}/return", data={"date": "2026-12-15", f"qty-{beras.id}": "1"})
     assert response.status_code == 400 and "CSRF" in _text(response)
-    assert _entries() == 3
+    assert _entries() == 4
