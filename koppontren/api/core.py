@@ -344,16 +344,45 @@ def _no_constants(name: str):
     raise ValueError(name)
 
 
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object whose keys are all different: ``{"amount": "1", "amount": "9"}`` is refused
+    rather than read as whichever came last (a proxy or a log may have read the other one)."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKeyError(key)
+        out[key] = value
+    return out
+
+
+def loads(text: str) -> object:
+    """JSON as the API reads it: exact decimals, no NaN/Infinity, no duplicate keys at any depth."""
+    return json.loads(text, parse_constant=_no_constants, parse_float=Decimal, object_pairs_hook=_unique_keys)
+
+
 def read_json() -> object:
     """The request body as JSON: exact decimals are strings, NaN/Infinity and floats of any size are
-    refused by the schemas, not here; malformed JSON is a 400."""
+    refused by the schemas, not here; malformed JSON or a key twice in one object is a 400, a body
+    that is not ``application/json`` a 415."""
     data = request.get_data(cache=True)
     if len(data) > MAX_BODY:
         raise ApiError(400, "body_too_large", _l("Permintaan terlalu besar."))
     if not data.strip():
         return {}  # no body at all: an empty object (its required fields are then named one by one)
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", _l("Isi permintaan harus JSON dengan Content-Type: application/json."),
+                       {"Content-Type": _l("Harus application/json.")})
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=_no_constants, parse_float=Decimal)
+        return loads(data.decode("utf-8"))
+    except _DuplicateKeyError as err:
+        raise ApiError(400, "invalid_json", _l("Isi permintaan bukan JSON yang sah: kunci \"%(k)s\" muncul dua kali dalam satu objek.",
+                                               k=err.key[:60])) from None
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError(400, "invalid_json", _l("Isi permintaan bukan JSON yang sah.")) from None
 

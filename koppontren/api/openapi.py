@@ -9,15 +9,20 @@ from koppontren.api import core
 from koppontren.api.schemas import ERROR
 
 ERRORS = {
-    "400": "Malformed JSON or a bad header (e.g. Idempotency-Key).",
+    "400": "Malformed JSON (or a key twice in one object) or a bad header (e.g. Idempotency-Key).",
     "401": "Missing, wrong or revoked token.",
     "403": "The token's role may not do this.",
     "404": "No such resource in this cooperative (another cooperative's paths look the same).",
-    "405": "Method not allowed.",
+    "405": "Method not allowed (the `Allow` header lists the methods the path answers).",
     "409": "Conflicts with what is recorded (same Idempotency-Key with another body, duplicate, already done).",
     "422": "Validation or a rule of the books refused it; nothing was written.",
+    "415": "The body is not `application/json` (Content-Type missing or another type).",
     "429": "Too many requests.",
 }
+ALLOW_HEADER = {"Allow": {"description": "The methods this path answers, e.g. `GET, HEAD, OPTIONS, POST`.", "required": True,
+                          "schema": {"type": "string"}}}
+#: the errors only an operation with a request body can answer
+BODY_ERRORS = frozenset({"415"})
 
 
 def _strip(schema):
@@ -32,7 +37,7 @@ def document() -> dict:
         content.update({media: {"schema": {"type": "string", "format": "binary"}} for media in op.files})
         responses = {str(op.status): {"description": "OK" if op.status == 200 else "Created", "content": content}}
         for code in ERRORS:
-            if code == "409" and op.method == "GET":
+            if (code == "409" and op.method == "GET") or (code in BODY_ERRORS and op.body is None):
                 continue
             responses[code] = {"$ref": f"#/components/responses/E{code}"}
         item = {
@@ -59,7 +64,8 @@ def document() -> dict:
         "paths": paths,
         "components": {
             "schemas": copy.deepcopy(core.SCHEMAS),
-            "responses": {f"E{code}": {"description": text, "content": {"application/json": {"schema": ERROR}}}
+            "responses": {f"E{code}": {"description": text, "content": {"application/json": {"schema": ERROR}},
+                                       **({"headers": ALLOW_HEADER} if code == "405" else {})}
                           for code, text in ERRORS.items()},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "A token from the page 'Token API' or `koppontren token create`."}},

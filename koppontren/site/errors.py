@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -35,9 +35,20 @@ def _render(status: int, message: str | None = None):
                            message=message or MESSAGES[status]()), status
 
 
+def _method_not_allowed(e):
+    """405 with its ``Allow`` header (RFC 9110: the methods the path answers), which the exception
+    carries and a plain rendered page would drop."""
+    response = make_response(_render(405))
+    methods = sorted(getattr(e, "valid_methods", None) or ())
+    if methods:
+        response.headers["Allow"] = ", ".join(methods)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
-    for status in (400, 403, 404, 405):
+    for status in (400, 403, 404):
         app.register_error_handler(status, lambda e, s=status: _render(s))
+    app.register_error_handler(405, _method_not_allowed)
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):

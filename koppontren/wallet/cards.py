@@ -1,9 +1,17 @@
 """Wallet cards: unguessable tokens (``secrets.token_urlsafe``), at most one active card per santri;
 a reissue blocks the old card at once. A token is refused the same way whether it is unknown,
-blocked, another cooperative's or its santri's wallet is closed: the answer reveals nothing."""
+blocked, another cooperative's or its santri's wallet is closed: the answer reveals nothing.
+
+The database keeps the SHA-256 of each token, never the token (like API tokens, auth.tokens): with
+192 random bits a slow or keyed hash buys nothing, and an unkeyed one survives a change of
+SECRET_KEY. A scanned token is found by its hash (an equality on an indexed column: the time taken
+says nothing about the token). So a card can be printed only while its clear token is known — when
+it is issued or reissued (the objects those return carry ``token``); reprinting means reissuing.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 
@@ -28,6 +36,11 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
+def hash_token(token: str) -> str:
+    """What the database keeps of a card token: its SHA-256, hex (64 characters)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def refused() -> WalletError:
     """The one answer for every card that does not pay (unknown, blocked, other cooperative, closed)."""
     return WalletError("card_refused", _l("Kartu tidak dikenali atau tidak berlaku."), {"card": _l("Kartu ditolak.")})
@@ -44,8 +57,9 @@ def _lookup(coop: Cooperative, token, *, lock: bool) -> Santri:
     token = clean_token(token)
     if token is None:
         raise refused()
+    digest = hash_token(token)
     santri_id = db.session.scalar(select(WalletCard.santri_id).where(
-        WalletCard.cooperative_id == coop.id, WalletCard.token == token, WalletCard.status == "active"))
+        WalletCard.cooperative_id == coop.id, WalletCard.token_hash == digest, WalletCard.status == "active"))
     if santri_id is None:
         raise refused()
     stmt = select(Santri).where(Santri.cooperative_id == coop.id, Santri.id == santri_id)
@@ -56,7 +70,7 @@ def _lookup(coop: Cooperative, token, *, lock: bool) -> Santri:
         raise refused()
     if lock:  # the card may have been blocked while we waited for the santri's row (a reissue locks it too)
         still = db.session.scalar(select(WalletCard.id).where(
-            WalletCard.cooperative_id == coop.id, WalletCard.token == token, WalletCard.status == "active"))
+            WalletCard.cooperative_id == coop.id, WalletCard.token_hash == digest, WalletCard.status == "active"))
         if still is None:
             raise refused()
     return santri
@@ -110,10 +124,39 @@ def _block_active(coop: Cooperative, santri_id: int) -> int:
         .values(status="blocked", blocked_at=utcnow())).rowcount
 
 
+def printable(coop: Cooperative, tokens) -> list[tuple[Santri, str]] | None:
+    """(santri, token) for each of ``tokens`` in order — the clear tokens a card issue just showed —
+    when every one is the active card of an open wallet of ``coop``; None otherwise (one stale,
+    unknown or mistyped token refuses the whole sheet). Repeats are printed once."""
+    wanted: list[str] = []
+    for token in tokens:
+        token = clean_token(token)
+        if token is None:
+            return None
+        if token not in wanted:
+            wanted.append(token)
+    if not wanted:
+        return None
+    by_hash = {hash_token(t): t for t in wanted}
+    digests = list(by_hash)
+    found = {}
+    for start in range(0, len(digests), 500):
+        rows = db.session.execute(select(WalletCard.token_hash, Santri).join(
+            Santri, (Santri.cooperative_id == WalletCard.cooperative_id) & (Santri.id == WalletCard.santri_id)).where(
+            WalletCard.cooperative_id == coop.id, WalletCard.status == "active", Santri.active.is_(True),
+            WalletCard.token_hash.in_(digests[start:start + 500])))
+        found.update({by_hash[digest]: santri for digest, santri in rows})
+    if len(found) != len(wanted):
+        return None
+    return [(found[t], t) for t in wanted]
+
+
 def _new_card(coop: Cooperative, santri: Santri, actor, action: str) -> WalletCard:
-    card = WalletCard(cooperative_id=coop.id, santri_id=santri.id, token=new_token(), status="active")
+    token = new_token()
+    card = WalletCard(cooperative_id=coop.id, santri_id=santri.id, token_hash=hash_token(token), status="active")
     db.session.add(card)
     db.session.flush()
+    card.token = token  # for the card sheet printed now; never stored
     record(action, cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=santri.nis, card=card.id)
     return card
 
@@ -144,16 +187,31 @@ def issue_card(coop: Cooperative, santri: Santri | int, *, actor=None) -> Wallet
 
 def issue_cards(coop: Cooperative, santri_ids, *, actor=None) -> dict[int, WalletCard]:
     """Cards for every santri in ``santri_ids`` that has none active (a class's card sheet); returns
-    santri_id -> active card for all of them, old and new. Closed wallets are skipped."""
+    santri_id -> the new cards only (with their ``token``: the ones to print). Closed wallets and
+    santri who have a card are skipped."""
     def work():
         out = {}
         for santri_id in sorted(set(santri_ids)):
             locked = _locked_santri(coop, santri_id)
-            card = active_card(coop, locked)
-            if card is None and locked.active:
-                card = _new_card(coop, locked, actor, "wallet.card_issued")
-            if card is not None:
-                out[santri_id] = card
+            if locked.active and active_card(coop, locked) is None:
+                out[santri_id] = _new_card(coop, locked, actor, "wallet.card_issued")
+        return out
+
+    return _unit(work)
+
+
+def reissue_cards(coop: Cooperative, santri_ids, *, actor=None) -> dict[int, WalletCard]:
+    """A new card for every open wallet in ``santri_ids`` (a class's cards reprinted): each old card
+    is blocked, all in one transaction; returns santri_id -> new card (with its ``token``)."""
+    def work():
+        out = {}
+        for santri_id in sorted(set(santri_ids)):
+            locked = _locked_santri(coop, santri_id)
+            if not locked.active:
+                continue
+            if _block_active(coop, locked.id):
+                record("wallet.card_blocked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis)
+            out[santri_id] = _new_card(coop, locked, actor, "wallet.card_issued")
         return out
 
     return _unit(work)

@@ -110,13 +110,17 @@ class SantriWali(CoopScoped, db.Model):
 
 
 class WalletCard(CoopScoped, db.Model):
-    """A santri's card: an unguessable ``token`` (``secrets.token_urlsafe``), kept so the card can be
-    reprinted. At most one ``active`` card per santri (the santri's row is locked while cards
-    change); a reissue blocks the old card in the same transaction."""
+    """A santri's card: an unguessable token (``secrets.token_urlsafe``, 192 bits) printed on it as
+    QR code and barcode, of which the database keeps only ``token_hash`` (the SHA-256 hex digest,
+    like API tokens: no key, so nothing breaks when SECRET_KEY changes). The clear token exists
+    only while the card is issued: ``token`` is set on the object issue/reissue return (never
+    stored, None on a row read back), and the card sheet is printed from it then. At most one
+    ``active`` card per santri (the santri's row is locked while cards change); a reissue blocks
+    the old card in the same transaction."""
 
     __tablename__ = "wallet_card"
     __table_args__ = (
-        UniqueConstraint("cooperative_id", "token"),
+        UniqueConstraint("cooperative_id", "token_hash"),
         ForeignKeyConstraint(["cooperative_id", "santri_id"], ["santri.cooperative_id", "santri.id"], name="fk_wallet_card_santri"),
         Index("ix_wallet_card_cooperative_id_santri_id", "cooperative_id", "santri_id"),
         CheckConstraint("status IN ('active', 'blocked')", name="status"),
@@ -124,10 +128,13 @@ class WalletCard(CoopScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     santri_id: Mapped[int] = mapped_column(Integer)
-    token: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(10), default="active")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     blocked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    #: the clear token, only on the object a card issue returned (not a column: never stored)
+    token = None
 
 
 class WalletTransaction(CoopScoped, db.Model):

@@ -56,6 +56,7 @@ cards_of = _cards.cards_of
 issue_card = _cards.issue_card
 issue_cards = _cards.issue_cards
 reissue_card = _cards.reissue_card
+reissue_cards = _cards.reissue_cards
 block_card = _cards.block_card
 Reconciliation = _reconcile.Reconciliation
 CashierDay = _reconcile.CashierDay

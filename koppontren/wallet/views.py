@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
@@ -50,6 +51,8 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 SANTRI_IMPORT_RESULT = "wallet_santri_import_result"
 STATEMENT_IMPORT_RESULT = "wallet_statement_import_result"
+#: the most cards one sheet request prints (a whole pesantren's in one go)
+MAX_PRINT_TOKENS = 5000
 
 
 @coop_bp.app_context_processor
@@ -319,34 +322,52 @@ def unlink_wali(santri_id: int, user_id: int):
     return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
 
 
-# --- cards -----------------------------------------------------------------------------------------
+# --- cards ---------------------------------------------------------------------------------------
+#
+# The database keeps only each card's token hash (cards.py): a card sheet is printed from the page a
+# card issue shows, which carries the new clear tokens to the PDF request; reprinting means reissuing.
 
-def _card_face(santri, card) -> documents.CardFace:
-    return documents.CardFace(name=santri.name, nis=santri.nis, token=card.token, kelas=santri.kelas or "", asrama=santri.asrama or "")
+def _card_face(santri, token: str) -> documents.CardFace:
+    return documents.CardFace(name=santri.name, nis=santri.nis, token=token, kelas=santri.kelas or "", asrama=santri.asrama or "")
 
 
 def _pdf_response(body: bytes, filename: str) -> Response:
     return Response(body, mimetype="application/pdf", headers={**NO_STORE, "Content-Disposition": f'inline; filename="{filename}"'})
 
 
+def _issued_page(new_cards: dict, names: dict, *, back: str, filename: str):
+    """The page after cards were issued: who got one, and the button that prints them — the only
+    moment their tokens are known (kept out of every cache)."""
+    rows = [(names[santri_id], card.token) for santri_id, card in new_cards.items()]
+    rows.sort(key=lambda r: (r[0].kelas or "", r[0].name.casefold(), r[0].nis))
+    html = render_template("wallet/cards_issued.html", rows=rows, tokens="\n".join(t for _s, t in rows), back=back,
+                           filename=filename, form=ActionForm())
+    return Response(html, headers=NO_STORE)
+
+
 @coop_bp.post("/wallet/santri/<int:santri_id>/card")
 @permission_required("wallet.manage")
 def issue_card(santri_id: int):
-    """A first card, or a new one in place of a lost card (the old token stops working at once)."""
+    """A first card, or a new one in place of a lost card (the old token stops working at once);
+    the answer is the page that prints it."""
     coop = current_coop()
     santri = santri_or_404(santri_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
         if cards.active_card(coop, santri) is None:
-            cards.issue_card(coop, santri, actor=current_user)
-            flash(_("Kartu %(n)s dibuat. Cetak kartunya.", n=santri.name), "success")
+            card = cards.issue_card(coop, santri, actor=current_user)
+            flash(_("Kartu %(n)s dibuat. Cetak kartunya sekarang: setelah halaman ini ditutup, kartu hanya bisa dicetak "
+                    "dengan menggantinya.", n=santri.name), "success")
         else:
-            cards.reissue_card(coop, santri, actor=current_user)
-            flash(_("Kartu baru %(n)s dibuat; kartu lama tidak berlaku lagi. Cetak kartu barunya.", n=santri.name), "success")
+            card = cards.reissue_card(coop, santri, actor=current_user)
+            flash(_("Kartu baru %(n)s dibuat; kartu lama tidak berlaku lagi. Cetak kartu barunya sekarang: setelah halaman ini "
+                    "ditutup, kartu hanya bisa dicetak dengan menggantinya.", n=santri.name), "success")
     except WalletError as err:
         flash(str(err.message), "danger")
-    return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
+        return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
+    return _issued_page({santri.id: card}, {santri.id: santri}, back=url_for("wallet.santri_detail", santri_id=santri.id),
+                        filename=f"kartu-{santri.nis.replace('/', '-')}.pdf")
 
 
 @coop_bp.post("/wallet/santri/<int:santri_id>/card/block")
@@ -366,15 +387,24 @@ def block_card(santri_id: int):
     return redirect(url_for("wallet.santri_detail", santri_id=santri.id))
 
 
-@coop_bp.get("/wallet/santri/<int:santri_id>/card.pdf")
+@coop_bp.post("/wallet/cards/print")
 @permission_required("wallet.manage")
-def card_pdf(santri_id: int):
+def print_cards():
+    """The card sheet PDF of the cards a card issue just showed (their tokens come back from that
+    page): every token must still be an active card of this cooperative, or nothing is printed."""
     coop = current_coop()
-    santri = santri_or_404(santri_id)
-    card = cards.active_card(coop, santri)
-    if card is None:
-        abort(404)
-    return _pdf_response(documents.card_sheet_pdf(coop, [_card_face(santri, card)]), f"kartu-{santri.nis.replace('/', '-')}.pdf")
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    raw = request.form.get("tokens") or ""
+    found = cards.printable(coop, raw.split()) if len(raw) <= MAX_PRINT_TOKENS * 70 else None
+    if found is None or len(found) > MAX_PRINT_TOKENS:
+        flash(_("Kartu hanya bisa dicetak dari halaman yang muncul saat kartu dibuat atau diganti, selama kartu itu masih "
+                "berlaku. Untuk mencetak ulang, ganti kartunya."), "danger")
+        return redirect(url_for("wallet.cards_page"))
+    filename = (request.form.get("filename") or "").strip()
+    if not re.fullmatch(r"kartu-[A-Za-z0-9._-]{1,60}\.pdf", filename):
+        filename = "kartu-santri.pdf"
+    return _pdf_response(documents.card_sheet_pdf(coop, [_card_face(santri, token) for santri, token in found]), filename)
 
 
 def _active_santri(coop, kelas: str) -> list:
@@ -391,25 +421,24 @@ def _active_santri(coop, kelas: str) -> list:
 @coop_bp.get("/wallet/cards")
 @permission_required("wallet.manage")
 def cards_page():
-    """Print the cards of a class (or of everyone): ten to an A4 page."""
+    """The cards of a class (or of everyone): make the missing ones, or replace them all to reprint."""
     coop = current_coop()
     kelas = (request.args.get("kelas") or "").strip()[:40]
     rows = _active_santri(coop, kelas)
     have = cards.active_cards(coop, [s.id for s in rows])
-    if request.args.get("format") == "pdf":
-        faces = [_card_face(s, have[s.id]) for s in rows if s.id in have]
-        if not faces:
-            flash(_("Belum ada kartu aktif untuk dicetak."), "warning")
-            return redirect(url_for("wallet.cards_page", kelas=kelas))
-        return _pdf_response(documents.card_sheet_pdf(coop, faces), f"kartu-santri{'-' + kelas if kelas else ''}.pdf")
     return render_template("wallet/cards.html", rows=rows, have=have, kelas=kelas, form=ActionForm(),
                            per_page=documents.CARDS_PER_PAGE)
+
+
+def _class_filename(kelas: str) -> str:
+    suffix = re.sub(r"[^A-Za-z0-9._-]+", "-", kelas).strip("-")[:40]
+    return f"kartu-santri{'-' + suffix if suffix else ''}.pdf"
 
 
 @coop_bp.post("/wallet/cards/issue")
 @permission_required("wallet.manage")
 def issue_missing_cards():
-    """Cards for every active santri (of a class) who has none."""
+    """Cards for every active santri (of a class) who has none; the answer prints them."""
     coop = current_coop()
     kelas = (request.form.get("kelas") or "").strip()[:40]
     if not ActionForm().validate_on_submit():
@@ -417,14 +446,43 @@ def issue_missing_cards():
     rows = _active_santri(coop, kelas)
     have = cards.active_cards(coop, [s.id for s in rows])
     missing = [s.id for s in rows if s.id not in have]
-    if missing:
-        try:
-            cards.issue_cards(coop, missing, actor=current_user)
-        except WalletError as err:
-            flash(str(err.message), "danger")
-            return redirect(url_for("wallet.cards_page", kelas=kelas))
-    flash(_("%(n)s kartu baru dibuat.", n=len(missing)), "success")
-    return redirect(url_for("wallet.cards_page", kelas=kelas))
+    if not missing:
+        flash(_("Semua santri ini sudah punya kartu aktif."), "warning")
+        return redirect(url_for("wallet.cards_page", kelas=kelas))
+    try:
+        made = cards.issue_cards(coop, missing, actor=current_user)
+    except WalletError as err:
+        flash(str(err.message), "danger")
+        return redirect(url_for("wallet.cards_page", kelas=kelas))
+    flash(_("%(n)s kartu baru dibuat. Cetak sekarang: setelah halaman ini ditutup, kartu hanya bisa dicetak dengan "
+            "menggantinya.", n=len(made)), "success")
+    return _issued_page(made, {s.id: s for s in rows}, back=url_for("wallet.cards_page", kelas=kelas), filename=_class_filename(kelas))
+
+
+@coop_bp.post("/wallet/cards/reissue")
+@permission_required("wallet.manage")
+def reissue_class_cards():
+    """New cards for every active santri (of a class), the old ones blocked: how a class's cards are
+    reprinted. Needs the confirmation box ticked."""
+    coop = current_coop()
+    kelas = (request.form.get("kelas") or "").strip()[:40]
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if request.form.get("confirm") != "1":
+        flash(_("Centang konfirmasi dulu: semua kartu lama santri ini tidak berlaku lagi."), "danger")
+        return redirect(url_for("wallet.cards_page", kelas=kelas))
+    rows = _active_santri(coop, kelas)
+    if not rows:
+        flash(_("Tidak ada santri aktif."), "warning")
+        return redirect(url_for("wallet.cards_page", kelas=kelas))
+    try:
+        made = cards.reissue_cards(coop, [s.id for s in rows], actor=current_user)
+    except WalletError as err:
+        flash(str(err.message), "danger")
+        return redirect(url_for("wallet.cards_page", kelas=kelas))
+    flash(_("%(n)s kartu baru dibuat; kartu lama mereka tidak berlaku lagi. Cetak sekarang: setelah halaman ini ditutup, kartu "
+            "hanya bisa dicetak dengan menggantinya.", n=len(made)), "success")
+    return _issued_page(made, {s.id: s for s in rows}, back=url_for("wallet.cards_page", kelas=kelas), filename=_class_filename(kelas))
 
 
 # --- settings --------------------------------------------------------------------------------------

@@ -70,3 +70,62 @@ def test_upgrading_a_database_with_sales_keeps_them_and_widens_the_check(tmp_pat
             conn.execute("UPDATE sale SET payment = 'wallet' WHERE id = 1")
     finally:
         conn.close()
+
+
+def test_cards_printed_before_migration_0018_still_pay_and_their_tokens_leave_the_database(tmp_path: Path, database_url):
+    """Migration 0018 on a database with cards whose tokens were kept in clear: each row gets the
+    SHA-256 of its token (computed in Python, on SQLite and PostgreSQL), the clear column goes, and
+    the printed card is found by what it carries — a blocked one is still refused."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    from sqlalchemy import create_engine, inspect, text
+
+    from koppontren import create_app
+    from koppontren.extensions import db
+    from koppontren.tenancy.models import Cooperative
+    from koppontren.wallet import cards
+    from koppontren.wallet.errors import WalletError
+    from tests.helpers import scratch_database
+
+    active, blocked = "Kartu-Lama_0123456789abcdefABCDEF", "Kartu-Blokir_0123456789abcdefABCD"
+    cli = [str(Path(sys.executable).with_name("koppontren"))]
+    with scratch_database(database_url, tmp_path, "cardhash") as url:
+        env = {**os.environ, "KOPPONTREN_DATABASE_URL": url}
+        up = subprocess.run([*cli, "db", "upgrade", "0014_covering_indexes"], env=env, capture_output=True, text=True, timeout=600)
+        assert up.returncode == 0, up.stderr[-2000:]
+        engine = create_engine(url)
+        now = datetime(2026, 11, 1, tzinfo=UTC)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO cooperative (id, slug, name, fiscal_year_start_month, currency_decimals, locale, created_at) "
+                              "VALUES (1, 'mig', 'Koperasi Mig', 1, 0, 'id', :now)"), {"now": now})
+            for santri_id in (1, 2):
+                conn.execute(text("INSERT INTO santri (id, cooperative_id, nis, name, active, balance, created_at) "
+                                  "VALUES (:id, 1, :nis, :name, :yes, 0, :now)"),
+                             {"id": santri_id, "nis": f"100{santri_id}", "name": f"Santri {santri_id}", "yes": True, "now": now})
+            conn.execute(text("INSERT INTO wallet_card (id, cooperative_id, santri_id, token, status, created_at, blocked_at) VALUES "
+                              "(1, 1, 1, :a, 'active', :now, NULL), (2, 1, 2, :b, 'blocked', :now, :now)"),
+                         {"a": active, "b": blocked, "now": now})
+        head = subprocess.run([*cli, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=600)
+        assert head.returncode == 0, head.stderr[-2000:]
+        try:
+            assert "token" not in {c["name"] for c in inspect(engine).get_columns("wallet_card")}
+            with engine.connect() as conn:
+                rows = conn.execute(text("SELECT id, token_hash, status FROM wallet_card ORDER BY id")).all()
+            assert [tuple(r) for r in rows] == [(1, hashlib.sha256(active.encode()).hexdigest(), "active"),
+                                               (2, hashlib.sha256(blocked.encode()).hexdigest(), "blocked")]
+        finally:
+            engine.dispose()
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+        app.instance_path = str(tmp_path / "migrated-instance")
+        with app.app_context():
+            try:
+                coop = db.session.get(Cooperative, 1)
+                assert cards.find_by_token(coop, active).id == 1
+                for token in (blocked, hashlib.sha256(active.encode()).hexdigest()):
+                    with pytest.raises(WalletError) as err:
+                        cards.find_by_token(coop, token)
+                    assert err.value.code == "card_refused"
+            finally:
+                db.session.remove()
+                db.engine.dispose()

@@ -39,7 +39,7 @@ def people(build):
 def ahmad(people):
     coop, _other = people
     santri = wallet.create_santri(coop, wallet.SantriData(nis="1001", name="Ahmad Fauzi", kelas="7A", asrama="Al-Fatih"))
-    cards.issue_card(coop, santri)
+    santri.card_token = cards.issue_card(coop, santri).token
     wallet.topup(coop, santri, amount=Decimal(50_000), method="bank", reference="TRF-1")
     return santri
 
@@ -66,8 +66,7 @@ def _balance(santri_id: int) -> int:
 VIEW_PAGES = ["/wallet/santri", "/wallet/santri/{s}", "/wallet/daily"]
 MANAGE_PAGES = ["/wallet/santri/new", "/wallet/santri/{s}/edit", "/wallet/santri/{s}/topup", "/wallet/santri/{s}/refund",
                 "/wallet/santri/{s}/limits", "/wallet/settings", "/wallet/import", "/wallet/topups/import", "/wallet/cards",
-                "/wallet/import/template.csv", "/wallet/import/template.xlsx", "/wallet/topups/import/template.csv",
-                "/wallet/santri/{s}/card.pdf"]
+                "/wallet/import/template.csv", "/wallet/import/template.xlsx", "/wallet/topups/import/template.csv"]
 LEDGER_PAGES = ["/wallet/reconciliation"]
 ALL = VIEW_PAGES + MANAGE_PAGES + LEDGER_PAGES
 
@@ -198,33 +197,82 @@ def test_limits_and_settings_are_saved_and_bad_ones_refused(client, ahmad, peopl
     assert response.status_code == 422 and limits.get_settings(coop).limits.daily == 1_500_000
 
 
-def test_card_reissue_blocks_the_old_token_and_block_stops_the_card(client, ahmad, people):
+def _issued_tokens(response) -> list[str]:
+    """The clear tokens the page after a card issue carries to its print button."""
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    return _text(response).split('id="card-tokens" value="')[1].split('"')[0].split()
+
+
+def _print(client, tokens) -> object:
+    return client.post(f"{BASE}/wallet/cards/print", data={"tokens": "\n".join(tokens), "filename": "kartu-1001.pdf"})
+
+
+def _pdf_text(response) -> tuple[int, str]:
+    assert response.status_code == 200 and response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+    assert response.headers["Cache-Control"] == "no-store"
+    reader = PdfReader(io.BytesIO(response.data))
+    return len(reader.pages), " ".join(p.extract_text() for p in reader.pages)
+
+
+def test_card_reissue_blocks_the_old_token_prints_the_new_card_and_block_stops_it(client, ahmad, people):
     coop, _ = people
     login(client, "bendahara")
-    old = cards.active_card(coop, ahmad).token
-    assert client.post(f"{BASE}/wallet/santri/{ahmad.id}/card").status_code == 302
-    new = cards.active_card(coop, ahmad).token
+    old = ahmad.card_token
+    [new] = _issued_tokens(client.post(f"{BASE}/wallet/santri/{ahmad.id}/card"))
     assert new != old
     with pytest.raises(wallet.WalletError):
         cards.find_by_token(coop, old)
     assert cards.find_by_token(coop, new).id == ahmad.id
+    pages, text = _pdf_text(_print(client, [new]))
+    assert pages == 1 and "Ahmad Fauzi" in text and "NIS 1001" in text
+    assert _print(client, [old]).status_code == 302  # the blocked card prints no more
     assert client.post(f"{BASE}/wallet/santri/{ahmad.id}/card/block").status_code == 302
     assert cards.active_card(coop, ahmad) is None
-    assert client.get(f"{BASE}/wallet/santri/{ahmad.id}/card.pdf").status_code == 404  # no active card to print
+    response = _print(client, [new])  # nor does a blocked card's token, even from its own page
+    assert response.status_code == 302 and response.headers["Location"].endswith("/wallet/cards")
+    assert "ganti kartunya" in _text(client.get(response.headers["Location"]))
 
 
-def test_the_card_sheet_pdf_prints_every_active_card_ten_to_a_page(client, ahmad, people):
+def test_a_card_sheet_prints_only_the_cards_just_issued_and_reissuing_a_class_reprints_it(client, ahmad, people):
     coop, _ = people
     for n in range(11):
         wallet.create_santri(coop, wallet.SantriData(nis=f"30{n:02d}", name=f"Santri Nomor {n}", kelas="7A"))
     login(client, "bendahara")
-    assert client.post(f"{BASE}/wallet/cards/issue", data={"kelas": "7A"}).status_code == 302
-    response = client.get(f"{BASE}/wallet/cards?kelas=7A&format=pdf")
-    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
-    reader = PdfReader(io.BytesIO(response.data))
-    assert len(reader.pages) == 2  # 12 cards of class 7A: 10 + 2
-    text = " ".join(p.extract_text() for p in reader.pages)
-    assert "Ahmad Fauzi" in text and "Santri Nomor 10" in text and "NIS 1001" in text
+    tokens = _issued_tokens(client.post(f"{BASE}/wallet/cards/issue", data={"kelas": "7A"}))
+    assert len(tokens) == 11  # Ahmad (7A) had a card: it is not in the sheet
+    pages, text = _pdf_text(_print(client, tokens))
+    assert pages == 2 and "Santri Nomor 10" in text and "Ahmad Fauzi" not in text
+    assert client.post(f"{BASE}/wallet/cards/issue", data={"kelas": "7A"}).status_code == 302  # nobody is missing one now
+    # reprinting the class: only with the box ticked, then every card is new and the old ones are blocked
+    assert client.post(f"{BASE}/wallet/cards/reissue", data={"kelas": "7A"}).status_code == 302
+    assert cards.find_by_token(coop, ahmad.card_token).id == ahmad.id
+    again = _issued_tokens(client.post(f"{BASE}/wallet/cards/reissue", data={"kelas": "7A", "confirm": "1"}))
+    assert len(again) == 12 and not set(again) & set(tokens)
+    for old in [*tokens, ahmad.card_token]:
+        with pytest.raises(wallet.WalletError):
+            cards.find_by_token(coop, old)
+    pages, text = _pdf_text(_print(client, again))
+    assert pages == 2 and "Ahmad Fauzi" in text and "Santri Nomor 10" in text
+    assert _print(client, tokens).status_code == 302 and _print(client, [*again, tokens[0]]).status_code == 302  # one stale: none
+
+
+def test_printing_refuses_unknown_foreign_and_malformed_tokens_and_other_roles(app, client, ahmad, foreign, people):
+    coop, other = people
+    their = cards.issue_card(other, foreign).token
+    login(client, "bendahara")
+    for tokens in ([], [wallet.new_token()], [their], ["' OR 1=1 --"], [ahmad.card_token, their], ["x" * 70] * 2):
+        response = _print(client, tokens)
+        assert response.status_code == 302, tokens
+    assert _pdf_text(_print(client, [ahmad.card_token, ahmad.card_token]))[0] == 1  # a repeat prints once
+    for login_name in ("kasir", "pengawas", "wali"):
+        someone = app.test_client()
+        login(someone, login_name)
+        assert _print(someone, [ahmad.card_token]).status_code == 403
+        assert someone.post(f"{BASE}/wallet/cards/reissue", data={"kelas": "", "confirm": "1"}).status_code == 403
+    stranger = app.test_client()
+    login(stranger, "bendahara.b")  # another cooperative's treasurer, with our token: our pages don't exist for them
+    assert _print(stranger, [ahmad.card_token]).status_code == 404
+    assert cards.find_by_token(coop, ahmad.card_token).id == ahmad.id  # nothing reissued by the refusals
 
 
 def test_linking_a_new_wali_shows_a_one_time_password_the_wali_can_log_in_with(client, ahmad, people):

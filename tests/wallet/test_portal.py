@@ -29,7 +29,7 @@ def family(coop, treasurer, cashier, santri, build, stocked):
     siti = wallet.create_santri(coop, wallet.SantriData(nis="1002", name="Siti Aminah"), actor=treasurer)
     ibu = build.user("ibu", coop, name="Ibu Aminah")
     wallet.link_wali(coop, siti, ibu, actor=treasurer)
-    buy(coop, wallet.active_card(coop, santri).token, (snack, 2), (kitab, 1), actor=cashier)
+    buy(coop, santri.card_token, (snack, 2), (kitab, 1), actor=cashier)
     build.user("pengawas", coop, "auditor")
     build.user("anggota", coop, "member")
     return santri, siti

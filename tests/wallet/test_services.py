@@ -3,6 +3,7 @@ non-member revenue), cards, returns, bulk top-ups, reconciliation and the ``kopp
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from decimal import Decimal
 
@@ -140,7 +141,7 @@ def test_a_santri_who_is_a_member_buys_at_member_prices_on_member_accounts(coop,
     member = members.register_member(coop, members.MemberData(name="Ahmad Fauzi", category="santri", join_date=date(2026, 9, 1)),
                                      actor=None)
     wallet.update_santri(coop, santri, wallet.SantriData(nis="1001", name="Ahmad Fauzi", member_number=member.number), actor=treasurer)
-    sale = buy(coop, wallet.active_card(coop, santri).token, (kitab, 1))
+    sale = buy(coop, santri.card_token, (kitab, 1))
     assert sale.member_id == member.id and sale.total == 1_800_000  # the member price
     revenue, cogs = code(coop, "sales_shop_member"), code(coop, "cogs_shop_member")
     assert lines_of(coop, sale.entry_id) == sorted([("2113", 1_800_000, 0, None), (revenue, 0, 1_800_000, member.id),
@@ -148,7 +149,7 @@ def test_a_santri_who_is_a_member_buys_at_member_prices_on_member_accounts(coop,
     # a member who left: the santri's purchases are non-member sales again
     members.mark_left(coop, members.get_member(coop, member.id), status="keluar", day=TODAY, reason="lulus")
     db.session.commit()
-    later = buy(coop, wallet.active_card(coop, santri).token, (kitab, 1))
+    later = buy(coop, santri.card_token, (kitab, 1))
     assert later.member_id is None and later.total == 2_000_000
     assert check_cooperative(coop).ok
 
@@ -242,12 +243,30 @@ def test_an_unknown_token_is_refused_exactly_like_a_blocked_or_another_coops_car
     assert wallet.get_santri(other, theirs.id).balance == 9_000_000
 
 
+def test_the_database_keeps_only_the_cards_token_hash(coop, santri, card, treasurer):
+    """A copy of the database (a backup, a leaked dump) holds no token that pays: only its SHA-256."""
+    new = wallet.reissue_card(coop, santri, actor=treasurer)
+    db.session.commit()
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM wallet_card")).mappings().all()
+    assert "token" not in rows[0] and len(rows) == 2
+    dump = repr([dict(r) for r in rows])
+    assert card not in dump and new.token not in dump
+    assert {r["token_hash"] for r in rows} == {hashlib.sha256(t.encode()).hexdigest() for t in (card, new.token)}
+    with pytest.raises(WalletError) as err:  # the hash itself, typed or scanned, is no card
+        wallet.find_by_token(coop, rows[1]["token_hash"])
+    assert err.value.code == "card_refused"
+    assert wallet.find_by_token(coop, f"  {new.token}\n").id == santri.id  # a scanner's Enter and spaces around it
+
+
 def test_issue_refuses_a_second_active_card(coop, santri):
     with pytest.raises(WalletError) as err:
         wallet.issue_card(coop, santri)
     assert err.value.code == "card_exists"
-    cards = wallet.issue_cards(coop, [santri.id, wallet.create_santri(coop, wallet.SantriData(nis="1003", name="Baru")).id])
-    assert len(cards) == 2 and cards[santri.id].token == wallet.active_card(coop, santri).token
+    baru = wallet.create_santri(coop, wallet.SantriData(nis="1003", name="Baru"))
+    cards = wallet.issue_cards(coop, [santri.id, baru.id])
+    assert list(cards) == [baru.id]  # only the new card: the one to print
+    assert wallet.find_by_token(coop, cards[baru.id].token).id == baru.id
 
 
 # --- santri ----------------------------------------------------------------------------------------

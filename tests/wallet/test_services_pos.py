@@ -47,14 +47,13 @@ def test_the_till_shows_who_paid_and_a_key_replayed_with_another_card_is_refused
     "paid" by a replay of the first santri's sale."""
     snack, _kitab = stocked
     other = wallet.create_santri(coop, wallet.SantriData(nis="1002", name="Budi Santoso"), actor=treasurer)
-    wallet.issue_card(coop, other, actor=treasurer)
+    other_card = wallet.issue_card(coop, other, actor=treasurer).token
     wallet.topup(coop, other, amount=Decimal(50_000), method="cash", actor=treasurer)
     login(client, "kasir")
     r = _sell(client, [(snack, 2)], card=card, idempotency_key="pos-w-9")
     assert r.status_code == 201 and r.get_json()["wallet"] == {"name": "Ahmad Fauzi", "balance": "40000"}
     again = _sell(client, [(snack, 2)], card=card, idempotency_key="pos-w-9")
     assert again.status_code == 201 and again.get_json()["replayed"] is True
-    other_card = wallet.active_card(coop, other).token
     stolen = _sell(client, [(snack, 2)], card=other_card, idempotency_key="pos-w-9")
     assert stolen.status_code == 409 and stolen.get_json()["error"]["code"] == "idempotency_conflict"
     assert wallet.get_by_nis(coop, "1001").balance == 4_000_000 and wallet.get_by_nis(coop, "1002").balance == 5_000_000
