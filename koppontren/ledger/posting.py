@@ -53,6 +53,7 @@ JOURNAL_TYPES = {
     "SHU": _l("SHU"),
     "PN": _l("Penutup"),
     "SA": _l("Saldo awal"),
+    "MK": _l("Mutasi kas"),
 }
 SUBLEDGER_NAMES = {"member": _l("anggota"), "party": _l("pemasok/pelanggan")}
 #: Types a person may pick for a manual journal; the others are posted by their modules.
