@@ -15,8 +15,8 @@ class TransferForm(FlaskForm):
     """A transfer: checked first (``check`` shows what will be posted), posted on ``confirm``. The
     hidden idempotency key is made when the empty form is shown: a double submit posts once."""
 
-    from_account = SelectField(_l("Dari akun"), choices=[], validators=[DataRequired(_l("Pilih akun asal."))])
-    to_account = SelectField(_l("Ke akun"), choices=[], validators=[DataRequired(_l("Pilih akun tujuan."))])
+    from_account = SelectField(_l("Dari akun"), choices=[], validate_choice=False, validators=[DataRequired(_l("Pilih akun asal."))])
+    to_account = SelectField(_l("Ke akun"), choices=[], validate_choice=False, validators=[DataRequired(_l("Pilih akun tujuan."))])
     amount = StringField(_l("Jumlah (Rp)"), validators=[DataRequired(_l("Isi jumlahnya.")), Length(max=30)])
     date = DateField(_l("Tanggal"), validators=[DataRequired(_l("Isi tanggal."))])
     description = StringField(_l("Keterangan"), validators=[Optional(), Length(max=500)],

@@ -32,7 +32,6 @@ from koppontren.clock import today
 from koppontren.errors import DomainError
 from koppontren.extensions import db
 from koppontren.ledger import chart, queries
-from koppontren.ledger.models import Account
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.tenancy.models import Cooperative
 
@@ -98,26 +97,26 @@ def _error(code: str, message, field: str | None = None, problem=None) -> CashBa
 SALE_ROLES = ("cash", "petty_cash", "till", "bank")
 
 
-def cash_account(coop: Cooperative, ref, field: str, *, roles=END_ROLES) -> Account:
+def cash_account(coop: Cooperative, ref, field: str, *, roles=END_ROLES):
     """A postable, active account of this cooperative whose role is one of ``roles`` (default: the
     cash roles but 1105). ``ref``: a code, an id or an Account. Raises CashBankError
     (``invalid_account`` | ``not_cash_account``) naming ``field``."""
     return _end_account(coop, ref, field, roles)
 
 
-def _end_account(coop: Cooperative, ref, field: str, roles=END_ROLES) -> Account:
+def _end_account(coop: Cooperative, ref, field: str, roles=END_ROLES):
     """A transfer's source or destination: a postable, active account of this cooperative with a
-    cash role other than 1105. ``ref``: a code, an id or an Account."""
+    cash role other than 1105. ``ref``: a code, an id or an account of the chart."""
     account = None
-    if isinstance(ref, Account):
-        account = ref if ref.cooperative_id == coop.id else None
+    if isinstance(ref, str):
+        account = chart.account_by_code(coop, ref.strip()[:20]) if ref.strip() else None
     elif isinstance(ref, int) and not isinstance(ref, bool):
-        account = db.session.scalar(select(Account).where(Account.cooperative_id == coop.id, Account.id == ref))
-    elif isinstance(ref, str) and ref.strip():
-        account = chart.account_by_code(coop, ref.strip()[:20])
+        account = accounts_by_id(coop, [ref]).get(ref)
+    elif getattr(ref, "cooperative_id", None) == coop.id:
+        account = accounts_by_id(coop, [ref.id]).get(ref.id)
     if account is None:
-        raise _error("invalid_account", _l("Akun %(code)s tidak ada di koperasi ini.", code=str(ref or "")[:20]), field,
-                     _l("Tidak dikenal."))
+        raise _error("invalid_account", _l("Akun %(code)s tidak ada di koperasi ini.", code=str(getattr(ref, "code", ref) or "")[:20]),
+                     field, _l("Tidak dikenal."))
     if not account.postable or not account.active:
         raise _error("invalid_account", _l("Akun %(code)s bukan akun yang bisa diisi (akun kelompok atau nonaktif).", code=account.code),
                      field, _l("Tidak bisa dipakai."))
@@ -155,8 +154,8 @@ class CheckedTransfer:
     """A transfer request after every check this module makes (the ledger makes the rest when posting)."""
 
     day: date
-    source: Account
-    destination: Account
+    source: object  # ledger Account
+    destination: object
     amount: Decimal
     fee: Decimal
     arrival_date: date | None
@@ -352,7 +351,7 @@ def reversed_transfers(coop: Cooperative, transfers: list[CashTransfer]) -> set[
 class CashAccount:
     """A cash account a transfer may use, with its balance today (sen)."""
 
-    account: Account
+    account: object  # ledger Account
     balance: int
 
 
@@ -363,8 +362,7 @@ def end_accounts(coop: Cooperative, as_of: date | None = None) -> list[CashAccou
     return [CashAccount(a, totals.get(a.id, (0, 0))[0] - totals.get(a.id, (0, 0))[1]) for a in accounts]
 
 
-def accounts_by_id(coop: Cooperative, ids) -> dict[int, Account]:
+def accounts_by_id(coop: Cooperative, ids) -> dict:
+    """id -> the cooperative's account, for these ids (others' ids are left out)."""
     ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return {a.id: a for a in db.session.scalars(select(Account).where(Account.cooperative_id == coop.id, Account.id.in_(ids)))}
+    return {a.id: a for a in chart.accounts(coop) if a.id in ids} if ids else {}
