@@ -50,8 +50,9 @@ def _add_chart_accounts() -> None:
 
 
 def upgrade():
-    with op.batch_alter_table('account', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('allow_overdraft', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # a plain ADD COLUMN on both databases: a batch rebuild of ``account`` on SQLite would drop a table
+    # that journal lines, transfers and sales reference
+    op.add_column('account', sa.Column('allow_overdraft', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     op.create_table('cash_transfer',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -100,5 +101,4 @@ def downgrade():
     op.execute("DELETE FROM account WHERE role = 'cash_transit' AND NOT EXISTS (SELECT 1 FROM journal_line l "
                "WHERE l.cooperative_id = account.cooperative_id AND l.account_id = account.id)")
     op.execute("UPDATE account SET role = NULL WHERE role = 'bank_charges'")
-    with op.batch_alter_table('account', schema=None) as batch_op:
-        batch_op.drop_column('allow_overdraft')
+    op.drop_column('account', 'allow_overdraft')  # SQLite ≥ 3.35 drops it in place, as ADD COLUMN added it
