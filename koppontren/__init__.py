@@ -61,6 +61,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from koppontren.audit.views import coop_bp as audit_coop_bp
     from koppontren.auth.views import bp as auth_bp
     from koppontren.auth.views import coop_bp as auth_coop_bp
+    from koppontren.cashbank.views import coop_bp as cashbank_coop_bp
     from koppontren.ledger.views import coop_bp as ledger_coop_bp
     from koppontren.members import import_views, portal_views  # noqa: F401  - their routes join the members pages
     from koppontren.members.services import register_subledger
@@ -88,6 +89,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(auth_coop_bp)
     app.register_blueprint(audit_coop_bp)
     app.register_blueprint(ledger_coop_bp)
+    app.register_blueprint(cashbank_coop_bp)
     app.register_blueprint(members_coop_bp)
     app.register_blueprint(savings_coop_bp)
     app.register_blueprint(shop_coop_bp)

@@ -24,6 +24,7 @@ def main() -> None:
 
 def register_commands(app) -> None:
     """Attach the project's commands to ``app.cli`` (``db``, ``run``, ``routes`` come from Flask and Flask-Migrate)."""
+    from koppontren.cashbank.cli import cash_group
     from koppontren.members.cli import import_group
     from koppontren.savings.cli import savings_group
     from koppontren.shu.cli import shu_group
@@ -40,6 +41,7 @@ def register_commands(app) -> None:
     app.cli.add_command(token_group)
     app.cli.add_command(shu_group)
     app.cli.add_command(generate_command)
+    app.cli.add_command(cash_group)
 
 
 def _fail(err: DomainError | str) -> None:

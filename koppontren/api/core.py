@@ -53,6 +53,7 @@ CONFLICT_CODES = frozenset({
     "duplicate_code", "already_reversed", "cannot_reverse_reversal", "opening_exists", "pokok_already_paid", "month_paid",
     "conflict", "already_closed", "not_draft", "run_frozen", "already_paid", "run_changed",
     "duplicate_nis", "card_exists", "already_linked", "already_cleared", "duplicate_reference",
+    "already_arrived", "transfer_reversed",
 })
 
 

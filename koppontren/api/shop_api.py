@@ -23,6 +23,7 @@ from koppontren.api.schemas import (
     text,
 )
 from koppontren.api.schemas import page_of as page_schema
+from koppontren.cashbank import services as cashbank
 from koppontren.clock import today
 from koppontren.extensions import db
 from koppontren.shop import catalogue, purchasing, receivables
@@ -279,6 +280,9 @@ def pay_supplier(coop: Cooperative, body: dict):
 SALE_IN = schema("SaleInput", obj({
     "date": DATE, "member": text(30, 1), "customer": text(30, 1), "payment": PAYMENT, "cash_received": AMOUNT,
     "card": {**text(200, 1), "description": "payment wallet: the santri's card token as scanned."},
+    "cash_account": {**text(20, 1), "description": (
+        "payment cash or bank: the code of the cash account the money goes to (roles cash, petty_cash, till, bank); "
+        "default the till (1103 Kas Toko) for cash, the bank (1111) for bank. Refused: invalid_account, not_cash_account.")},
     "lines": {"type": "array", "minItems": 1, "maxItems": shop.MAX_LINES,
               "items": obj({"sku": text(40, 1), "quantity": QUANTITY, "unit_price": AMOUNT}, ("sku", "quantity"),
                            description="unit_price, when given, must be the price that applies (member price for a member).")},
@@ -359,9 +363,15 @@ def create_sale(coop: Cooperative, body: dict):
                                {f"lines.{n}.unit_price": _l("Bukan harga yang berlaku.")})
         items.append(shop.SaleItem(product.id, line["quantity"]))
     received = amount(coop, body["cash_received"], "cash_received", allow_zero=True) if body.get("cash_received") is not None else None
+    account_id = None
+    if "cash_account" in body:
+        if body["payment"] not in ("cash", "bank"):
+            raise ApiError(422, "validation_error", _l("Akun kas hanya untuk pembayaran tunai atau transfer bank."),
+                           {"cash_account": _l("Hanya untuk tunai/bank.")})
+        account_id = cashbank.cash_account(coop, body["cash_account"], "cash_account", roles=cashbank.SALE_ROLES).id
     sale = shop.record_sale(coop, items=items, member_id=member_id, party_id=party.id if party else None, payment=body["payment"],
                             cash_received=received if body["payment"] == "cash" else None, day=as_date(body["date"]),
-                            actor=g.api_user, idempotency_key=current_key(), card=card)
+                            account_id=account_id, actor=g.api_user, idempotency_key=current_key(), card=card)
     return sale_json(coop, sale), 201
 
 

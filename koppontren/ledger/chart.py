@@ -22,6 +22,9 @@ from koppontren.tenancy.models import Cooperative
 TEMPLATE = Path(__file__).parent / "data" / "chart-of-accounts.csv"
 CASH_FLOW_CATEGORIES = ("cash", "operating", "investing", "financing", "noncash")
 CODE_RE = re.compile(r"^\d{1,12}$")
+#: Roles of the cash accounts (RULES-2 conventions): money a cooperative holds, in hand or at a bank.
+#: ``cash_transit`` (1105 Kas dalam Perjalanan) holds money between two of the others on its way.
+CASH_ROLES = ("cash", "petty_cash", "till", "bank", "bank_santri", "cash_transit")
 
 
 def reserved_by(account: Account):
@@ -76,6 +79,15 @@ def accounts_by_role(coop: Cooperative | int, roles) -> dict[str, Account]:
     if missing:
         raise LedgerError("unknown_account", _l("Tidak ada akun dengan peran %(role)s.", role=", ".join(missing)))
     return found
+
+
+def cash_accounts(coop: Cooperative | int, *, roles=CASH_ROLES, active_only: bool = True) -> list[Account]:
+    """The postable accounts with one of the cash ``roles``, by code."""
+    coop_id = coop if isinstance(coop, int) else coop.id
+    stmt = select(Account).where(Account.cooperative_id == coop_id, Account.postable.is_(True), Account.role.in_(tuple(roles)))
+    if active_only:
+        stmt = stmt.where(Account.active.is_(True))
+    return list(db.session.scalars(stmt.order_by(Account.code)))
 
 
 def account_by_code(coop: Cooperative | int, code: str) -> Account | None:

@@ -20,9 +20,9 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.sql.expression import false as sa_false
 
 from koppontren.extensions import db
 from koppontren.tenancy.models import CoopScoped, utcnow
@@ -67,8 +67,9 @@ class Account(CoopScoped, db.Model):
     statement_section: Mapped[str | None] = mapped_column(String(40))
     cash_flow: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    #: a bank account with a real overdraft facility may end a day below zero (RULES-2 §8.1)
-    allow_overdraft: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    #: a cash-role account that may end a day below zero (a bank account with a real overdraft
+    #: facility, RULES-2 §8.1); every other cash account never may
+    allow_overdraft: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     def name(self, locale: str = "id") -> str:

@@ -34,7 +34,7 @@ from koppontren import money
 from koppontren.audit.services import event_values, record
 from koppontren.clock import today
 from koppontren.extensions import db
-from koppontren.ledger import subledgers
+from koppontren.ledger import chart, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.fiscal import fiscal_year_of
 from koppontren.ledger.models import Account, JournalEntry, JournalLine, LedgerHead, Period
@@ -53,6 +53,7 @@ JOURNAL_TYPES = {
     "SHU": _l("SHU"),
     "PN": _l("Penutup"),
     "SA": _l("Saldo awal"),
+    "MK": _l("Mutasi kas"),
 }
 SUBLEDGER_NAMES = {"member": _l("anggota"), "party": _l("pemasok/pelanggan")}
 #: Types a person may pick for a manual journal; the others are posted by their modules.
@@ -310,7 +311,7 @@ def _check(facts: _Facts, draft: _Draft, accounts: list[_Account], internal: fro
 
 
 #: Roles of the accounts that hold money (RULES-2 "Conventions"): none may end a day below zero.
-CASH_ROLES = frozenset({"cash", "petty_cash", "till", "bank", "bank_santri", "cash_transit"})
+CASH_ROLES = frozenset(chart.CASH_ROLES)
 
 
 def latest_closed_fiscal_year(coop_id: int, start_month: int | None = None) -> int | None:

@@ -361,3 +361,11 @@ def chain_head(coop: Cooperative) -> tuple[int, str]:
     """(entries posted, hash of the last one): two ledgers with the same head hold the same entries."""
     head = db.session.execute(select(LedgerHead.entries, LedgerHead.last_hash).where(LedgerHead.cooperative_id == coop.id)).one()
     return int(head[0] or 0), head[1]
+
+
+def first_entry_date(coop: Cooperative, journal_type: str | None = None) -> date | None:
+    """The date of the cooperative's earliest entry (of one journal type), or None."""
+    stmt = select(func.min(JournalEntry.entry_date)).where(JournalEntry.cooperative_id == coop.id)
+    if journal_type is not None:
+        stmt = stmt.where(JournalEntry.journal_type == journal_type)
+    return db.session.scalar(stmt)

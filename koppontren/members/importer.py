@@ -232,7 +232,7 @@ def counter_accounts(coop: Cooperative) -> list:
     account without subledger such as 3104 when the treasurer's own opening balances already hold
     that money. All active and postable."""
     return [a for a in chart.accounts(coop, postable_only=True, active_only=True)
-            if not a.subledger and ((a.cash_flow == "cash" and a.role != "bank_santri") or a.type == "equity")]
+            if not a.subledger and ((a.cash_flow == "cash" and a.role not in ("bank_santri", "cash_transit")) or a.type == "equity")]
 
 
 def counter_account(coop: Cooperative, ref: int | str | None = None):

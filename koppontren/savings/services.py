@@ -139,7 +139,7 @@ def payment_accounts(coop: Cooperative) -> list:
     """Cash and bank accounts a member may pay into or be paid from (not the santri-deposit bank,
     whose money belongs to the santri wallets)."""
     return [a for a in chart.accounts(coop, postable_only=True, active_only=True)
-            if a.cash_flow == "cash" and a.role != "bank_santri"]
+            if a.cash_flow == "cash" and a.role not in ("bank_santri", "cash_transit")]
 
 
 def _payment_account(coop: Cooperative, account_id: int | None):

@@ -87,7 +87,7 @@ def _purchase_or_404(purchase_id: int):
 def _money_accounts(coop):
     """Cash and bank accounts a purchase, a return or a supplier payment may use (not the santri
     deposit bank: its money belongs to the santri wallets)."""
-    return [a for a in chart.accounts(coop, postable_only=True, active_only=True) if a.cash_flow == "cash" and a.role != "bank_santri"]
+    return [a for a in chart.accounts(coop, postable_only=True, active_only=True) if a.cash_flow == "cash" and a.role not in ("bank_santri", "cash_transit")]
 
 
 def _account_choices(coop):

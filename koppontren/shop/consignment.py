@@ -75,7 +75,7 @@ def consignors(coop: Cooperative) -> list[Party]:
 
 def cash_accounts(coop: Cooperative):
     """The cash and bank accounts a consignor can be paid from (not the santri deposit bank)."""
-    return [a for a in chart.accounts(coop, postable_only=True, active_only=True) if a.cash_flow == "cash" and a.role != "bank_santri"]
+    return [a for a in chart.accounts(coop, postable_only=True, active_only=True) if a.cash_flow == "cash" and a.role not in ("bank_santri", "cash_transit")]
 
 
 def owed_to_consignors(coop: Cooperative, party_ids=None) -> dict[int, int]:

@@ -199,7 +199,7 @@ def payment_accounts(coop: Cooperative) -> list:
     """The cash and bank accounts a payment may go into (not the santri-deposit bank, whose money
     belongs to the santri wallets); the till is the default."""
     return [a for a in chart.accounts(coop, postable_only=True, active_only=True)
-            if a.cash_flow == "cash" and a.role != "bank_santri"]
+            if a.cash_flow == "cash" and a.role not in ("bank_santri", "cash_transit")]
 
 
 def get_payment(coop: Cooperative, payment_id: int) -> ShopPayment | None:

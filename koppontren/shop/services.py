@@ -540,7 +540,7 @@ def _pay_account(coop: Cooperative, payment: str, account_id: int | None, defaul
     if account_id is None:
         return chart.account_for(coop, default_role if payment == "cash" else "bank")
     account = next((a for a in chart.accounts(coop, postable_only=True, active_only=True)
-                    if a.id == account_id and a.cash_flow == "cash" and a.role != "bank_santri"), None)
+                    if a.id == account_id and a.cash_flow == "cash" and a.role not in ("bank_santri", "cash_transit")), None)
     if account is None:
         raise _error("invalid_account", _l("Pilih akun kas atau bank yang aktif."), "account")
     return account

@@ -15,8 +15,8 @@ from koppontren.clock import today
 from koppontren.errors import DomainError
 from koppontren.extensions import db
 from koppontren.ledger.chart import seed_chart
-from koppontren.ledger.models import JournalEntry
 from koppontren.ledger.posting import latest_closed_fiscal_year, lock_ledger, start_chain
+from koppontren.ledger.queries import first_entry_date
 from koppontren.tenancy.models import Cooperative, first_day_of_current_fiscal_year
 
 
@@ -147,14 +147,12 @@ def update_cooperative(coop: Cooperative, *, actor: User, **fields) -> Cooperati
 
 def _check_books_start_move(coop: Cooperative, new: date) -> None:
     lock_ledger(coop.id)  # no posting slips in between the look and the change
-    earlier = db.session.scalar(select(func.min(JournalEntry.entry_date)).where(JournalEntry.cooperative_id == coop.id))
+    earlier = first_entry_date(coop)
     if earlier is not None and earlier < new:
         raise TenancyError("books_start_locked", _l("Awal pembukuan tidak bisa dipindah ke %(d)s: sudah ada jurnal bertanggal %(e)s.",
                                                     d=new.strftime("%d/%m/%Y"), e=earlier.strftime("%d/%m/%Y")),
                            {"books_start": _l("Sudah ada jurnal sebelumnya.")})
-    opening = db.session.scalar(select(JournalEntry.id).where(JournalEntry.cooperative_id == coop.id,
-                                                             JournalEntry.journal_type == "SA").limit(1))
-    if opening is not None:
+    if first_entry_date(coop, "SA") is not None:
         raise TenancyError("books_start_locked", _l("Awal pembukuan tidak bisa dipindah: saldo awal sudah dibukukan pada tanggal itu."),
                            {"books_start": _l("Saldo awal sudah dibukukan.")})
     closed = latest_closed_fiscal_year(coop.id, coop.fiscal_year_start_month)

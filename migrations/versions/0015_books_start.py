@@ -45,7 +45,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('account') as batch:
-        batch.drop_column('allow_overdraft')
-    with op.batch_alter_table('cooperative') as batch:
-        batch.drop_column('books_start')
+    # in place on both databases (SQLite ≥ 3.35), as ADD COLUMN added them
+    op.drop_column('account', 'allow_overdraft')
+    op.drop_column('cooperative', 'books_start')

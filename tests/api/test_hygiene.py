@@ -24,8 +24,8 @@ METHODS = ("DELETE", "PUT", "PATCH", "POST", "GET")
 
 
 def _entry(day, **over):
-    body = {"date": day.isoformat(), "description": "Bayar listrik", "lines": [
-        {"account": "6102", "debit": "150000"}, {"account": "1101", "credit": "150000.00"}]}
+    body = {"date": day.isoformat(), "description": "Penjualan tunai", "lines": [
+        {"account": "1101", "debit": "150000"}, {"account": "4201", "credit": "150000.00"}]}
     body.update(over)
     return body
 

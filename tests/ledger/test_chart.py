@@ -17,7 +17,7 @@ from koppontren.ledger.models import Account
 def test_a_new_cooperative_gets_the_whole_default_chart(coop):
     rows = chart.template_rows()
     accounts = chart.accounts(coop)
-    assert len(accounts) == len(rows) == 108
+    assert len(accounts) == len(rows) == 109
     assert {a.code for a in accounts} == {r["code"] for r in rows}
     kas = chart.account_by_code(coop, "1101")
     assert (kas.name_id, kas.type, kas.normal_balance, kas.postable, kas.cash_flow) == ("Kas Besar", "asset", "debit", True, "cash")

@@ -195,7 +195,7 @@ def test_a_chosen_counter_account_and_bad_choices(coop, treasurer):
         assert err.value.code == "invalid_account"
     with pytest.raises(MemberError) as err:
         importer.import_members(coop, GOOD_CSV, "anggota.csv", entry_date=date(2999, 1, 1), dry_run=True)
-    assert err.value.code == "invalid_date"
+    assert err.value.code == "future_date"
 
 
 @pytest.mark.parametrize("data, name", [(b"", "x.csv"), (b"nama,kategori\nA,santri\n", "x.csv"), (b"not a zip", "x.xlsx"),

@@ -73,8 +73,9 @@ def test_a_credit_purchase_return_comes_off_the_suppliers_payable(stocked, beras
     assert check_cooperative(stocked).ok
 
 
-def test_a_bank_purchase_return_goes_back_to_the_account_it_was_paid_from(coop, supplier, kopi):
+def test_a_bank_purchase_return_goes_back_to_the_account_it_was_paid_from(build, coop, supplier, kopi):
     bank = chart.account_for(coop, "bank")
+    build.fund(coop, 1_000_000, date(2026, 12, 1), role="bank")
     purchase = shop.record_purchase(coop, party_id=supplier.id, payment="bank", account_id=bank.id,
                                     items=[shop.PurchaseItem(kopi.id, 4, Decimal(20_000))])
     assert purchasing.paid_from_account_id(coop, purchase) == bank.id
@@ -107,7 +108,8 @@ def test_a_return_is_refused_beyond_what_was_bought_or_is_left_and_writes_nothin
     assert shop.get_product(stocked, beras.id).qty == 11
 
 
-def test_a_product_on_several_lines_returns_at_each_lines_price(coop, supplier, beras):
+def test_a_product_on_several_lines_returns_at_each_lines_price(build, coop, supplier, beras):
+    build.fund(coop, 1_000_000, date(2026, 11, 30))
     purchase = shop.record_purchase(coop, party_id=supplier.id, day=date(2026, 12, 1), items=[
         shop.PurchaseItem(beras.id, 2, Decimal(60_000)), shop.PurchaseItem(beras.id, 2, Decimal(66_000))])
     ret = purchasing.record_purchase_return(coop, purchase.id, items=[ReturnItem(beras.id, 3)])
@@ -357,7 +359,8 @@ def test_the_import_page_checks_imports_and_offers_templates(client, ids):
     assert xlsx.data[:2] == b"PK"
 
 
-def test_parties_are_listed_created_and_a_supplier_is_paid_from_its_page(client, ids, supplier):
+def test_parties_are_listed_created_and_a_supplier_is_paid_from_its_page(build, client, ids, supplier):
+    build.fund(staff_coop(), 1_000_000, date(2026, 12, 1), role="bank")  # the bank the supplier is paid from
     login(client, "bendahara")
     response = client.post(f"{BASE}/shop/parties/new", data={"kind": "consignor", "code": "TTP-01", "name": "Santri Kreatif"})
     assert response.status_code == 302
@@ -389,12 +392,12 @@ def test_a_purchase_with_lines_by_select_and_by_sku_on_credit(client, ids, suppl
     assert form.count("<tr data-line>") == 5 and "purchase-lines.js" in form
     more = _text(client.post(url, data={"party": supplier.id, "date": "2026-12-10", "payment": "cash", "add_line": "y",
                                         "lines-0-sku": "BRS-5"}))
-    assert more.count("<tr data-line>") == 6 and 'value="BRS-5"' in more and _entries() == 2
+    assert more.count("<tr data-line>") == 6 and 'value="BRS-5"' in more and _entries() == 3  # the capital and 2 purchases
     data = {"party": supplier.id, "date": "2026-12-10", "payment": "credit", "invoice": "F-778",
             "lines-0-product": str(kopi.id), "lines-0-qty": "10", "lines-0-unit_cost": "18.500",
             "lines-2-sku": "8991234500011", "lines-2-qty": "2", "lines-2-unit_cost": "61.000"}
     page = _text(client.post(url, data={**data, "lines-2-unit_cost": "61,000.00", "lines-3-sku": "NOPE", "lines-3-qty": "1"}))
-    assert "bukan jumlah uang yang sah" in page and "Produk NOPE tidak ditemukan." in page and _entries() == 2
+    assert "bukan jumlah uang yang sah" in page and "Produk NOPE tidak ditemukan." in page and _entries() == 3
     response = client.post(url, data=data)
     assert response.status_code == 302
     purchase = db.session.scalar(select(Purchase).order_by(Purchase.id.desc()))
@@ -410,7 +413,7 @@ def test_a_purchase_return_from_the_purchase_page(client, ids, beras):
     login(client, "bendahara")
     url = f"{BASE}/shop/purchases/{ids['p']}"
     page = _text(client.post(f"{url}/return", data={f"return-{beras.id}": "11", "date": "2026-12-10"}))
-    assert "Retur melebihi jumlah yang dibeli" in page and _entries() == 2
+    assert "Retur melebihi jumlah yang dibeli" in page and _entries() == 3  # the capital and 2 purchases
     response = client.post(f"{url}/return", data={f"return-{beras.id}": "2", "date": "2026-12-10"})
     assert response.status_code == 302
     ret = db.session.scalar(select(Purchase).where(Purchase.returns_purchase_id == ids["p"]))
@@ -433,9 +436,9 @@ def test_the_stock_count_page_posts_the_differences_and_shows_the_entry(client, 
     assert re.findall(r'<tr data-sku="([^"]+)"', page) == ["BRS-5", "KOPI-PP"]  # consignment goods are the consignor's
     page = _text(client.post(f"{BASE}/shop/purchases/new", data={"party": ids["s"], "date": "2026-12-10", "payment": "cash",
                                                                  "lines-0-sku": "KRIPIK", "lines-0-qty": "1", "lines-0-unit_cost": "1.000"}))
-    assert "barang titipan" in page and _entries() == 2
+    assert "barang titipan" in page and _entries() == 3  # the capital and 2 purchases
     page = _text(client.post(url, data={f"count-{beras.id}": "dua belas", "date": "2026-12-10"}))
-    assert "bilangan bulat" in page and _entries() == 2
+    assert "bilangan bulat" in page and _entries() == 3
     response = client.post(url, data={f"count-{beras.id}": "12", f"count-{kopi.id}": "", "date": "2026-12-10"})
     assert response.status_code == 302
     page = _text(client.get(response.headers["Location"]))

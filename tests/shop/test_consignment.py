@@ -102,7 +102,7 @@ def test_only_a_consignors_own_products_move_and_refusals_write_nothing(titipan,
         assert err.value.code == code
     with pytest.raises(ShopError) as err:
         consignment.receive_consignment(titipan, consignor_id=penitip.id, items=[(kerupuk.id, 1)], day=date(2026, 12, 16))
-    assert err.value.code == "invalid_date"
+    assert err.value.code == "future_date"
     assert _moves() == before and shop.get_product(titipan, kerupuk.id).qty == 10
 
 
@@ -184,7 +184,9 @@ def test_a_return_is_refused_once_the_product_changed_owner(titipan, penitip, ke
     assert err.value.code == "consignment_changed" and _entries() == before
 
 
-def test_settling_pays_the_consignor_never_more_than_is_owed(titipan, penitip, kerupuk, treasurer_user):
+def test_settling_pays_the_consignor_never_more_than_is_owed(build, titipan, penitip, kerupuk, treasurer_user):
+    build.fund(titipan, 1_000_000, date(2026, 12, 1))  # Kas Besar and the bank pay the consignor
+    build.fund(titipan, 1_000_000, date(2026, 12, 1), role="bank")
     shop.record_sale(titipan, items=[shop.SaleItem(kerupuk.id, 4)])  # 49.380, commission 4.938: owed 44.442
     payment = consignment.settle_consignor(titipan, penitip.id, amount=Decimal(40_000), day=date(2026, 12, 10), actor=treasurer_user)
     assert (payment.kind, payment.party_id, payment.amount, payment.voucher) == ("consignor", penitip.id, 40_000_00, "KK/2026/000001")
@@ -253,7 +255,8 @@ def test_the_page_shows_what_is_owed_to_each_consignor(client, staff, titipan, k
     assert "Rp22.221" in text and "receive-form" not in text and "settle-form" not in text
 
 
-def test_receiving_goods_and_settling_through_the_page(client, staff, titipan, penitip, kerupuk):
+def test_receiving_goods_and_settling_through_the_page(build, client, staff, titipan, penitip, kerupuk):
+    build.fund(titipan, 1_000_000, date(2026, 12, 1))  # Kas Besar pays the consignor
     login(client, "bendahara")
     response = client.post(BASE + "/receive", data={"r-consignor": str(penitip.id), "r-product": str(kerupuk.id), "r-qty": "5",
                                                     "r-date": "2026-12-14", "r-action": "in"}, follow_redirects=True)
@@ -261,10 +264,10 @@ def test_receiving_goods_and_settling_through_the_page(client, staff, titipan, p
     shop.record_sale(titipan, items=[shop.SaleItem(kerupuk.id, 1)])  # owed 12.345 less 1.235
     response = client.post(BASE + "/settle", data={"s-consignor": str(penitip.id), "s-amount": "20.000", "s-date": "2026-12-14",
                                                    "s-account": str(chart.account_for(titipan, "cash").id)}, follow_redirects=True)
-    assert response.status_code == 200 and "Rp11.110" in response.get_data(as_text=True) and _entries() == 1
+    assert response.status_code == 200 and "Rp11.110" in response.get_data(as_text=True) and _entries() == 2  # the capital and the sale
     response = client.post(BASE + "/settle", data={"s-consignor": str(penitip.id), "s-amount": "11.110", "s-date": "2026-12-14",
                                                    "s-account": str(chart.account_for(titipan, "cash").id)}, follow_redirects=True)
-    assert response.status_code == 200 and _entries() == 2 and consignment.owed_to_consignors(titipan) == {penitip.id: 0}
+    assert response.status_code == 200 and _entries() == 3 and consignment.owed_to_consignors(titipan) == {penitip.id: 0}
 
 
 def test_setting_a_product_on_consignment_through_the_page(client, staff, titipan, penitip):

@@ -141,12 +141,12 @@ def test_refusals_write_nothing(stocked, cashier, build):
     stranger = build.user("luar", build.coop("annur"), "cashier")
     for kw, code in (({"cashier_id": stranger.id}, "not_found"), ({"cashier_id": 99_999}, "not_found"),
                      ({"counted_cash": Decimal(-1)}, "invalid_amount"), ({"counted_cash": Decimal("0.5")}, "invalid_amount"),
-                     ({"counted_cash": 1.5}, "invalid_amount"), ({"day": date(2026, 12, 16)}, "invalid_date")):
+                     ({"counted_cash": 1.5}, "invalid_amount"), ({"day": date(2026, 12, 16)}, "future_date")):
         args = {"cashier_id": cashier.id, "day": TODAY, "counted_cash": Decimal(10_000), **kw}
         with pytest.raises(ShopError) as err:
             closing.close_day(stocked, actor=cashier, **args)
         assert err.value.code == code
-    assert _closes() == 0 and _entries() == 2
+    assert _closes() == 0 and _entries() == 3  # the capital and the two purchases of the fixture
 
 
 def test_a_closed_period_refuses_the_close_and_keeps_no_row(day_of_sales, cashier, treasurer):
@@ -219,10 +219,11 @@ def test_another_cooperatives_user_gets_404(client, staff, build):
     assert client.get(URL).status_code == 404
 
 
-def test_pelunasan_taken_into_the_till_is_expected_at_the_close(coop, supplier, beras, member, cashier):
+def test_pelunasan_taken_into_the_till_is_expected_at_the_close(build, coop, supplier, beras, member, cashier):
     from koppontren.shop import cashier as cashier_service
     from koppontren.shop import receivables
 
+    build.fund(coop, 1_000_000, date(2026, 11, 30))
     shop.record_purchase(coop, party_id=supplier.id, day=date(2026, 12, 1), items=[shop.PurchaseItem(beras.id, 5, Decimal(60_000))])
     shop.set_credit_limit(coop, "santri", Decimal(500_000))
     shop.record_sale(coop, items=[shop.SaleItem(beras.id, 1)], member_id=member.id, payment="credit", day=date(2026, 12, 14), actor=cashier)

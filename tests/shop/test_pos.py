@@ -95,6 +95,7 @@ def test_another_cooperatives_sale_is_404(client, build, staff, beras):
     other = build.coop("annur")
     supplier = shop.create_party(other, kind="supplier", code="S1", name="Toko Grosir")
     teh = shop.create_product(other, shop.ProductData(sku="TEH", name="Teh Celup", price=Decimal(5_000)))
+    build.fund(other, 1_000_000, date(2026, 11, 30))
     shop.record_purchase(other, party_id=supplier.id, items=[shop.PurchaseItem(teh.id, 5, Decimal(3_000))], day=date(2026, 12, 1))
     foreign = shop.record_sale(other, items=[shop.SaleItem(teh.id, 1)])
     login(client, "kasir")

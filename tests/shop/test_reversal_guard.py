@@ -23,6 +23,7 @@ def _entries() -> int:
 
 def test_a_purchase_or_sale_entry_cannot_be_reversed_in_the_ledger(build):
     coop = build.coop()
+    build.fund(coop, 1_000_000, date(2026, 3, 1))
     supplier = shop.create_party(coop, kind="supplier", code="S1", name="CV Pemasok")
     product = shop.create_product(coop, shop.ProductData(sku="P1", name="Sabun", price=Decimal(1_500)))
     purchase = shop.record_purchase(coop, party_id=supplier.id, items=[shop.PurchaseItem(product.id, 10, Decimal(1_000))], day=date(2026, 3, 2))
@@ -39,6 +40,7 @@ def test_a_purchase_or_sale_entry_cannot_be_reversed_in_the_ledger(build):
 
 def test_an_shu_entry_cannot_be_reversed_but_an_ordinary_one_can(build):
     coop = build.coop()
+    build.fund(coop, 1_000_000, date(2026, 3, 1))
     shu_like = post_entry(coop, entry_date=date(2026, 3, 2), description="Pembagian SHU", source="shu",
                           lines=[LineSpec("6102", debit=1000), LineSpec("1101", credit=1000)])
     with pytest.raises(LedgerError) as err:

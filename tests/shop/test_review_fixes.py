@@ -53,7 +53,8 @@ def test_a_double_submitted_purchase_return_records_once(client, staff, beras):
     assert db.session.scalar(select(func.count()).select_from(Purchase).where(Purchase.returns_purchase_id == purchase.id)) == 1
 
 
-def test_a_consignors_goods_cannot_go_back_to_the_supplier_as_a_purchase_return(coop, supplier, beras):
+def test_a_consignors_goods_cannot_go_back_to_the_supplier_as_a_purchase_return(build, coop, supplier, beras):
+    build.fund(coop, 1_000_000, date(2026, 11, 30))
     purchase = shop.record_purchase(coop, party_id=supplier.id, day=date(2026, 12, 1), items=[shop.PurchaseItem(beras.id, 2, Decimal(40_000))])
     shop.record_sale(coop, items=[shop.SaleItem(beras.id, 2)], day=date(2026, 12, 2))
     owner = shop.create_party(coop, kind="consignor", code="PNT-1", name="Santri Penitip")
@@ -64,7 +65,8 @@ def test_a_consignors_goods_cannot_go_back_to_the_supplier_as_a_purchase_return(
     assert err.value.code == "consignment_product"
 
 
-def test_a_double_submitted_consignor_settlement_pays_once(coop, beras):
+def test_a_double_submitted_consignor_settlement_pays_once(build, coop, beras):
+    build.fund(coop, 1_000_000, date(2026, 12, 1))  # Kas Besar pays the consignor
     owner = shop.create_party(coop, kind="consignor", code="PNT-1", name="Santri Penitip")
     consignment.set_consignment(coop, beras, consignor_id=owner.id, commission_bp=1000)
     consignment.receive_consignment(coop, consignor_id=owner.id, items=[(beras.id, 5)], day=date(2026, 12, 3))

@@ -30,9 +30,9 @@ def _product(coop, product):
 
 def test_purchases_post_inventory_against_cash_or_the_suppliers_payable(stocked, supplier, beras, kopi):
     entries = sorted(db.session.scalars(select(JournalEntry)), key=lambda e: e.id)
-    assert [e.number for e in entries] == ["PB/2026/000001", "PB/2026/000002"]
-    assert _lines(entries[0]) == [("1141", 600_000, 0, None), ("1142", 360_000, 0, None), ("1101", 0, 960_000, None)]
-    assert [(ln.account.code, ln.credit // 100, ln.party_id) for ln in entries[1].lines][-1] == ("2101", 189_000, supplier.id)
+    assert [e.number for e in entries] == ["SA/2026/000001", "PB/2026/000001", "PB/2026/000002"]  # the capital, then the purchases
+    assert _lines(entries[1]) == [("1141", 600_000, 0, None), ("1142", 360_000, 0, None), ("1101", 0, 960_000, None)]
+    assert [(ln.account.code, ln.credit // 100, ln.party_id) for ln in entries[2].lines][-1] == ("2101", 189_000, supplier.id)
     b = _product(stocked, beras)
     assert (b.qty, b.stock_value) == (13, 789_000_00)
     assert check_cooperative(stocked).ok

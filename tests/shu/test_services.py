@@ -146,9 +146,10 @@ def test_rules_copy_forward_and_validation(coop, treasurer, year_2025):
     assert shu.rules_of(coop, 2026).origin == "copied" and shu.rules_of(coop, 2026).rules.include_departed
 
 
-def test_shu_not_positive_is_refused(coop, admin, treasurer):
+def test_shu_not_positive_is_refused(build, coop, admin, treasurer):
     from koppontren.ledger import periods
     from koppontren.ledger.posting import LineSpec, post_entry
+    build.fund(coop, 1_000_000, date(2025, 1, 2))  # the capital Kas Besar pays the loss from (equity, not SHU)
     post_entry(coop, entry_date=date(2025, 5, 1), description="Rugi", actor=treasurer,
                lines=[LineSpec("6102", debit=Decimal(1_000)), LineSpec("1101", credit=Decimal(1_000))])
     periods.close_year(coop, 2025, actor=admin)

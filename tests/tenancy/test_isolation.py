@@ -21,7 +21,8 @@ from tests.helpers import login
 #: Values for URL parameters other than the cooperative slug when walking the map.
 SAMPLE_ARGS = {"user_id": "1", "page": "1", "code": "1101", "entry_id": "1", "member_id": "1", "tx_id": "1", "sale_id": "1",
                "payment_id": "1", "product_id": "1", "party_id": "1", "purchase_id": "1",
-               "report": "balance-sheet", "token_id": "1", "year": "2026", "santri_id": "1", "transit_id": "1"}
+               "report": "balance-sheet", "token_id": "1", "year": "2026", "santri_id": "1", "transit_id": "1",
+               "number": "MK/2026/000001"}
 
 
 def _coop_paths(app, slug: str, method: str = "GET") -> list[str]:

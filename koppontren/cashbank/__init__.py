@@ -1,0 +1,1 @@
+"""Cash and bank (RULES-2 §8): transfers between cash accounts (mutasi kas)."""
