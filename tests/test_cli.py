@@ -121,6 +121,8 @@ def test_the_console_script_end_to_end(tmp_path):
     demo = run("demo")
     assert demo.returncode == 0 and "demo.bendahara" in demo.stdout
     assert run("demo").returncode == 0
+    check = run("check", "--coop", "demo")  # on the real clock: the demo's books never dip below zero, nor lie ahead
+    assert check.returncode == 0 and "[ok] cash and bank never below zero at any day's end" in check.stdout, check.stdout + check.stderr
     bad = run("coop", "create", "alhikmah", "--name", "Lagi")
     assert bad.returncode == 1 and "Error" in bad.stderr
     assert (tmp_path / "koppontren.db").exists()
