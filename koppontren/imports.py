@@ -245,7 +245,7 @@ def _open_archive(data: bytes, limit: int) -> _GuardedZip:
     _check_end_record(data)
     try:
         archive = _GuardedZip(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, RuntimeError, struct.error):
         raise _unreadable() from None
     archive.budget = _Budget(limit)
     archive.members = frozenset(archive.namelist())

@@ -11,6 +11,8 @@ import zipfile
 from datetime import datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from koppontren import imports
@@ -206,3 +208,46 @@ def test_csv_reading_keeps_its_ways(app_ctx):
     assert imports.read_table(b"", "a.csv", max_rows=10) == []
     assert imports.read_table(b"\xef\xbb\xbfnama;kategori\rAhmad;santri\r", "a.csv", max_rows=10) == [["nama", "kategori"], ["Ahmad", "santri"]]
     assert imports.read_table(b'nama,alamat\nA,"Jl. X\nNo. 5",\n\n', "a.txt", max_rows=10) == [["nama", "alamat"], ["A", "Jl. X\nNo. 5"], []]
+
+
+# --- random files: a table or the reader's own refusal, nothing else -----------------------------
+
+_TOKENS = ['<row r="1">', '<row r="3">', "<row>", '<row r="x">', "</row>", '<c r="A1">', '<c r="B1" t="s">', '<c t="inlineStr">',
+           '<c r="ZZ9" t="b">', '<c s="1">', '<c s="999" r="C2" t="d">', '<c t="e">', "</c>", "<v>", "</v>", "<v>1</v>", "<v>0</v>",
+           "<v>1.5e3</v>", "<v>2026-01-05</v>", "<v>-1</v>", "<v>abc</v>", "<is><t>teks</t></is>", "<is><r><t>a</t></r><rPh><t>b</t></rPh></is>",
+           "<f>1+1</f>", "&amp;", "&#0;", "&#x41;", "<![CDATA[x]]>", "<!-- c -->", " ", "<x/>", "</sheetData>", "<sheetData>"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(_TOKENS), max_size=30))
+def test_random_sheet_xml_gives_rows_or_a_refusal(app_ctx, tokens):
+    data = bombs.with_sheet([bombs.SHEET_START, "".join(tokens).encode(), bombs.SHEET_END])
+    try:
+        rows = imports.read_table(data, "a.xlsx", max_rows=5)
+    except imports.ImportFileError as err:
+        assert err.code == "invalid_file" and str(err.message)
+    else:
+        assert isinstance(rows, list) and len(rows) <= 6
+
+
+@pytest.fixture(scope="module")
+def stored_xlsx() -> bytes:
+    """A workbook whose members are stored, not deflated: flipped bytes land in the XML itself."""
+    source = zipfile.ZipFile(io.BytesIO(bombs.xlsx([["nama", "jumlah"], ["Ahmad", 1250000], ["Siti", 2.5]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for info in source.infolist():
+            archive.writestr(info.filename, source.read(info.filename))
+    return out.getvalue()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.floats(min_value=0, max_value=1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8))
+def test_a_damaged_workbook_gives_rows_or_a_refusal(app_ctx, stored_xlsx, flips):
+    data = bytearray(stored_xlsx)
+    for where, value in flips:
+        data[int(where * len(data))] = value
+    try:
+        imports.read_table(bytes(data), "a.xlsx", max_rows=5)
+    except imports.ImportFileError as err:
+        assert err.code == "invalid_file" and str(err.message)
