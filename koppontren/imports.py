@@ -187,8 +187,10 @@ def _check_members(archive: zipfile.ZipFile, limit: int) -> None:
 
 
 class _Budget:
-    """Bytes actually inflated, per member the furthest any reading of it got (openpyxl opens a
-    sheet twice: once for its dimensions, once for its rows); over ``limit`` stops the reading."""
+    """Bytes actually inflated, counting for each member the furthest any reading of it got (a
+    member read twice counts once); going over ``limit`` stops the reading. zipfile itself stops a
+    member at the size its directory entry claims (a lie then fails the CRC); this count does not
+    rely on that."""
 
     def __init__(self, limit: int):
         self.limit = limit
