@@ -399,14 +399,17 @@ def _date_styles(archive: zipfile.ZipFile, member: str | None) -> tuple[set[int]
     durations: set[int] = set()
     if member is None:
         return dates, durations
-    custom: dict[str, str] = {}
+    custom: dict[str, tuple[bool, bool]] = {}  # numFmtId -> (a date, a duration): the codes themselves are not kept
     where = {"xf": -1, "in_xfs": False}
+
+    def kinds(code: str | None) -> tuple[bool, bool]:
+        return (bool(code) and is_date_format(code), bool(code) and is_timedelta_format(code))
 
     def start(name, attrs, _depth):
         if name == "numFmt" and "numFmtId" in attrs:
             if len(custom) >= MAX_STYLES:
                 raise _unreadable()
-            custom[attrs["numFmtId"]] = attrs.get("formatCode", "")
+            custom[attrs["numFmtId"]] = kinds(attrs.get("formatCode"))
         elif name == "cellXfs":
             where["in_xfs"] = True
         elif name == "xf" and where["in_xfs"]:
@@ -414,12 +417,10 @@ def _date_styles(archive: zipfile.ZipFile, member: str | None) -> tuple[set[int]
             if where["xf"] >= MAX_STYLES:
                 raise _unreadable()
             number = attrs.get("numFmtId", "0")
-            code = custom.get(number)
-            if code is None and number.isdigit():
-                code = BUILTIN_FORMATS.get(int(number))
-            if code and is_date_format(code):
+            is_date, is_duration = custom.get(number) or kinds(BUILTIN_FORMATS.get(int(number)) if number.isdecimal() else None)
+            if is_date:
                 dates.add(where["xf"])
-            if code and is_timedelta_format(code):
+            if is_duration:
                 durations.add(where["xf"])
 
     def end(name, _depth):
