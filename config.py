@@ -23,6 +23,16 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_bytes(name: str, default: str) -> int:
+    """A size in bytes: ``52428800``, or with a unit ``50MB`` / ``50M`` / ``512KB`` / ``1GB`` (powers of 1024)."""
+    text = (_env(name, default) or default).strip().upper().removesuffix("B")
+    factor = {"K": 1024, "M": 1024**2, "G": 1024**3}.get(text[-1:], 1)
+    number = text[:-1] if factor > 1 else text
+    if not number.strip().isdigit() or int(number) <= 0:
+        raise ValueError(f"{name}={_env(name)!r} is not a size (e.g. 52428800 or 50MB)")
+    return int(number) * factor
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -77,6 +87,9 @@ class Config:
 
     BOOTSTRAP_SERVE_LOCAL = True  # the app must work offline: no CDN
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: An import's XLSX (a zip) may hold at most this much once unpacked: checked in its directory
+    #: before anything is inflated, and counted while it is read (koppontren/imports.py).
+    IMPORT_MAX_UNCOMPRESSED = _env_bytes("KOPPONTREN_IMPORT_MAX_UNCOMPRESSED", "50MB")
     PASSWORD_MIN_LENGTH = 8
     #: argon2id parameters; empty means the library's recommended ones (RFC 9106 low-memory profile).
     PASSWORD_HASH_PARAMS: ClassVar[dict] = {}

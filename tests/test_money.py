@@ -6,7 +6,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from koppontren import money
@@ -103,9 +103,16 @@ def test_display_follows_puebi_in_indonesian_and_babel_style_in_english():
 
 
 @given(st.integers(min_value=0, max_value=10**14))
+@example(10**12).via("MAX_AMOUNT")
+@example(10**12 + 1).via("just above MAX_AMOUNT")
 def test_a_displayed_amount_reads_back_as_the_same_amount(n):
-    assert money.parse_amount_id(money.format_idr(n)) == n
-    assert money.parse_amount_id(money.format_number(n)) == n
+    for shown in (money.format_idr(n), money.format_number(n)):
+        if n <= money.MAX_AMOUNT:
+            assert money.parse_amount_id(shown) == n
+        else:  # displayable (a balance may be), but more than one amount may be
+            with pytest.raises(MoneyError) as err:
+                money.parse_amount_id(shown)
+            assert err.value.code == "amount_too_large"
 
 
 @pytest.mark.parametrize(

@@ -6,19 +6,17 @@ member number. A file with any bad row is refused whole, every bad row listed (r
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from koppontren import money
+from koppontren import imports, money
 from koppontren.audit.services import record
 from koppontren.extensions import db
+from koppontren.imports import RowProblem, cell_amount, money_message
 from koppontren.ledger import chart, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.models import Account, JournalEntry
@@ -32,13 +30,6 @@ HEADERS = {
     "credit": ("credit", "kredit"),
     "member": ("member", "anggota", "nomor_anggota", "nomor anggota", "member_number"),
 }
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    row: int
-    column: str
-    problem: str
 
 
 class OpeningImportError(LedgerError):
@@ -69,99 +60,14 @@ def existing_opening(coop: Cooperative) -> JournalEntry | None:
         JournalEntry.reverses_id.is_(None), JournalEntry.reversed_by_id.is_(None)))
 
 
-def read_table(data: bytes, filename: str) -> list[list[object]]:
-    """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file (first sheet, opened read-only)."""
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:
-            raise LedgerError("invalid_file", _l("Berkas XLSX tidak dapat dibaca.")) from None
-        try:
-            sheet = workbook.worksheets[0]
-            return [list(row) for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    if name.endswith(".csv") or name.endswith(".txt"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise LedgerError("invalid_file", _l("Berkas CSV harus berenkode UTF-8.")) from None
-        first = text.splitlines()[0] if text else ""
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        try:  # newline="": a lone CR ends a line as Excel on a Mac writes it; NUL bytes or a huge cell are refused
-            return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-        except csv.Error as err:
-            raise LedgerError("invalid_file", _l("Berkas CSV tidak dapat dibaca: %(problem)s.", problem=str(err))) from None
-    raise LedgerError("invalid_file", _l("Gunakan berkas .csv atau .xlsx."))
-
-
-def header_key(text: object) -> str:
-    """A column header as a key: lower case, spaces and hyphens as ``_`` ("Tanggal Masuk" → "tanggal_masuk")."""
-    return "_".join(str(text or "").strip().lower().replace("-", " ").split())
-
-
-def cell_text(value: object) -> str:
-    """A text cell; numbers typed into a spreadsheet (a NIK, a barcode) come back as their digits,
-    dates as ISO dates."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    return str(value).strip()
-
-
-def map_columns(header_row: list[object], headers: dict[str, tuple[str, ...]], required) -> tuple[dict[str, int], dict[str, str], list[RowProblem]]:
-    """(column key -> index, column key -> its name in the file, problems of the header row) for
-    the imports' header rows: ``headers`` maps each key to the names it may be written as (already
-    as header_key). An unknown or repeated column refuses the file — a misspelt amount column must
-    not be skipped silently."""
-    accepted = {name: key for key, names in headers.items() for name in names}
-    index: dict[str, int] = {}
-    labels: dict[str, str] = {}
-    problems: list[RowProblem] = []
-    for i, raw in enumerate(header_row):
-        text, name = cell_text(raw), header_key(raw)
-        if not name:
-            continue
-        key = accepted.get(name)
-        if key is None:
-            problems.append(RowProblem(1, text, str(_l("Kolom tidak dikenal."))))
-        elif key in index:
-            problems.append(RowProblem(1, text, str(_l("Kolom ini ada dua kali."))))
-        else:
-            index[key], labels[key] = i, text
-    for key in required:
-        if key not in index:
-            problems.append(RowProblem(1, headers[key][0], str(_l("Kolom wajib tidak ada."))))
-    for key, names in headers.items():
-        labels.setdefault(key, names[0])
-    return index, labels, problems
-
-
-def _cell_amount(value: object, decimals: int) -> Decimal:
-    """An amount cell: text in Indonesian form ("1.250.000") or a spreadsheet number."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return Decimal(0)
-    if isinstance(value, bool):
-        raise money.MoneyError("invalid_amount", "not an amount", "bukan jumlah uang")
-    if isinstance(value, int):
-        return money.parse_amount_api(value, decimals)
-    if isinstance(value, float):  # spreadsheets store numbers as binary floats: take the shortest exact repr
-        return money.parse_amount_api(repr(value) if not value.is_integer() else int(value), decimals)
-    if isinstance(value, Decimal):
-        return money.parse_amount_api(str(value), decimals)
-    return money.parse_amount_id(str(value), decimals)
-
-
-def _money_message(err: money.MoneyError) -> str:
-    """The amount problem in the reader's language (money.py keeps both)."""
-    locale = get_locale()
-    return err.message if locale is not None and locale.language == "en" else err.message_id
+def read_rows(data: bytes, filename: str) -> list[list[object]]:
+    """The rows of an opening-balance file (``koppontren.imports``: streamed, bounded)."""
+    try:
+        return imports.read_table(data, filename, max_rows=MAX_ROWS)
+    except imports.TooManyRowsError:
+        raise OpeningImportError(_l("Paling banyak %(n)s baris.", n=MAX_ROWS), [RowProblem(1, "-", str(_l("Terlalu banyak baris.")))]) from None
+    except imports.ImportFileError as err:
+        raise LedgerError(err.code, err.message, err.fields) from None
 
 
 def plan_from_rows(coop: Cooperative, rows: list[list[object]]) -> OpeningPlan:
@@ -214,9 +120,9 @@ def plan_from_rows(coop: Cooperative, rows: list[list[object]]) -> OpeningPlan:
         amounts = {}
         for side in ("debit", "credit"):
             try:
-                amounts[side] = _cell_amount(cell(row, side), coop.currency_decimals)
+                amounts[side] = cell_amount(cell(row, side), coop.currency_decimals)
             except money.MoneyError as err:
-                problems.append(RowProblem(n, side, _money_message(err)))
+                problems.append(RowProblem(n, side, money_message(err)))
         if len(amounts) < 2:
             continue
         if (amounts["debit"] > 0) == (amounts["credit"] > 0):
@@ -282,7 +188,7 @@ def import_opening(coop: Cooperative, data: bytes, filename: str, *, entry_date:
     """Read, check and (unless ``dry_run``) post an opening-balance file, all or nothing."""
     if existing_opening(coop) is not None:
         raise LedgerError("opening_exists", _l("Saldo awal sudah pernah dimasukkan; balik dulu jurnal saldo awal untuk menggantinya."))
-    plan = plan_from_rows(coop, read_table(data, filename))
+    plan = plan_from_rows(coop, read_rows(data, filename))
     if dry_run:
         return plan
     return post_opening(coop, plan, entry_date=entry_date, actor=actor)

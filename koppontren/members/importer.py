@@ -21,13 +21,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from koppontren import money
+from koppontren import imports, money
 from koppontren.audit.services import record
 from koppontren.clock import today
 from koppontren.extensions import db
+from koppontren.imports import RowProblem, cell_amount, cell_text, map_columns, money_message
 from koppontren.ledger import chart
 from koppontren.ledger.errors import LedgerError
-from koppontren.ledger.opening import RowProblem, _cell_amount, _money_message, cell_text, map_columns, read_table
 from koppontren.ledger.posting import LineSpec, is_period_closed, post_entry
 from koppontren.members import services as members
 from koppontren.members.models import CATEGORIES, Member
@@ -296,10 +296,10 @@ class _RowChecker:
         amounts: dict[str, int] = {}
         for kind in KINDS:
             try:
-                amounts[kind] = money.to_sen(_cell_amount(cell(kind), self.coop.currency_decimals))
+                amounts[kind] = money.to_sen(cell_amount(cell(kind), self.coop.currency_decimals))
             except money.MoneyError as err:
                 amounts[kind] = 0
-                bad(kind, _money_message(err))
+                bad(kind, money_message(err))
         try:
             paid_until = _cell_month(cell("wajib_paid_until"))
         except ValueError:
@@ -387,8 +387,7 @@ def check_rows(coop: Cooperative, table: list[list[object]], *, entry_date: date
         raise MemberImportError(_l("Berkas ditolak: baris judul kolom bermasalah. Tidak ada yang disimpan."), problems)
     body = table[1:]
     if len(body) > MAX_ROWS:
-        raise MemberImportError(_l("Berkas ditolak: paling banyak %(n)s baris anggota dalam satu berkas.", n=MAX_ROWS),
-                                [RowProblem(MAX_ROWS + 2, "-", str(_l("Terlalu banyak baris.")))])
+        raise _too_many_rows()
     checker = _RowChecker(coop, columns, entry_date)
     order = list(HEADERS)
     rows: list[ImportRow] = []
@@ -425,11 +424,19 @@ def _assign_numbers(coop: Cooperative, rows: list[ImportRow]) -> None:
         row.values["number"], row.assigned = number, True
 
 
+def _too_many_rows() -> MemberImportError:
+    return MemberImportError(_l("Berkas ditolak: paling banyak %(n)s baris anggota dalam satu berkas.", n=MAX_ROWS),
+                             [RowProblem(MAX_ROWS + 2, "-", str(_l("Terlalu banyak baris.")))])
+
+
 def _read(data: bytes, filename: str) -> list[list[object]]:
+    """The file's rows (``koppontren.imports``: streamed, reading stops at the first row past MAX_ROWS)."""
     try:
-        return read_table(data, filename)
-    except LedgerError as err:
-        raise MemberError(err.code, err.message, {"file": err.message}) from None
+        return imports.read_table(data, filename, max_rows=MAX_ROWS)
+    except imports.TooManyRowsError:
+        raise _too_many_rows() from None
+    except imports.ImportFileError as err:
+        raise MemberError(err.code, err.message, err.fields) from None
 
 
 def plan_import(coop: Cooperative, data: bytes, filename: str, *, entry_date: date | None = None, account: int | str | None = None,

@@ -19,11 +19,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from koppontren import money
+from koppontren import imports, money
 from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.extensions import db
-from koppontren.ledger.errors import LedgerError
-from koppontren.ledger.opening import RowProblem, _cell_amount, _money_message, cell_text, header_key, map_columns, read_table
+from koppontren.imports import RowProblem, cell_amount, cell_text, header_key, map_columns, money_message
 from koppontren.shop.catalogue import BUSINESS_UNIT_LABELS
 from koppontren.shop.models import Product
 from koppontren.shop.services import ProductData, ShopError, _clean_product
@@ -134,10 +133,10 @@ class _RowChecker:
                 prices[key] = Decimal(0)
                 continue
             try:
-                prices[key] = None if cell_text(value) == "" else _cell_amount(value, self.coop.currency_decimals)
+                prices[key] = None if cell_text(value) == "" else cell_amount(value, self.coop.currency_decimals)
             except money.MoneyError as err:
                 prices[key] = Decimal(0)
-                bad(key, _money_message(err))
+                bad(key, money_message(err))
         unit_text = cell_text(cell("business_unit"))
         business_unit = self.units.get(header_key(unit_text), unit_text) if unit_text else "toko"
         data = ProductData(sku=cell_text(cell("sku")), name=cell_text(cell("name")), price=prices["price"], member_price=prices["member_price"],
@@ -175,6 +174,21 @@ class _RowChecker:
                 self.seen_barcodes[barcode] = n
 
 
+def _too_many_rows() -> ProductImportError:
+    return ProductImportError(_l("Berkas ditolak: paling banyak %(n)s baris produk dalam satu berkas.", n=MAX_ROWS),
+                              [RowProblem(MAX_ROWS + 2, "-", str(_l("Terlalu banyak baris.")))])
+
+
+def _read(data: bytes, filename: str) -> list[list[object]]:
+    """The file's rows (``koppontren.imports``: streamed, reading stops at the first row past MAX_ROWS)."""
+    try:
+        return imports.read_table(data, filename, max_rows=MAX_ROWS)
+    except imports.TooManyRowsError:
+        raise _too_many_rows() from None
+    except imports.ImportFileError as err:
+        raise ShopError(err.code, err.message, err.fields) from None
+
+
 def check_rows(coop: Cooperative, table: list[list[object]]) -> list[ImportRow]:
     """Check every row of a read table; return the rows, or raise ProductImportError listing every
     problem of every row. Reads only."""
@@ -185,8 +199,7 @@ def check_rows(coop: Cooperative, table: list[list[object]]) -> list[ImportRow]:
         raise ProductImportError(_l("Berkas ditolak: baris judul kolom bermasalah. Tidak ada yang disimpan."), problems)
     body = table[1:]
     if len(body) > MAX_ROWS:
-        raise ProductImportError(_l("Berkas ditolak: paling banyak %(n)s baris produk dalam satu berkas.", n=MAX_ROWS),
-                                 [RowProblem(MAX_ROWS + 2, "-", str(_l("Terlalu banyak baris.")))])
+        raise _too_many_rows()
     checker = _RowChecker(coop, columns)
     order = list(HEADERS)
     rows: list[ImportRow] = []
@@ -213,11 +226,7 @@ def import_products(coop: Cooperative, data: bytes, filename: str, *, dry_run: b
     Raises ProductImportError listing every bad row, or ShopError(``invalid_file`` | ``conflict``).
     """
     try:
-        try:
-            table = read_table(data, filename)
-        except LedgerError as err:
-            raise ShopError(err.code, err.message, {"file": err.message}) from None
-        plan = ImportPlan(check_rows(coop, table))
+        plan = ImportPlan(check_rows(coop, _read(data, filename)))
         if dry_run:
             db.session.rollback()
             return plan

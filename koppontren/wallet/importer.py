@@ -1,5 +1,5 @@
 """Imports of the santri wallet, all or nothing, with every bad row listed (row, column, problem)
-like the member import — it shares its reading and header mapping (``ledger.opening``):
+like the member import — it shares its reader and header mapping (``koppontren.imports``):
 
 * the santri register (``impor santri``) from CSV or XLSX: nis, nama, kelas, asrama, nomor_anggota;
 * a bank statement (``mutasi bank``) as CSV: tanggal, referensi, nis, jumlah — one top-up per row,
@@ -19,10 +19,9 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from koppontren import money
+from koppontren import imports, money
 from koppontren.clock import today
-from koppontren.ledger.errors import LedgerError
-from koppontren.ledger.opening import RowProblem, _cell_amount, _money_message, cell_text, map_columns, read_table
+from koppontren.imports import RowProblem, cell_amount, cell_text, map_columns, money_message
 from koppontren.members import services as members
 from koppontren.tenancy.models import Cooperative
 from koppontren.wallet import queries
@@ -91,13 +90,20 @@ class StatementPlan:
         return sum((r.amount for r in self.rows), Decimal(0))
 
 
+def _too_many_rows() -> WalletImportError:
+    return WalletImportError(_l("Berkas ditolak: paling banyak %(n)s baris dalam satu berkas.", n=MAX_ROWS),
+                             [RowProblem(MAX_ROWS + 2, "-", str(_l("Terlalu banyak baris.")))])
+
+
 def _read(data: bytes, filename: str, *, csv_only: bool = False) -> list[list[object]]:
     if csv_only and not (filename or "").lower().endswith((".csv", ".txt")):
         raise WalletError("invalid_file", _l("Gunakan berkas .csv (mutasi bank)."), {"file": _l("Gunakan berkas .csv (mutasi bank).")})
-    try:
-        return read_table(data, filename)
-    except LedgerError as err:
-        raise WalletError(err.code, err.message, {"file": err.message}) from None
+    try:  # koppontren.imports: streamed, reading stops at the first row past MAX_ROWS
+        return imports.read_table(data, filename, max_rows=MAX_ROWS)
+    except imports.TooManyRowsError:
+        raise _too_many_rows() from None
+    except imports.ImportFileError as err:
+        raise WalletError(err.code, err.message, err.fields) from None
 
 
 def _header(table: list[list[object]], headers, required):
@@ -108,8 +114,7 @@ def _header(table: list[list[object]], headers, required):
         raise WalletImportError(_l("Berkas ditolak: baris judul kolom bermasalah. Tidak ada yang disimpan."), problems)
     body = table[1:]
     if len(body) > MAX_ROWS:
-        raise WalletImportError(_l("Berkas ditolak: paling banyak %(n)s baris dalam satu berkas.", n=MAX_ROWS),
-                                [RowProblem(MAX_ROWS + 2, "-", str(_l("Terlalu banyak baris.")))])
+        raise _too_many_rows()
     return columns, labels, body
 
 
@@ -281,9 +286,9 @@ def check_statement_rows(coop: Cooperative, table: list[list[object]]) -> Statem
             bad("nis", _l("Dompet %(n)s sudah ditutup.", n=santri.name))
         amount = Decimal(0)
         try:
-            amount = _cell_amount(_cell(columns, raw, "amount"), coop.currency_decimals)
+            amount = cell_amount(_cell(columns, raw, "amount"), coop.currency_decimals)
         except money.MoneyError as err:
-            bad("amount", _money_message(err))
+            bad("amount", money_message(err))
         else:
             if amount <= 0:
                 bad("amount", _l("Jumlah harus lebih dari nol."))

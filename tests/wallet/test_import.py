@@ -197,3 +197,26 @@ def test_a_statement_must_be_csv(client, staff, two):
     login(client, "bendahara")
     response = _upload(client, "/wallet/topups/import", b"PK\x03\x04", "mutasi.xlsx")
     assert response.status_code == 422 and "Gunakan berkas .csv" in response.get_data(as_text=True)
+
+
+# --- uploads that cannot take the app down (koppontren/imports.py) ---------------------------------
+
+def test_a_zip_bomb_santri_file_is_refused_without_inflating_it_and_nothing_is_stored(client, staff):
+    from tests import bombs
+
+    login(client, "bendahara")
+    response = _upload(client, "/wallet/import", bombs.bomb(), "santri.xlsx")
+    assert response.status_code == 422
+    assert "isinya lebih dari 50 MB setelah dibuka" in response.get_data(as_text=True)
+    assert _count(Santri) == 0
+
+
+def test_a_statement_of_30000_rows_is_refused_at_the_row_limit_and_nothing_is_recorded(client, staff, two):
+    login(client, "bendahara")
+    count = _count(WalletTransaction)
+    content = "tanggal,referensi,nis,jumlah\n" + "".join(f"2026-12-01,TRF-{n},1001,10.000\n" for n in range(30_000))
+    response = _upload(client, "/wallet/topups/import", content, "mutasi.csv")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Berkas ditolak: paling banyak 5000 baris dalam satu berkas." in page and "Terlalu banyak baris." in page
+    assert _count(WalletTransaction) == count
