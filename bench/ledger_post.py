@@ -51,6 +51,7 @@ from sqlalchemy import create_engine, event, select, text
 from koppontren import create_app
 from koppontren.extensions import db
 from koppontren.ledger.models import Account
+from koppontren.ledger.opening import OpeningPlan, post_opening
 from koppontren.ledger.posting import GENESIS_HASH, LineSpec, post_entry
 from koppontren.ledger.queries import trial_balance
 from koppontren.tenancy.models import Cooperative
@@ -65,6 +66,12 @@ YEAR_START = date(YEAR, 1, 1)
 MID_YEAR = date(YEAR, 6, 30)
 JOURNAL_TYPE = "KK"  # kas keluar: paying expenses in cash
 EXPENSE_UTILITIES, EXPENSE_SUPPLIES, CASH = "6102", "6103", "1101"
+CAPITAL = "3103"  # Modal Penyertaan: the capital paid in that funds Kas Besar (see open_books)
+#: Whole rupiah: the most one planned entry pays out of cash (see posting_plan).
+MAX_ENTRY_RUPIAH = 2_500_000 + 750_000
+#: Whole rupiah of Kas Besar beyond what the planned entries pay out: the bulk history moves 1101 both
+#: ways at random (a few hundred million at most, even at 100,000 lines), and must not take it below zero.
+CASH_MARGIN_RUPIAH = 10_000_000_000
 SEN_PER_RUPIAH = 100
 POSTING_AIM = Decimal("0.40")  # project ÷ raw throughput, at least
 TRIAL_BALANCE_AIM = Decimal(2)  # project ÷ bare time, at most
@@ -128,13 +135,32 @@ def build_database(kind: str) -> BenchDatabase:
     return BenchDatabase(kind, url, app, tmpdir)
 
 
-def create_coops(bench: BenchDatabase, count: int, prefix: str) -> list[int]:
-    """Cooperatives made through the service, so each has the seeded chart and a chain head."""
+def create_coops(bench: BenchDatabase, count: int, prefix: str, books_start: date = YEAR_START) -> list[int]:
+    """Cooperatives made through the service, so each has the seeded chart and a chain head. Their books
+    start on ``books_start`` (default 1 January of YEAR): the ledger refuses entries dated earlier, and
+    the benchmarks' entries are dated across YEAR."""
     ids = []
     with bench.app.app_context():
         for n in range(1, count + 1):
-            ids.append(create_cooperative(f"{prefix}-{n}", f"Kopontren Bench {prefix} {n}").id)
+            ids.append(create_cooperative(f"{prefix}-{n}", f"Kopontren Bench {prefix} {n}", books_start=books_start).id)
     return ids
+
+
+def open_books(bench: BenchDatabase, coop_id: int, capital: int) -> None:
+    """The opening balance of a cooperative that starts with ``capital`` whole rupiah paid in: Dr 1101 Kas
+    Besar / Cr 3103 Modal Penyertaan, one SA entry dated its books start (``ledger.opening.post_opening``,
+    as koppontren/generate.py opens its books). The ledger refuses a payment that would take cash below
+    zero, so the cash a benchmark pays out must be there first."""
+    with bench.app.app_context():
+        coop = db.session.get(Cooperative, coop_id)
+        plan = OpeningPlan(lines=[LineSpec(CASH, debit=Decimal(capital)), LineSpec(CAPITAL, credit=Decimal(capital))])
+        post_opening(coop, plan, actor=None)
+        db.session.remove()
+
+
+def capital_for(entries: int) -> int:
+    """Whole rupiah of capital that covers ``entries`` planned payments and the history's swings."""
+    return CASH_MARGIN_RUPIAH + MAX_ENTRY_RUPIAH * entries
 
 
 def account_ids(bench: BenchDatabase, coop_id: int) -> dict[str, int]:
@@ -447,7 +473,9 @@ def bench_posting(kind: str, entries: int, warmup: int, profiler: str | None, hi
 
     Each cooperative first gets ``history_lines`` lines of history through the bulk path, so the
     tables and their statistics look like a ledger in use rather than a fresh install (see
-    analyze()). Both paths then post a warm-up (statement caches, mapper configuration, the pool) and
+    analyze()), then its opening balance (open_books: capital paid into Kas Besar on 1 January, which
+    the entries' payments draw on — post_entry refuses to take cash below zero, and reading 1101's
+    balance from the entry's date on is part of what it costs now; the raw path checks nothing). Both paths then post a warm-up (statement caches, mapper configuration, the pool) and
     the timed entries in two halves in A-B-B-A order, so a drift of the machine favours neither;
     the halves are reported so a cost growing with the ledger shows.
     """
@@ -458,6 +486,9 @@ def bench_posting(kind: str, entries: int, warmup: int, profiler: str | None, hi
         project_coop, raw_coop, extra_coop = coops
         if history_lines:
             bulk_load(bench, [CoopLoad(c, history_lines, sorted(account_ids(bench, c).values())) for c in coops], 25_000)
+        for coop_id in coops:  # untimed; the same capital for all three, so their books stay alike: enough for the most
+            # any of them pays out (project and raw: warm-up + entries; extra: up to 1,000 counted + entries profiled)
+            open_books(bench, coop_id, capital_for(warmup + 3 * entries))
         accounts = account_ids(bench, raw_coop)
         plan = posting_plan(entries, seed=42, label="timed")
         halves = (plan[: entries // 2], plan[entries // 2:])

@@ -2,8 +2,9 @@
 proof afterwards that nothing was lost or doubled (performance §5; reliability "load without loss").
 
 Set-up on a fresh database (PostgreSQL ``koppontren_bench_load`` by default, or SQLite in a temp
-folder): one cooperative, ``--cashiers`` cashier accounts, 40 products (a few of them scarce, so
-that cashiers race for the last units), 60 members with a credit limit and some sukarela.
+folder): one cooperative opened with the capital that pays for its stock (the ledger refuses to take
+cash below zero), ``--cashiers`` cashier accounts, 40 products (a few of them scarce, so that cashiers
+race for the last units), 60 members with a credit limit and some sukarela.
 
 Then ``--processes`` client processes (default 2, so the races are between processes, not only
 threads) each run their share of the cashiers as threads for ``--seconds``; every cashier keeps one
@@ -44,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from pos_sale import Client, free_port, log, percentiles, stop  # noqa: E402
+from pos_sale import Client, free_port, log, open_books, percentiles, stop  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DB = "koppontren_bench_load"
@@ -90,8 +91,9 @@ def set_up(url: str, cashiers: int) -> dict:
         supplier = shop.create_party(coop, kind="supplier", code="S1", name="Pemasok")
         products = [shop.create_product(coop, shop.ProductData(sku=f"P{i:03d}", name=f"Produk {i}", price=Decimal(2_000 + 250 * i))).id
                     for i in range(PRODUCTS)]
-        shop.record_purchase(coop, party_id=supplier.id, day=today(),
-                             items=[shop.PurchaseItem(pid, 40 if n < SCARCE else 1_000_000, Decimal(1_000)) for n, pid in enumerate(products)])
+        items = [shop.PurchaseItem(pid, 40 if n < SCARCE else 1_000_000, Decimal(1_000)) for n, pid in enumerate(products)]
+        open_books(coop, sum(Decimal(i.qty) * i.unit_cost for i in items))  # the stock, paid in cash below
+        shop.record_purchase(coop, party_id=supplier.id, day=today(), items=items)
         shop.set_credit_limit(coop, "santri", Decimal(150_000))
         member_ids = []
         for i in range(MEMBERS):

@@ -7,7 +7,8 @@ under 5× the bare endpoint's p99, both served by gunicorn (2 workers) on loopba
 Phases, on a fresh database migrated with Alembic (SQLite file in a temporary folder, or PostgreSQL
 ``koppontren_bench_pos`` on 127.0.0.1, dropped and created again):
 
-1. set-up: a cooperative, a cashier, 50 products with plenty of stock (one purchase), a member;
+1. set-up: a cooperative, a cashier, its opening balance (capital paid into Kas Besar, enough for the
+   purchase), 50 products with plenty of stock (one purchase, paid in cash), a member;
 2. service: N sales of 5 random products (1-3 units each, cash) through ``shop.services.record_sale``
    in this process, one commit each — the cost of the work without HTTP;
 3. HTTP: gunicorn serves ``bench/pos_app.py`` with 2 sync workers; one client (keep-alive, stdlib
@@ -65,8 +66,25 @@ def database_url(kind: str, folder: Path, pg_db: str = PG_DB) -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_db}"
 
 
+#: Units of each product bought at set-up, and their unit cost (whole rupiah).
+STOCK, UNIT_COST = 1_000_000, 3_000
+
+
+def open_books(coop, capital: Decimal) -> None:
+    """The cooperative's opening balance, on its books start: ``capital`` paid in, Dr 1101 Kas Besar /
+    Cr 3103 Modal Penyertaan (``ledger.opening.post_opening``, as koppontren/generate.py opens its
+    books). The ledger refuses a payment that would take cash below zero: the stock is paid from this."""
+    from koppontren.ledger import chart, opening
+    from koppontren.ledger.posting import LineSpec
+
+    plan = opening.OpeningPlan(lines=[LineSpec(chart.account_for(coop, "cash"), debit=capital),
+                                      LineSpec(chart.account_for(coop, "participation_capital"), credit=capital)])
+    opening.post_opening(coop, plan, actor=None)
+
+
 def set_up(url: str, n_products: int) -> tuple[list[int], int]:
-    """Migrate, create the cooperative ``bench`` with a cashier, products in stock and a member."""
+    """Migrate, create the cooperative ``bench`` with a cashier, its opening capital, products in stock
+    and a member."""
     from flask_migrate import upgrade
 
     from koppontren import create_app
@@ -83,11 +101,12 @@ def set_up(url: str, n_products: int) -> tuple[list[int], int]:
         coop = create_cooperative("bench", "Koperasi Benchmark")
         cashier = auth.create_user("bench.kasir", "Kasir Benchmark", PASSWORD)
         auth.grant_role(coop, cashier, "cashier")
+        open_books(coop, Decimal(STOCK * UNIT_COST * n_products))  # the purchase below, in cash
         supplier = shop.create_party(coop, kind="supplier", code="S1", name="Pemasok")
         ids = [shop.create_product(coop, shop.ProductData(sku=f"P{i:03d}", name=f"Produk {i}", price=Decimal(5_000 + 500 * i),
                                                           barcode=f"899{i:010d}")).id for i in range(n_products)]
         shop.record_purchase(coop, party_id=supplier.id, day=today(),
-                             items=[shop.PurchaseItem(i, 1_000_000, Decimal(3_000)) for i in ids])
+                             items=[shop.PurchaseItem(i, STOCK, Decimal(UNIT_COST)) for i in ids])
         member = members.register_member(coop, members.MemberData(name="Anggota Benchmark", category="santri", join_date=today()),
                                          actor=None)
         if db.engine.dialect.name == "postgresql":

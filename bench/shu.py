@@ -77,7 +77,7 @@ def load(bench, members: int) -> int:
     """The cooperative, its members and the year's lines; then the year-end close. Returns the coop id."""
     rng = random.Random(7)
     with bench.app.app_context():
-        coop = create_cooperative("bench-shu", "Kopontren Bench SHU")
+        coop = create_cooperative("bench-shu", "Kopontren Bench SHU", books_start=date(YEAR, 1, 1))  # the year's lines start then
         coop_id = coop.id
         ids = {a.role: a.id for a in db.session.scalars(select(Account).where(Account.cooperative_id == coop_id, Account.role.is_not(None)))}
         db.session.commit()

@@ -57,7 +57,8 @@ def test_a_session_cookie_authenticates_no_api_call(client, users, api):
     assert client.get("/api/v1/coops/alhikmah").status_code == 401
 
 
-def test_csrf_does_not_apply_to_the_bearer_api(api, csrf_on, day):
+def test_csrf_does_not_apply_to_the_bearer_api(build, coop, api, csrf_on, day):
+    build.fund(coop, 1_000_000, day)
     r = api.post("/journal-entries", {"date": day.isoformat(), "description": "x", "lines": [
         {"account": "6102", "debit": "1"}, {"account": "1101", "credit": "1"}]})
     assert r.status_code == 201

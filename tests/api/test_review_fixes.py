@@ -4,7 +4,8 @@ months, a refused request replays its refusal, and a shop entry can't be reverse
 from __future__ import annotations
 
 
-def test_optional_amounts_and_months_may_be_null(api, day, member):
+def test_optional_amounts_and_months_may_be_null(build, coop, api, day, member):
+    build.fund(coop, 1_000_000, day)
     entry = api.post("/journal-entries", {"date": day.isoformat(), "description": "Listrik", "lines": [
         {"account": "6102", "debit": "1000", "credit": None}, {"account": "1101", "debit": None, "credit": "1000"}]})
     assert entry.status_code == 201, entry.json

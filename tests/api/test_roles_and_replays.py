@@ -34,7 +34,8 @@ def test_each_role_gets_exactly_its_permissions(api_for, stocked, member, role, 
     assert r.status_code == status, (r.status_code, r.json)
 
 
-def test_replays_of_reversal_member_product_and_party(api, day):
+def test_replays_of_reversal_member_product_and_party(build, coop, api, day):
+    build.fund(coop, 1_000_000, day)
     number = api.post("/journal-entries", {"date": day.isoformat(), "description": "x", "lines": [
         {"account": "6102", "debit": "10"}, {"account": "1101", "credit": "10"}]}).json["number"]
     for path, body in ((f"/journal-entries/{number}/reverse", {"date": day.isoformat()}),

@@ -34,7 +34,8 @@ def test_parties(api, api_for):
     assert api_for("auditor").post("/parties", {"code": "S", "name": "S", "kind": "supplier"}).status_code == 403
 
 
-def test_purchases_and_supplier_payments(api, stocked, day):
+def test_purchases_and_supplier_payments(build, api, stocked, day):
+    build.fund(stocked, 1_000_000, day, role="bank")  # the bank the supplier is paid from
     body = {"date": day.isoformat(), "supplier": "SUP-01", "payment": "credit", "invoice": "F-12",
             "lines": [{"sku": "BRS-5", "quantity": 2, "unit_cost": "61000"}]}
     r = api.post("/purchases", body, key="buy-1")

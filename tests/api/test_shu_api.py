@@ -86,7 +86,8 @@ def test_compute_is_refused_for_an_open_year(api, coop):
     assert r.status_code == 422 and r.json["error"]["code"] == "year_not_closed"
 
 
-def test_compute_is_refused_without_a_positive_shu(api, coop, users):
+def test_compute_is_refused_without_a_positive_shu(build, api, coop, users):
+    build.fund(coop, 1_000_000, date(2025, 1, 2))  # the capital Kas Besar pays the loss from (equity, not SHU)
     post_entry(coop, entry_date=date(2025, 5, 1), description="Rugi", actor=users["treasurer"],
                lines=[LineSpec("6102", debit=1000), LineSpec("1101", credit=1000)])
     periods.close_year(coop, 2025, actor=users["admin"])
