@@ -52,6 +52,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
     app.config.setdefault("RATELIMIT_ENABLED", True)
+    _warn_about_per_process_limits(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -143,6 +144,18 @@ def _configure_secret(app: Flask) -> None:
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+def _warn_about_per_process_limits(app: Flask) -> None:
+    """The login throttle must count across every worker of a production server; in-memory limits
+    count per process (each of N workers would allow the limit again)."""
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if app.config.get("ENV_NAME") == "production" and storage.startswith("memory://"):
+        app.logger.warning(
+            "Rate limits (the login throttle among them) are counted per worker process: set "
+            "KOPPONTREN_RATELIMIT_STORAGE_URL (or KOPPONTREN_REDIS_URL), e.g. redis://127.0.0.1:6379, "
+            "so that every worker counts the same failures."
+        )
 
 
 def _configure_database(app: Flask) -> None:

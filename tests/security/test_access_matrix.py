@@ -181,6 +181,7 @@ EXPECTED = {
     "users.api_tokens": "ATCU",
     "users.change_role": "A",
     "users.reset_password": "A",
+    "users.set_user_active": "A",
     "users.revoke_api_token": "ATCU",
     "users.unlock_user": "A",
     "users.users": "A",
