@@ -313,10 +313,16 @@ def login_delays(logins: list[str]) -> dict[str, tuple[int, datetime | None]]:
     return out
 
 
+def _clear_delays(user: User) -> int:
+    """Delete every login delay of ``user`` (before touching the user's row: a login locks its delay
+    row first, then the user's — the same order everywhere keeps PostgreSQL free of deadlocks)."""
+    return db.session.execute(delete(LoginDelay).where(LoginDelay.login == user.login)).rowcount
+
+
 def unlock_user(user: User, *, actor: User | None, cooperative_id: int | None = None) -> bool:
     """An admin (or the operator) clears every login delay of ``user``: the next attempt, from any
     address, is checked at once and failures count afresh. Returns whether there was any."""
-    cleared = db.session.execute(delete(LoginDelay).where(LoginDelay.login == user.login)).rowcount
+    cleared = _clear_delays(user)
     if cleared:
         record("user.unlocked", cooperative_id=cooperative_id, actor_id=actor.id if actor else None,
                login=user.login, user_id=user.id)
@@ -357,7 +363,9 @@ def _only_this_coops(coop: Cooperative, user: User, *, what: str) -> None:
     """An admin of one cooperative must not be able to take over or shut out an account that also
     opens another cooperative (or the platform): those belong to the platform operator."""
     if user.is_operator:
-        raise AuthError("operator", _l("Akun operator platform hanya dapat diubah oleh operator."))
+        if what == "reset":
+            raise AuthError("operator", _l("Akun operator platform hanya dapat direset oleh operator."))
+        raise AuthError("operator", _l("Akun operator platform hanya dapat dinonaktifkan oleh operator."))
     if _roles_elsewhere(user, coop):
         if what == "reset":
             raise AuthError("other_cooperatives", _l("Pengguna ini juga terdaftar di koperasi lain; kata sandinya hanya "
@@ -376,10 +384,10 @@ def reset_password(coop: Cooperative, user: User, *, actor: User) -> str:
     those are reset by the platform operator (``koppontren user reset-password``).
     Raises AuthError(code="operator" | "other_cooperatives")."""
     _only_this_coops(coop, user, what="reset")
+    _clear_delays(user)
     password = one_time_password()
     set_one_time_password(user, password, commit=False)
     revoke_tokens_of(user, actor=actor, why="password_reset")
-    db.session.execute(delete(LoginDelay).where(LoginDelay.login == user.login))
     record("user.password_reset", cooperative_id=coop.id, actor_id=actor.id, login=user.login, user_id=user.id)
     db.session.commit()
     return password
@@ -387,10 +395,10 @@ def reset_password(coop: Cooperative, user: User, *, actor: User) -> str:
 
 def operator_reset_password(user: User) -> str:
     """The platform operator's reset from the command line (any account); as the admin's reset."""
+    _clear_delays(user)
     password = one_time_password()
     set_one_time_password(user, password, commit=False)
     revoke_tokens_of(user, actor=None, why="password_reset")
-    db.session.execute(delete(LoginDelay).where(LoginDelay.login == user.login))
     record("user.password_reset", actor_id=None, login=user.login, user_id=user.id, by="operator")
     db.session.commit()
     return password

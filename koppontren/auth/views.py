@@ -148,7 +148,7 @@ def login():
 @login_only
 def logout():
     """Log out — every session of the person ends, on every device (services.record_logout)."""
-    services.record_logout(current_user)
+    services.record_logout(current_user._get_current_object())
     logout_user()
     _clear_session()
     flash(_("Anda telah keluar."), "info")
