@@ -51,6 +51,10 @@ class Config:
     #: Failed logins allowed per minute from one client address (past it: 429). Each (login,
     #: address) also waits after each failure, 1 s doubling to 15 minutes (auth.services).
     LOGIN_FAILURE_LIMIT = _env("KOPPONTREN_LOGIN_LIMIT", "30 per minute")
+    #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (nginx: 1). Login
+    #: delays and throttles go by the client's address; behind an untrusted proxy every client would
+    #: share the proxy's, and a guesser could hold everybody up.
+    TRUSTED_PROXIES = int(_env("KOPPONTREN_TRUSTED_PROXIES", "0"))
     #: A session ends after this many minutes without a request, and in any case this many hours
     #: after the login; sensitive actions (reopening a period, approving SHU) ask for the password
     #: again when the last password entry is older than KOPPONTREN_REAUTH_MINUTES.

@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from koppontren.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
@@ -39,6 +40,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(config_module.config_class(config_name))
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:  # the client's address (login delays, throttles, audit) from the proxies' headers
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     _configure_secret(app)
     _configure_database(app)
 

@@ -235,3 +235,24 @@ def test_production_warns_at_start_when_limits_count_per_process(app, tmp_path, 
         assert not any("KOPPONTREN_RATELIMIT_STORAGE_URL" in r.getMessage() for r in caplog.records)
     finally:
         limiter.init_app(app)
+
+
+def test_behind_a_trusted_proxy_the_clients_address_counts(app, database_url, tmp_path, coop, frozen_clock):
+    """With KOPPONTREN_TRUSTED_PROXIES=1 a guesser and the owner behind the same nginx are told
+    apart by X-Forwarded-For; without it the forwarded header is ignored (anyone could forge it)."""
+    proxied = _worker(database_url, tmp_path, TRUSTED_PROXIES=1)
+    try:
+        client = proxied.test_client()
+        nginx = {"REMOTE_ADDR": "127.0.0.1"}
+        guess = client.post("/login", data={"login": "ketua", "password": "salah"}, environ_base=nginx,
+                            headers={"X-Forwarded-For": "203.0.113.9"})
+        assert guess.status_code == 200 and _row("ketua", "203.0.113.9").failures == 1
+        owner = client.post("/login", data={"login": "ketua", "password": PASSWORD}, environ_base=nginx,
+                            headers={"X-Forwarded-For": "198.51.100.20"})
+        assert owner.status_code == 302
+    finally:
+        limiter.init_app(app)
+        _dispose(proxied)
+    forged = app.test_client().post("/login", data={"login": "ketua", "password": "salah"},
+                                    headers={"X-Forwarded-For": "192.0.2.1"})
+    assert forged.status_code == 200 and _row("ketua", "127.0.0.1").failures == 1 and _row("ketua", "192.0.2.1") is None
