@@ -231,8 +231,9 @@ def _delay_row(login: str, address: str) -> LoginDelay:
     from its first statement, which serialises them just the same.)"""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    made = db.session.execute(insert(LoginDelay).values(login=login, address=address, failures=0).on_conflict_do_nothing())
-    if made.rowcount == 1:  # a new pair: the moment to forget the ones that went quiet
+    made = db.session.execute(insert(LoginDelay).values(login=login, address=address, failures=0)
+                              .on_conflict_do_nothing().returning(LoginDelay.login)).first()
+    if made is not None:  # a new pair: the moment to forget the ones that went quiet
         db.session.execute(delete(LoginDelay).where(LoginDelay.last_failure_at < clock.now() - FORGET_DELAYS_AFTER))
     return db.session.scalars(
         select(LoginDelay).where(LoginDelay.login == login, LoginDelay.address == address)
