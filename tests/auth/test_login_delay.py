@@ -256,3 +256,16 @@ def test_behind_a_trusted_proxy_the_clients_address_counts(app, database_url, tm
     forged = app.test_client().post("/login", data={"login": "ketua", "password": "salah"},
                                     headers={"X-Forwarded-For": "192.0.2.1"})
     assert forged.status_code == 200 and _row("ketua", "127.0.0.1").failures == 1 and _row("ketua", "192.0.2.1") is None
+
+
+def test_a_burst_of_parallel_guesses_gets_one_checked(app, coop, frozen_clock):
+    """Six guesses of one (login, address) at the same moment: the pair's row is locked while one is
+    checked, the others then find its delay — one failure counted, five refused unchecked."""
+    from tests.ledger.test_concurrency import _run_threads
+
+    db.session.commit()
+    results: list[object] = []
+    errors = _run_threads(app, 6, lambda i: results.append(auth.authenticate("ketua", f"tebakan-{i}", address="10.9.9.9")))
+    assert errors == [] and results == [None] * 6
+    assert _row("ketua", "10.9.9.9").failures == 1
+    assert _delayed_events("ketua") == 5
