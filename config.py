@@ -51,13 +51,20 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = _env("KOPPONTREN_TIMEZONE", "Asia/Jakarta")
     LANGUAGES = ("id", "en")
 
-    #: Flask-Limiter storage; memory:// is per process, use redis://127.0.0.1:6379 with several workers.
-    RATELIMIT_STORAGE_URI = _env("KOPPONTREN_RATELIMIT_STORAGE_URL", "memory://")
+    #: Flask-Limiter storage, shared by every worker: KOPPONTREN_RATELIMIT_STORAGE_URL, else the jobs'
+    #: Redis (KOPPONTREN_REDIS_URL); memory:// counts per process (production warns at start).
+    RATELIMIT_STORAGE_URI = _env("KOPPONTREN_RATELIMIT_STORAGE_URL") or _env("KOPPONTREN_REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    #: Failed logins allowed per minute, per account and per client address.
-    LOGIN_FAILURE_LIMIT = _env("KOPPONTREN_LOGIN_LIMIT", "5 per minute")
-    #: Consecutive wrong passwords that lock an account until an admin unlocks it (0: never lock).
-    LOCKOUT_AFTER = int(_env("KOPPONTREN_LOCKOUT_AFTER", "10"))
+    #: should that storage be unreachable, count in memory meanwhile rather than answer 500
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    #: Failed logins allowed per minute from one client address (past it: 429). Each (login,
+    #: address) also waits after each failure, 1 s doubling to 15 minutes (auth.services).
+    LOGIN_FAILURE_LIMIT = _env("KOPPONTREN_LOGIN_LIMIT", "30 per minute")
+    #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (nginx: 1). Login
+    #: delays and throttles go by the client's address; behind an untrusted proxy every client would
+    #: share the proxy's, and a guesser could hold everybody up.
+    TRUSTED_PROXIES = int(_env("KOPPONTREN_TRUSTED_PROXIES", "0"))
     #: A session ends after this many minutes without a request, and in any case this many hours
     #: after the login; sensitive actions (reopening a period, approving SHU) ask for the password
     #: again when the last password entry is older than KOPPONTREN_REAUTH_MINUTES.

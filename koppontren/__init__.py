@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from koppontren.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
@@ -39,6 +40,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(config_module.config_class(config_name))
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:  # the client's address (login delays, throttles, audit) from the proxies' headers
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     _configure_secret(app)
     _configure_database(app)
 
@@ -52,6 +56,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
     app.config.setdefault("RATELIMIT_ENABLED", True)
+    _warn_about_per_process_limits(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -145,6 +150,18 @@ def _configure_secret(app: Flask) -> None:
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+def _warn_about_per_process_limits(app: Flask) -> None:
+    """The login throttle must count across every worker of a production server; in-memory limits
+    count per process (each of N workers would allow the limit again)."""
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if app.config.get("ENV_NAME") == "production" and storage.startswith("memory://"):
+        app.logger.warning(
+            "Rate limits (the login throttle among them) are counted per worker process: set "
+            "KOPPONTREN_RATELIMIT_STORAGE_URL (or KOPPONTREN_REDIS_URL), e.g. redis://127.0.0.1:6379, "
+            "so that every worker counts the same failures."
+        )
 
 
 def _configure_database(app: Flask) -> None:

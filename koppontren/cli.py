@@ -142,14 +142,43 @@ def user_create(login, coop_slug, role, operator, name, password) -> None:
 @click.argument("login")
 @with_appcontext
 def user_unlock(login) -> None:
-    """Unlock account LOGIN after too many failed logins (the platform operator's tool)."""
+    """Clear the login delays of LOGIN (wrong passwords make each address wait longer: 1 s doubling
+    to 15 minutes); its next attempt, from anywhere, is checked at once."""
     from koppontren.auth import services as auth
 
     user = auth.get_user_by_login(login)
     if user is None:
         _fail(f"No user '{login}'.")
-    auth.unlock_user(user, actor=None)
-    click.echo(f"Unlocked {user.login}")
+    if auth.unlock_user(user, actor=None):
+        click.echo(f"Unlocked {user.login}: its login delays are cleared")
+    else:
+        click.echo(f"Unlocked {user.login} (it had no login delay)")
+
+
+@user_group.command("deactivate")
+@click.argument("login")
+@with_appcontext
+def user_deactivate(login) -> None:
+    """Deactivate account LOGIN: it can't log in, every session of it ends, its API tokens are revoked for good."""
+    _set_active(login, False)
+
+
+@user_group.command("activate")
+@click.argument("login")
+@with_appcontext
+def user_activate(login) -> None:
+    """Let deactivated account LOGIN log in again (its old sessions and tokens stay ended)."""
+    _set_active(login, True)
+
+
+def _set_active(login: str, active: bool) -> None:
+    from koppontren.auth import services as auth
+
+    user = auth.get_user_by_login(login)
+    if user is None:
+        _fail(f"No user '{login}'.")
+    auth.set_active(user, active, actor=None)
+    click.echo(f"{'Activated' if active else 'Deactivated'} {user.login}")
 
 
 @user_group.command("reset-password")
@@ -157,7 +186,7 @@ def user_unlock(login) -> None:
 @with_appcontext
 def user_reset_password(login) -> None:
     """Give account LOGIN a one-time password (printed alone on the last line); it must be changed at
-    the next login. Also unlocks the account."""
+    the next login. Every session of the account ends, its API tokens are revoked, its login delays cleared."""
     from koppontren.auth import services as auth
 
     user = auth.get_user_by_login(login)

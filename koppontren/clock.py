@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -11,3 +11,9 @@ from flask import current_app, has_app_context
 def today() -> date:
     tz = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta") if has_app_context() else "Asia/Jakarta"
     return datetime.now(ZoneInfo(tz)).date()
+
+
+def now() -> datetime:
+    """The current moment, timezone-aware (UTC). Code that measures waiting times reads it here, so
+    that tests can move the clock (``monkeypatch.setattr(clock, "now", ...)``)."""
+    return datetime.now(UTC)

@@ -2,7 +2,7 @@
 
 from koppontren.api.models import IdempotentResponse  # noqa: F401
 from koppontren.audit.models import AuditEvent  # noqa: F401
-from koppontren.auth.models import ApiToken, RoleAssignment, User  # noqa: F401
+from koppontren.auth.models import ApiToken, LoginDelay, RoleAssignment, User  # noqa: F401
 from koppontren.cashbank.models import CashTransfer  # noqa: F401
 from koppontren.ledger.models import Account, JournalEntry, JournalLine, LedgerHead, Period, VoucherCounter  # noqa: F401
 from koppontren.members.models import Member, MemberSettings  # noqa: F401

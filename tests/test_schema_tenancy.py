@@ -11,7 +11,7 @@ from koppontren import models  # noqa: F401  - every table on the metadata
 from koppontren.extensions import db
 
 #: Tables of the whole deployment, not of one cooperative (Citus: reference tables, copied to every node).
-GLOBAL_TABLES = {"cooperative", "user_account"}
+GLOBAL_TABLES = {"cooperative", "user_account", "login_delay"}
 #: Indexes that may lead with another column, and why.
 OTHER_LEADING_INDEXES = {
     "ix_role_assignment_user_id": "finds the cooperatives of the user who logs in, before any cooperative is chosen",

@@ -43,10 +43,10 @@ class User(UserMixin, db.Model):
     #: set when someone else chose the password (a member's one-time portal password): the person
     #: must pick their own at the next login before anything else
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: consecutive wrong passwords since the last good login; at ``LOCKOUT_AFTER`` the account locks
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    #: set when the account locked itself after too many wrong passwords; an admin unlocks it
-    locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the generation of the person's browser sessions: a session carries the value it started with
+    #: and is worthless once this moves on (logout, a password change or reset, a deactivation, the
+    #: loss of the last role in a cooperative all move it: every session of the person ends at once)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -56,6 +56,27 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.login}>"
+
+
+class LoginDelay(db.Model):
+    """Failed logins of one login name from one address, and until when that pair must wait.
+
+    After the n-th consecutive failure the pair waits 2**(n-1) seconds (1 s, 2 s, 4 s, … at most
+    15 minutes); an attempt before ``not_before`` is refused without looking at the password. A
+    guesser slows down only themselves: the person typing the right password from another address
+    is not held up. Unknown logins get rows too, so they behave exactly like known ones. A good
+    login deletes its row; ``koppontren user unlock`` and the admin's unlock delete every row of
+    the login. Kept in the database so that every worker sees the same delays.
+    """
+
+    __tablename__ = "login_delay"
+    __table_args__ = (Index("ix_login_delay_last_failure_at", "last_failure_at"),)
+
+    login: Mapped[str] = mapped_column(String(80), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RoleAssignment(CoopScoped, db.Model):

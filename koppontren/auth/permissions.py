@@ -46,6 +46,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reports.view": frozenset({Role.ADMIN, Role.TREASURER, Role.AUDITOR}),
     # API tokens (issue 8): each person makes their own, acting with their own roles
     "api.tokens": frozenset({Role.ADMIN, Role.TREASURER, Role.CASHIER, Role.AUDITOR}),
+    # ... and the admin sees and revokes every token of the cooperative
+    "api.tokens.manage": frozenset({Role.ADMIN}),
     # SHU: treasurers prepare (rules, compute, payouts); approval needs a user other than the preparer
     "shu.view": frozenset({Role.ADMIN, Role.TREASURER, Role.AUDITOR}),
     "shu.prepare": frozenset({Role.ADMIN, Role.TREASURER}),

@@ -67,15 +67,29 @@ def tokens_of(coop: Cooperative, user: User) -> list[ApiToken]:
                                    .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
-def revoke_token(coop: Cooperative, user: User, token_id: int, *, actor: User | None = None) -> ApiToken:
-    """Revoke one of ``user``'s tokens in ``coop``. Raises AuthError(code="not_found")."""
-    token = db.session.scalar(select(ApiToken).where(ApiToken.cooperative_id == coop.id, ApiToken.user_id == user.id,
-                                                     ApiToken.id == token_id))
+def all_tokens(coop: Cooperative) -> list[tuple[ApiToken, User]]:
+    """Every token of ``coop`` with its user, newest first (the admin's list)."""
+    return list(db.session.execute(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.cooperative_id == coop.id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ).tuples())
+
+
+def revoke_token(coop: Cooperative, user: User | None, token_id: int, *, actor: User | None = None) -> ApiToken:
+    """Revoke one of ``user``'s tokens in ``coop`` — any token of ``coop`` when ``user`` is None
+    (an admin's revocation). Another cooperative's token, or another user's, is not found.
+    Raises AuthError(code="not_found")."""
+    query = select(ApiToken).where(ApiToken.cooperative_id == coop.id, ApiToken.id == token_id)
+    if user is not None:
+        query = query.where(ApiToken.user_id == user.id)
+    token = db.session.scalar(query)
     if token is None:
         raise AuthError("not_found", _l("Token tidak ditemukan."))
     if token.revoked_at is None:
         token.revoked_at = datetime.now(UTC)
-        record("api_token.revoked", cooperative_id=coop.id, actor_id=getattr(actor or user, "id", None), token=token.prefix)
+        owner = user or db.session.get(User, token.user_id)
+        record("api_token.revoked", cooperative_id=coop.id, actor_id=getattr(actor or user, "id", None), token=token.prefix,
+               user=owner.login if owner is not None else None)
     db.session.commit()
     return token
 

@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 
 from koppontren.auth import services, tokens
 from koppontren.auth.forms import ROLE_LABELS, AddUserForm, ChangePasswordForm, ConfirmPasswordForm, LoginForm, RoleForm, TokenForm, UserActionForm
-from koppontren.auth.permissions import login_only, permission_required, public
+from koppontren.auth.permissions import can, login_only, permission_required, public
 from koppontren.extensions import limiter, login_manager
 from koppontren.site.formhelpers import show_domain_error
 from koppontren.site.safety import safe_next
@@ -47,40 +47,54 @@ def _require_password_change():
 @bp.before_app_request
 def _end_old_sessions():
     """A browser session lasts at most ``SESSION_MAX_HOURS`` after its login, however busy; the
-    idle limit is the signed cookie's own age (site/security.py). Sessions only: an API token
-    authenticates each request by itself."""
-    if "_user_id" not in session or not current_user.is_authenticated:
+    idle limit is the signed cookie's own age (site/security.py). A session whose user no longer
+    loads — logged out elsewhere, password changed or reset, deactivated, last role removed
+    (``load_user``) — has ended too. Either way: the login page (a public page just opens, as for
+    any visitor). Sessions only: an API token authenticates each request by itself."""
+    if request.blueprint == "api" or "_user_id" not in session:
         return None
-    logged_in = session.get("login_at")
-    max_age = int(current_app.config.get("SESSION_MAX_HOURS", 12)) * 3600
-    if isinstance(logged_in, int) and 0 <= time.time() - logged_in <= max_age:
-        return None
-    logout_user()
-    session.clear()
-    if request.endpoint in ("static",) or (request.endpoint or "").endswith(".static"):
+    if current_user.is_authenticated:
+        logged_in = session.get("login_at")
+        max_age = int(current_app.config.get("SESSION_MAX_HOURS", 12)) * 3600
+        if isinstance(logged_in, int) and 0 <= time.time() - logged_in <= max_age:
+            return None
+        logout_user()
+    _clear_session()
+    endpoint = request.endpoint or ""
+    view = current_app.view_functions.get(endpoint)
+    if endpoint == "static" or endpoint.endswith(".static") or getattr(view, "required_permission", None) == "public":
         return None
     flash(_("Sesi Anda sudah berakhir. Silakan masuk lagi."), "warning")
     return redirect(url_for("auth.login", next=safe_next(request.full_path.rstrip("?")) if request.method == "GET" else None))
 
 
-def _start_session(user) -> None:
-    """Log in with a fresh session (no data carried over from before the login) that expires."""
+def _clear_session() -> None:
+    """Forget everything of the session but the language chosen on the login page."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+
+
+def _start_session(user) -> None:
+    """Log in with a fresh session (no data carried over from before the login) that expires and
+    carries the user's session generation (``load_user`` checks it)."""
+    _clear_session()
     login_user(user)
     session.permanent = True
     now = int(time.time())
     session["login_at"] = now
     session["auth_at"] = now
+    session["epoch"] = user.session_epoch
 
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    """The session's user. On a cooperative's page (the URL's slug is known by now) the cooperative
-    and the user's roles in it come in the same query, left on ``g.coop_prefetch`` (for this request
-    only) for the tenancy check (tenancy.current), which still decides."""
+    """The session's user — none when the account is deactivated or the session is of an earlier
+    generation than the user's ``session_epoch`` (every session ended). On a cooperative's page
+    (the URL's slug is known by now) the cooperative and the user's roles in it come in the same
+    query, left on ``g.coop_prefetch`` (for this request only) for the tenancy check
+    (tenancy.current), which still decides."""
     from koppontren.auth.models import User
     from koppontren.extensions import db
 
@@ -90,16 +104,15 @@ def load_user(user_id: str):
     if slug:
         user, coop, roles = services.user_with_roles_in(int(user_id), slug)
         g.coop_prefetch = (request._get_current_object(), int(user_id), slug, coop, roles)
-        return user
-    return db.session.get(User, int(user_id))
+    else:
+        user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active_account or session.get("epoch") != user.session_epoch:
+        return None  # a session of an earlier generation: ended (logout, password change, …)
+    return user
 
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_FAILURE_LIMIT"]
-
-
-def _account_key() -> str:
-    return "account:" + services.normalise_login(request.form.get("login", ""))[:80]
 
 
 def _failed(response) -> bool:
@@ -109,20 +122,19 @@ def _failed(response) -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed, scope="login-account")
 @limiter.limit(_login_limit, key_func=get_remote_address, methods=["POST"], deduct_when=_failed, scope="login-address")
 def login():
+    """The login form. Wrong, unknown, deactivated and delayed logins get one message, with 200;
+    each (login, address) waits longer after each failure (services.authenticate), and one address
+    gets 429 only past ``LOGIN_FAILURE_LIMIT`` failures a minute. No limit per login alone: a
+    guesser must not be able to keep the owner out."""
     if current_user.is_authenticated:
         return redirect(url_for("site.index"))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.login.data, form.password.data)
-        except services.AuthError as err:
-            flash(str(err.message), "danger")
-            return render_template("auth/login.html", form=form)
+        user = services.authenticate(form.login.data, form.password.data, address=get_remote_address())
         if user is not None:
             _start_session(user)
             if user.must_change_password:
@@ -135,8 +147,10 @@ def login():
 @bp.post("/logout")
 @login_only
 def logout():
-    services.record_logout(current_user)
+    """Log out — every session of the person ends, on every device (services.record_logout)."""
+    services.record_logout(current_user._get_current_object())
     logout_user()
+    _clear_session()
     flash(_("Anda telah keluar."), "info")
     return redirect(url_for("auth.login"))
 
@@ -151,6 +165,8 @@ def change_password():
         except services.AuthError as err:
             show_domain_error(form, err)
         else:
+            # every session ended with the change (a copied cookie too); this browser goes on in a new one
+            _start_session(current_user._get_current_object())
             flash(_("Kata sandi sudah diganti."), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("site.index"))
     return render_template("auth/change_password.html", form=form)
@@ -163,7 +179,12 @@ def confirm_password():
     """Type the password again before a sensitive action (auth.permissions.recent_password_required)."""
     form = ConfirmPasswordForm()
     if form.validate_on_submit():
-        if services.confirm_password(current_user, form.password.data):
+        try:
+            confirmed = services.confirm_password(current_user, form.password.data, address=get_remote_address())
+        except services.AuthError as err:
+            form.password.errors.append(str(err.message))
+            return render_template("auth/confirm_password.html", form=form)
+        if confirmed:
             session["auth_at"] = int(time.time())
             return redirect(safe_next(request.args.get("next")) or url_for("site.index"))
         form.password.errors.append(_("Kata sandi salah."))
@@ -187,8 +208,9 @@ def users():
         else:
             flash(_("Pengguna %(login)s ditambahkan.", login=services.normalise_login(form.login.data)), "success")
             return redirect(url_for("users.users"))
-    return render_template("auth/users.html", form=form, users=services.users_of(coop),
-                           role_labels=ROLE_LABELS, role_form=RoleForm(), action_form=UserActionForm())
+    users = services.users_of(coop)
+    return render_template("auth/users.html", form=form, users=users, role_labels=ROLE_LABELS, role_form=RoleForm(),
+                           action_form=UserActionForm(), delays=services.login_delays([u.login for u, _roles in users]))
 
 
 def _user_of_coop_or_404(user_id: int):
@@ -203,10 +225,31 @@ def _user_of_coop_or_404(user_id: int):
 @coop_bp.post("/users/<int:user_id>/unlock")
 @permission_required("users.manage")
 def unlock_user(user_id: int):
-    """Open an account that locked itself after too many wrong passwords."""
+    """Clear the login delays that wrong passwords put on the user's login (from every address)."""
     user = _user_of_coop_or_404(user_id)
     services.unlock_user(user, actor=current_user, cooperative_id=current_coop().id)
     flash(_("Akun %(login)s dapat dipakai masuk lagi.", login=user.login), "success")
+    return redirect(url_for("users.users"))
+
+
+@coop_bp.post("/users/<int:user_id>/active")
+@permission_required("users.manage")
+def set_user_active(user_id: int):
+    """Deactivate a user (sessions end, API tokens revoked for good) or activate them again."""
+    user = _user_of_coop_or_404(user_id)
+    active = request.form.get("active")
+    if active not in ("0", "1"):
+        abort(400)
+    try:
+        services.set_active(user, active == "1", actor=current_user, coop=current_coop())
+    except services.AuthError as err:
+        flash(str(err.message), "danger")
+    else:
+        if active == "1":
+            flash(_("Akun %(login)s aktif lagi.", login=user.login), "success")
+        else:
+            flash(_("Akun %(login)s dinonaktifkan: semua sesinya berakhir dan token API-nya dicabut.", login=user.login),
+                  "success")
     return redirect(url_for("users.users"))
 
 
@@ -254,7 +297,8 @@ def change_role(user_id: int):
 @coop_bp.route("/tokens", methods=["GET", "POST"])
 @permission_required("api.tokens")
 def api_tokens():
-    """The user's own API tokens in this cooperative: make one (shown once), revoke one."""
+    """The user's own API tokens in this cooperative: make one (shown once), revoke one. An admin
+    (``api.tokens.manage``) sees and revokes every token of the cooperative, with its user."""
     coop = current_coop()
     form = TokenForm()
     new_token = None
@@ -266,16 +310,23 @@ def api_tokens():
         else:
             flash(_("Token dibuat. Salin sekarang: token ini hanya ditampilkan sekali."), "success")
             form = TokenForm(formdata=None)
-    return render_template("auth/tokens.html", form=form, new_token=new_token, tokens=tokens.tokens_of(coop, current_user))
+    if can("api.tokens.manage"):
+        listed = tokens.all_tokens(coop)
+    else:
+        listed = [(token, current_user) for token in tokens.tokens_of(coop, current_user)]
+    return render_template("auth/tokens.html", form=form, new_token=new_token, tokens=listed,
+                           all_users=can("api.tokens.manage"))
 
 
 @coop_bp.post("/tokens/<int:token_id>/revoke")
 @permission_required("api.tokens")
 def revoke_api_token(token_id: int):
-    """Revoke one of the user's own tokens (CSRFProtect guards the POST; another's token is 404)."""
+    """Revoke one of the user's own tokens — an admin any token of the cooperative (CSRFProtect
+    guards the POST; someone else's token, for others, and another cooperative's are 404)."""
     coop = current_coop()
+    owner = None if can("api.tokens.manage") else current_user
     try:
-        token = tokens.revoke_token(coop, current_user, token_id, actor=current_user)
+        token = tokens.revoke_token(coop, owner, token_id, actor=current_user)
     except services.AuthError:
         abort(404)
     flash(_("Token %(p)s… dicabut.", p=token.prefix), "success")

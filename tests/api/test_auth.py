@@ -36,11 +36,14 @@ def test_the_token_carries_the_users_current_roles(api, coop, users):
     from koppontren.auth import services
 
     services.grant_role(coop, users["treasurer"], "cashier")
-    assert sorted(api.get("").json["roles"]) == ["cashier", "treasurer"]
+    assert sorted(api.get("").json["roles"]) == ["cashier", "treasurer"]  # a role granted: the token has it at once
+    assert api.get("/accounts").status_code == 200
+    # a role taken away revokes the person's tokens for good (issue 18 §4): no old token keeps
+    # or, with a later grant, regains a role — tests/api/test_token_lifecycle.py
     services.revoke_role(coop, users["treasurer"], "treasurer", actor=users["admin"])
-    assert api.get("/accounts").status_code == 403
-    services.revoke_role(coop, users["treasurer"], "cashier", actor=users["admin"])
-    assert api.get("").status_code == 401  # no role left: the token is worth nothing
+    assert api.get("").status_code == 401
+    services.grant_role(coop, users["treasurer"], "treasurer")
+    assert api.get("").status_code == 401
 
 
 def test_another_cooperatives_path_is_404_and_leaks_nothing(api, other_coop):

@@ -1,5 +1,6 @@
-"""Account lockout and admin unlock, admin password reset with a forced change, session lifetime,
-and the password confirmation before sensitive actions (issue: reliability and security §5)."""
+"""Login delays and the admin's unlock, admin password reset with a forced change, session lifetime,
+and the password confirmation before sensitive actions (issue: reliability and security §5; the
+account lock became a per-(login, address) delay in issue 18 §5 — tests/auth/test_login_delay.py)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,9 @@ from sqlalchemy import select
 
 from koppontren.audit.models import AuditEvent
 from koppontren.auth import services as auth
-from koppontren.auth.models import User
+from koppontren.auth.models import LoginDelay, User
 from koppontren.extensions import db
 from tests.helpers import PASSWORD, login
-
-
-@pytest.fixture
-def lock_after_three(app, monkeypatch):
-    monkeypatch.setitem(app.config, "LOCKOUT_AFTER", 3)
 
 
 def _user(login_name: str) -> User:
@@ -30,40 +26,48 @@ def _actions(login_name: str) -> list[str]:
     return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.login == login_name).order_by(AuditEvent.id)))
 
 
-def test_consecutive_wrong_passwords_lock_the_account_even_for_the_right_password(client, build, lock_after_three):
+def _delays(login_name: str) -> list[LoginDelay]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(LoginDelay).where(LoginDelay.login == login_name)))
+
+
+def test_wrong_passwords_delay_the_login_from_that_address_but_never_lock_it(client, build, frozen_clock):
     build.user("kasir.ani", build.coop(), "cashier")
-    for _ in range(3):
+    for _ in range(12):  # the old rule locked the account after 10
         assert login(client, "kasir.ani", "salah-sandi").status_code == 200
-    assert _user("kasir.ani").locked_at is not None
-    response = login(client, "kasir.ani", PASSWORD)
-    assert response.status_code == 200  # not logged in
-    assert "terkunci" in response.get_data(as_text=True)
-    assert client.get("/").status_code == 302
-    assert "user.locked" in _actions("kasir.ani") and _actions("kasir.ani")[-1] == "login.locked"
+        frozen_clock.advance(15 * 60)
+    assert login(client, "kasir.ani").status_code == 302
+    assert _delays("kasir.ani") == []  # the good login started the count afresh
+    assert "login.delayed" not in _actions("kasir.ani")
 
 
-def test_a_good_login_resets_the_count(client, build, lock_after_three):
+def test_a_good_login_resets_the_count(client, build, frozen_clock):
     build.user("kasir.ani", build.coop(), "cashier")
     login(client, "kasir.ani", "salah-sandi")
+    frozen_clock.advance(1)
     login(client, "kasir.ani", "salah-sandi")
+    assert _delays("kasir.ani")[0].failures == 2
+    frozen_clock.advance(2)
     assert login(client, "kasir.ani").status_code == 302
-    assert _user("kasir.ani").failed_logins == 0 and _user("kasir.ani").locked_at is None
+    assert _delays("kasir.ani") == []
 
 
-def test_the_admin_unlocks_an_account_of_the_cooperative(client, build, lock_after_three):
+def test_the_admin_clears_the_delays_of_a_user_of_the_cooperative(client, build, frozen_clock):
     coop = build.coop()
     build.user("ketua", coop, "admin")
     build.user("kasir.ani", coop, "cashier")
-    for _ in range(3):
+    for attempt in range(10):
+        frozen_clock.advance(600 if attempt else 0)  # each attempt after the previous delay ran out
         login(client, "kasir.ani", "salah-sandi")
     user_id = _user("kasir.ani").id
-    login(client, "ketua")
+    assert login(client, "ketua").status_code == 302
     page = client.get("/alhikmah/users").get_data(as_text=True)
-    assert "terkunci" in page and f"/alhikmah/users/{user_id}/unlock" in page
+    assert "10× gagal masuk, ditunda sampai" in page and f"/alhikmah/users/{user_id}/unlock" in page
     assert client.post(f"/alhikmah/users/{user_id}/unlock").status_code == 302
-    assert _user("kasir.ani").locked_at is None
+    assert _delays("kasir.ani") == []
+    assert 'id="delay-kasir.ani"' not in client.get("/alhikmah/users").get_data(as_text=True)
     client.post("/logout")
-    assert login(client, "kasir.ani").status_code == 302
+    assert login(client, "kasir.ani").status_code == 302  # at once, though the delay had 10 minutes to run
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.unlocked"))
     assert event.cooperative_id == coop.id and event.login == "kasir.ani"
 
@@ -123,15 +127,19 @@ def test_a_user_added_on_the_users_page_must_choose_their_own_password(client, b
     assert _user("kasir.baru").must_change_password
 
 
-def test_the_operator_resets_and_unlocks_from_the_command_line(app, build, lock_after_three):
+def test_the_operator_resets_and_unlocks_from_the_command_line(app, build, frozen_clock):
     build.user("kasir.ani", build.coop(), "cashier")
     for _ in range(3):
-        assert auth.authenticate("kasir.ani", "salah-sandi") is None
-    assert _user("kasir.ani").locked_at is not None
+        assert auth.authenticate("kasir.ani", "salah-sandi", address="10.0.0.7") is None
+        frozen_clock.advance(60)
+    assert auth.authenticate("kasir.ani", "salah-sandi", address="10.0.0.8") is None
+    assert auth.authenticate("kasir.ani", PASSWORD, address="10.0.0.8") is None  # waiting: not even checked
+    assert len(_delays("kasir.ani")) == 2
     runner = app.test_cli_runner()
     result = runner.invoke(args=["user", "unlock", "kasir.ani"])
     assert result.exit_code == 0, result.output
-    assert _user("kasir.ani").locked_at is None
+    assert "delays are cleared" in result.output and _delays("kasir.ani") == []
+    assert auth.authenticate("kasir.ani", PASSWORD, address="10.0.0.8") is not None
     result = runner.invoke(args=["user", "reset-password", "kasir.ani"])
     assert result.exit_code == 0, result.output
     password = result.output.strip().splitlines()[-1]
@@ -155,7 +163,7 @@ def test_the_idle_limit_is_the_cookie_lifetime(app):
     assert app.permanent_session_lifetime.total_seconds() == app.config["SESSION_IDLE_MINUTES"] * 60
 
 
-def test_reopening_a_period_asks_for_the_password_again_after_a_while(client, build):
+def test_reopening_a_period_asks_for_the_password_again_after_a_while(client, build, frozen_clock):
     from koppontren.ledger.periods import close_month
 
     coop = build.coop()
@@ -172,6 +180,9 @@ def test_reopening_a_period_asks_for_the_password_again_after_a_while(client, bu
     assert [m.closed for m in _months(coop) if m.month == 3] == [True]  # nothing happened
     wrong = client.post(response.headers["Location"], data={"password": "salah-sandi"})
     assert wrong.status_code == 200 and "Kata sandi salah." in wrong.get_data(as_text=True)
+    waiting = client.post(response.headers["Location"], data={"password": PASSWORD})  # the wrong one's 1 s delay
+    assert waiting.status_code == 200 and "Tunggu sebentar lalu coba lagi." in waiting.get_data(as_text=True)
+    frozen_clock.advance(1)
     right = client.post(response.headers["Location"], data={"password": PASSWORD})
     assert right.headers["Location"] == "/alhikmah/ledger/periods?year=2026"
     assert client.post("/alhikmah/ledger/periods/reopen", data=data).status_code == 302

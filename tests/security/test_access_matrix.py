@@ -42,6 +42,10 @@ EXPECTED = {
     "api.get_account": "api:ATU",
     "api.get_coop": "api:ATCUMW",
     "api.get_journal_entry": "api:ATU",
+    "api.create_cash_transfer": "api:AT",
+    "api.list_cash_transfers": "api:ATU",
+    "api.get_cash_transfer": "api:ATU",
+    "api.arrive_cash_transfer": "api:AT",
     "api.get_member": "api:ATCU",
     "api.get_product": "api:ATCU",
     "api.get_report": "api:ATU",
@@ -85,6 +89,9 @@ EXPECTED = {
     "ledger.close_month": "A",
     "ledger.close_year": "A",
     "ledger.entry": "ATU",
+    "cashbank.transfers": "ATU",
+    "cashbank.new_transfer": "AT",
+    "cashbank.arrive": "AT",
     "ledger.journal": "ATU",
     "ledger.new_journal": "AT",
     "ledger.opening_balances": "AT",
@@ -181,6 +188,7 @@ EXPECTED = {
     "users.api_tokens": "ATCU",
     "users.change_role": "A",
     "users.reset_password": "A",
+    "users.set_user_active": "A",
     "users.revoke_api_token": "ATCU",
     "users.unlock_user": "A",
     "users.users": "A",
@@ -235,7 +243,8 @@ def _path(rule, slug: str = "coop-a") -> str:
         def api_arg(m):
             name = m.group(1)
             if name == "number":
-                return "A-0001" if "/members/" in path else "PJ/2026/000001" if "/sales/" in path else "JU/2026/000001"
+                return ("A-0001" if "/members/" in path else "PJ/2026/000001" if "/sales/" in path
+                        else "MK/2026/000001" if "/cash-transfers/" in path else "JU/2026/000001")
             return API_ARGS[name]
         return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", api_arg, path)
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: SAMPLE_ARGS[m.group(1)], path)

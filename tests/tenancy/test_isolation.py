@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from koppontren.cashbank import services as cashbank
 from koppontren.ledger.periods import close_year
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members.services import MemberData, register_member
@@ -50,6 +51,8 @@ def two_coops(build):
     build.user("operator", None, operator=True)
     # one journal entry (id 1, SAMPLE_ARGS["entry_id"]) so that the walk finds a real entry page in A
     post_entry(a, entry_date=date(2026, 3, 10), description="Contoh", lines=[LineSpec("1101", debit=1000), LineSpec("4201", credit=1000)])
+    # cash transfer MK/2026/000001 (Kas Besar → bank), so its API path is real
+    cashbank.transfer_cash(a, date=date(2026, 3, 10), from_account="1101", to_account="1111", amount=Decimal(500))
     # member 1 with savings transaction 1 (SAMPLE_ARGS), so member, passbook and kwitansi pages are real
     member = register_member(a, MemberData(name="Siti Aminah", category="santri", join_date=date(2026, 1, 5)), actor=None)
     savings.deposit(a, member, "sukarela", amount=Decimal(25_000), day=date(2026, 3, 11))
