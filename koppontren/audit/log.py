@@ -291,11 +291,35 @@ def present(coop: Cooperative, rows: Iterable[AuditEvent]) -> list[Row]:
     if any(e.action.startswith("account.") for e in rows):
         locale = _locale()
         accounts = {a.code: a.name(locale) for a in chart.accounts(coop)}
-    decimals = int(coop.currency_decimals or 0)
-    return [_row(e, users.get(e.actor_id), accounts, decimals) for e in rows]
+    ctx = _Context(_locale(), int(coop.currency_decimals or 0), accounts)
+    return [_row(e, users.get(e.actor_id), ctx) for e in rows]
 
 
-def _row(event: AuditEvent, user: User | None, accounts: dict[str, str], decimals: int) -> Row:
+@dataclass
+class _Context:
+    """What presenting a batch needs once: the reader's language, the cooperative's decimals, the
+    accounts named; and the labels translated so far (a label is translated once per batch, not per row)."""
+
+    locale: str
+    decimals: int
+    accounts: dict[str, str]
+    labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    actions: dict[str, str] = field(default_factory=dict)
+
+    def label(self, action: str, key: str) -> str:
+        found = self.labels.get((action, key))
+        if found is None:
+            found = self.labels[(action, key)] = _label(action, key)
+        return found
+
+    def action(self, action: str) -> str:
+        found = self.actions.get(action)
+        if found is None:
+            found = self.actions[action] = action_label(action)
+        return found
+
+
+def _row(event: AuditEvent, user: User | None, ctx: _Context) -> Row:
     detail = event.detail if isinstance(event.detail, dict) else {}
     token = detail.get(TOKEN_KEY)
     login = user.login if user is not None else event.login
@@ -311,13 +335,13 @@ def _row(event: AuditEvent, user: User | None, accounts: dict[str, str], decimal
         kind, actor = "anonymous", "—"
     details = []
     if event.login and (user is not None or kind == "cli") and event.login != (user.login if user is not None else None):
-        details.append(("login", str(DETAIL_LABELS["login"]), event.login))  # the account acted upon
+        details.append(("login", ctx.label("", "login"), event.login))  # the account acted upon
     for key, value in detail.items():
         if key in (TOKEN_KEY, TOKEN_ID_KEY):
             continue
-        details.append((key, _label(event.action, key), _value(event.action, key, value, accounts, decimals)))
+        details.append((key, ctx.label(event.action, key), _value(event.action, key, value, ctx)))
     return Row(event, _aware(event.created_at), actor, kind, login, user.name if user is not None else None,
-               str(token) if token is not None else None, action_label(event.action), details)
+               str(token) if token is not None else None, ctx.action(event.action), details)
 
 
 def _label(action: str, key: str) -> str:
@@ -328,7 +352,7 @@ def _label(action: str, key: str) -> str:
     return str(label) if label is not None else key
 
 
-def _money(value: object, decimals: int, *, sen: bool = False) -> str | None:
+def _money(value: object, decimals: int, locale: str, *, sen: bool = False) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
     try:
@@ -338,25 +362,25 @@ def _money(value: object, decimals: int, *, sen: bool = False) -> str | None:
     if not amount.is_finite() or abs(amount) >= Decimal(10) ** 18:
         return None
     places = decimals if amount == money.quantize(amount, decimals) else 2  # never hide a sen the log recorded
-    return money.format_idr(amount, places, _locale())
+    return money.format_idr(amount, places, locale)
 
 
-def _value(action: str, key: str, value: object, accounts: dict[str, str], decimals: int) -> str:
+def _value(action: str, key: str, value: object, ctx: _Context) -> str:
     if key in SEN_KEYS or action in MONEY_ACTIONS or key in MONEY_KEYS:
         if isinstance(value, dict):
-            return ", ".join(f"{k}: {_money(v, decimals) or _plain(v)}" for k, v in value.items())
-        text = _money(value, decimals, sen=key in SEN_KEYS)
+            return ", ".join(f"{k}: {_money(v, ctx.decimals, ctx.locale) or _plain(v)}" for k, v in value.items())
+        text = _money(value, ctx.decimals, ctx.locale, sen=key in SEN_KEYS)
         if text is not None:
             return text
     if action.startswith("account.") and key == "code" and isinstance(value, str):
-        name = accounts.get(value)
+        name = ctx.accounts.get(value)
         return f"{value} {name}" if name else value
     if key == "role" and isinstance(value, str) and value in Role._value2member_map_:
         return str(ROLE_LABELS.get(Role(value), value))
     if key == "method" and isinstance(value, str) and value in METHOD_LABELS:
         return str(METHOD_LABELS[value])
     if key == "changed" and isinstance(value, dict):
-        return ", ".join(f"{_label(action, k)}: {_plain(v)}" for k, v in value.items())
+        return ", ".join(f"{ctx.label(action, k)}: {_plain(v)}" for k, v in value.items())
     return _plain(value)
 
 
