@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "coop.updated": _l("Pengaturan koperasi diubah"),
     "entry.posted": _l("Jurnal diposting"),
     "entry.reversed": _l("Jurnal dibalik"),
+    "entry.bulk_posted": _l("Jurnal diposting massal"),
+    "shop.bulk_sales": _l("Penjualan massal dicatat"),
     "period.closed": _l("Periode ditutup"),
     "period.reopened": _l("Periode dibuka kembali"),
     "year.closed": _l("Tutup buku tahunan"),
