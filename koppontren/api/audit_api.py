@@ -19,20 +19,20 @@ AUDIT_EVENT = schema("AuditEvent", obj({
     "time": {"type": "string", "description": "When, ISO 8601 in UTC."},
     "action": {"type": "string", "description": "Stable action code, e.g. entry.posted, role.granted."},
     "action_label": {"type": "string", "description": "The action in the token user's language."},
-    "actor": obj({
-        "kind": {"type": "string", "enum": ["person", "token", "cli", "anonymous"],
-                 "description": "person: someone on the pages; token: through the API; cli: the command line; "
-                                "anonymous: nobody logged in (a failed login)."},
-        "label": {"type": "string", "description": "\"login (name)\", \"API token <name>\" or \"CLI\", in the user's language."},
-        "login": STRING_OR_NULL, "name": STRING_OR_NULL,
-        "token": {**STRING_OR_NULL, "description": "The API token's name (kind token)."},
-    }, ("kind", "label", "login", "name", "token")),
+    "actor": {"type": "string", "description": "Who acted, as the page shows it: \"login (name)\" for a person, "
+                                                  "\"API token <name>\" (Indonesian \"Token API <name>\") or \"CLI\"."},
+    "actor_kind": {"type": "string", "enum": ["person", "token", "cli", "anonymous"],
+                   "description": "person: someone on the pages; token: through the API; cli: the command line; "
+                                  "anonymous: nobody logged in (a failed login)."},
+    "login": {**STRING_OR_NULL, "description": "The acting user's login (a token acts as its user)."},
+    "name": {**STRING_OR_NULL, "description": "The acting user's name."},
+    "token": {**STRING_OR_NULL, "description": "The API token's name (actor_kind token)."},
     "ip_address": STRING_OR_NULL,
     "detail": {"type": "object", "description": "The action's parameters as recorded (codes, decimal strings)."},
     "details": {"type": "array", "items": obj({"key": {"type": "string"}, "label": {"type": "string"}, "value": {"type": "string"}},
                                               ("key", "label", "value")),
                 "description": "The same, labelled and formatted as the page shows them (amounts in Rupiah, accounts with names)."},
-}, ("id", "time", "action", "action_label", "actor", "ip_address", "detail", "details")))
+}, ("id", "time", "action", "action_label", "actor", "actor_kind", "login", "name", "token", "ip_address", "detail", "details")))
 
 FILTERS = [
     Param("user", "query", {"type": "string", "maxLength": 80}, "Only actions by this login."),

@@ -171,7 +171,7 @@ def parse_filters(coop: Cooperative, args: Mapping[str, object]) -> Filters:
     Raises AuditLogError naming every field that is wrong."""
     problems: dict[str, object] = {}
     user = None
-    login = str(args.get("user") or "").strip()
+    login = str(args.get("user") or args.get("login") or "").strip()
     if login:
         user = user_of(coop, login)
         if user is None:
@@ -181,7 +181,7 @@ def parse_filters(coop: Cooperative, args: Mapping[str, object]) -> Filters:
         problems["action"] = _l("Tindakan tidak dikenal.")
     days = {}
     for key in ("from", "to"):
-        text = str(args.get(key) or "").strip()
+        text = str(args.get(key) or args.get(f"date_{key}") or "").strip()
         if not text:
             days[key] = None
             continue
@@ -409,7 +409,11 @@ def as_json(row: Row) -> dict:
         "time": row.when.isoformat().replace("+00:00", "Z"),
         "action": e.action,
         "action_label": row.action_label,
-        "actor": {"kind": row.actor_kind, "label": row.actor, "login": row.login, "name": row.name, "token": row.token},
+        "actor": row.actor,
+        "actor_kind": row.actor_kind,
+        "login": row.login,
+        "name": row.name,
+        "token": row.token,
         "ip_address": e.ip_address,
         "detail": {k: v for k, v in (e.detail or {}).items() if k not in (TOKEN_KEY, TOKEN_ID_KEY)},
         "details": [{"key": k, "label": label, "value": value} for k, label, value in row.details],
