@@ -85,7 +85,7 @@ def event_values(
     values = {k: v for k, v in detail.items() if v is not None}
     ip_address = None
     if has_request_context():
-        ip_address = request.remote_addr
+        ip_address = request.remote_addr or ""  # never None in a request: None marks the command line
         user = current_user if getattr(current_user, "is_authenticated", False) else None
         if user is not None:
             if actor_id is None:
