@@ -35,7 +35,7 @@ AUDIT_EVENT = schema("AuditEvent", obj({
 }, ("id", "time", "action", "action_label", "actor", "actor_kind", "login", "name", "token", "ip_address", "detail", "details")))
 
 FILTERS = [
-    Param("user", "query", {"type": "string", "maxLength": 80}, "Only actions by this login."),
+    Param("user", "query", {"type": "string", "maxLength": 80}, "Only actions by this login (or user id)."),
     Param("action", "query", {"type": "string", "maxLength": 60}, "Only this action code."),
     Param("from", "query", {"type": "string", "format": "date"}, "From this day (the cooperative's time zone)."),
     Param("to", "query", {"type": "string", "format": "date"}, "Up to and including this day."),

@@ -199,11 +199,14 @@ def parse_filters(coop: Cooperative, args: Mapping[str, object]) -> Filters:
 
 
 def user_of(coop: Cooperative, login: str) -> User | None:
-    """The user ``login`` if they act in this cooperative: they hold a role there or appear in its log
-    (a login of anyone else is as unknown as a login that does not exist)."""
+    """The user ``login`` (or with that id) if they act in this cooperative: they hold a role there or
+    appear in its log (anyone else is as unknown as a login that does not exist)."""
     in_coop = exists().where(RoleAssignment.cooperative_id == coop.id, RoleAssignment.user_id == User.id)
     acted = exists().where(AuditEvent.cooperative_id == coop.id, AuditEvent.actor_id == User.id)
-    return db.session.scalar(select(User).where(User.login == login[:80], in_coop | acted))
+    user = db.session.scalar(select(User).where(User.login == login[:80], in_coop | acted))
+    if user is None and login.isascii() and login.isdigit() and len(login) < 12:  # a user's id works too
+        user = db.session.scalar(select(User).where(User.id == int(login), in_coop | acted))
+    return user
 
 
 def user_choices(coop: Cooperative) -> list[User]:

@@ -172,6 +172,7 @@ def test_filters_by_user_action_and_dates(client, coop):
 
     by_ketua = table(user="ketua")
     assert "Jalan Ketua" in by_ketua and "2026-03" not in by_ketua
+    assert table(user=str(ketua.id)) == by_ketua  # the user's id works too
     by_bendahara = table(user="bendahara")
     assert "2026-03" in by_bendahara and "Koreksi lama" in by_bendahara and "Jalan Ketua" not in by_bendahara
     closed = table(action="period.closed")
