@@ -475,9 +475,10 @@ def bench_posting(kind: str, entries: int, warmup: int, profiler: str | None, hi
     tables and their statistics look like a ledger in use rather than a fresh install (see
     analyze()), then its opening balance (open_books: capital paid into Kas Besar on 1 January, which
     the entries' payments draw on — post_entry refuses to take cash below zero, and reading 1101's
-    balance from the entry's date on is part of what it costs now; the raw path checks nothing). Both paths then post a warm-up (statement caches, mapper configuration, the pool) and
-    the timed entries in two halves in A-B-B-A order, so a drift of the machine favours neither;
-    the halves are reported so a cost growing with the ledger shows.
+    balance from the entry's date on is part of what it costs now; the raw path checks nothing).
+    Both paths then post a warm-up (statement caches, mapper configuration, the pool) and the timed
+    entries in two halves in A-B-B-A order, so a drift of the machine favours neither; the halves are
+    reported so a cost growing with the ledger shows.
     """
     print(f"[{kind}] posting: building database", file=sys.stderr)
     bench = build_database(kind)

@@ -31,7 +31,7 @@ from flask import Flask
 
 from koppontren.api.core import api_bp, json_response, operation
 
-MODULES = ("ledger_api", "members_api", "shop_api", "reports_api", "shu_api", "wallet_api", "cashbank_api")
+MODULES = ("ledger_api", "members_api", "shop_api", "reports_api", "shu_api", "wallet_api", "cashbank_api", "audit_api")
 
 
 @operation("GET", "/openapi.json", summary="This document", tag="meta", permission=None, public=True,

@@ -415,7 +415,7 @@ def _floats_as_marker(value):
 
 
 def _authenticate(slug: str, permission: str | None) -> Cooperative:
-    """The bearer token's cooperative, with ``g.api_user`` and ``g.roles`` set: 401 without a valid
+    """The bearer token's cooperative, with ``g.api_user``, ``g.api_token`` (id, name) and ``g.roles`` set: 401 without a valid
     token, 404 for another cooperative's path (as if it did not exist), 403 for a missing permission.
     A session cookie authenticates nothing here."""
     header = request.headers.get("Authorization", "")
@@ -423,8 +423,9 @@ def _authenticate(slug: str, permission: str | None) -> Cooperative:
     found = tokens.authenticate(value.strip()) if scheme.lower() == "bearer" else None
     if found is None:
         raise ApiError(401, "unauthorized", _l("Token API tidak ada, salah atau sudah dicabut."))
-    _token, user, coop, roles = found
+    token, user, coop, roles = found
     g._login_user = user  # Flask-Login's current user for this request: the token's, never the session's
+    g.api_token = (token.id, token.name)  # the audit log names the token an action came through
     if coop.slug != slug:
         raise ApiError(404, "not_found", _l("Tidak ditemukan."))
     g.coop, g.roles, g.api_user = coop, roles, user

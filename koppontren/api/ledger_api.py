@@ -43,8 +43,12 @@ def get_coop(coop: Cooperative):
 
 CHECK = schema("IntegrityCheck", obj({
     "ok": {"type": "boolean"},
-    "checks": {"type": "array", "items": obj({"name": {"type": "string"}, "ok": {"type": "boolean"}, "detail": {"type": "string"}},
-                                             ("name", "ok", "detail"), closed=False)},
+    "checks": {"type": "array", "items": obj({
+        "name": {"type": "string", "description": "Stable English name (what `koppontren check` prints)."},
+        "label": {"type": "string", "description": "The check in the token user's language."},
+        "ok": {"type": "boolean"}, "detail": {"type": "string", "description": "The problems in English, joined by \"; \"."},
+        "problems": {"type": "array", "items": {"type": "string"}, "description": "Each problem in the token user's language."},
+    }, ("name", "ok", "detail"), closed=False)},
 }, ("ok", "checks"), closed=False))
 
 
@@ -52,7 +56,8 @@ CHECK = schema("IntegrityCheck", obj({
            permission="ledger.view", response=CHECK)
 def check(coop: Cooperative):
     report = integrity.check_cooperative(coop)
-    return {"ok": report.ok, "checks": [{"name": r.name, "ok": r.ok, "detail": "; ".join(r.problems)} for r in report.results]}
+    return {"ok": report.ok, "checks": [{"name": r.name, "label": str(r.label), "ok": r.ok, "detail": "; ".join(r.problems),
+                                         "problems": [str(getattr(p, "message", p)) for p in r.problems]} for r in report.results]}
 
 
 # --- accounts --------------------------------------------------------------------------------------

@@ -16,12 +16,20 @@ class AuditEvent(db.Model):
 
     ``cooperative_id`` is empty for platform-level events (an operator creating a cooperative, a
     failed login for an unknown account). ``actor_id`` is the user who acted (empty when nobody was
-    logged in); ``login`` keeps the name typed at a login attempt. ``detail`` holds the action's
-    parameters as JSON — never secrets.
+    logged in); ``login`` is the actor's login, or the account the action concerns when the caller
+    names one (the name typed at a login attempt, the user a role is granted to). ``detail`` holds
+    the action's parameters as JSON — never secrets — and, for an action that came through the API,
+    the token's name and id (``_token``, ``_token_id``). ``ip_address`` is empty exactly for actions
+    outside a web request: the command line.
     """
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_cooperative_id_created_at", "cooperative_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_audit_event_cooperative_id_created_at", "cooperative_id", "created_at"),
+        # the log's filters: by who acted, by action (migration 0019)
+        Index("ix_audit_event_actor", "cooperative_id", "actor_id", "created_at"),
+        Index("ix_audit_event_action", "cooperative_id", "action", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from koppontren.extensions import db
@@ -21,11 +22,28 @@ from koppontren.ledger.posting import CASH_ROLES, GENESIS_HASH, entry_hash
 from koppontren.tenancy.models import Cooperative
 
 
+class Problem(str):
+    """One finding: the English text (what ``koppontren check`` prints, and scripts read) and, as
+    ``message``, the same in the reader's language for the integrity page."""
+
+    message: object
+
+    def __new__(cls, english: str, message: object = None) -> Problem:
+        problem = super().__new__(cls, english)
+        problem.message = english if message is None else message
+        return problem
+
+
 @dataclass
 class CheckResult:
-    name: str
+    name: str  # the English name: stable, the CLI's
     ok: bool
     problems: list[str] = field(default_factory=list)
+    label: object = None  # the name in the reader's language (the page, the API)
+
+    def __post_init__(self) -> None:
+        if self.label is None:
+            self.label = self.name
 
 
 @dataclass
@@ -39,11 +57,26 @@ class CoopReport:
 
 
 _EXTRA_CHECKS: list[tuple[str, Callable[[Cooperative], list[str]]]] = []
+#: the English name of each check → its label in Bahasa Indonesia (English via the catalog)
+LABELS: dict[str, object] = {
+    "entries balance": _l("Setiap jurnal seimbang"),
+    "lines carry their entry's date": _l("Setiap baris jurnal bertanggal sama dengan jurnalnya"),
+    "trial balance nets to zero": _l("Neraca saldo berjumlah nol"),
+    "voucher numbers gapless": _l("Nomor bukti berurutan tanpa celah"),
+    "hash chain intact": _l("Rantai hash utuh"),
+    "subledgers equal their control accounts": _l("Buku pembantu sama dengan akun kendalinya"),
+    "cash and bank never below zero at any day's end": _l("Kas dan bank tidak pernah di bawah nol pada akhir hari"),
+}
+SUBLEDGER_WORDS = {"member": _l("anggota"), "party": _l("pihak")}
 
 
-def register_check(name: str, fn: Callable[[Cooperative], list[str]]) -> None:
-    """Add a check (returns a list of problems; empty when fine) run for every cooperative."""
+def register_check(name: str, fn: Callable[[Cooperative], list[str]], label: object = None) -> None:
+    """Add a check (returns a list of problems — ``Problem`` for a message in the reader's language —;
+    empty when fine) run for every cooperative. ``name`` is English (the CLI prints it), ``label``
+    the Indonesian name the integrity page shows (``_l("…")``)."""
     _EXTRA_CHECKS.append((name, fn))
+    if label is not None:
+        LABELS[name] = label
 
 
 def _balanced(coop: Cooperative) -> list[str]:
@@ -59,7 +92,10 @@ def _balanced(coop: Cooperative) -> list[str]:
         .where((sums.c.d.is_(None)) | (sums.c.d != sums.c.c) | (sums.c.n < 2) | (sums.c.d != JournalEntry.total))
         .order_by(JournalEntry.id)
     ).all()
-    return [f"{number}: debit {d or 0} ≠ credit {c or 0} sen or {n or 0} lines (recorded total {t})" for number, d, c, n, t in rows]
+    return [Problem(f"{number}: debit {d or 0} ≠ credit {c or 0} sen or {n or 0} lines (recorded total {t})",
+                    _l("%(number)s: debit %(debit)s ≠ kredit %(credit)s sen atau %(lines)s baris (total tercatat %(total)s)",
+                       number=number, debit=d or 0, credit=c or 0, lines=n or 0, total=t))
+            for number, d, c, n, t in rows]
 
 
 def _line_dates(coop: Cooperative) -> list[str]:
@@ -71,13 +107,17 @@ def _line_dates(coop: Cooperative) -> list[str]:
         .where(JournalLine.cooperative_id == coop.id, JournalLine.entry_date != JournalEntry.entry_date)
         .order_by(JournalEntry.id, JournalLine.line_no)
     ).all()
-    return [f"{number}: line {line_no} dated {line_day}, its entry {entry_day}" for number, line_no, line_day, entry_day in rows]
+    return [Problem(f"{number}: line {line_no} dated {line_day}, its entry {entry_day}",
+                    _l("%(number)s: baris %(line)s bertanggal %(line_day)s, jurnalnya %(entry_day)s",
+                       number=number, line=line_no, line_day=line_day, entry_day=entry_day))
+            for number, line_no, line_day, entry_day in rows]
 
 
 def _trial_balance_zero(coop: Cooperative) -> list[str]:
     net = db.session.scalar(select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0))
                             .where(JournalLine.cooperative_id == coop.id))
-    return [] if int(net) == 0 else [f"trial balance is off by {int(net)} sen (debits − credits)"]
+    return [] if int(net) == 0 else [Problem(f"trial balance is off by {int(net)} sen (debits − credits)",
+                                             _l("neraca saldo selisih %(sen)s sen (debit − kredit)", sen=int(net)))]
 
 
 def _sequences(coop: Cooperative) -> list[str]:
@@ -93,7 +133,12 @@ def _sequences(coop: Cooperative) -> list[str]:
             present = set(db.session.scalars(select(JournalEntry.sequence).where(
                 JournalEntry.cooperative_id == coop.id, JournalEntry.journal_type == jt, JournalEntry.fiscal_year == fy)))
             missing = sorted(set(range(1, hi + 1)) - present)[:10]
-            problems.append(f"{jt}/{fy}: {n} entries numbered {lo}…{hi}; missing {missing}" + (" (duplicates)" if n != distinct else ""))
+            english = f"{jt}/{fy}: {n} entries numbered {lo}…{hi}; missing {missing}" + (" (duplicates)" if n != distinct else "")
+            message = (_l("%(series)s: %(count)s jurnal bernomor %(low)s…%(high)s; hilang %(missing)s (ada nomor ganda)",
+                          series=f"{jt}/{fy}", count=n, low=lo, high=hi, missing=missing) if n != distinct else
+                       _l("%(series)s: %(count)s jurnal bernomor %(low)s…%(high)s; hilang %(missing)s",
+                          series=f"{jt}/{fy}", count=n, low=lo, high=hi, missing=missing))
+            problems.append(Problem(english, message))
     return problems
 
 
@@ -118,9 +163,12 @@ def _hash_chain(coop: Cooperative, batch: int = 2000) -> list[str]:
             lines.setdefault(row[0], []).append(tuple(row[1:]))
         for e in entries:
             if e.prev_hash != prev:
-                problems.append(f"{e.number}: chain broken (previous hash does not match the entry before it)")
+                problems.append(Problem(f"{e.number}: chain broken (previous hash does not match the entry before it)",
+                                        _l("%(number)s: rantai terputus (hash sebelumnya tidak cocok dengan jurnal sebelumnya)",
+                                           number=e.number)))
             if entry_hash(e, lines.get(e.id, [])) != e.entry_hash:
-                problems.append(f"{e.number}: content changed after posting (hash mismatch)")
+                problems.append(Problem(f"{e.number}: content changed after posting (hash mismatch)",
+                                        _l("%(number)s: isi diubah setelah diposting (hash tidak cocok)", number=e.number)))
             prev = e.entry_hash
         last_id = ids[-1]
         for e in entries:  # keep memory flat on a million-line ledger
@@ -138,7 +186,10 @@ def _subledgers(coop: Cooperative) -> list[str]:
                | ((Account.subledger == "party") & JournalLine.party_id.is_(None)))
         .group_by(Account.code, Account.subledger)
     ).all()
-    return [f"account {code}: {n} line(s) without a {kind}, so the control account ≠ Σ {kind} subledger" for code, kind, n in rows]
+    return [Problem(f"account {code}: {n} line(s) without a {kind}, so the control account ≠ Σ {kind} subledger",
+                    _l("akun %(code)s: %(count)s baris tanpa %(kind)s, jadi akun kendali ≠ Σ buku pembantu %(kind)s",
+                       code=code, count=n, kind=SUBLEDGER_WORDS.get(kind, kind)))
+            for code, kind, n in rows]
 
 
 def _cash_never_negative(coop: Cooperative) -> list[str]:
@@ -163,8 +214,11 @@ def _cash_never_negative(coop: Cooperative) -> list[str]:
                 if first is None:
                     first = (day, balance)
         if first is not None:
-            problems.append(f"{code} {name}: below zero at the end of {first[0].isoformat()} ({first[1]} sen)"
-                            + (f" and on {days - 1} later day(s)" if days > 1 else ""))
+            english = (f"{code} {name}: below zero at the end of {first[0].isoformat()} ({first[1]} sen)"
+                       + (f" and on {days - 1} later day(s)" if days > 1 else ""))
+            message = _l("%(code)s %(name)s: di bawah nol pada akhir hari %(day)s (%(sen)s sen), dan %(more)s hari sesudahnya",
+                         code=code, name=name, day=first[0].strftime("%d/%m/%Y"), sen=first[1], more=days - 1)
+            problems.append(Problem(english, message))
     return problems
 
 
@@ -183,5 +237,5 @@ def check_cooperative(coop: Cooperative) -> CoopReport:
     results = []
     for name, fn in [*CORE_CHECKS, *_EXTRA_CHECKS]:
         problems = fn(coop)
-        results.append(CheckResult(name, not problems, problems))
+        results.append(CheckResult(name, not problems, problems, LABELS.get(name, name)))
     return CoopReport(coop, results)

@@ -993,7 +993,9 @@ def _inventory_check(coop: Cooperative) -> list[str]:
         stock = int(db.session.scalar(select(func.coalesce(func.sum(Product.stock_value), 0)).where(
             Product.cooperative_id == coop.id, Product.business_unit == unit)))
         if debit - credit != stock:
-            problems.append(f"account {account.code}: balance {debit - credit} sen ≠ stock value {stock} sen")
+            problems.append(integrity.Problem(f"account {account.code}: balance {debit - credit} sen ≠ stock value {stock} sen",
+                                              _l("akun %(code)s: saldo %(balance)s sen ≠ nilai stok %(stock)s sen",
+                                                 code=account.code, balance=debit - credit, stock=stock)))
     rows = db.session.execute(
         select(Product.sku, Product.qty, Product.stock_value, func.coalesce(func.sum(StockMove.qty), 0),
                func.coalesce(func.sum(StockMove.value), 0))
@@ -1001,8 +1003,10 @@ def _inventory_check(coop: Cooperative) -> list[str]:
         .where(Product.cooperative_id == coop.id).group_by(Product.id, Product.sku, Product.qty, Product.stock_value))
     for sku, qty, value, moved_qty, moved_value in rows:
         if qty != moved_qty or value != moved_value:
-            problems.append(f"product {sku}: stock {qty} / {value} sen ≠ moves {moved_qty} / {moved_value} sen")
+            problems.append(integrity.Problem(f"product {sku}: stock {qty} / {value} sen ≠ moves {moved_qty} / {moved_value} sen",
+                                              _l("produk %(sku)s: stok %(qty)s / %(value)s sen ≠ mutasi %(moved_qty)s / %(moved_value)s sen",
+                                                 sku=sku, qty=qty, value=value, moved_qty=moved_qty, moved_value=moved_value)))
     return problems
 
 
-integrity.register_check("inventory equals stock values", _inventory_check)
+integrity.register_check("inventory equals stock values", _inventory_check, _l("Persediaan sama dengan nilai stok"))

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from koppontren.audit import log as audit_log
 from koppontren.audit import services as audit_services
 from koppontren.auth import services as auth_services
 from koppontren.auth.models import Role
@@ -30,7 +31,7 @@ def dashboard():
     if g.get("roles") == frozenset({Role.WALI}):  # a wali has nothing here but their santri's wallets
         return redirect(url_for("wallet_portal.home"))
     users = auth_services.users_of(coop) if can("users.manage") else None
-    events = audit_services.recent(coop, limit=10) if can("audit.view") else None
+    events = audit_log.present(coop, audit_services.recent(coop, limit=10)) if can("audit.view") else None
     return render_template("tenancy/dashboard.html", coop=coop, users=users, events=events)
 
 

@@ -183,7 +183,9 @@ def _check(coop: Cooperative) -> list[str]:
     account = chart.account_for(coop, "santri_wallet")
     ledger = queries.balance_of(coop, account)
     if total != ledger:
-        problems.append(f"account {account.code}: balance {ledger} sen ≠ Σ santri wallet balances {total} sen")
+        problems.append(integrity.Problem(f"account {account.code}: balance {ledger} sen ≠ Σ santri wallet balances {total} sen",
+                                          _l("akun %(code)s: saldo %(balance)s sen ≠ Σ saldo dompet santri %(total)s sen",
+                                             code=account.code, balance=ledger, total=total)))
     sums = (select(WalletTransaction.santri_id.label("sid"), func.sum(_signed()).label("net"))
             .where(WalletTransaction.cooperative_id == coop.id).group_by(WalletTransaction.santri_id).subquery())
     rows = db.session.execute(
@@ -191,8 +193,10 @@ def _check(coop: Cooperative) -> list[str]:
         .outerjoin(sums, sums.c.sid == Santri.id)
         .where(Santri.cooperative_id == coop.id, Santri.balance != func.coalesce(sums.c.net, 0))).all()
     for nis, balance, net in rows[:50]:
-        problems.append(f"santri {nis}: wallet balance {balance} sen ≠ Σ transactions {int(net)} sen")
+        problems.append(integrity.Problem(f"santri {nis}: wallet balance {balance} sen ≠ Σ transactions {int(net)} sen",
+                                          _l("santri %(nis)s: saldo dompet %(balance)s sen ≠ Σ transaksi %(net)s sen",
+                                             nis=nis, balance=balance, net=int(net))))
     return problems
 
 
-integrity.register_check("santri wallets equal 2113", _check)
+integrity.register_check("santri wallets equal 2113", _check, _l("Dompet santri sama dengan akun 2113"))

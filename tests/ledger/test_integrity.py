@@ -114,3 +114,33 @@ def test_a_line_redated_behind_the_triggers_back_is_reported(coop, is_postgres):
     problems = _problems(coop)
     assert problems["lines carry their entry's date"] == [f"{number}: line 2 dated 2025-12-31, its entry 2026-03-10"]
     assert "hash chain intact" not in problems  # the hash cannot see it: which is why this check exists
+
+
+def test_the_integrity_page_speaks_indonesian_and_the_cli_stays_english(app, client, coop, build, cli, is_postgres):
+    from koppontren.ledger.integrity import LABELS
+    from tests.helpers import login
+
+    build.user("pengawas", coop, "auditor")
+    a = cash_sale(coop, 100_000)
+    cash_sale(coop, 100_000)
+    db.session.commit()
+    login(client, "pengawas")
+    page = client.get("/alhikmah/reports/integrity").get_data(as_text=True)
+    results = check_cooperative(coop).results
+    assert {r.name for r in results} <= set(LABELS)  # every check, the modules' too, has its label
+    for label in ("Setiap jurnal seimbang", "Neraca saldo berjumlah nol", "Nomor bukti berurutan tanpa celah", "Rantai hash utuh",
+                  "Buku pembantu sama dengan akun kendalinya", "Persediaan sama dengan nilai stok"):
+        assert f"<td>{label}</td>" in page
+    assert all(f"<td>{r.name}</td>" not in page for r in results)
+    if is_postgres:
+        return
+    db.session.commit()  # end the check's transaction before writing on another connection
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER journal_line_no_update"))
+        conn.execute(text("UPDATE journal_line SET debit = debit + 1 WHERE entry_id = :a AND debit > 0"), {"a": a.id})
+    page = client.get("/alhikmah/reports/integrity").get_data(as_text=True)
+    assert "neraca saldo selisih 1 sen (debit − kredit)" in page
+    assert f"{a.number}: isi diubah setelah diposting (hash tidak cocok)" in page
+    assert "content changed after posting" not in page
+    result = cli("check", "--coop", "alhikmah")  # the command line keeps its English
+    assert "[FAIL] hash chain intact" in result.output and f"{a.number}: content changed after posting" in result.output

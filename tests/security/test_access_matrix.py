@@ -27,6 +27,7 @@ WHO = ["anonymous", "A", "T", "C", "U", "M", "W", "other_coop", "operator"]
 
 EXPECTED = {
     "api.check": "api:ATU",
+    "api.list_audit_events": "api:AU",
     "api.close_period": "api:A",
     "api.approve_shu": "api:AT",
     "api.close_year": "api:A",
@@ -79,6 +80,8 @@ EXPECTED = {
     "api.wallet_topup": "api:AT",
     "api.wallet_refund": "api:AT",
     "audit.log": "AU",
+    "audit.export_csv": "AU",
+    "audit.export_xlsx": "AU",
     "auth.change_password": "login",
     "auth.confirm_password": "login",
     "auth.login": "public",

@@ -174,7 +174,7 @@ def test_xlsx_has_numbers_a_frozen_header_and_no_formulas(client, staff, build):
 def test_the_integrity_page_shows_the_check_and_its_date(client, staff):
     login(client, "pengawas")
     page = client.get(f"{BASE}/integrity").get_data(as_text=True)
-    assert "Semua pemeriksaan lulus" in page and "hash chain intact" in page and "Diperiksa pada" in page
+    assert "Semua pemeriksaan lulus" in page and "Rantai hash utuh" in page and "Diperiksa pada" in page
 
 
 def test_a_long_pdf_is_made_in_the_background_with_progress_on_the_page(app, client, staff):
