@@ -3,7 +3,7 @@ first, read from an index that leads with cooperative_id (the page and its expor
 million events; the existing (cooperative_id, created_at) index serves the date range alone).
 
 Revision ID: 0019_audit_filters
-Revises: 0016_session_epoch_login_delay
+Revises: 0018_session_epoch_login_delay
 Create Date: 2026-12-07 22:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0019_audit_filters'
-down_revision = '0016_session_epoch_login_delay'
+down_revision = '0018_session_epoch_login_delay'
 branch_labels = None
 depends_on = None
 

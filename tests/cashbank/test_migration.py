@@ -1,4 +1,4 @@
-"""Migration 0020 on a database whose cooperatives predate it: each gets 1105 Kas dalam Perjalanan
+"""Migration 0017 (cash transfers) on a database whose cooperatives predate it: each gets 1105 Kas dalam Perjalanan
 under 11 (or the first free code after it, when a treasurer already used 1105), 6109 gets the role
 ``bank_charges``, every account ``allow_overdraft`` false; the downgrade takes them back."""
 
@@ -41,12 +41,12 @@ def _accounts(engine, slug: str) -> dict[str, tuple]:
 
 
 def test_existing_cooperatives_get_1105_and_the_fee_role(database_url, tmp_path):
-    with scratch_database(database_url, tmp_path, "mig0020") as url:
+    with scratch_database(database_url, tmp_path, "mig0017") as url:
         env = {**os.environ, "KOPPONTREN_DATABASE_URL": url}
         _cli(env, "db", "upgrade")
         made = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=600, check=False)
         assert made.returncode == 0, made.stderr[-2000:]
-        _cli(env, "db", "downgrade", "0014_covering_indexes")  # as if the cooperatives were older than 0020
+        _cli(env, "db", "downgrade", "0014_covering_indexes")  # as if the cooperatives were older than 0017
         engine = create_engine(url)
         try:
             lama = _accounts(engine, "lama")

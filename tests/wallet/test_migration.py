@@ -80,7 +80,7 @@ def test_upgrading_a_database_with_sales_keeps_them_and_widens_the_check(tmp_pat
         conn.close()
 
 
-def test_cards_printed_before_migration_0018_still_pay_and_their_tokens_leave_the_database(tmp_path: Path, database_url):
+def test_cards_printed_before_migration_0016_still_pay_and_their_tokens_leave_the_database(tmp_path: Path, database_url):
     """Migration 0018 on a database with cards whose tokens were kept in clear: each row gets the
     SHA-256 of its token (computed in Python, on SQLite and PostgreSQL), the clear column goes, and
     the printed card is found by what it carries — a blocked one is still refused."""

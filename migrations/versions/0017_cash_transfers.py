@@ -6,8 +6,8 @@ get both from chart-of-accounts.csv.
 A cooperative whose treasurer already used the code 1105 gets the first free code of 1106–1109 (code
 finds the account by its role); one that already has the roles is left alone.
 
-Revision ID: 0020_cash_transfers
-Revises: 0018_wallet_card_hash
+Revision ID: 0017_cash_transfers
+Revises: 0016_wallet_card_hash
 Create Date: 2026-12-07 22:00:00
 
 """
@@ -18,8 +18,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0020_cash_transfers'
-down_revision = '0018_wallet_card_hash'
+revision = '0017_cash_transfers'
+down_revision = '0016_wallet_card_hash'
 branch_labels = None
 depends_on = None
 

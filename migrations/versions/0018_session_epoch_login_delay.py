@@ -4,8 +4,8 @@ ends every session of the person), and ``login_delay`` — failures and the wait
 address) — in place of the account lock (``failed_logins``, ``locked_at``). Accounts locked before
 this upgrade are open again afterwards; their owners' next wrong passwords start a fresh delay.
 
-Revision ID: 0016_session_epoch_login_delay
-Revises: 0020_cash_transfers
+Revision ID: 0018_session_epoch_login_delay
+Revises: 0017_cash_transfers
 Create Date: 2026-12-07 22:00:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016_session_epoch_login_delay'
-down_revision = '0020_cash_transfers'
+revision = '0018_session_epoch_login_delay'
+down_revision = '0017_cash_transfers'
 branch_labels = None
 depends_on = None
 

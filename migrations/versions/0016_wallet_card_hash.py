@@ -9,8 +9,8 @@ The downgrade cannot bring the clear tokens back: it puts the hashes in ``token`
 carries them) and blocks every active card, so the pages say what is true — each card must be
 reissued after a downgrade.
 
-Revision ID: 0018_wallet_card_hash
-Revises: 0014_covering_indexes
+Revision ID: 0016_wallet_card_hash
+Revises: 0015_books_start
 Create Date: 2026-12-07 22:00:00
 
 """
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0018_wallet_card_hash'
+revision = '0016_wallet_card_hash'
 down_revision = '0015_books_start'
 branch_labels = None
 depends_on = None
