@@ -625,11 +625,12 @@ def _db_value(dialect: str, value):
 #: money.MAX_BALANCE; smaller lines can't bring a balance near a BIGINT's limit in any real ledger.
 _BIG_LINE_SEN = 1_000_000_000 * money.SEN_PER_RUPIAH
 _MAX_BALANCE_SEN = int(money.MAX_BALANCE) * money.SEN_PER_RUPIAH
-#: An account's movement per day from a date on, and its balance before it (the NULL day).
-_DAY_BALANCES_SQL = (
-    "SELECT CASE WHEN entry_date < ? THEN NULL ELSE entry_date END, SUM(debit) - SUM(credit) FROM journal_line "
-    "WHERE cooperative_id = ? AND account_id = ? GROUP BY CASE WHEN entry_date < ? THEN NULL ELSE entry_date END"
-)
+#: An account's balance before a date, and its movement per day from that date on: two range reads of
+#: the covering index ix_journal_line_account_date (cooperative, account, date, debit, credit).
+_BALANCE_BEFORE_SQL = ("SELECT COALESCE(SUM(debit) - SUM(credit), 0) FROM journal_line "
+                       "WHERE cooperative_id = ? AND account_id = ? AND entry_date < ?")
+_DAYS_FROM_SQL = ("SELECT entry_date, SUM(debit) - SUM(credit) FROM journal_line "
+                  "WHERE cooperative_id = ? AND account_id = ? AND entry_date >= ? GROUP BY entry_date ORDER BY entry_date")
 _BALANCE_SQL = "SELECT COALESCE(SUM(debit) - SUM(credit), 0) FROM journal_line WHERE cooperative_id = ? AND account_id = ?"
 
 
@@ -644,15 +645,14 @@ def first_negative_day(conn: Connection, coop_id: int, account_id: int, since: d
     """The first day from ``since`` on whose end-of-day balance (debit − credit, sen) of the account is
     below zero, with that balance; None when there is none. Intra-day order is ignored (RULES-2 §8.1)."""
     db_day = _db_value(conn.dialect.name, since)
-    rows = _query(conn, cursor, _DAY_BALANCES_SQL, (db_day, coop_id, account_id, db_day))
-    opening = sum(int(net or 0) for day, net in rows if day is None)
-    balance = opening
-    for day, net in sorted(((_as_date(d), int(n or 0)) for d, n in rows if d is not None)):
-        balance += net
+    balance = int(_query(conn, cursor, _BALANCE_BEFORE_SQL, (coop_id, account_id, db_day))[0][0] or 0)
+    days = _query(conn, cursor, _DAYS_FROM_SQL, (coop_id, account_id, db_day))
+    for day, net in days:
+        balance += int(net or 0)
         if balance < 0:
-            return day, balance
-    if not any(d is not None for d, _n in rows) and opening < 0:
-        return since, opening
+            return _as_date(day), balance
+    if not days and balance < 0:
+        return since, balance
     return None
 
 

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from koppontren.extensions import db
 from koppontren.ledger.integrity import check_cooperative
@@ -143,3 +143,28 @@ def test_a_posting_that_waited_for_the_lock_sees_the_month_closed_meanwhile(app,
     assert waited
     assert outcome == ["period_closed"]
     assert db.session.scalars(select(JournalEntry.id).where(JournalEntry.cooperative_id == coop.id)).all() == []
+
+
+def test_racing_payments_never_take_cash_below_zero(app, build):
+    """Eight tellers pay Rp100.000 each, at once and back-dated at random, from a Kas Besar holding
+    Rp500.000: exactly five are paid, the others refused insufficient_funds, and no day ends below zero."""
+    from koppontren.ledger.errors import LedgerError
+
+    coop = build.coop("kas")
+    post_entry(coop, entry_date=date(2026, 5, 1), description="Modal", journal_type="SA",
+               lines=[LineSpec("1101", debit=Decimal(500_000)), LineSpec("3103", credit=Decimal(500_000))])
+    db.session.commit()
+    refused: list[str] = []
+
+    def work(i: int) -> None:
+        try:
+            post_entry(get_by_slug("kas"), entry_date=date(2026, 5, 2 + i % 5), description=f"bayar {i}", journal_type="KK",
+                       lines=[LineSpec("6102", debit=Decimal(100_000)), LineSpec("1101", credit=Decimal(100_000))])
+        except LedgerError as err:
+            refused.append(err.code)
+
+    assert _run_threads(app, 8, work) == []
+    assert refused == ["insufficient_funds"] * 3
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(JournalEntry).where(JournalEntry.journal_type == "KK")) == 5
+    assert check_cooperative(get_by_slug("kas")).ok
