@@ -51,6 +51,7 @@ def seeded(app, build, monkeypatch):
     savings.deposit(coop, member, "sukarela", amount=Decimal(50_000), day=day)
     supplier = shop.create_party(coop, kind="supplier", code="SUP-01", name="CV Pemasok")
     product = shop.create_product(coop, shop.ProductData(sku="BRS-5", name="Beras", price=Decimal(75_000)))
+    build.fund(coop, 10_000_000, day)
     shop.record_purchase(coop, party_id=supplier.id, items=[shop.PurchaseItem(product.id, 50, Decimal(60_000))], day=day)
     shop.record_sale(coop, items=[shop.SaleItem(product.id, 1)], day=day)
     post_entry(coop, entry_date=day, description="Contoh", lines=[LineSpec("6102", debit=1000), LineSpec("1101", credit=1000)])
