@@ -27,7 +27,8 @@ def _postgres_only(is_postgres):
         pytest.skip("race tests run on PostgreSQL (SQLite serialises writers by design)")
 
 
-def test_two_settlements_at_once_never_pay_more_than_is_owed(app, coop):
+def test_two_settlements_at_once_never_pay_more_than_is_owed(app, build, coop):
+    build.fund(coop, 1_000_000, date(2026, 12, 1))  # Kas Besar could pay the consignor four times over
     penitip = shop.create_party(coop, kind="consignor", code="TTP-01", name="Santri Ahmad")
     product = shop.create_product(coop, shop.ProductData(sku="KRP", name="Kerupuk", price=Decimal(10_000)))
     consignment.set_consignment(coop, product, consignor_id=penitip.id, commission_bp=1000)
@@ -50,7 +51,8 @@ def test_two_settlements_at_once_never_pay_more_than_is_owed(app, coop):
     assert consignment.owed_to_consignors(coop) == {party_id: 0} and check_cooperative(coop).ok
 
 
-def test_two_closes_of_one_day_at_once_leave_exactly_one(app, coop, cashier, supplier, beras):
+def test_two_closes_of_one_day_at_once_leave_exactly_one(app, build, coop, cashier, supplier, beras):
+    build.fund(coop, 1_000_000, date(2026, 11, 30))
     shop.record_purchase(coop, party_id=supplier.id, day=date(2026, 12, 1), items=[shop.PurchaseItem(beras.id, 2, Decimal(60_000))])
     shop.record_sale(coop, items=[shop.SaleItem(beras.id, 1)], actor=cashier)
     cashier_id = cashier.id

@@ -24,7 +24,8 @@ def _postgres_only(is_postgres):
         pytest.skip("race tests run on PostgreSQL (SQLite serialises writers by design)")
 
 
-def test_two_cashiers_selling_the_last_unit_exactly_one_succeeds(app, coop, supplier, beras, kopi):
+def test_two_cashiers_selling_the_last_unit_exactly_one_succeeds(app, build, coop, supplier, beras, kopi):
+    build.fund(coop, 1_000_000, date(2026, 11, 30))
     shop.record_purchase(coop, party_id=supplier.id, day=date(2026, 12, 1), items=[shop.PurchaseItem(beras.id, 1, Decimal(60_000))])
     product_id = beras.id
     db.session.commit()
