@@ -52,7 +52,7 @@ from koppontren import create_app
 from koppontren.extensions import db
 from koppontren.ledger.models import Account
 from koppontren.ledger.opening import OpeningPlan, post_opening
-from koppontren.ledger.posting import GENESIS_HASH, LineSpec, post_entry
+from koppontren.ledger.posting import CASH_DAY_FILL_SQL, GENESIS_HASH, LineSpec, post_entry
 from koppontren.ledger.queries import trial_balance
 from koppontren.tenancy.models import Cooperative
 from koppontren.tenancy.services import create_cooperative
@@ -716,6 +716,9 @@ def _finish_load(kind: str, cur, loads: list[CoopLoad]) -> None:
         cur.execute(for_driver(kind, "UPDATE ledger_head SET last_hash = ?, entries = ?, "
                                      "last_entry_id = (SELECT max(id) FROM journal_entry WHERE cooperative_id = ?) WHERE cooperative_id = ?"),
                     (load.prev_hash, load.sequence, load.coop_id, load.coop_id))
+        # the cash accounts' day rows, which post_entry keeps for the lines it writes and the
+        # no-negative-cash rule reads: this history went in past post_entry
+        cur.execute(for_driver(kind, CASH_DAY_FILL_SQL), (load.coop_id,))
     if kind == "postgresql":
         for table in ("journal_entry", "journal_line"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608

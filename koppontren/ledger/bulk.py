@@ -41,6 +41,7 @@ from koppontren.ledger.posting import (
     _insufficient_funds,
     _period_closed_error,
     _pk,
+    add_cash_days,
     check_entry_date,
     first_negative_day,
     latest_closed_fiscal_year,
@@ -89,7 +90,8 @@ class BulkPoster:
             for a in session.execute(select(Account.id, Account.code, Account.postable, Account.active, Account.subledger, Account.role,
                                             Account.allow_overdraft).where(Account.cooperative_id == self.coop_id))
         ]
-        self._cash = {a.id: a for a in self.accounts if a.role in CASH_ROLES and not a.allow_overdraft}
+        self._cash_ids = {a.id for a in self.accounts if a.role in CASH_ROLES}
+        self._cash = {a.id: a for a in self.accounts if a.id in self._cash_ids and not a.allow_overdraft}
         #: cash account id → (first date the batch takes money from it, a line number naming it)
         self._cash_out: dict[int, tuple[date, int]] = {}
         self.closed = {(y, m) for y, m in session.execute(select(Period.year, Period.month).where(
@@ -199,6 +201,11 @@ class BulkPoster:
             else:
                 conn.exec_driver_sql(_driver_sql(paramstyle, _NEW_COUNTER), (self.coop_id, jt, fy, n))
                 self._known_counters.add((jt, fy))
+        days: dict[tuple[int, date], int] = {}
+        for line in self._lines:  # (coop, entry, line_no, account, date, debit, credit, …)
+            if line[3] in self._cash_ids:
+                days[(line[3], line[4])] = days.get((line[3], line[4]), 0) + line[5] - line[6]
+        add_cash_days(conn, self.coop_id, [(account_id, day, net) for (account_id, day), net in sorted(days.items())])
         for account_id, (since, _entry_no) in self._cash_out.items():
             found = first_negative_day(conn, self.coop_id, account_id, since)
             if found is not None:

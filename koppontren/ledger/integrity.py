@@ -66,6 +66,7 @@ LABELS: dict[str, object] = {
     "hash chain intact": _l("Rantai hash utuh"),
     "subledgers equal their control accounts": _l("Buku pembantu sama dengan akun kendalinya"),
     "cash and bank never below zero at any day's end": _l("Kas dan bank tidak pernah di bawah nol pada akhir hari"),
+    "cash day balances equal the journal": _l("Saldo harian kas sama dengan jurnal"),
 }
 SUBLEDGER_WORDS = {"member": _l("anggota"), "party": _l("pihak")}
 
@@ -222,6 +223,37 @@ def _cash_never_negative(coop: Cooperative) -> list[str]:
     return problems
 
 
+def _cash_days(coop: Cooperative) -> list[str]:
+    """The cash accounts' day rows (``cash_day``, which the no-negative-cash rule reads) equal their lines."""
+    from koppontren.ledger.models import CashDay
+
+    from_lines = {
+        (code, day): int(net) for code, day, net in db.session.execute(
+            select(Account.code, JournalLine.entry_date, func.sum(JournalLine.debit) - func.sum(JournalLine.credit))
+            .join(Account, (Account.cooperative_id == JournalLine.cooperative_id) & (Account.id == JournalLine.account_id))
+            .where(JournalLine.cooperative_id == coop.id, Account.role.in_(CASH_ROLES))
+            .group_by(Account.code, JournalLine.entry_date))
+        if net
+    }
+    kept = {
+        (code, day): int(net) for code, day, net in db.session.execute(
+            select(Account.code, CashDay.day, CashDay.net)
+            .join(Account, (Account.cooperative_id == CashDay.cooperative_id) & (Account.id == CashDay.account_id))
+            .where(CashDay.cooperative_id == coop.id))
+        if net
+    }
+    problems = []
+    for code, day in sorted(set(from_lines) | set(kept))[:1000]:
+        lines, rows = from_lines.get((code, day), 0), kept.get((code, day), 0)
+        if lines != rows:
+            problems.append(Problem(f"{code} on {day.isoformat()}: lines net {lines} sen, day row {rows} sen",
+                                    _l("%(code)s pada %(day)s: baris jurnal %(lines)s sen, saldo harian %(rows)s sen",
+                                       code=code, day=day.strftime("%d/%m/%Y"), lines=lines, rows=rows)))
+            if len(problems) == 10:
+                break
+    return problems
+
+
 CORE_CHECKS: list[tuple[str, Callable[[Cooperative], list[str]]]] = [
     ("entries balance", _balanced),
     ("lines carry their entry's date", _line_dates),
@@ -230,6 +262,7 @@ CORE_CHECKS: list[tuple[str, Callable[[Cooperative], list[str]]]] = [
     ("hash chain intact", _hash_chain),
     ("subledgers equal their control accounts", _subledgers),
     ("cash and bank never below zero at any day's end", _cash_never_negative),
+    ("cash day balances equal the journal", _cash_days),
 ]
 
 

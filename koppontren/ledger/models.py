@@ -192,6 +192,25 @@ class VoucherCounter(CoopScoped, db.Model):
     last_sequence: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class CashDay(CoopScoped, db.Model):
+    """A cash or bank account's net movement (debit − credit, sen) on one day — derived from its journal
+    lines and kept by the ledger's writers in the posting transaction, so the no-negative-cash rule
+    (RULES-2 §8.1) reads a few hundred day rows instead of every line the account ever had.
+    ``koppontren check`` proves it equals the lines."""
+
+    __tablename__ = "cash_day"
+    __table_args__ = (
+        UniqueConstraint("cooperative_id", "account_id", "day"),
+        ForeignKeyConstraint(["cooperative_id", "account_id"], ["account.cooperative_id", "account.id"],
+                             name="fk_cash_day_account"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+    net: Mapped[int] = mapped_column(BigInteger)
+
+
 class LedgerHead(CoopScoped, db.Model):
     """The head of a cooperative's hash chain. Locking this row serialises the cooperative's postings
     (needed for the chain) without touching any other cooperative."""

@@ -625,12 +625,18 @@ def _db_value(dialect: str, value):
 #: money.MAX_BALANCE; smaller lines can't bring a balance near a BIGINT's limit in any real ledger.
 _BIG_LINE_SEN = 1_000_000_000 * money.SEN_PER_RUPIAH
 _MAX_BALANCE_SEN = int(money.MAX_BALANCE) * money.SEN_PER_RUPIAH
-#: An account's balance before a date, and its movement per day from that date on: two range reads of
-#: the covering index ix_journal_line_account_date (cooperative, account, date, debit, credit).
-_BALANCE_BEFORE_SQL = ("SELECT COALESCE(SUM(debit) - SUM(credit), 0) FROM journal_line "
-                       "WHERE cooperative_id = ? AND account_id = ? AND entry_date < ?")
-_DAYS_FROM_SQL = ("SELECT entry_date, SUM(debit) - SUM(credit) FROM journal_line "
-                  "WHERE cooperative_id = ? AND account_id = ? AND entry_date >= ? GROUP BY entry_date ORDER BY entry_date")
+#: A cash account's day rows (``cash_day``, kept by every writer of journal lines): the day's net
+#: movement added in, the balance before a date, and the movement per day from that date on — a few
+#: hundred rows a year, however many lines the account has.
+_CASH_DAY_UPSERT = ("INSERT INTO cash_day (cooperative_id, account_id, day, net) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (cooperative_id, account_id, day) DO UPDATE SET net = cash_day.net + excluded.net")
+_BALANCE_BEFORE_SQL = "SELECT COALESCE(SUM(net), 0) FROM cash_day WHERE cooperative_id = ? AND account_id = ? AND day < ?"
+#: The first day from a date on whose running movement (from that date) is below a threshold (minus
+#: the balance before the date), with that running movement: the walk over later days, in SQL.
+_FIRST_SHORT_DAY_SQL = (
+    "SELECT day, running FROM (SELECT day, SUM(net) OVER (ORDER BY day ROWS UNBOUNDED PRECEDING) AS running FROM cash_day "
+    "WHERE cooperative_id = ? AND account_id = ? AND day >= ?) AS later WHERE running < ? ORDER BY day LIMIT 1"
+)
 _BALANCE_SQL = "SELECT COALESCE(SUM(debit) - SUM(credit), 0) FROM journal_line WHERE cooperative_id = ? AND account_id = ?"
 
 
@@ -640,20 +646,39 @@ def _query(conn: Connection, cursor: sqlite3.Cursor | None, sql: str, params: tu
     return [tuple(r) for r in conn.exec_driver_sql(_driver_sql(conn.dialect.paramstyle, sql), params).all()]
 
 
+#: Fills one cooperative's ``cash_day`` rows from its journal lines (with "?" for the cooperative):
+#: for tools that load lines past post_entry (the benchmarks' history); migration 0020 does the same.
+CASH_DAY_FILL_SQL = (
+    "INSERT INTO cash_day (cooperative_id, account_id, day, net) "  # noqa: S608 - constants only
+    "SELECT l.cooperative_id, l.account_id, l.entry_date, SUM(l.debit) - SUM(l.credit) FROM journal_line l "
+    "JOIN account a ON a.cooperative_id = l.cooperative_id AND a.id = l.account_id "
+    f"WHERE l.cooperative_id = ? AND a.role IN ({', '.join(repr(r) for r in sorted(CASH_ROLES))}) "
+    "GROUP BY l.cooperative_id, l.account_id, l.entry_date"
+)
+
+
+def add_cash_days(conn: Connection, coop_id: int, rows: list[tuple[int, date, int]], cursor: sqlite3.Cursor | None = None) -> None:
+    """Add (account id, day, net sen) movements of cash accounts to their ``cash_day`` rows, in the
+    writer's transaction (RULES-2 §8.1's check reads them)."""
+    params = [(coop_id, account_id, _db_value(conn.dialect.name, day), net) for account_id, day, net in rows if net]
+    if not params:
+        return
+    if cursor is not None:
+        cursor.executemany(_CASH_DAY_UPSERT, params)
+    else:
+        conn.exec_driver_sql(_driver_sql(conn.dialect.paramstyle, _CASH_DAY_UPSERT), params)
+
+
 def first_negative_day(conn: Connection, coop_id: int, account_id: int, since: date,
                        cursor: sqlite3.Cursor | None = None) -> tuple[date, int] | None:
     """The first day from ``since`` on whose end-of-day balance (debit − credit, sen) of the account is
     below zero, with that balance; None when there is none. Intra-day order is ignored (RULES-2 §8.1)."""
     db_day = _db_value(conn.dialect.name, since)
-    balance = int(_query(conn, cursor, _BALANCE_BEFORE_SQL, (coop_id, account_id, db_day))[0][0] or 0)
-    days = _query(conn, cursor, _DAYS_FROM_SQL, (coop_id, account_id, db_day))
-    for day, net in days:
-        balance += int(net or 0)
-        if balance < 0:
-            return _as_date(day), balance
-    if not days and balance < 0:
-        return since, balance
-    return None
+    before = int(_query(conn, cursor, _BALANCE_BEFORE_SQL, (coop_id, account_id, db_day))[0][0] or 0)
+    short = _query(conn, cursor, _FIRST_SHORT_DAY_SQL, (coop_id, account_id, db_day, -before))
+    if short:
+        return _as_date(short[0][0]), before + int(short[0][1])
+    return (since, before) if before < 0 else None
 
 
 def _insufficient_funds(account: _Account, line_no: int, day: date, balance: int, net: int, decimals: int) -> LedgerError:
@@ -671,9 +696,10 @@ def _insufficient_funds(account: _Account, line_no: int, day: date, balance: int
 
 def check_written_entry(conn: Connection, facts: _Facts, accounts: list[_Account], request: PostingRequest,
                         cursor: sqlite3.Cursor | None = None) -> None:
-    """After an entry's rows are written, in its transaction and under the ledger lock: no cash or bank
-    account it takes money from ends that day or any later day below zero (unless the account allows
-    an overdraft), and no large line takes its account's balance past money.MAX_BALANCE. A refusal
+    """After an entry's rows are written, in its transaction and under the ledger lock: its cash
+    accounts' day rows are brought up to date; no cash or bank account it takes money from ends that
+    day or any later day below zero (unless the account allows an overdraft), and no large line takes
+    its account's balance past money.MAX_BALANCE. A refusal
     raises LedgerError(code="insufficient_funds" | "amount_too_large"); the caller rolls back."""
     by_id = {a.id: a for a in accounts}
     net: dict[int, int] = {}
@@ -688,6 +714,8 @@ def check_written_entry(conn: Connection, facts: _Facts, accounts: list[_Account
         balance = int(_query(conn, cursor, _BALANCE_SQL, (facts.coop_id, account_id))[0][0] or 0)
         if abs(balance) > _MAX_BALANCE_SEN:
             raise _amount_too_large(f"lines.{n}.{side}")
+    add_cash_days(conn, facts.coop_id, [(account_id, request.entry_date, delta) for account_id, delta in net.items()
+                                        if account_id in by_id and by_id[account_id].role in CASH_ROLES], cursor)
     for account_id, delta in net.items():
         account = by_id.get(account_id)
         if delta >= 0 or account is None or account.role not in CASH_ROLES or account.allow_overdraft:

@@ -204,3 +204,45 @@ def test_random_cash_postings_transfers_and_back_dated_payments_never_end_a_day_
                 assert err.code == "insufficient_funds", err.code
         assert all(balance >= 0 for ends in _day_end_balances(coop).values() for balance in ends)
         assert check_cooperative(coop).ok
+
+
+def test_the_day_rows_the_rule_reads_equal_the_journal_and_the_check_proves_it(build):
+    """The rule reads ``cash_day`` (one row per cash account and day), kept by every writer of lines:
+    single postings, reversals and the bulk path. A row changed behind the ledger's back is reported."""
+    from sqlalchemy import select
+
+    from koppontren.ledger.bulk import BulkPoster
+    from koppontren.ledger.models import CashDay
+
+    coop = build.coop("alhikmah")
+    _receive(coop, date(2026, 3, 1), 300_000)
+    _receive(coop, date(2026, 3, 1), 200_000, account="1103")
+    entry = _pay(coop, date(2026, 3, 2), 100_000)
+    reverse(coop, entry, entry_date=date(2026, 3, 3))
+    poster = BulkPoster(coop, source="test")
+    poster.post(entry_date=date(2026, 3, 4), description="Setoran kas toko", journal_type="JU",
+                lines=[LineSpec("1101", debit=Decimal(150_000)), LineSpec("1103", credit=Decimal(150_000))])
+    poster.flush()
+    db.session.commit()
+    rows = {(r.account_id, r.day): r.net for r in db.session.scalars(select(CashDay).where(CashDay.cooperative_id == coop.id))}
+    assert sorted(rows.values()) == [-15_000_000, -10_000_000, 10_000_000, 15_000_000, 20_000_000, 30_000_000]
+    assert check_cooperative(coop).ok
+    db.session.execute(update(CashDay).where(CashDay.cooperative_id == coop.id, CashDay.net == 30_000_000).values(net=90_000_000))
+    db.session.commit()
+    result = next(r for r in check_cooperative(coop).results if r.name == "cash day balances equal the journal")
+    assert result.problems == ["1101 on 2026-03-01: lines net 30000000 sen, day row 90000000 sen"]
+
+
+def test_the_bulk_path_refuses_a_batch_that_takes_cash_below_zero(build):
+    from koppontren.ledger.bulk import BulkPoster
+
+    coop = build.coop("alhikmah")
+    _receive(coop, date(2026, 3, 1), 100_000)
+    poster = BulkPoster(coop, source="test")
+    poster.post(entry_date=date(2026, 3, 2), description="Bayar", journal_type="KK",
+                lines=[LineSpec("6102", debit=Decimal(150_000)), LineSpec("1101", credit=Decimal(150_000))])
+    with pytest.raises(LedgerError) as err:
+        poster.flush()
+    db.session.rollback()
+    assert err.value.code == "insufficient_funds" and err.value.fields["date"] == "2026-03-02"
+    assert check_cooperative(coop).ok
