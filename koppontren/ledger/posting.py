@@ -626,16 +626,16 @@ def _db_value(dialect: str, value):
 _BIG_LINE_SEN = 1_000_000_000 * money.SEN_PER_RUPIAH
 _MAX_BALANCE_SEN = int(money.MAX_BALANCE) * money.SEN_PER_RUPIAH
 #: A cash account's day rows (``cash_day``, kept by every writer of journal lines): the day's net
-#: movement added in, the balance before a date, and the movement per day from that date on — a few
-#: hundred rows a year, however many lines the account has.
+#: movement added in — a few hundred rows a year, however many lines the account has.
 _CASH_DAY_UPSERT = ("INSERT INTO cash_day (cooperative_id, account_id, day, net) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT (cooperative_id, account_id, day) DO UPDATE SET net = cash_day.net + excluded.net")
-_BALANCE_BEFORE_SQL = "SELECT COALESCE(SUM(net), 0) FROM cash_day WHERE cooperative_id = ? AND account_id = ? AND day < ?"
-#: The first day from a date on whose running movement (from that date) is below a threshold (minus
-#: the balance before the date), with that running movement: the walk over later days, in SQL.
+#: The first day from a date on that ends below zero, with its balance: the walk over the later days
+#: in SQL, one round trip. Parameters: the cooperative, the account, the date, twice.
 _FIRST_SHORT_DAY_SQL = (
-    "SELECT day, running FROM (SELECT day, SUM(net) OVER (ORDER BY day ROWS UNBOUNDED PRECEDING) AS running FROM cash_day "
-    "WHERE cooperative_id = ? AND account_id = ? AND day >= ?) AS later WHERE running < ? ORDER BY day LIMIT 1"
+    "SELECT day, running + before FROM (SELECT day, SUM(net) OVER (ORDER BY day ROWS UNBOUNDED PRECEDING) AS running "
+    "FROM cash_day WHERE cooperative_id = ? AND account_id = ? AND day >= ?) AS later, "
+    "(SELECT COALESCE(SUM(net), 0) AS before FROM cash_day WHERE cooperative_id = ? AND account_id = ? AND day < ?) AS opening "
+    "WHERE running + before < 0 ORDER BY day LIMIT 1"
 )
 _BALANCE_SQL = "SELECT COALESCE(SUM(debit) - SUM(credit), 0) FROM journal_line WHERE cooperative_id = ? AND account_id = ?"
 
@@ -674,11 +674,8 @@ def first_negative_day(conn: Connection, coop_id: int, account_id: int, since: d
     """The first day from ``since`` on whose end-of-day balance (debit − credit, sen) of the account is
     below zero, with that balance; None when there is none. Intra-day order is ignored (RULES-2 §8.1)."""
     db_day = _db_value(conn.dialect.name, since)
-    before = int(_query(conn, cursor, _BALANCE_BEFORE_SQL, (coop_id, account_id, db_day))[0][0] or 0)
-    short = _query(conn, cursor, _FIRST_SHORT_DAY_SQL, (coop_id, account_id, db_day, -before))
-    if short:
-        return _as_date(short[0][0]), before + int(short[0][1])
-    return (since, before) if before < 0 else None
+    short = _query(conn, cursor, _FIRST_SHORT_DAY_SQL, (coop_id, account_id, db_day, coop_id, account_id, db_day))
+    return (_as_date(short[0][0]), int(short[0][1])) if short else None
 
 
 def _insufficient_funds(account: _Account, line_no: int, day: date, balance: int, net: int, decimals: int) -> LedgerError:
