@@ -507,6 +507,10 @@ def _write_sql(dialect: str, paramstyle: str, n_lines: int, audit: bool) -> tupl
             "CAST(? AS integer[]), CAST(? AS text[])) AS u (line_no, account_id, debit, credit, member_id, party_id, memo))",
             "h AS (UPDATE ledger_head SET last_entry_id = e.id, last_hash = ?, entries = coalesce(ledger_head.entries, 0) + 1 "
             "FROM e WHERE ledger_head.cooperative_id = ?)",
+            # the cash accounts' day rows (one per account: ON CONFLICT may touch a row once per statement)
+            "c AS (INSERT INTO cash_day (cooperative_id, account_id, day, net) SELECT ?, u.account_id, ?, u.net FROM e, "
+            "unnest(CAST(? AS integer[]), CAST(? AS bigint[])) AS u (account_id, net) "
+            "ON CONFLICT (cooperative_id, account_id, day) DO UPDATE SET net = cash_day.net + excluded.net)",
         ]
         if audit:
             parts.append(f"a AS (INSERT INTO audit_event ({_AUDIT_COLUMNS}) SELECT ?, ?, ?, ?, ?, CAST(? AS JSON), ? FROM e)")  # noqa: S608
@@ -657,6 +661,16 @@ CASH_DAY_FILL_SQL = (
 )
 
 
+def cash_day_nets(accounts: list[_Account], request: PostingRequest) -> dict[int, int]:
+    """The entry's net movement (sen) per cash account it touches, zero nets left out."""
+    cash_ids = {a.id for a in accounts if a.role in CASH_ROLES}
+    nets: dict[int, int] = {}
+    for line in request.lines:
+        if line.account_id in cash_ids:
+            nets[line.account_id] = nets.get(line.account_id, 0) + line.debit - line.credit
+    return {account_id: net for account_id, net in nets.items() if net}
+
+
 def add_cash_days(conn: Connection, coop_id: int, rows: list[tuple[int, date, int]], cursor: sqlite3.Cursor | None = None) -> None:
     """Add (account id, day, net sen) movements of cash accounts to their ``cash_day`` rows, in the
     writer's transaction (RULES-2 §8.1's check reads them)."""
@@ -711,8 +725,9 @@ def check_written_entry(conn: Connection, facts: _Facts, accounts: list[_Account
         balance = int(_query(conn, cursor, _BALANCE_SQL, (facts.coop_id, account_id))[0][0] or 0)
         if abs(balance) > _MAX_BALANCE_SEN:
             raise _amount_too_large(f"lines.{n}.{side}")
-    add_cash_days(conn, facts.coop_id, [(account_id, request.entry_date, delta) for account_id, delta in net.items()
-                                        if account_id in by_id and by_id[account_id].role in CASH_ROLES], cursor)
+    if conn.dialect.name != "postgresql":  # PostgreSQL wrote them with the entry (_write_sql)
+        add_cash_days(conn, facts.coop_id, [(account_id, request.entry_date, delta)
+                                            for account_id, delta in cash_day_nets(accounts, request).items()], cursor)
     for account_id, delta in net.items():
         account = by_id.get(account_id)
         if delta >= 0 or account is None or account.role not in CASH_ROLES or account.allow_overdraft:
@@ -836,7 +851,9 @@ def _write(conn: Connection, claim: _Claim, request: PostingRequest, *, source: 
     statements = _write_sql(dialect, paramstyle, min(len(rows), _SQLITE_LINES_PER_INSERT), audit)
     if len(statements) == 1:  # PostgreSQL: one statement, the lines as column arrays
         columns = [list(column) for column in zip(*rows, strict=True)]
-        written = conn.exec_driver_sql(statements[0], (*entry_params, coop_id, db_day, *columns, digest, coop_id, *event)).first()
+        cash = cash_day_nets(claim.accounts, request)
+        written = conn.exec_driver_sql(statements[0], (*entry_params, coop_id, db_day, *columns, digest, coop_id,
+                                                       coop_id, db_day, list(cash), list(cash.values()), *event)).first()
     else:  # SQLite, through the driver's cursor
         cursor = claim.cursor
         insert_entry, insert_lines, update_head, *insert_audit = statements
