@@ -230,15 +230,16 @@ def token_create(coop_slug, login, name) -> None:
 
 @click.command("demo")
 @click.option("--slug", default="demo", show_default=True, help="Slug of the demo cooperative.")
+@click.option("--base-url", help="Where the app is served, for the printed URL (default: http://SERVER_NAME or 127.0.0.1:5000).")
 @with_appcontext
-def demo_command(slug: str) -> None:
+def demo_command(slug: str, base_url: str | None) -> None:
     """Create (once) a demo cooperative with one user per role, and print the logins."""
     from koppontren.demo import DEMO_PASSWORD, ensure_demo
 
     coop, logins, created = ensure_demo(slug)
     click.echo(("Created" if created else "Found") + f" demo cooperative '{coop.name}' ({coop.slug})")
-    host = current_app.config.get("SERVER_NAME") or "127.0.0.1:5000"
-    click.echo(f"URL: http://{host}/{coop.slug}/")
+    base = (base_url or f"http://{current_app.config.get('SERVER_NAME') or '127.0.0.1:5000'}").rstrip("/")
+    click.echo(f"URL: {base}/{coop.slug}/")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for role, login, name in logins:
         click.echo(f"  {role:<10} {login:<22} {name}")

@@ -126,3 +126,8 @@ def test_the_console_script_end_to_end(tmp_path):
     bad = run("coop", "create", "alhikmah", "--name", "Lagi")
     assert bad.returncode == 1 and "Error" in bad.stderr
     assert (tmp_path / "koppontren.db").exists()
+
+
+def test_demo_prints_the_url_it_is_served_at(cli, app_ctx):
+    assert "URL: http://127.0.0.1:5000/demo/" in cli("demo").output
+    assert "URL: http://0.0.0.0:8000/demo/" in cli("demo", "--base-url", "http://0.0.0.0:8000/").output

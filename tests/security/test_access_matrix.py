@@ -176,6 +176,7 @@ EXPECTED = {
     "shu.rules": "ATU",
     "shu.slips_pdf": "ATU",
     "site.healthz": "public",
+    "site.favicon": "public",
     "site.index": "public",
     "site.set_language": "public",
     "statements.index": "ATU",

@@ -134,3 +134,12 @@ def test_user_with_several_cooperatives_chooses_one(client, build):
     login(client, "ustadz")
     page = client.get("/").get_data(as_text=True)
     assert "Koperasi A" in page and "Koperasi B" in page
+
+
+def test_the_favicon_is_a_file_not_a_404(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/vnd.microsoft.icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    assert "max-age=86400" in response.headers["Cache-Control"]
+    page = client.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" href="/favicon.ico"' in page
