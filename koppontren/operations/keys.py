@@ -52,14 +52,15 @@ class OperationConflict(DomainError):  # noqa: N818 - named for what it is, like
 
 def canonical(value: Any) -> Any:
     """A JSON-able form of a service argument that is equal exactly when the content is: amounts by
-    value (``Decimal("1000.00")`` is ``1000``), rows by table and id, dates in ISO form.
-    Raises TypeError for a value it can't compare safely (rather than guessing)."""
+    value (``Decimal("1000.00")`` is ``1000``), rows by table and id, dates in ISO form, a float
+    apart from the Decimal of the same value. Raises TypeError for a value it can't compare safely
+    (rather than guessing)."""
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, Decimal):
         return "D" + format(value.normalize(), "f") if value.is_finite() else "D" + str(value)
-    if isinstance(value, float):
-        raise TypeError("floats are not service arguments (money is Decimal)")
+    if isinstance(value, float):  # never money (the service refuses it), but its refusal is replayed like any other
+        return "F" + repr(value)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, enum.Enum):
