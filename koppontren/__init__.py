@@ -20,8 +20,8 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from koppontren.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from koppontren.paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "koppontren"}
 
 
@@ -63,29 +63,24 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     login_manager.login_message_category = "warning"
 
     from koppontren import models  # noqa: F401  - register every table on the metadata
-    from koppontren.audit.views import coop_bp as audit_coop_bp
     from koppontren.auth.views import bp as auth_bp
     from koppontren.auth.views import coop_bp as auth_coop_bp
     from koppontren.cashbank.views import coop_bp as cashbank_coop_bp
     from koppontren.ledger.views import coop_bp as ledger_coop_bp
-    from koppontren.members import import_views, portal_views  # noqa: F401  - their routes join the members pages
-    from koppontren.members.services import register_subledger
-    from koppontren.members.views import coop_bp as members_coop_bp
+    from koppontren.membership import import_views, portal_views  # noqa: F401  - their routes join the members pages
+    from koppontren.membership.views import coop_bp as members_coop_bp
     from koppontren.savings.views import coop_bp as savings_coop_bp
+    from koppontren.shell.audit_views import coop_bp as audit_coop_bp
+    from koppontren.shell.coop_views import coop_bp as tenancy_coop_bp
+    from koppontren.shell.coop_views import platform_bp
+    from koppontren.shell.templating import register_template_helpers
+    from koppontren.shell.views import bp as site_bp
     from koppontren.shop import backoffice_views, cashier_views, consignment_views, pos_views  # noqa: F401  - their routes join the shop pages
-    from koppontren.shop import reversals as shop_reversals  # noqa: F401  - the ledger refuses reversing a shop entry alone
     from koppontren.shop.views import coop_bp as shop_coop_bp
-    from koppontren.shu import reversals as shu_reversals  # noqa: F401  - nor an approved SHU's
     from koppontren.shu.views import coop_bp as shu_coop_bp
     from koppontren.site.errors import register_error_handlers
     from koppontren.site.security import register_security
-    from koppontren.site.templating import register_template_helpers
-    from koppontren.site.views import bp as site_bp
     from koppontren.statements.views import coop_bp as statements_coop_bp
-    from koppontren.tenancy.views import coop_bp as tenancy_coop_bp
-    from koppontren.tenancy.views import platform_bp
-    from koppontren.wallet import payments as wallet_payments  # noqa: F401  - the shop's "wallet" payment; wallet entries reverse only through it
-    from koppontren.wallet import reconcile as wallet_reconcile  # noqa: F401  - the koppontren check item: Σ wallet balances = 2113
 
     app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)
@@ -101,15 +96,14 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(statements_coop_bp)
     app.register_blueprint(shu_coop_bp)
     app.register_blueprint(portal_views.portal_bp)
-    from koppontren.wallet import portal as wallet_portal_pages
+    from koppontren.wallet import portal_views as wallet_portal_pages
     from koppontren.wallet import views as wallet_pages
 
     app.register_blueprint(wallet_pages.coop_bp)
     app.register_blueprint(wallet_portal_pages.portal_bp)
-    register_subledger()
-    from koppontren.shop.services import register_party_subledger
+    from koppontren.wiring import wire
 
-    register_party_subledger()
+    wire()  # every package's ledger hooks, payment methods and cooperative hooks, by name (koppontren/wiring.py)
     from koppontren.api import register_api
 
     register_api(app)
@@ -121,6 +115,28 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     register_commands(app)
     return app
+
+
+def main() -> None:
+    """Entry point of the ``koppontren`` console script: Flask's CLI group with the project's commands."""
+    from flask.cli import FlaskGroup
+
+    cli = FlaskGroup(create_app=lambda: create_app(), help="Koppontren: accounting for pesantren cooperatives.")
+    cli.main(prog_name="koppontren")
+
+
+_WORKER_APP: Flask | None = None
+
+
+def run_job(key: str, func: str, kwargs: dict) -> None:
+    """What an RQ worker (``rq worker koppontren``) runs for ``jobs.submit``: builds the app once per
+    worker process, then the job."""
+    global _WORKER_APP
+    from koppontren import jobs
+
+    if _WORKER_APP is None:
+        _WORKER_APP = create_app()
+    jobs.run_in_app(_WORKER_APP, key, func, kwargs)
 
 
 def select_locale() -> str:
@@ -239,4 +255,4 @@ def _sqlite_begin(conn) -> None:
         raise DBAPIError.instance("BEGIN IMMEDIATE" if immediate else "BEGIN", None, err, sqlite3.Error) from err
 
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "main", "run_job"]

@@ -1,4 +1,5 @@
-"""The ``koppontren`` command: Flask's CLI group with the project's own commands (DESIGN.md §3).
+"""The ``koppontren`` command: Flask's CLI group (``koppontren.main``) with the project's own commands
+(DESIGN.md §3).
 
 Flags here are a contract used by scripts and docs. Errors print one clear line and exit 1 (bad
 usage exits 2, as click does).
@@ -10,23 +11,17 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
-from koppontren import create_app
+from koppontren.commands import fail as _fail
 from koppontren.errors import DomainError
 from koppontren.operations import unit_of_work
-
-
-def main() -> None:
-    """Entry point of the ``koppontren`` console script."""
-    cli = FlaskGroup(create_app=lambda: create_app(), help="Koppontren: accounting for pesantren cooperatives.")
-    cli.main(prog_name="koppontren")
 
 
 def register_commands(app) -> None:
     """Attach the project's commands to ``app.cli`` (``db``, ``run``, ``routes`` come from Flask and Flask-Migrate)."""
     from koppontren.cashbank.cli import cash_group
-    from koppontren.members.cli import import_group
+    from koppontren.membership.cli import import_group
     from koppontren.savings.cli import savings_group
     from koppontren.shu.cli import shu_group
 
@@ -45,10 +40,6 @@ def register_commands(app) -> None:
     app.cli.add_command(cash_group)
 
 
-def _fail(err: DomainError | str) -> None:
-    message = str(err.message) if isinstance(err, DomainError) else err
-    code = f" [{err.code}]" if isinstance(err, DomainError) else ""
-    raise click.ClickException(f"{message}{code}")
 
 
 @click.group("coop", help="Manage cooperatives.")

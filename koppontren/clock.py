@@ -13,6 +13,11 @@ def today() -> date:
     return datetime.now(ZoneInfo(tz)).date()
 
 
+def utcnow() -> datetime:
+    """The current moment in UTC, for column defaults (``created_at``): not moved by the tests' clock."""
+    return datetime.now(UTC)
+
+
 def now() -> datetime:
     """The current moment, timezone-aware (UTC). Code that measures waiting times reads it here, so
     that tests can move the clock (``monkeypatch.setattr(clock, "now", ...)``)."""

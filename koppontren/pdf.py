@@ -26,7 +26,8 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from koppontren import PROJECT_ROOT, money
+from koppontren import money
+from koppontren.paths import PROJECT_ROOT
 
 REPORTS_DIR = PROJECT_ROOT / "reports"
 STATIC_DIR = PROJECT_ROOT / "koppontren" / "static"

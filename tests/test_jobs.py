@@ -54,8 +54,10 @@ def test_an_rq_job_runs_on_a_worker_and_reports_done(app_ctx):
     from rq import SimpleWorker
 
     app_ctx.config.update(JOBS_EAGER=False, REDIS_URL="redis://127.0.0.1:6379/15")
-    previous = jobs._WORKER_APP
-    jobs._WORKER_APP = app_ctx  # the worker process would build its own app from the environment
+    import koppontren
+
+    previous = koppontren._WORKER_APP
+    koppontren._WORKER_APP = app_ctx  # the worker process would build its own app from the environment
     try:
         key = jobs.make_key("rq-test", time.time())
         status = jobs.submit(key, "koppontren.jobs:_test_job", {"text": "lewat redis"})
@@ -65,5 +67,5 @@ def test_an_rq_job_runs_on_a_worker_and_reports_done(app_ctx):
         SimpleWorker([jobs.QUEUE], connection=connection).work(burst=True)
         assert jobs.status(key).done and jobs.result(key) == b"lewat redis"
     finally:
-        jobs._WORKER_APP = previous
+        koppontren._WORKER_APP = previous
         app_ctx.config.update(JOBS_EAGER=True, REDIS_URL=None)

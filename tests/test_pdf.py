@@ -233,7 +233,7 @@ def test_render_pdf_fetches_its_stylesheet_through_the_local_fetcher(app, monkey
 # --- template environment --------------------------------------------------------------------------
 
 def test_report_filters_do_not_leak_into_the_web_pages(app):
-    from koppontren.site import templating
+    from koppontren.shell import templating
 
     with app.test_request_context():
         render_pdf("kwitansi.html", coop=_coop(), receipt=_receipt(), terbilang="x rupiah")

@@ -9,7 +9,7 @@ from flask import Response, send_file, stream_with_context
 from koppontren.api.core import ApiError, Param, operation, paged, schema
 from koppontren.api.schemas import STRING_OR_NULL, obj
 from koppontren.api.schemas import page_of as page_schema
-from koppontren.audit import log
+from koppontren.shell import audit_log as log
 from koppontren.tenancy.models import Cooperative
 
 MIME = {"csv": "text/csv", "xlsx": log.XLSX_MIME}

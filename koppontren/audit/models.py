@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from koppontren.clock import utcnow
 from koppontren.extensions import db
-from koppontren.tenancy.models import utcnow
 
 
 class AuditEvent(db.Model):

@@ -26,7 +26,7 @@ def transfer(coop_slug, from_code, to_code, amount, day, description, fee, arriv
     """Post a transfer between two cash accounts and print its voucher number on the last line."""
     from koppontren import money
     from koppontren.cashbank import services
-    from koppontren.cli import _fail
+    from koppontren.commands import fail as _fail
     from koppontren.errors import DomainError
     from koppontren.tenancy.services import get_by_slug
 

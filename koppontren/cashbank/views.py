@@ -20,8 +20,8 @@ from koppontren.cashbank.forms import ArrivalForm, TransferForm
 from koppontren.clock import today
 from koppontren.errors import DomainError
 from koppontren.ledger import chart
+from koppontren.site.formats import idr_sen
 from koppontren.site.formhelpers import amount_of, show_domain_error
-from koppontren.site.templating import idr_sen
 from koppontren.tenancy.current import coop_blueprint
 from koppontren.tenancy.models import Cooperative
 from koppontren.tenancy.scoping import current_coop

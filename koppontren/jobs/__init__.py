@@ -123,18 +123,16 @@ def _queue():
     return Queue(QUEUE, connection=Redis.from_url(_redis_url()))
 
 
-_WORKER_APP = None
+#: What an RQ worker runs, by name: the app package root's entry point builds the app once per worker
+#: process (this package never imports the root, which imports every page and the API) and calls
+#: :func:`run_in_app`.
+WORKER_ENTRY = "koppontren.run_job"
 
 
-def run_rq(key: str, func: str, kwargs: dict) -> None:
-    """What an RQ worker runs: builds the app once per worker process, then the job."""
-    global _WORKER_APP
+def run_in_app(app, key: str, func: str, kwargs: dict) -> None:
+    """Run one queued job in ``app``'s context (on an RQ worker), reporting progress in the job's meta."""
     from rq import get_current_job
 
-    if _WORKER_APP is None:
-        from koppontren import create_app
-
-        _WORKER_APP = create_app()
     job = get_current_job()
 
     def progress(fraction: float) -> None:
@@ -142,7 +140,7 @@ def run_rq(key: str, func: str, kwargs: dict) -> None:
             job.meta["progress"] = fraction
             job.save_meta()
 
-    with _WORKER_APP.app_context():
+    with app.app_context():
         from koppontren.extensions import db
 
         try:
@@ -165,7 +163,7 @@ def submit(key: str, func: str, kwargs: dict) -> JobStatus:
         if job is None or job.get_status(refresh=True) in ("failed", "stopped", "canceled"):
             if job is not None:
                 job.delete()
-            queue.enqueue(run_rq, key, func, kwargs, job_id=key, job_timeout=1800, result_ttl=600, failure_ttl=600)
+            queue.enqueue(WORKER_ENTRY, key, func, kwargs, job_id=key, job_timeout=1800, result_ttl=600, failure_ttl=600)
         return status(key)
     with _LOCK:
         current = _THREADS.get(key)

@@ -5,7 +5,7 @@ trial balance nets to zero, voucher
 sequences have no gaps or duplicates, the hash chain is intact (each entry's stored hash equals the
 hash recomputed from its rows, and links to the previous one), and each subledger control account
 equals the sum of its subledger. Domain packages add their own checks (e.g. inventory = stock
-valuation) with :func:`register_check`.
+valuation) through their wiring (``wiring.integrity_check``, which calls :func:`register_check`).
 """
 
 from __future__ import annotations
@@ -73,11 +73,22 @@ SUBLEDGER_WORDS = {"member": _l("anggota"), "party": _l("pihak")}
 
 def register_check(name: str, fn: Callable[[Cooperative], list[str]], label: object = None) -> None:
     """Add a check (returns a list of problems — ``Problem`` for a message in the reader's language —;
-    empty when fine) run for every cooperative. ``name`` is English (the CLI prints it), ``label``
-    the Indonesian name the integrity page shows (``_l("…")``)."""
-    _EXTRA_CHECKS.append((name, fn))
+    empty when fine) run for every cooperative, after the core checks. ``name`` is English (the CLI
+    prints it), ``label`` the Indonesian name the integrity page shows (``_l("…")``). A domain calls
+    it from its ``wiring.register``; the same name again replaces the check in its place."""
+    for i, (existing, _) in enumerate(_EXTRA_CHECKS):
+        if existing == name:
+            _EXTRA_CHECKS[i] = (name, fn)
+            break
+    else:
+        _EXTRA_CHECKS.append((name, fn))
     if label is not None:
         LABELS[name] = label
+
+
+def check_names() -> list[str]:
+    """Every check ``koppontren check`` runs, in order: the core ones, then the registered ones."""
+    return [name for name, _ in [*CORE_CHECKS, *_EXTRA_CHECKS]]
 
 
 def _balanced(coop: Cooperative) -> list[str]:

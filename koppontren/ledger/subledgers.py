@@ -1,11 +1,12 @@
-"""Subledger plug-ins: how the ledger checks the member or party a line names, without importing the
-packages that own those records (``ledger`` imports no domain package).
+"""The ledger's plug-ins: how it checks the member or party a line names, which reversals a domain
+refuses and which accounts a domain keeps to itself — without importing the packages that own
+those records (``ledger`` imports no domain package).
 
-The members package registers ``member`` (and the shop ``party``) at app start-up::
-
-    subledgers.register("member", exists=lambda coop_id, member_id: ..., by_number=lambda coop_id, number: ...)
-
-Until a kind is registered, lines that need it are refused with ``subledger_unavailable``.
+Nothing registers itself on import: each domain's ``wiring.register(wiring)`` plugs its hooks in,
+called once by ``create_app`` through :mod:`koppontren.wiring` (e.g. the members package registers
+the ``member`` subledger, the shop ``party``). Registering a name again replaces it, so building a
+second app changes nothing. Until a kind is registered, lines that need it are refused with
+``subledger_unavailable``.
 """
 
 from __future__ import annotations
@@ -31,16 +32,20 @@ _REGISTRY: dict[str, Subledger] = {}
 #: Checks a domain module runs before an entry touching its accounts is reversed (before the ledger
 #: lock, so a guard may lock its own rows in the same order its module does): fn(coop, entry) raises
 #: LedgerError to refuse (e.g. reversing a sukarela deposit that was
-#: already withdrawn would leave the member's balance below zero).
-_REVERSAL_GUARDS: list[Callable] = []
+#: already withdrawn would leave the member's balance below zero). Keyed by the domain's name, run
+#: in the order they were first registered.
+_REVERSAL_GUARDS: dict[str, Callable] = {}
 
 
-def register_reversal_guard(fn: Callable) -> None:
-    if fn not in _REVERSAL_GUARDS:
-        _REVERSAL_GUARDS.append(fn)
+def register_reversal_guard(name: str, fn: Callable) -> None:
+    _REVERSAL_GUARDS[name] = fn
 
 
 def reversal_guards() -> list[Callable]:
+    return list(_REVERSAL_GUARDS.values())
+
+
+def reversal_guard_names() -> list[str]:
     return list(_REVERSAL_GUARDS)
 
 
@@ -54,6 +59,10 @@ def unregister(kind: str) -> None:
 
 def get(kind: str) -> Subledger | None:
     return _REGISTRY.get(kind)
+
+
+def kinds() -> list[str]:
+    return list(_REGISTRY)
 
 
 @dataclass(frozen=True)
@@ -78,3 +87,7 @@ def reserve_roles(label, roles, sources) -> None:
 
 def reserved(role: str | None) -> Reserved | None:
     return _RESERVED.get(role) if role else None
+
+
+def reserved_roles() -> dict[str, Reserved]:
+    return dict(_RESERVED)

@@ -21,7 +21,6 @@ from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.clock import today
 from koppontren.errors import DomainError
 from koppontren.extensions import db
-from koppontren.ledger import subledgers
 from koppontren.members.models import CATEGORIES, GENDERS, Member, MemberSettings
 from koppontren.tenancy.models import Cooperative
 
@@ -326,24 +325,20 @@ def _forget_known(session, transaction) -> None:
     session.info.pop(_KNOWN, None)
 
 
-def _exists(coop_id: int, member_id: int) -> bool:
+def member_exists(coop_id: int, member_id: int) -> bool:
+    """The ``member`` subledger's check (plugged into the ledger by ``members.wiring``)."""
     if member_id in db.session.info.get(_KNOWN, {}).get(coop_id, ()):
         return True
     return db.session.scalar(select(Member.id).where(Member.cooperative_id == coop_id, Member.id == member_id)) is not None
 
 
-def _by_number(coop_id: int, number: str) -> int | None:
+def member_id_by_number(coop_id: int, number: str) -> int | None:
     return db.session.scalar(select(Member.id).where(Member.cooperative_id == coop_id, Member.number == (number or "").strip()))
 
 
-def _label(coop_id: int, member_id: int) -> str:
+def member_label(coop_id: int, member_id: int) -> str:
     row = db.session.execute(select(Member.number, Member.name).where(Member.cooperative_id == coop_id, Member.id == member_id)).first()
     return f"{row.number} {row.name}" if row else str(member_id)
-
-
-def register_subledger() -> None:
-    """Plug the register into the ledger as the ``member`` subledger (called by create_app)."""
-    subledgers.register("member", exists=_exists, by_number=_by_number, label=_label)
 
 
 def next_number_preview(coop: Cooperative) -> str:

@@ -22,7 +22,7 @@ def savings_group() -> None:
 def wajib_bulk(coop_slug, month, day, account_code, numbers, note, dry_run) -> None:
     """Record one month's simpanan wajib for many members as one journal entry (all or nothing)."""
     from koppontren import money
-    from koppontren.cli import _fail
+    from koppontren.commands import fail as _fail
     from koppontren.errors import DomainError
     from koppontren.ledger import chart
     from koppontren.members import services as members

@@ -21,7 +21,7 @@ from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.clock import today
 from koppontren.errors import DomainError
 from koppontren.extensions import db
-from koppontren.ledger import chart, queries, subledgers
+from koppontren.ledger import chart, queries
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members import services as members
@@ -51,8 +51,6 @@ ACTION_LABELS.update({
     "savings.withdrawal": _l("Penarikan simpanan"),
     "savings.bulk_wajib": _l("Setoran wajib massal"),
 })
-subledgers.reserve_roles(_l("simpanan"), ("savings_principal", "savings_mandatory", "savings_voluntary", "exit_payable"),
-                         sources=("savings", "member_import"))
 #: Receivables a leaving member's savings are netted against (roles in the chart).
 RECEIVABLE_ROLES = ("receivable_member", "loan_member")
 MAX_MONTHS_AHEAD = 24
@@ -862,9 +860,6 @@ def guard_reversal(coop: Cooperative, entry) -> None:
                     "Jurnal %(e)s tidak bisa dibalik: saldo %(k)s %(n)s tinggal %(a)s, kurang dari yang akan dibatalkan.",
                     e=entry.number, k=str(_KIND_ID.get(kind, kind)), n=number,
                     a=format_amount(coop, current.of(kind))))
-
-
-subledgers.register_reversal_guard(guard_reversal)
 
 
 # --- reading documents ---------------------------------------------------------------------------

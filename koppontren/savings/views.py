@@ -16,7 +16,7 @@ from koppontren.auth.permissions import permission_required
 from koppontren.clock import today
 from koppontren.members import services as members
 from koppontren.members.forms import choices
-from koppontren.members.views import member_or_404
+from koppontren.members.pages import member_or_404
 from koppontren.savings import services
 from koppontren.savings.forms import (
     ArrearsForm,

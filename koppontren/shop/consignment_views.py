@@ -24,9 +24,9 @@ from koppontren.shop import consignment
 from koppontren.shop import services as shop
 from koppontren.shop.services import ShopError
 from koppontren.shop.views import coop_bp
+from koppontren.site.formats import idr_sen
 from koppontren.site.formhelpers import amount_of, show_domain_error
 from koppontren.site.forms import FlaskForm
-from koppontren.site.templating import idr_sen
 from koppontren.tenancy.scoping import current_coop
 
 

@@ -1,8 +1,8 @@
 """Payment methods other modules plug into the shop (the santri wallet, issue 9), without the shop
-importing them — like the ledger's reversal guards. A module registers a :class:`PaymentMethod`
-under its payment name at start-up::
+importing them — like the ledger's reversal guards. A package plugs a :class:`PaymentMethod` in
+under its payment name through its wiring (``koppontren/wiring.py``), e.g. the wallet's::
 
-    payments.register("wallet", WalletPayment())
+    wiring.payment_method("wallet", WalletPayment())
 
 ``record_sale`` with that ``payment`` then asks the method for a :class:`Payer` (from the buyer's
 ``card``), locks it after the member, lets it check the total and give the entry's money line, and

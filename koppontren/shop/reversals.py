@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from koppontren.ledger import subledgers
 from koppontren.ledger.errors import LedgerError
 
 
@@ -19,6 +18,3 @@ def guard_reversal(coop, entry) -> None:
         raise LedgerError(
             "shop_entry", _l("Jurnal %(n)s dibuat oleh Toko dan tidak dapat dibalik langsung: batalkan lewat retur penjualan, "
                              "retur pembelian, stock opname atau pembayaran koreksi di menu Toko.", n=entry.number))
-
-
-subledgers.register_reversal_guard(guard_reversal)

@@ -27,7 +27,7 @@ from koppontren.audit.services import ACTION_LABELS, event_values, record
 from koppontren.clock import today
 from koppontren.errors import DomainError
 from koppontren.extensions import db
-from koppontren.ledger import chart, integrity, queries, subledgers
+from koppontren.ledger import chart, integrity, queries
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members import services as members
@@ -193,21 +193,6 @@ def lock_party(coop: Cooperative, party_id: int) -> Party | None:
         return None
     return db.session.scalar(select(Party).where(Party.cooperative_id == coop.id, Party.id == party_id).with_for_update()
                              .execution_options(populate_existing=True))
-
-
-def register_party_subledger() -> None:
-    """Plug suppliers and customers into the ledger as the ``party`` subledger (create_app)."""
-    def exists(coop_id: int, party_id: int) -> bool:
-        return db.session.scalar(select(Party.id).where(Party.cooperative_id == coop_id, Party.id == party_id)) is not None
-
-    def by_number(coop_id: int, code: str) -> int | None:
-        return db.session.scalar(select(Party.id).where(Party.cooperative_id == coop_id, Party.code == (code or "").strip()))
-
-    def label(coop_id: int, party_id: int) -> str:
-        row = db.session.execute(select(Party.code, Party.name).where(Party.cooperative_id == coop_id, Party.id == party_id)).first()
-        return f"{row.code} {row.name}" if row else str(party_id)
-
-    subledgers.register("party", exists=exists, by_number=by_number, label=label)
 
 
 # --- catalogue -----------------------------------------------------------------------------------
@@ -979,7 +964,7 @@ def stock_card(coop: Cooperative, product: Product) -> list[StockMove]:
                                    .order_by(StockMove.id)))
 
 
-def _inventory_check(coop: Cooperative) -> list[str]:
+def inventory_check(coop: Cooperative) -> list[str]:
     """``koppontren check``: each inventory account equals the stock values of its unit's products,
     and each product's quantity and value equal the sums of its moves."""
     problems = []
@@ -1004,6 +989,3 @@ def _inventory_check(coop: Cooperative) -> list[str]:
                                               _l("produk %(sku)s: stok %(qty)s / %(value)s sen ≠ mutasi %(moved_qty)s / %(moved_value)s sen",
                                                  sku=sku, qty=qty, value=value, moved_qty=moved_qty, moved_value=moved_value)))
     return problems
-
-
-integrity.register_check("inventory equals stock values", _inventory_check, _l("Persediaan sama dengan nilai stok"))

@@ -22,7 +22,7 @@ def shu_group() -> None:
 def slips(coop_slug, year, out, numbers, processes) -> None:
     """Write the SHU slips of a year's run as one PDF (one page per member), with a progress bar."""
 
-    from koppontren.cli import _fail
+    from koppontren.commands import fail as _fail
     from koppontren.members import services as members
     from koppontren.shu import documents, services
     from koppontren.tenancy.services import get_by_slug

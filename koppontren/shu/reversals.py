@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from koppontren.ledger import subledgers
 from koppontren.ledger.errors import LedgerError
 
 
@@ -14,6 +13,3 @@ def guard_reversal(coop, entry) -> None:
         raise LedgerError(
             "shu_entry", _l("Jurnal %(n)s adalah pembagian SHU yang sudah disetujui RAT dan tidak dapat dibalik; "
                             "koreksi dengan jurnal umum bila perlu.", n=entry.number))
-
-
-subledgers.register_reversal_guard(guard_reversal)

@@ -3,17 +3,36 @@
 Every page of a cooperative lives under ``/<coop_slug>/…``. Blueprints made with
 :func:`coop_blueprint` resolve the slug, require a login, and answer 404 unless the user holds a
 role in that cooperative — a user of cooperative A cannot even learn that a page of B exists.
+
+Who holds which role is the auth package's to say (it sits above tenancy): it plugs its check in
+with :func:`set_role_loader` through its wiring. Until then every cooperative page refuses to
+answer (a RuntimeError, never an unchecked page).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from koppontren.auth.permissions import load_roles
 from koppontren.extensions import db
 from koppontren.tenancy.models import Cooperative
+
+#: (name, fn): fn(coop, roles already read in this request or None) keeps the user's roles there on
+#: ``g`` and aborts 404 when there are none
+_role_loader: tuple[str, Callable] | None = None
+
+
+def set_role_loader(name: str, fn: Callable) -> None:
+    """The one check of the user's roles in the cooperative a page belongs to (registering again replaces it)."""
+    global _role_loader
+    _role_loader = (name, fn)
+
+
+def role_loader_name() -> str | None:
+    return _role_loader[0] if _role_loader else None
 
 
 def coop_by_slug(slug: str) -> Cooperative | None:
@@ -42,7 +61,9 @@ def _resolve_coop():
         coop, roles = coop_by_slug(slug), None
     if coop is None:
         abort(404)
-    load_roles(coop, roles)
+    if _role_loader is None:
+        raise RuntimeError("no role check is wired for cooperative pages (koppontren.wiring.wire())")
+    _role_loader[1](coop, roles)
     g.coop = coop
     return None
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from koppontren.clock import utcnow
 from koppontren.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def first_day_of_current_fiscal_year(start_month: int = 1) -> date:

@@ -6,24 +6,15 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from koppontren.audit.services import record
-from koppontren.auth import services as auth_services
-from koppontren.auth.models import Role, RoleAssignment, User
 from koppontren.clock import today
-from koppontren.errors import DomainError
 from koppontren.extensions import db
-from koppontren.ledger.chart import seed_chart
-from koppontren.ledger.posting import latest_closed_fiscal_year, lock_ledger, start_chain
-from koppontren.ledger.queries import first_entry_date
 from koppontren.operations import command
+from koppontren.tenancy import lifecycle
+from koppontren.tenancy.errors import TenancyError
 from koppontren.tenancy.models import Cooperative, first_day_of_current_fiscal_year
-
-
-class TenancyError(DomainError):
-    """A refused change to a cooperative (codes: invalid_slug, slug_taken, invalid_field)."""
-
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 #: First URL segments the application uses itself; a cooperative may not take them.
@@ -91,8 +82,9 @@ def _clean_profile(fields: dict) -> dict:
 
 
 @command("tenancy.create_cooperative")
-def create_cooperative(slug: str, name: str, *, actor: User | None = None, **profile) -> Cooperative:
-    """Create a cooperative with the default chart of accounts. Raises TenancyError(code="invalid_slug" | "slug_taken" | "invalid_field")."""
+def create_cooperative(slug: str, name: str, *, actor=None, **profile) -> Cooperative:
+    """Create a cooperative; the packages hooked on ``tenancy.lifecycle`` set it up (the ledger: the
+    default chart of accounts). Raises TenancyError(code="invalid_slug" | "slug_taken" | "invalid_field")."""
     slug = validate_slug(slug)
     data = _clean_profile({"name": name, **profile})
     coop = Cooperative(slug=slug, **data)
@@ -102,30 +94,18 @@ def create_cooperative(slug: str, name: str, *, actor: User | None = None, **pro
     coop.books_start = coop.books_start or first_day_of_current_fiscal_year(coop.fiscal_year_start_month)
     db.session.add(coop)
     db.session.flush()
-    seed_chart(coop)
-    start_chain(coop)
+    lifecycle.created(coop)
     record("coop.created", cooperative_id=coop.id, actor_id=actor.id if actor else None, slug=slug, name=coop.name)
     return coop
 
 
-@command("tenancy.create_cooperative_with_admin")
-def create_cooperative_with_admin(
-    slug: str, name: str, *, admin_login: str, admin_name: str, admin_password: str,
-    actor: User | None = None, **profile,
-) -> tuple[Cooperative, User]:
-    """The operator's "new cooperative" action: the cooperative and its first admin, in one unit of work."""
-    coop = create_cooperative(slug, name, actor=actor, **profile)
-    admin = auth_services.create_user(admin_login, admin_name, admin_password, actor=actor)
-    auth_services.grant_role(coop, admin, Role.ADMIN, actor=actor)
-    return coop, admin
-
-
 @command("tenancy.update_cooperative")
-def update_cooperative(coop: Cooperative, *, actor: User, **fields) -> Cooperative:
+def update_cooperative(coop: Cooperative, *, actor, **fields) -> Cooperative:
     """Change a cooperative's profile and settings (not its slug). Audited with the changed fields.
 
-    The books start moves only while no entry is dated before the new date, no opening balance is
-    posted, and not into a closed fiscal year (raises TenancyError(code="books_start_locked"))."""
+    The books start moves only while the guards on ``tenancy.lifecycle`` allow it (the ledger's: no
+    entry dated before the new date, no opening balance posted, not into a closed fiscal year;
+    raises TenancyError(code="books_start_locked"))."""
     data = _clean_profile(fields)
     if data.get("books_start") is None:
         data.pop("books_start", None)
@@ -133,46 +113,12 @@ def update_cooperative(coop: Cooperative, *, actor: User, **fields) -> Cooperati
     for key, value in data.items():
         if getattr(coop, key) != value:
             if key == "books_start":
-                _check_books_start_move(coop, value)
+                lifecycle.books_start_moving(coop, value)
             changed[key] = value.isoformat() if isinstance(value, date) else value
             setattr(coop, key, value)
     if changed:
         record("coop.updated", cooperative_id=coop.id, actor_id=actor.id, changed=changed)
     return coop
-
-
-def _check_books_start_move(coop: Cooperative, new: date) -> None:
-    lock_ledger(coop.id)  # no posting slips in between the look and the change
-    earlier = first_entry_date(coop)
-    if earlier is not None and earlier < new:
-        raise TenancyError("books_start_locked", _l("Awal pembukuan tidak bisa dipindah ke %(d)s: sudah ada jurnal bertanggal %(e)s.",
-                                                    d=new.strftime("%d/%m/%Y"), e=earlier.strftime("%d/%m/%Y")),
-                           {"books_start": _l("Sudah ada jurnal sebelumnya.")})
-    if first_entry_date(coop, "SA") is not None:
-        raise TenancyError("books_start_locked", _l("Awal pembukuan tidak bisa dipindah: saldo awal sudah dibukukan pada tanggal itu."),
-                           {"books_start": _l("Saldo awal sudah dibukukan.")})
-    closed = latest_closed_fiscal_year(coop.id, coop.fiscal_year_start_month)
-    if closed is not None:
-        from koppontren.ledger.fiscal import fiscal_year_of
-
-        if fiscal_year_of(new, coop.fiscal_year_start_month) <= closed:
-            raise TenancyError("books_start_locked", _l("Awal pembukuan tidak bisa dipindah ke tahun buku yang sudah ditutup."),
-                               {"books_start": _l("Tahun buku tertutup.")})
-
-
-def list_cooperatives() -> list[tuple[Cooperative, int]]:
-    """Every cooperative with its number of users — what a platform operator may see (no books)."""
-    users = (
-        select(RoleAssignment.cooperative_id, func.count(func.distinct(RoleAssignment.user_id)).label("n"))
-        .group_by(RoleAssignment.cooperative_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(Cooperative, func.coalesce(users.c.n, 0))
-        .outerjoin(users, users.c.cooperative_id == Cooperative.id)
-        .order_by(Cooperative.name)
-    ).all()
-    return [(coop, n) for coop, n in rows]
 
 
 def get_by_slug(slug: str) -> Cooperative | None:

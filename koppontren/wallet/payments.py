@@ -18,10 +18,9 @@ from sqlalchemy import func, select
 
 from koppontren import money
 from koppontren.extensions import db
-from koppontren.ledger import chart, subledgers
+from koppontren.ledger import chart
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.posting import LineSpec
-from koppontren.shop import payments as shop_payments
 from koppontren.shop.payments import Charge
 from koppontren.wallet import cards, limits
 from koppontren.wallet import services as wallet
@@ -139,8 +138,6 @@ class WalletPayment:
         return (santri.name, tx.balance_after) if santri else None
 
 
-shop_payments.register("wallet", WalletPayment())
-
 
 def guard_reversal(coop, entry) -> None:
     """A wallet entry is half of a wallet movement (the balance and the transaction beside it):
@@ -148,6 +145,3 @@ def guard_reversal(coop, entry) -> None:
     if entry.source == "wallet":
         raise LedgerError("wallet_entry", _l("Jurnal %(n)s dibuat oleh Dompet Santri dan tidak dapat dibalik langsung: catat penarikan "
                                              "atau isi saldo koreksi di menu Dompet Santri.", n=entry.number))
-
-
-subledgers.register_reversal_guard(guard_reversal)

@@ -176,7 +176,7 @@ def daily_report(coop: Cooperative, day: date) -> list[CashierDay]:
 
 # --- koppontren check -----------------------------------------------------------------------------
 
-def _check(coop: Cooperative) -> list[str]:
+def wallets_check(coop: Cooperative) -> list[str]:
     """Σ wallet balances = 2113, and each santri's balance = Σ its transactions (and its last balance_after)."""
     problems = []
     total = balances_total(coop)
@@ -197,6 +197,3 @@ def _check(coop: Cooperative) -> list[str]:
                                           _l("santri %(nis)s: saldo dompet %(balance)s sen ≠ Σ transaksi %(net)s sen",
                                              nis=nis, balance=balance, net=int(net))))
     return problems
-
-
-integrity.register_check("santri wallets equal 2113", _check, _l("Dompet santri sama dengan akun 2113"))

@@ -28,7 +28,7 @@ from koppontren.auth import services as auth
 from koppontren.auth.models import Role
 from koppontren.clock import today
 from koppontren.extensions import db
-from koppontren.ledger import chart, queries, subledgers
+from koppontren.ledger import chart, queries
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members import services as members
@@ -85,7 +85,6 @@ ACTION_LABELS.update({
     "wallet.limits": _l("Batas belanja santri diubah"),
     "wallet.wali_limits": _l("Batas belanja diubah oleh wali"),
 })
-subledgers.reserve_roles(_l("dompet santri"), ("santri_wallet",), sources=("wallet", "shop"))
 
 
 def _unit_of_work(fn):

@@ -24,7 +24,7 @@ from koppontren.auth import services as auth
 from koppontren.auth.permissions import permission_required
 from koppontren.clock import today
 from koppontren.members import services as members
-from koppontren.members.portal_forms import SlipForm
+from koppontren.membership.portal_forms import SlipForm
 from koppontren.site.formhelpers import amount_of, show_domain_error
 from koppontren.tenancy.current import coop_blueprint
 from koppontren.tenancy.scoping import current_coop

@@ -271,7 +271,7 @@ def test_another_cooperatives_admin_gets_404_and_a_visitor_the_login(client, coo
 
 
 def test_exports_read_in_chunks_and_keep_the_order(app, coop, client):
-    from koppontren.audit import log
+    from koppontren.shell import audit_log as log
 
     for i in range(25):
         record("coop.updated", cooperative_id=coop.id, changed={"address": f"Jalan {i}"})

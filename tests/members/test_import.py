@@ -15,9 +15,9 @@ from koppontren.extensions import db
 from koppontren.ledger import opening
 from koppontren.ledger.integrity import check_cooperative
 from koppontren.ledger.models import JournalEntry
-from koppontren.members import importer
 from koppontren.members.models import Member
 from koppontren.members.services import MemberData, MemberError, register_member, remember_existing
+from koppontren.membership import importer
 from koppontren.savings import services as savings
 from tests.helpers import login
 

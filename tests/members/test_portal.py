@@ -16,9 +16,9 @@ from koppontren.auth import services as auth
 from koppontren.auth.models import Role
 from koppontren.extensions import db
 from koppontren.ledger.posting import LineSpec, post_entry
-from koppontren.members import portal
 from koppontren.members.models import Member
 from koppontren.members.services import MemberData, MemberError, register_member
+from koppontren.membership import portal
 from koppontren.savings import services as savings
 from tests.helpers import login
 

@@ -19,8 +19,8 @@ from koppontren.errors import DomainError
 from koppontren.extensions import db
 from koppontren.ledger import opening
 from koppontren.ledger.models import JournalEntry, JournalLine
-from koppontren.members import importer as member_importer
 from koppontren.members.models import Member
+from koppontren.membership import importer as member_importer
 from koppontren.shop import importer as product_importer
 from koppontren.shop.models import Product
 from tests.helpers import login
@@ -181,7 +181,7 @@ def test_api_dates_parse_or_are_refused_with_422(app, text):
 
 @given(st.one_of(dates, st.text(max_size=10), st.integers()))
 def test_months_and_import_dates_parse_or_are_refused(app, text):
-    from koppontren.members.importer import _cell_date
+    from koppontren.membership.importer import _cell_date
     from koppontren.savings.services import SavingsError, parse_month
 
     with app.test_request_context():

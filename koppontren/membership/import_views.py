@@ -17,9 +17,9 @@ from flask_login import current_user
 from koppontren.auth.permissions import permission_required
 from koppontren.clock import today
 from koppontren.errors import DomainError
-from koppontren.members import importer
 from koppontren.members.forms import MemberImportForm
-from koppontren.members.views import coop_bp
+from koppontren.membership import importer
+from koppontren.membership.views import coop_bp
 from koppontren.savings import services as savings
 from koppontren.site.formhelpers import show_domain_error
 from koppontren.tenancy.scoping import current_coop

@@ -6,11 +6,12 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from koppontren.audit import log as audit_log
 from koppontren.audit import services as audit_services
+from koppontren.auth import platform
 from koppontren.auth import services as auth_services
 from koppontren.auth.models import Role
 from koppontren.auth.permissions import can, operator_required, permission_required
+from koppontren.shell import audit_log
 from koppontren.site.formhelpers import show_domain_error
 from koppontren.tenancy import services
 from koppontren.tenancy.current import coop_blueprint
@@ -54,7 +55,7 @@ def settings():
 @platform_bp.get("/coops")
 @operator_required
 def coops():
-    return render_template("tenancy/platform_coops.html", coops=services.list_cooperatives())
+    return render_template("tenancy/platform_coops.html", coops=platform.list_cooperatives())
 
 
 @platform_bp.route("/coops/new", methods=["GET", "POST"])
@@ -63,7 +64,7 @@ def new_coop():
     form = NewCoopForm()
     if form.validate_on_submit():
         try:
-            coop, admin = services.create_cooperative_with_admin(
+            coop, admin = platform.create_cooperative_with_admin(
                 form.slug.data, form.name.data,
                 admin_login=form.admin_login.data, admin_name=form.admin_name.data,
                 admin_password=form.admin_password.data, actor=current_user,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,7 +11,7 @@ from koppontren.auth.permissions import can, permission_required
 from koppontren.clock import today
 from koppontren.members import services
 from koppontren.members.forms import MemberFilterForm, MemberForm
-from koppontren.members.models import Member
+from koppontren.members.pages import member_or_404
 from koppontren.members.services import MemberError
 from koppontren.savings import services as savings
 from koppontren.site.formhelpers import show_domain_error
@@ -29,13 +29,6 @@ def _labels():
         "status_label": lambda s: str(services.STATUS_LABELS.get(s, s or "")),
         "gender_label": lambda g: str(services.GENDER_LABELS[g]) if g in services.GENDER_LABELS else "",
     }
-
-
-def member_or_404(member_id: int) -> Member:
-    member = services.get_member(current_coop(), member_id)
-    if member is None:
-        abort(404)
-    return member
 
 
 @coop_bp.get("/members")

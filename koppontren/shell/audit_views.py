@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Response, render_template, request, send_file, stream_with_context
 
-from koppontren.audit import log as audit_log
 from koppontren.auth.permissions import permission_required
+from koppontren.shell import audit_log
 from koppontren.tenancy.current import coop_blueprint
 from koppontren.tenancy.scoping import current_coop
 

@@ -16,12 +16,13 @@ from flask_login import current_user
 
 from koppontren.auth.permissions import permission_required
 from koppontren.clock import today
-from koppontren.members import portal
 from koppontren.members import services as members
 from koppontren.members.models import Member
-from koppontren.members.portal_forms import CreateLoginForm, SlipForm
+from koppontren.members.pages import member_or_404
 from koppontren.members.services import MemberError
-from koppontren.members.views import coop_bp, member_or_404
+from koppontren.membership import portal
+from koppontren.membership.portal_forms import CreateLoginForm, SlipForm
+from koppontren.membership.views import coop_bp
 from koppontren.savings import services as savings
 from koppontren.savings.views import _kwitansi_response, passbook_filters, passbook_pdf
 from koppontren.shu import documents as shu_documents

@@ -69,7 +69,7 @@ def import_members_command(file: Path, coop_slug: str, dry_run: bool, entry_date
     tanggal_masuk/join_date, pokok, wajib, sukarela, wajib_lunas_sampai/wajib_paid_until.
     A file with any bad row imports nothing and lists every problem.
     """
-    from koppontren.members import importer
+    from koppontren.membership import importer
     from koppontren.tenancy import services as tenancy
 
     coop = tenancy.get_by_slug(coop_slug)

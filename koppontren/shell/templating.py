@@ -5,38 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, current_app, g
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime
 
-from koppontren import money
 from koppontren.audit.services import action_label
 from koppontren.auth.forms import ROLE_LABELS
 from koppontren.auth.models import Role
 from koppontren.auth.permissions import can
+from koppontren.site.formats import idr, idr_sen, reader_language, sen
 from koppontren.tenancy.forms import MONTHS
-
-
-def _locale() -> str:
-    loc = get_locale()
-    return str(loc.language) if loc else "id"
-
-
-def idr(amount) -> str:
-    coop = g.get("coop")
-    return money.format_idr(amount, coop.currency_decimals if coop else 0, _locale())
-
-
-def sen(amount_sen: int | None, blank_zero: bool = False) -> str:
-    """An amount stored in sen as a statement figure: ``1.250.000``, negatives ``(600.000)``, in the
-    current cooperative's decimals. ``blank_zero`` leaves empty debit/credit cells empty."""
-    if amount_sen is None or (blank_zero and not amount_sen):
-        return ""
-    coop = g.get("coop")
-    return money.format_statement(money.from_sen(amount_sen), coop.currency_decimals if coop else 0, _locale())
-
-
-def idr_sen(amount_sen: int | None) -> str:
-    """An amount stored in sen in the reader's currency form: ``Rp1.250.000`` / ``IDR 1,250,000``."""
-    return idr(money.from_sen(amount_sen or 0))
 
 
 def has_endpoint(name: str) -> bool:
@@ -78,4 +54,4 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject():
         return {"can": can, "role_label": role_label, "month_name": month_name, "current_coop": g.get("coop"), "current_roles": g.get("roles") or frozenset(),
-                "current_locale": _locale()}
+                "current_locale": reader_language()}
