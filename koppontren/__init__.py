@@ -73,6 +73,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from koppontren.members.views import coop_bp as members_coop_bp
     from koppontren.savings.views import coop_bp as savings_coop_bp
     from koppontren.shop import backoffice_views, cashier_views, consignment_views, pos_views  # noqa: F401  - their routes join the shop pages
+    from koppontren.shop import import_views as shop_import_views  # noqa: F401  - the product import page
     from koppontren.shop import reversals as shop_reversals  # noqa: F401  - the ledger refuses reversing a shop entry alone
     from koppontren.shop.views import coop_bp as shop_coop_bp
     from koppontren.shu import reversals as shu_reversals  # noqa: F401  - nor an approved SHU's
@@ -101,6 +102,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(statements_coop_bp)
     app.register_blueprint(shu_coop_bp)
     app.register_blueprint(portal_views.portal_bp)
+    from koppontren.wallet import import_views as wallet_import_views  # noqa: F401  - the santri and bank-statement imports
     from koppontren.wallet import portal as wallet_portal_pages
     from koppontren.wallet import views as wallet_pages
 

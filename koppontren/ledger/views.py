@@ -7,12 +7,10 @@ whose refusals (LedgerError) are shown as messages and write nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,6 +19,7 @@ from koppontren import money
 from koppontren.auth import services as auth_services
 from koppontren.auth.permissions import can, permission_required, recent_password_required
 from koppontren.clock import today
+from koppontren.imports.pages import Done, handle_upload, template_download
 from koppontren.ledger import chart, opening, periods, posting, queries, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.fiscal import fiscal_year_bounds, fiscal_year_of
@@ -50,7 +49,6 @@ PER_PAGE = 50
 #: Accounts a person cannot fill in by hand: their module keeps the subledger (stock, santri wallets),
 #: and supplier/customer lines need the party register, which has no page yet.
 MODULE_SUBLEDGERS = ("product", "santri", "party")
-OPENING_TEMPLATE = [("account", "debit", "credit", "member"), ("1101", "5000000", "", ""), ("3104", "", "5000000", "")]
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -471,7 +469,6 @@ def opening_balances():
             manual.lines.append_entry({"account": account.code})
     if submitted != "upload":
         upload.date.data = default_day
-    problems = plan = None
     if submitted == "manual":
         valid = manual.validate()
         parsed = manual.line_specs(coop.currency_decimals)
@@ -486,35 +483,28 @@ def opening_balances():
                 return redirect(url_for("ledger.entry", entry_id=entry.id))
         else:
             flash(_("Saldo awal belum disimpan: periksa isian yang ditandai."), "danger")
-    elif submitted == "upload":
-        if upload.validate():
-            upload_file = upload.file.data
-            try:
-                result = opening.import_opening(coop, upload_file.read(), upload_file.filename, entry_date=upload.date.data,
-                                                actor=current_user, dry_run=upload.dry_run.data)
-            except opening.OpeningImportError as err:
-                problems = err.problems
-                flash(str(err.message), "danger")
-            except LedgerError as err:
-                show_domain_error(upload, err)
-            else:
-                if upload.dry_run.data:
-                    plan = {"rows": _plan_rows(coop, result), "total_debit": money.to_sen(result.total_debit),
-                            "total_credit": money.to_sen(result.total_credit)}
-                    flash(_("Berkas lolos pemeriksaan: %(n)s baris siap diposting. Belum ada yang disimpan.", n=len(result.lines)), "info")
-                else:
-                    flash(_("Saldo awal dari berkas disimpan sebagai %(number)s.", number=result.number), "success")
-                    return redirect(url_for("ledger.entry", entry_id=result.id))
-        else:
-            flash(_first_error(upload), "danger")
-    return render_template("ledger/opening.html", existing=None, manual=manual, upload=upload, problems=problems, plan=plan,
-                           accounts={a.code: a for a in accounts})
+    answer = handle_upload(
+        upload, lambda data, filename, dry_run: opening.import_opening(coop, data, filename, entry_date=upload.date.data, actor=current_user,
+                                                                     dry_run=dry_run),
+        checked=lambda plan: _("Berkas lolos pemeriksaan: %(n)s baris siap diposting. Belum ada yang disimpan.", n=len(plan.lines)),
+        done=lambda entry: Done(_("Saldo awal dari berkas disimpan sebagai %(number)s.", number=entry.number),
+                                location=url_for("ledger.entry", entry_id=entry.id)),
+        result_key="opening_import_result", submitted=submitted == "upload")
+    if answer.response is not None:
+        return answer.response
+    plan = answer.plan and {"rows": _plan_rows(coop, answer.plan), "total_debit": money.to_sen(answer.plan.total_debit),
+                            "total_credit": money.to_sen(answer.plan.total_credit)}
+    return render_template("ledger/opening.html", existing=None, manual=manual, upload=upload, answer=answer, plan=plan,
+                           spec=opening.SPEC, max_rows=opening.MAX_ROWS, accounts={a.code: a for a in accounts}), answer.status
 
 
 @coop_bp.get("/ledger/opening/template.csv")
 @permission_required("ledger.post")
 def opening_template():
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(OPENING_TEMPLATE)
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=saldo-awal.csv"})
+    return template_download(opening.SPEC, opening.template_rows(), "csv")
+
+
+@coop_bp.get("/ledger/opening/template.xlsx")
+@permission_required("ledger.post")
+def opening_template_xlsx():
+    return template_download(opening.SPEC, opening.template_rows(), "xlsx")
