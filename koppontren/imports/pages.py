@@ -1,9 +1,11 @@
-"""The web side of every import page: one upload handler and one template download.
+"""The web side of every import page: one upload handler, one page, one template download.
 
-A page's view builds its form and calls ``handle_upload`` with the importer to run; the answer
-holds what ``templates/_import.html`` shows — the problems of a refused file (HTTP 422), the plan
-of a dry run, or, after a real import, the redirect back to the page (so a reload cannot import
-twice), where the summary of what was stored is shown once.
+A page's view builds its form and calls ``ImportPage.respond`` (or, on a page with more on it,
+``handle_upload``) with the importer to run; the answer holds what ``templates/_import.html``
+shows — the problems of a refused file (HTTP 422), the plan of a dry run, or, after a real import,
+the redirect back to the page (so a reload cannot import twice), where the summary of what was
+stored is shown once. ``add_template_routes`` gives an import its template downloads, one route a
+format.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from flask import Response, flash, redirect, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from koppontren.auth.permissions import permission_required
 from koppontren.errors import DomainError
 from koppontren.imports.problems import RowProblem, RowsRefusedError
 from koppontren.imports.spec import ImportSpec
@@ -83,6 +86,43 @@ def handle_upload(form, run: Callable[[bytes, str, bool], object], *, checked: C
                 session[result_key] = said.summary
             answer.response = redirect(said.location or url_for(request.endpoint, **(request.view_args or {})))
     return answer
+
+
+@dataclass(frozen=True)
+class ImportPage:
+    """One import page: its ``template`` (which calls the macro ``import_section``), the importer's
+    ``spec`` and row limit, the message of a clean dry run (``checked(plan)``), what a real import
+    says it stored (``done(result)``) and where that summary waits in the session for the redirect."""
+
+    template: str
+    spec: ImportSpec
+    max_rows: int
+    checked: Callable[[object], str]
+    done: Callable[[object], Done]
+    result_key: str
+
+    def handle(self, form, run: Callable[[bytes, str, bool], object]) -> UploadAnswer:
+        return handle_upload(form, run, checked=self.checked, done=self.done, result_key=self.result_key)
+
+    def render(self, form, answer: UploadAnswer):
+        return render_template(self.template, form=form, answer=answer, spec=self.spec, max_rows=self.max_rows), answer.status
+
+    def respond(self, form, run: Callable[[bytes, str, bool], object]):
+        """The whole page: the upload handled, then the redirect after a real import or the page."""
+        answer = self.handle(form, run)
+        return answer.response or self.render(form, answer)
+
+
+def add_template_routes(bp: Blueprint, rule: str, spec: ImportSpec, examples: Callable[[], Sequence[Sequence[object]]], *,
+                        permission: str, endpoints: dict[str, str]) -> None:
+    """GET ``rule``.csv / .xlsx (each of ``spec.formats``) on ``bp``: the template download, with
+    the example rows ``examples()`` gives, guarded by ``permission``; ``endpoints`` names each."""
+    for fmt in spec.formats:
+        def download(fmt: str = fmt) -> Response:
+            return template_download(spec, examples(), fmt)
+
+        download.__name__ = endpoints[fmt]
+        bp.add_url_rule(f"{rule}.{fmt}", endpoint=endpoints[fmt], view_func=permission_required(permission)(download), methods=["GET"])
 
 
 def template_download(spec: ImportSpec, examples: Sequence[Sequence[object]], fmt: str) -> Response:

@@ -19,7 +19,7 @@ from koppontren import money
 from koppontren.auth import services as auth_services
 from koppontren.auth.permissions import can, permission_required, recent_password_required
 from koppontren.clock import today
-from koppontren.imports.pages import Done, handle_upload, template_download
+from koppontren.imports.pages import Done, add_template_routes, handle_upload
 from koppontren.ledger import chart, opening, periods, posting, queries, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.fiscal import fiscal_year_bounds, fiscal_year_of
@@ -498,13 +498,5 @@ def opening_balances():
                            spec=opening.SPEC, max_rows=opening.MAX_ROWS, accounts={a.code: a for a in accounts}), answer.status
 
 
-@coop_bp.get("/ledger/opening/template.csv")
-@permission_required("ledger.post")
-def opening_template():
-    return template_download(opening.SPEC, opening.template_rows(), "csv")
-
-
-@coop_bp.get("/ledger/opening/template.xlsx")
-@permission_required("ledger.post")
-def opening_template_xlsx():
-    return template_download(opening.SPEC, opening.template_rows(), "xlsx")
+add_template_routes(coop_bp, "/ledger/opening/template", opening.SPEC, opening.template_rows, permission="ledger.post",
+                    endpoints={"csv": "opening_template", "xlsx": "opening_template_xlsx"})
