@@ -114,7 +114,7 @@ def test_every_problem_of_every_row_is_listed_by_row_and_the_files_own_column_na
     problems = {(p.row, p.column): p.problem for p in refused.problems}
     assert problems[(3, "Tanggal")] == "Tanggal tidak sah (tulis 2026-07-01 atau 01/07/2026)."
     assert problems[(4, "KODE")] == "Kode A-1 sudah dipakai." and problems[(5, "KODE")] == "Kode B-1 juga ada di baris 2."
-    assert isinstance(refused, ToyError) and refused.fields["row 3"] == "KODE: Kode wajib diisi."  # the API's fields
+    assert isinstance(refused, ToyError) and refused.fields["row 4"] == "KODE: Kode A-1 sudah dipakai."  # the API's fields
 
 
 def test_an_empty_file_a_file_of_blank_rows_and_one_past_the_row_limit_are_refused(app_ctx):
