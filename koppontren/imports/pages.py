@@ -37,6 +37,10 @@ class Done:
 
 @dataclass
 class UploadAnswer:
+    """What the page shows: the ``problems`` of a refused file, the ``plan`` of a clean dry run, the
+    ``result`` summary of the import just stored (after its redirect), the HTTP ``status``; or the
+    ``response`` to send instead of the page (the redirect after a real import)."""
+
     problems: list[RowProblem] | None = None
     plan: object = None
     result: dict | None = None

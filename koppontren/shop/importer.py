@@ -71,16 +71,13 @@ class ImportPlan:
     def count(self) -> int:
         return len(self.rows)
 
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What a real import stored: the new products' SKUs in file order."""
-
-    skus: list[str]
-
     @property
-    def count(self) -> int:
-        return len(self.skus)
+    def skus(self) -> list[str]:
+        return [row.values["sku"] for row in self.rows]
+
+
+class ImportResult(ImportPlan):
+    """What a real import stored: the plan's products, now in the catalogue."""
 
 
 def _unit_names() -> dict[str, str]:
@@ -139,9 +136,9 @@ def check_rows(coop: Cooperative, table: list[list[object]]) -> list[ImportRow]:
 def _write(coop: Cooperative, plan: ImportPlan, actor) -> ImportResult:
     db.session.add_all(Product(cooperative_id=coop.id, qty=0, stock_value=0, active=True, **row.values) for row in plan.rows)
     db.session.flush()
-    skus = [row.values["sku"] for row in plan.rows]
+    skus = plan.skus
     record("shop.products_imported", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), count=len(skus), first=skus[0], last=skus[-1])
-    return ImportResult(skus)
+    return ImportResult(plan.rows)
 
 
 def import_products(coop: Cooperative, data: bytes, filename: str, *, dry_run: bool, actor=None) -> ImportPlan | ImportResult:
