@@ -94,6 +94,8 @@ class Row:
         return cell_text(self[key])
 
     def bad(self, key: str, message) -> None:
+        """Put a problem on the column (its first problem is the one kept). Returns None, so that a
+        checker stopping at a row's first problem may ``return row.bad(...)``."""
         self.problems.setdefault(key, str(message))
 
     def has_problem(self, key: str) -> bool:

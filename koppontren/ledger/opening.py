@@ -83,7 +83,7 @@ class _LineChecker:
         self.member_plugin = subledgers.get("member")
 
     def __call__(self, row: Row) -> LineSpec | None:
-        code = row.text("account")
+        code = row.text("account").removesuffix(".0")  # a code a spreadsheet wrote as a number
         account = self.accounts.get(code)
         if account is None:
             return row.bad("account", _l("Akun %(code)s tidak ada.", code=code or "-"))
