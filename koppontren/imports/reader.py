@@ -453,28 +453,33 @@ class _SheetReader:
 
     def start(self, name, attrs, _depth):
         if name == "row":
-            number = attrs.get("r")
-            number = int(float(number)) if number else self.row + 1
-            if number > self.max_rows + 1:  # row max_rows + 2 of the sheet: one row too many
-                raise TooManyRowsError(self.max_rows)
-            if number <= self.row:  # out of order or repeated: skipped, as openpyxl does
-                self.row_cells = None
-                return
-            while len(self.rows) < number - 1:  # rows the sheet leaves out are empty rows
-                self.rows.append([])
-            self.row, self.row_cells, self.col = number, [], 0
+            self._start_row(attrs.get("r"))
         elif name == "c" and self.row_cells is not None:
             self.col = _column(attrs.get("r", "").upper()) or self.col + 1
             self.cell = {"t": attrs.get("t", "n"), "s": attrs.get("s", "0"), "v": None, "is": None}
         elif self.cell is not None:
-            if name == "v" and self.cell["v"] is None:
-                self.text = self.cell["v"] = []
-            elif name == "is":
-                self.cell["is"] = []
-            elif name == "rPh":
-                self.in_phonetic = True
-            elif name == "t" and self.cell["is"] is not None and not self.in_phonetic:
-                self.text = self.cell["is"]
+            self._start_in_cell(name)
+
+    def _start_row(self, reference: str | None) -> None:
+        number = int(float(reference)) if reference else self.row + 1
+        if number > self.max_rows + 1:  # row max_rows + 2 of the sheet: one row too many
+            raise TooManyRowsError(self.max_rows)
+        if number <= self.row:  # out of order or repeated: skipped, as openpyxl does
+            self.row_cells = None
+            return
+        while len(self.rows) < number - 1:  # rows the sheet leaves out are empty rows
+            self.rows.append([])
+        self.row, self.row_cells, self.col = number, [], 0
+
+    def _start_in_cell(self, name: str) -> None:
+        if name == "v" and self.cell["v"] is None:
+            self.text = self.cell["v"] = []
+        elif name == "is":
+            self.cell["is"] = []
+        elif name == "rPh":
+            self.in_phonetic = True
+        elif name == "t" and self.cell["is"] is not None and not self.in_phonetic:
+            self.text = self.cell["is"]
 
     def data(self, data):
         if self.text is not None:

@@ -449,6 +449,24 @@ def _plan_rows(coop: Cooperative, plan: opening.OpeningPlan) -> list[dict]:
              "debit": money.to_sen(spec.debit), "credit": money.to_sen(spec.credit)} for spec in plan.lines]
 
 
+def _post_typed_opening(coop: Cooperative, manual: OpeningForm):
+    """Post the opening balances typed into the form: the redirect to the entry, or None with the
+    problems put on the form."""
+    valid = manual.validate()
+    parsed = manual.line_specs(coop.currency_decimals)
+    if not valid or parsed is None:
+        flash(_("Saldo awal belum disimpan: periksa isian yang ditandai."), "danger")
+        return None
+    rows, specs = parsed
+    try:
+        entry = opening.post_opening(coop, opening.OpeningPlan(lines=specs), entry_date=manual.date.data, actor=current_user)
+    except LedgerError as err:
+        manual.show_error(err, rows)
+        return None
+    flash(_("Saldo awal disimpan sebagai %(number)s.", number=entry.number), "success")
+    return redirect(url_for("ledger.entry", entry_id=entry.id))
+
+
 @coop_bp.route("/ledger/opening", methods=["GET", "POST"])
 @permission_required("ledger.post")
 def opening_balances():
@@ -469,20 +487,8 @@ def opening_balances():
             manual.lines.append_entry({"account": account.code})
     if submitted != "upload":
         upload.date.data = default_day
-    if submitted == "manual":
-        valid = manual.validate()
-        parsed = manual.line_specs(coop.currency_decimals)
-        if valid and parsed is not None:
-            rows, specs = parsed
-            try:
-                entry = opening.post_opening(coop, opening.OpeningPlan(lines=specs), entry_date=manual.date.data, actor=current_user)
-            except LedgerError as err:
-                manual.show_error(err, rows)
-            else:
-                flash(_("Saldo awal disimpan sebagai %(number)s.", number=entry.number), "success")
-                return redirect(url_for("ledger.entry", entry_id=entry.id))
-        else:
-            flash(_("Saldo awal belum disimpan: periksa isian yang ditandai."), "danger")
+    if submitted == "manual" and (posted := _post_typed_opening(coop, manual)) is not None:
+        return posted
     answer = handle_upload(
         upload, lambda data, filename, dry_run: opening.import_opening(coop, data, filename, entry_date=upload.date.data, actor=current_user,
                                                                      dry_run=dry_run),

@@ -284,19 +284,22 @@ class _RowChecker:
         return ImportRow(row.number, values, pokok=amounts["pokok"], wajib=amounts["wajib"], sukarela=amounts["sukarela"], months=months)
 
     def _check_balances(self, row: Row, data: MemberData, join: date, amounts: dict[str, int], paid_until: Month | None) -> list[tuple[Month, int]]:
-        """Pokok is 0 or the cooperative's amount; the wajib months the opening wajib covers: up to
-        ``wajib_paid_until`` (the balance split over them), else as many whole months of the
-        category's rate as it pays, from the join month."""
-        pokok, wajib = amounts["pokok"], amounts["wajib"]
+        """Pokok is 0 or the cooperative's amount; a member with a balance joined by the entry's
+        date; the wajib months the opening wajib covers (``_wajib_months``)."""
+        pokok = amounts["pokok"]
         if pokok and pokok != self.settings.pokok_amount:
             if self.settings.pokok_amount <= 0:
                 row.bad("pokok", _l("Jumlah simpanan pokok belum diatur di pengaturan simpanan."))
             else:
                 row.bad("pokok", _l("Simpanan pokok koperasi ini %(a)s: isi jumlah itu atau 0.",
-                                a=money.format_idr(money.from_sen(self.settings.pokok_amount), self.coop.currency_decimals)))
+                                    a=money.format_idr(money.from_sen(self.settings.pokok_amount), self.coop.currency_decimals)))
         if any(amounts.values()) and join > self.entry_date:
             row.bad("join_date", _l("Anggota dengan saldo awal harus sudah masuk pada tanggal saldo awal (%(d)s).", d=self.entry_date.isoformat()))
-        join_month = (join.year, join.month)
+        return self._wajib_months(row, data, (join.year, join.month), amounts["wajib"], paid_until)
+
+    def _wajib_months(self, row: Row, data: MemberData, join_month: Month, wajib: int, paid_until: Month | None) -> list[tuple[Month, int]]:
+        """The wajib months the opening wajib covers: up to ``wajib_paid_until`` (the balance split
+        over them), else as many whole months of the category's rate as it pays, from the join month."""
         if paid_until is not None:
             if wajib <= 0:
                 row.bad("wajib_paid_until", _l("Isi saldo wajib untuk bulan-bulan ini, atau kosongkan kolom ini."))
@@ -314,7 +317,7 @@ class _RowChecker:
         covered = _months_from(join_month, wajib // rate)
         if covered and covered[-1] > self.latest:
             row.bad("wajib", _l("Saldo wajib ini menutup %(k)s bulan, lebih dari %(n)s bulan ke depan; isi kolom wajib_lunas_sampai.",
-                            k=len(covered), n=savings.MAX_MONTHS_AHEAD))
+                                k=len(covered), n=savings.MAX_MONTHS_AHEAD))
         return [(m, rate) for m in covered]
 
 
