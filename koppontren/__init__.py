@@ -76,6 +76,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from koppontren.shell.templating import register_template_helpers
     from koppontren.shell.views import bp as site_bp
     from koppontren.shop import backoffice_views, cashier_views, consignment_views, pos_views  # noqa: F401  - their routes join the shop pages
+    from koppontren.shop import import_views as shop_import_views  # noqa: F401  - the product import page
     from koppontren.shop.views import coop_bp as shop_coop_bp
     from koppontren.shu.views import coop_bp as shu_coop_bp
     from koppontren.site.errors import register_error_handlers
@@ -96,6 +97,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(statements_coop_bp)
     app.register_blueprint(shu_coop_bp)
     app.register_blueprint(portal_views.portal_bp)
+    from koppontren.wallet import import_views as wallet_import_views  # noqa: F401  - the santri and bank-statement imports
     from koppontren.wallet import portal_views as wallet_portal_pages
     from koppontren.wallet import views as wallet_pages
 

@@ -1,7 +1,8 @@
 """Opening balances (saldo awal): a cooperative moving from paper enters them once, as one entry.
 
 From a form or a CSV/XLSX file with columns account code, debit, credit and — for member accounts —
-member number. A file with any bad row is refused whole, every bad row listed (row, column, problem).
+member number. The file goes through the import framework (``koppontren.imports``) like every
+import: a file with any bad row is refused whole, every bad row listed (row, column, problem).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from koppontren import imports, money
+from koppontren import money
 from koppontren.audit.services import record
 from koppontren.extensions import db
-from koppontren.imports import RowProblem, cell_amount, money_message
+from koppontren.imports import Column, ImportSpec, Row, RowProblem, RowsRefusedError, run_import
 from koppontren.ledger import chart, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.models import Account, JournalEntry
@@ -25,20 +26,26 @@ from koppontren.operations import command
 from koppontren.tenancy.models import Cooperative
 
 MAX_ROWS = 20_000
-HEADERS = {
-    "account": ("account", "akun", "kode", "kode_akun", "kode akun", "code"),
-    "debit": ("debit", "debet"),
-    "credit": ("credit", "kredit"),
-    "member": ("member", "anggota", "nomor_anggota", "nomor anggota", "member_number"),
-}
 
 
-class OpeningImportError(LedgerError):
+class OpeningImportError(RowsRefusedError, LedgerError):
     """The file was refused; ``problems`` lists every bad row."""
 
-    def __init__(self, message, problems: list[RowProblem]):
-        super().__init__("invalid_file", message, {f"row {p.row}": f"{p.column}: {p.problem}" for p in problems[:200]})
-        self.problems = problems
+
+SPEC = ImportSpec(
+    name="saldo-awal", title=_l("Saldo awal"), error=LedgerError, refused=OpeningImportError,
+    # a trial balance exported from another book carries the accounts' names and more: read only these
+    ignore_unknown=True,
+    columns=(
+        Column("account", ("account", "akun", "kode", "kode_akun", "code"), _l("Kode akun, misalnya 1101. Wajib."), required=True),
+        Column("debit", ("debit", "debet"), _l("Saldo debit, misalnya 1.250.000. Isi debit atau kredit."), required=True),
+        Column("credit", ("credit", "kredit"), _l("Saldo kredit. Isi debit atau kredit."), required=True),
+        Column("member", ("member", "anggota", "nomor_anggota", "member_number"),
+               _l("Nomor anggota, untuk akun piutang anggota. Boleh kosong untuk akun lain.")),
+    ),
+    too_many_rows=lambda n: _l("Berkas ditolak: paling banyak %(n)s baris dalam satu berkas.", n=n),
+    no_rows=(_l("Berkas ditolak: saldo awal perlu paling sedikit dua baris."), _l("Saldo awal perlu paling sedikit dua baris.")),
+)
 
 
 @dataclass
@@ -62,97 +69,60 @@ def existing_opening(coop: Cooperative) -> JournalEntry | None:
 
 
 def read_rows(data: bytes, filename: str) -> list[list[object]]:
-    """The rows of an opening-balance file (``koppontren.imports``: streamed, bounded)."""
-    try:
-        return imports.read_table(data, filename, max_rows=MAX_ROWS)
-    except imports.TooManyRowsError:
-        raise OpeningImportError(_l("Paling banyak %(n)s baris.", n=MAX_ROWS), [RowProblem(1, "-", str(_l("Terlalu banyak baris.")))]) from None
-    except imports.ImportFileError as err:
-        raise LedgerError(err.code, err.message, err.fields) from None
+    """The rows of an opening-balance file (the one streaming reader, bounded)."""
+    return SPEC.read(data, filename, max_rows=MAX_ROWS)
+
+
+class _LineChecker:
+    """Checks each row as one line of the opening entry: the account (postable, active, not kept by
+    a module), exactly one side, the member of a member account. A row's first problem is its only
+    one: a line on an unknown account has no side or member worth checking."""
+
+    def __init__(self, coop: Cooperative):
+        self.coop = coop
+        self.accounts = {a.code: a for a in db.session.scalars(select(Account).where(Account.cooperative_id == coop.id))}
+        self.member_plugin = subledgers.get("member")
+
+    def __call__(self, row: Row) -> LineSpec | None:
+        code = row.text("account").removesuffix(".0")  # a code a spreadsheet wrote as a number
+        account = self.accounts.get(code)
+        if account is None:
+            return row.bad("account", _l("Akun %(code)s tidak ada.", code=code or "-"))
+        if not account.postable or not account.active:
+            return row.bad("account", _l("Akun %(code)s tidak bisa diisi (kelompok atau nonaktif).", code=code))
+        if account.subledger in ("product", "santri", "party"):
+            return row.bad("account", _l("Saldo akun %(code)s diisi lewat modulnya (persediaan, pemasok, dompet).", code=code))
+        if (module := chart.reserved_by(account)) is not None:  # e.g. savings: the member import records the wajib months too
+            return row.bad("account", _l("Saldo akun %(code)s dimasukkan lewat modul %(module)s (impor anggota).", code=code, module=module))
+        debit, credit = row.amount("debit", self.coop.currency_decimals), row.amount("credit", self.coop.currency_decimals)
+        if debit is None or credit is None:
+            return None
+        if (debit > 0) == (credit > 0):
+            return row.bad("debit", _l("Isi tepat satu: debit atau kredit."))
+        member_id = None
+        number = row.text("member")
+        if account.subledger == "member" or number:
+            if not number:
+                return row.bad("member", _l("Akun %(code)s wajib menyebut nomor anggota.", code=code))
+            if self.member_plugin is None:
+                return row.bad("member", _l("Buku anggota belum tersedia."))
+            member_id = self.member_plugin.by_number(self.coop.id, number)
+            if member_id is None:
+                return row.bad("member", _l("Anggota %(number)s tidak ada.", number=number))
+        return LineSpec(account, debit=debit, credit=credit, member_id=member_id)
 
 
 def plan_from_rows(coop: Cooperative, rows: list[list[object]]) -> OpeningPlan:
     """Check every row; raise OpeningImportError listing all problems, or return the plan."""
-    if not rows:
-        raise OpeningImportError(_l("Berkas kosong."), [RowProblem(1, "-", str(_l("Tidak ada baris.")))])
-    header = [str(h or "").strip().lower() for h in rows[0]]
-    columns = {}
-    for key, names in HEADERS.items():
-        for i, h in enumerate(header):
-            if h in names:
-                columns[key] = i
-                break
-    missing = [k for k in ("account", "debit", "credit") if k not in columns]
-    if missing:
-        raise OpeningImportError(_l("Kolom wajib tidak ada: %(cols)s.", cols=", ".join(missing)),
-                                 [RowProblem(1, m, str(_l("Kolom tidak ada."))) for m in missing])
-    body = rows[1:]
-    if len(body) > MAX_ROWS:
-        raise OpeningImportError(_l("Paling banyak %(n)s baris.", n=MAX_ROWS), [RowProblem(1, "-", str(_l("Terlalu banyak baris.")))])
-    accounts = {a.code: a for a in db.session.scalars(select(Account).where(Account.cooperative_id == coop.id))}
-    member_plugin = subledgers.get("member")
-    problems: list[RowProblem] = []
-    plan = OpeningPlan()
-
-    def cell(row, key):
-        i = columns.get(key)
-        return row[i] if i is not None and i < len(row) else None
-
-    for n, row in enumerate(body, start=2):
-        if all(v is None or str(v).strip() == "" for v in row):
-            continue
-        code = str(cell(row, "account") or "").strip()
-        if code.endswith(".0"):  # a code typed as a number in a spreadsheet
-            code = code[:-2]
-        account = accounts.get(code)
-        if account is None:
-            problems.append(RowProblem(n, "account", str(_l("Akun %(code)s tidak ada.", code=code or "-"))))
-            continue
-        if not account.postable or not account.active:
-            problems.append(RowProblem(n, "account", str(_l("Akun %(code)s tidak bisa diisi (kelompok atau nonaktif).", code=code))))
-            continue
-        if account.subledger in ("product", "santri", "party"):
-            problems.append(RowProblem(n, "account", str(_l("Saldo akun %(code)s diisi lewat modulnya (persediaan, pemasok, dompet).", code=code))))
-            continue
-        if (module := chart.reserved_by(account)) is not None:  # e.g. savings: the member import records the wajib months too
-            problems.append(RowProblem(n, "account", str(_l("Saldo akun %(code)s dimasukkan lewat modul %(module)s (impor anggota).",
-                                                            code=code, module=module))))
-            continue
-        amounts = {}
-        for side in ("debit", "credit"):
-            try:
-                amounts[side] = cell_amount(cell(row, side), coop.currency_decimals)
-            except money.MoneyError as err:
-                problems.append(RowProblem(n, side, money_message(err)))
-        if len(amounts) < 2:
-            continue
-        if (amounts["debit"] > 0) == (amounts["credit"] > 0):
-            problems.append(RowProblem(n, "debit", str(_l("Isi tepat satu: debit atau kredit."))))
-            continue
-        member_id = None
-        number = str(cell(row, "member") or "").strip()
-        if account.subledger == "member" or number:
-            if not number:
-                problems.append(RowProblem(n, "member", str(_l("Akun %(code)s wajib menyebut nomor anggota.", code=code))))
-                continue
-            if member_plugin is None:
-                problems.append(RowProblem(n, "member", str(_l("Buku anggota belum tersedia."))))
-                continue
-            member_id = member_plugin.by_number(coop.id, number)
-            if member_id is None:
-                problems.append(RowProblem(n, "member", str(_l("Anggota %(number)s tidak ada.", number=number))))
-                continue
-        plan.lines.append(LineSpec(account, debit=amounts["debit"], credit=amounts["credit"], member_id=member_id))
-        plan.total_debit += amounts["debit"]
-        plan.total_credit += amounts["credit"]
-    if not problems and len(plan.lines) < 2:
-        problems.append(RowProblem(len(rows), "-", str(_l("Saldo awal perlu paling sedikit dua baris."))))
-    if not problems and plan.total_debit != plan.total_credit:
-        problems.append(RowProblem(len(rows), "-", str(_l(
-            "Total debit %(d)s tidak sama dengan total kredit %(c)s.",
-            d=money.format_number(plan.total_debit, coop.currency_decimals), c=money.format_number(plan.total_credit, coop.currency_decimals)))))
-    if problems:
-        raise OpeningImportError(_l("Berkas ditolak: %(n)s baris bermasalah. Tidak ada yang disimpan.", n=len({p.row for p in problems})), problems)
+    lines = SPEC.check(rows, _LineChecker(coop), max_rows=MAX_ROWS)
+    plan = OpeningPlan(lines, sum((s.debit for s in lines), Decimal(0)), sum((s.credit for s in lines), Decimal(0)))
+    if len(plan.lines) < 2:
+        raise SPEC.refuse([RowProblem(len(rows), "-", str(_l("Saldo awal perlu paling sedikit dua baris.")))])
+    if plan.total_debit != plan.total_credit:
+        decimals = coop.currency_decimals
+        raise SPEC.refuse([RowProblem(len(rows), "-", str(_l("Total debit %(d)s tidak sama dengan total kredit %(c)s.",
+                                                              d=money.format_number(plan.total_debit, decimals),
+                                                              c=money.format_number(plan.total_credit, decimals))))])
     return plan
 
 
@@ -185,10 +155,14 @@ def post_opening(coop: Cooperative, plan: OpeningPlan, *, entry_date: date | Non
 
 
 def import_opening(coop: Cooperative, data: bytes, filename: str, *, entry_date: date, actor, dry_run: bool = False):
-    """Read, check and (unless ``dry_run``) post an opening-balance file, all or nothing."""
+    """Read, check and (unless ``dry_run``) post an opening-balance file, all or nothing. Returns
+    the OpeningPlan of a dry run, else the entry posted."""
     if existing_opening(coop) is not None:
         raise LedgerError("opening_exists", _l("Saldo awal sudah pernah dimasukkan; balik dulu jurnal saldo awal untuk menggantinya."))
-    plan = plan_from_rows(coop, read_rows(data, filename))
-    if dry_run:
-        return plan
-    return post_opening(coop, plan, entry_date=entry_date, actor=actor)
+    return run_import(lambda: plan_from_rows(coop, read_rows(data, filename)),
+                      lambda plan: post_opening(coop, plan, entry_date=entry_date, actor=actor), dry_run=dry_run)
+
+
+def template_rows() -> list[list[object]]:
+    """The template's two example rows (``SPEC.header`` heads them): cash against equity."""
+    return [["1101", "5000000", "", ""], ["3104", "", "5000000", ""]]

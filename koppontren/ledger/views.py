@@ -7,12 +7,10 @@ whose refusals (LedgerError) are shown as messages and write nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,6 +19,7 @@ from koppontren import money
 from koppontren.auth import services as auth_services
 from koppontren.auth.permissions import can, permission_required, recent_password_required
 from koppontren.clock import today
+from koppontren.imports.pages import Done, add_template_routes, handle_upload
 from koppontren.ledger import chart, opening, periods, posting, queries, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.fiscal import fiscal_year_bounds, fiscal_year_of
@@ -50,7 +49,6 @@ PER_PAGE = 50
 #: Accounts a person cannot fill in by hand: their module keeps the subledger (stock, santri wallets),
 #: and supplier/customer lines need the party register, which has no page yet.
 MODULE_SUBLEDGERS = ("product", "santri", "party")
-OPENING_TEMPLATE = [("account", "debit", "credit", "member"), ("1101", "5000000", "", ""), ("3104", "", "5000000", "")]
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -451,6 +449,24 @@ def _plan_rows(coop: Cooperative, plan: opening.OpeningPlan) -> list[dict]:
              "debit": money.to_sen(spec.debit), "credit": money.to_sen(spec.credit)} for spec in plan.lines]
 
 
+def _post_typed_opening(coop: Cooperative, manual: OpeningForm):
+    """Post the opening balances typed into the form: the redirect to the entry, or None with the
+    problems put on the form."""
+    valid = manual.validate()
+    parsed = manual.line_specs(coop.currency_decimals)
+    if not valid or parsed is None:
+        flash(_("Saldo awal belum disimpan: periksa isian yang ditandai."), "danger")
+        return None
+    rows, specs = parsed
+    try:
+        entry = opening.post_opening(coop, opening.OpeningPlan(lines=specs), entry_date=manual.date.data, actor=current_user)
+    except LedgerError as err:
+        manual.show_error(err, rows)
+        return None
+    flash(_("Saldo awal disimpan sebagai %(number)s.", number=entry.number), "success")
+    return redirect(url_for("ledger.entry", entry_id=entry.id))
+
+
 @coop_bp.route("/ledger/opening", methods=["GET", "POST"])
 @permission_required("ledger.post")
 def opening_balances():
@@ -471,50 +487,22 @@ def opening_balances():
             manual.lines.append_entry({"account": account.code})
     if submitted != "upload":
         upload.date.data = default_day
-    problems = plan = None
-    if submitted == "manual":
-        valid = manual.validate()
-        parsed = manual.line_specs(coop.currency_decimals)
-        if valid and parsed is not None:
-            rows, specs = parsed
-            try:
-                entry = opening.post_opening(coop, opening.OpeningPlan(lines=specs), entry_date=manual.date.data, actor=current_user)
-            except LedgerError as err:
-                manual.show_error(err, rows)
-            else:
-                flash(_("Saldo awal disimpan sebagai %(number)s.", number=entry.number), "success")
-                return redirect(url_for("ledger.entry", entry_id=entry.id))
-        else:
-            flash(_("Saldo awal belum disimpan: periksa isian yang ditandai."), "danger")
-    elif submitted == "upload":
-        if upload.validate():
-            upload_file = upload.file.data
-            try:
-                result = opening.import_opening(coop, upload_file.read(), upload_file.filename, entry_date=upload.date.data,
-                                                actor=current_user, dry_run=upload.dry_run.data)
-            except opening.OpeningImportError as err:
-                problems = err.problems
-                flash(str(err.message), "danger")
-            except LedgerError as err:
-                show_domain_error(upload, err)
-            else:
-                if upload.dry_run.data:
-                    plan = {"rows": _plan_rows(coop, result), "total_debit": money.to_sen(result.total_debit),
-                            "total_credit": money.to_sen(result.total_credit)}
-                    flash(_("Berkas lolos pemeriksaan: %(n)s baris siap diposting. Belum ada yang disimpan.", n=len(result.lines)), "info")
-                else:
-                    flash(_("Saldo awal dari berkas disimpan sebagai %(number)s.", number=result.number), "success")
-                    return redirect(url_for("ledger.entry", entry_id=result.id))
-        else:
-            flash(_first_error(upload), "danger")
-    return render_template("ledger/opening.html", existing=None, manual=manual, upload=upload, problems=problems, plan=plan,
-                           accounts={a.code: a for a in accounts})
+    if submitted == "manual" and (posted := _post_typed_opening(coop, manual)) is not None:
+        return posted
+    answer = handle_upload(
+        upload, lambda data, filename, dry_run: opening.import_opening(coop, data, filename, entry_date=upload.date.data, actor=current_user,
+                                                                     dry_run=dry_run),
+        checked=lambda plan: _("Berkas lolos pemeriksaan: %(n)s baris siap diposting. Belum ada yang disimpan.", n=len(plan.lines)),
+        done=lambda entry: Done(_("Saldo awal dari berkas disimpan sebagai %(number)s.", number=entry.number),
+                                location=url_for("ledger.entry", entry_id=entry.id)),
+        result_key="opening_import_result", submitted=submitted == "upload")
+    if answer.response is not None:
+        return answer.response
+    plan = answer.plan and {"rows": _plan_rows(coop, answer.plan), "total_debit": money.to_sen(answer.plan.total_debit),
+                            "total_credit": money.to_sen(answer.plan.total_credit)}
+    return render_template("ledger/opening.html", existing=None, manual=manual, upload=upload, answer=answer, plan=plan,
+                           spec=opening.SPEC, max_rows=opening.MAX_ROWS, accounts={a.code: a for a in accounts}), answer.status
 
 
-@coop_bp.get("/ledger/opening/template.csv")
-@permission_required("ledger.post")
-def opening_template():
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(OPENING_TEMPLATE)
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=saldo-awal.csv"})
+add_template_routes(coop_bp, "/ledger/opening/template", opening.SPEC, opening.template_rows, permission="ledger.post",
+                    endpoints={"csv": "opening_template", "xlsx": "opening_template_xlsx"})

@@ -1,9 +1,9 @@
 """Member import (impor anggota): the register, with optional opening balances of simpanan pokok,
 wajib and sukarela, from a CSV or XLSX file — all or nothing.
 
-Every row is checked before anything is written and every problem is reported as
-``RowProblem(row, column, problem)`` (rows numbered as in the spreadsheet, the header is row 1;
-columns named as the file names them). A clean file is written in one transaction: the members,
+Built on the import framework (``koppontren.imports``): ``SPEC`` names the columns, the one reader
+reads the file, every row is checked before anything is written and every problem is reported as
+``RowProblem(row, column, problem)``. A clean file is written in one transaction: the members,
 one ``member.imported`` audit event and — when any balance is non-zero — one opening entry (SA,
 source ``member_import``) crediting each member's 3101/3102/2111 against one counter account, with
 the wajib months that balance covers. A refused file, a dry run or any error writes nothing.
@@ -12,20 +12,18 @@ the wajib months that balance covers. A refused file, a dry run or any error wri
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 
-from koppontren import imports, money
+from koppontren import money
 from koppontren.audit.services import record
 from koppontren.clock import today
 from koppontren.extensions import db
-from koppontren.imports import RowProblem, cell_amount, cell_text, map_columns, money_message
+from koppontren.imports import Column, ImportSpec, Progress, Row, RowsRefusedError, Unique, cell_text, run_import
 from koppontren.ledger import chart
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.posting import LineSpec, is_period_closed, post_entry
@@ -39,37 +37,36 @@ from koppontren.tenancy.models import Cooperative
 MAX_ROWS = 20_000
 SOURCE = "member_import"
 DESCRIPTION = "Saldo awal simpanan anggota (impor)"
-#: column -> accepted header names (compared lower-cased, spaces and hyphens read as "_"); the first
-#: name is the one the template and messages use.
-HEADERS = {
-    "number": ("nomor", "number", "nomor_anggota", "member_number"),
-    "name": ("nama", "name"),
-    "nik": ("nik",),
-    "category": ("kategori", "category"),
-    "gender": ("jenis_kelamin", "gender"),
-    "birth_date": ("tanggal_lahir", "birth_date"),
-    "phone": ("telepon", "phone"),
-    "address": ("alamat", "address"),
-    "join_date": ("tanggal_masuk", "join_date"),
-    "pokok": ("pokok", "simpanan_pokok"),
-    "wajib": ("wajib", "simpanan_wajib"),
-    "sukarela": ("sukarela", "simpanan_sukarela"),
-    "wajib_paid_until": ("wajib_lunas_sampai", "wajib_paid_until"),
-}
-REQUIRED_COLUMNS = ("name", "category", "join_date")
 CHUNK = 1000
-#: Progress callback: (step, done, total), step "check" while reading rows, "write" while storing.
-Progress = Callable[[str, int, int], None]
 
 Month = tuple[int, int]
 
 
-class MemberImportError(MemberError):
+class MemberImportError(RowsRefusedError, MemberError):
     """The file was refused whole; ``problems`` lists every problem of every bad row."""
 
-    def __init__(self, message, problems: list[RowProblem]):
-        super().__init__("invalid_file", message, {f"row {p.row}": f"{p.column}: {p.problem}" for p in problems[:200]})
-        self.problems = problems
+
+SPEC = ImportSpec(
+    name="impor-anggota", title=_l("Anggota"), error=MemberError, refused=MemberImportError,
+    columns=(
+        Column("number", ("nomor", "number", "nomor_anggota", "member_number"), _l("Nomor anggota. Kosongkan untuk nomor berikutnya otomatis.")),
+        Column("name", ("nama", "name"), _l("Nama lengkap. Wajib."), required=True),
+        Column("nik", ("nik",), _l("NIK, 16 angka. Boleh kosong.")),
+        Column("category", ("kategori", "category"), _l("Wajib: santri, ustadz, karyawan, pengurus, alumni atau masyarakat."), required=True),
+        Column("gender", ("jenis_kelamin", "gender"), _l("L atau P. Boleh kosong.")),
+        Column("birth_date", ("tanggal_lahir", "birth_date"), _l("Tanggal lahir: 2010-05-14 atau 14/05/2010.")),
+        Column("phone", ("telepon", "phone"), _l("Telepon / WhatsApp. Boleh kosong.")),
+        Column("address", ("alamat", "address"), _l("Alamat. Boleh kosong.")),
+        Column("join_date", ("tanggal_masuk", "join_date"), _l("Tanggal masuk. Wajib."), required=True),
+        Column("pokok", ("pokok", "simpanan_pokok"), _l("Saldo awal simpanan pokok: 0 atau tepat sebesar simpanan pokok koperasi.")),
+        Column("wajib", ("wajib", "simpanan_wajib"), _l("Saldo awal simpanan wajib, misalnya 120.000.")),
+        Column("sukarela", ("sukarela", "simpanan_sukarela"), _l("Saldo awal simpanan sukarela.")),
+        Column("wajib_paid_until", ("wajib_lunas_sampai", "wajib_paid_until"),
+               _l("Bulan terakhir yang dilunasi saldo wajib (2026-06). Kosong: saldo wajib dibagi simpanan wajib bulanan, mulai bulan masuk.")),
+    ),
+    too_many_rows=lambda n: _l("Berkas ditolak: paling banyak %(n)s baris anggota dalam satu berkas.", n=n),
+    no_rows=(_l("Berkas ditolak: tidak ada baris anggota."), _l("Tidak ada baris anggota.")),
+)
 
 
 @dataclass
@@ -154,23 +151,6 @@ class ImportResult:
 
 # --- cells ---------------------------------------------------------------------------------------
 
-def _cell_date(value: object) -> date | None:
-    """ISO ``2026-07-01``, ``01/07/2026`` or a spreadsheet date; None when blank. Raises ValueError."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = cell_text(value)
-    if not text:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no time zone
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
 def _cell_month(value: object) -> Month | None:
     """``2026-06`` or a spreadsheet date (its month); None when blank. Raises ValueError."""
     if isinstance(value, date):
@@ -250,119 +230,83 @@ def counter_account(coop: Cooperative, ref: int | str | None = None):
 
 # --- checking ------------------------------------------------------------------------------------
 
-def _columns(header_row: list[object]) -> tuple[dict[str, int], dict[str, str], list[RowProblem]]:
-    return map_columns(header_row, HEADERS, REQUIRED_COLUMNS)
-
-
 class _RowChecker:
     """Checks one row after another against the register, the savings settings and the rows before
     it (duplicates within the file); remembers what it needs to compare."""
 
-    def __init__(self, coop: Cooperative, columns: dict[str, int], entry_date: date):
-        self.coop, self.columns, self.entry_date = coop, columns, entry_date
+    def __init__(self, coop: Cooperative, entry_date: date):
+        self.coop, self.entry_date = coop, entry_date
         self.settings = savings.get_settings(coop)
         self.categories, self.genders = _category_names(), _gender_names()
         self.latest = _latest_month()
-        self.taken_numbers: set[str] = set()
-        self.taken_niks: set[str] = set()
-        for number, nik in db.session.execute(select(Member.number, Member.nik).where(Member.cooperative_id == coop.id)):
-            self.taken_numbers.add(number)
-            if nik:
-                self.taken_niks.add(nik)
-        self.seen_numbers: dict[str, int] = {}
-        self.seen_niks: dict[str, int] = {}
+        registered = db.session.execute(select(Member.number, Member.nik).where(Member.cooperative_id == coop.id)).all()
+        self.numbers = Unique((number for number, _nik in registered), lambda n: _l("Nomor anggota %(n)s sudah dipakai.", n=n),
+                              lambda n, r: _l("Nomor anggota %(n)s juga ada di baris %(r)s.", n=n, r=r))
+        self.niks = Unique((nik for _number, nik in registered if nik), lambda _n: _l("NIK ini sudah terdaftar pada anggota lain."),
+                           lambda _n, r: _l("NIK ini juga ada di baris %(r)s.", r=r))
 
-    def check(self, n: int, raw: list[object]) -> tuple[ImportRow | None, dict[str, str]]:
-        """(the checked row, None if bad; column key -> its first problem)."""
-        found: dict[str, str] = {}
-
-        def bad(key: str, message) -> None:
-            found.setdefault(key, str(message))
-
-        def cell(key: str):
-            i = self.columns.get(key)
-            return raw[i] if i is not None and i < len(raw) else None
-
-        dates: dict[str, date | None] = {}
-        for key in ("birth_date", "join_date"):
-            try:
-                dates[key] = _cell_date(cell(key))
-            except ValueError:
-                dates[key] = None
-                bad(key, _l("Tanggal tidak sah (tulis 2026-07-01 atau 01/07/2026)."))
+    def __call__(self, row: Row) -> ImportRow | None:
+        """The checked row, or None with its problems put on the row (every problem of every
+        column: a duplicate is looked for even when another column of the row is bad)."""
+        dates = {key: row.date(key) for key in ("birth_date", "join_date")}
         join = dates["join_date"]
         if join is None:
-            bad("join_date", _l("Tanggal masuk wajib diisi."))
+            row.bad("join_date", _l("Tanggal masuk wajib diisi."))
         amounts: dict[str, int] = {}
         for kind in KINDS:
-            try:
-                amounts[kind] = money.to_sen(cell_amount(cell(kind), self.coop.currency_decimals))
-            except money.MoneyError as err:
-                amounts[kind] = 0
-                bad(kind, money_message(err))
+            amount = row.amount(kind, self.coop.currency_decimals)
+            amounts[kind] = money.to_sen(amount) if amount is not None else 0
         try:
-            paid_until = _cell_month(cell("wajib_paid_until"))
+            paid_until = _cell_month(row["wajib_paid_until"])
         except ValueError:
             paid_until = None
-            bad("wajib_paid_until", _l("Bulan tidak sah (tulis misalnya 2026-06)."))
+            row.bad("wajib_paid_until", _l("Bulan tidak sah (tulis misalnya 2026-06)."))
 
-        category, gender = cell_text(cell("category")), cell_text(cell("gender"))
+        category, gender = row.text("category"), row.text("gender")
         data = MemberData(
-            name=cell_text(cell("name")), category=self.categories.get(category.lower(), category), join_date=join or today(),
-            nik=cell_text(cell("nik")), gender=self.genders.get(gender.lower(), gender), birth_date=dates["birth_date"],
-            phone=cell_text(cell("phone")), address=cell_text(cell("address")), number=cell_text(cell("number")),
+            name=row.text("name"), category=self.categories.get(category.lower(), category), join_date=join or today(),
+            nik=row.text("nik"), gender=self.genders.get(gender.lower(), gender), birth_date=dates["birth_date"],
+            phone=row.text("phone"), address=row.text("address"), number=row.text("number"),
         )
         values = None
         try:
             values = members.clean(self.coop, data, check_unique=False)
         except MemberError as err:
             for key, message in err.fields.items():
-                bad(key, message)
-        self._check_duplicates(n, data, found, bad)
-        months = self._check_balances(data, join, amounts, paid_until, bad) if join is not None else []
-        if found:
-            return None, found
-        return ImportRow(n, values, pokok=amounts["pokok"], wajib=amounts["wajib"], sukarela=amounts["sukarela"], months=months), found
+                row.bad(key, message)
+        if not row.has_problem("number"):
+            self.numbers.check(row, "number", (data.number or "").strip())
+        if not row.has_problem("nik"):
+            self.niks.check(row, "nik", re.sub(r"[\s.-]", "", data.nik or ""))
+        months = self._check_balances(row, data, join, amounts, paid_until) if join is not None else []
+        if row.problems:
+            return None
+        return ImportRow(row.number, values, pokok=amounts["pokok"], wajib=amounts["wajib"], sukarela=amounts["sukarela"], months=months)
 
-    def _check_duplicates(self, n: int, data: MemberData, found: dict, bad) -> None:
-        """Numbers and NIKs already in the register or on an earlier row (looked for even when
-        another column of the row is bad: every problem is reported)."""
-        number = (data.number or "").strip() or None
-        if number is not None and "number" not in found:
-            if number in self.taken_numbers:
-                bad("number", _l("Nomor anggota %(n)s sudah dipakai.", n=number))
-            elif number in self.seen_numbers:
-                bad("number", _l("Nomor anggota %(n)s juga ada di baris %(r)s.", n=number, r=self.seen_numbers[number]))
-            self.seen_numbers.setdefault(number, n)
-        nik = re.sub(r"[\s.-]", "", data.nik or "") or None
-        if nik is not None and "nik" not in found:
-            if nik in self.taken_niks:
-                bad("nik", _l("NIK ini sudah terdaftar pada anggota lain."))
-            elif nik in self.seen_niks:
-                bad("nik", _l("NIK ini juga ada di baris %(r)s.", r=self.seen_niks[nik]))
-            self.seen_niks.setdefault(nik, n)
-
-    def _check_balances(self, data: MemberData, join: date, amounts: dict[str, int], paid_until: Month | None, bad) -> list[tuple[Month, int]]:
-        """Pokok is 0 or the cooperative's amount; the wajib months the opening wajib covers: up to
-        ``wajib_paid_until`` (the balance split over them), else as many whole months of the
-        category's rate as it pays, from the join month."""
-        pokok, wajib = amounts["pokok"], amounts["wajib"]
+    def _check_balances(self, row: Row, data: MemberData, join: date, amounts: dict[str, int], paid_until: Month | None) -> list[tuple[Month, int]]:
+        """Pokok is 0 or the cooperative's amount; a member with a balance joined by the entry's
+        date; the wajib months the opening wajib covers (``_wajib_months``)."""
+        pokok = amounts["pokok"]
         if pokok and pokok != self.settings.pokok_amount:
             if self.settings.pokok_amount <= 0:
-                bad("pokok", _l("Jumlah simpanan pokok belum diatur di pengaturan simpanan."))
+                row.bad("pokok", _l("Jumlah simpanan pokok belum diatur di pengaturan simpanan."))
             else:
-                bad("pokok", _l("Simpanan pokok koperasi ini %(a)s: isi jumlah itu atau 0.",
-                                a=money.format_idr(money.from_sen(self.settings.pokok_amount), self.coop.currency_decimals)))
+                row.bad("pokok", _l("Simpanan pokok koperasi ini %(a)s: isi jumlah itu atau 0.",
+                                    a=money.format_idr(money.from_sen(self.settings.pokok_amount), self.coop.currency_decimals)))
         if any(amounts.values()) and join > self.entry_date:
-            bad("join_date", _l("Anggota dengan saldo awal harus sudah masuk pada tanggal saldo awal (%(d)s).", d=self.entry_date.isoformat()))
-        join_month = (join.year, join.month)
+            row.bad("join_date", _l("Anggota dengan saldo awal harus sudah masuk pada tanggal saldo awal (%(d)s).", d=self.entry_date.isoformat()))
+        return self._wajib_months(row, data, (join.year, join.month), amounts["wajib"], paid_until)
+
+    def _wajib_months(self, row: Row, data: MemberData, join_month: Month, wajib: int, paid_until: Month | None) -> list[tuple[Month, int]]:
+        """The wajib months the opening wajib covers: up to ``wajib_paid_until`` (the balance split
+        over them), else as many whole months of the category's rate as it pays, from the join month."""
         if paid_until is not None:
             if wajib <= 0:
-                bad("wajib_paid_until", _l("Isi saldo wajib untuk bulan-bulan ini, atau kosongkan kolom ini."))
+                row.bad("wajib_paid_until", _l("Isi saldo wajib untuk bulan-bulan ini, atau kosongkan kolom ini."))
             elif paid_until < join_month:
-                bad("wajib_paid_until", _l("Bulan %(m)s sebelum bulan masuk anggota.", m=savings.month_key(paid_until)))
+                row.bad("wajib_paid_until", _l("Bulan %(m)s sebelum bulan masuk anggota.", m=savings.month_key(paid_until)))
             elif paid_until > self.latest:
-                bad("wajib_paid_until", _l("Paling jauh %(n)s bulan ke depan.", n=savings.MAX_MONTHS_AHEAD))
+                row.bad("wajib_paid_until", _l("Paling jauh %(n)s bulan ke depan.", n=savings.MAX_MONTHS_AHEAD))
             else:
                 covered = _months_between(join_month, paid_until)
                 return list(zip(covered, money.split_largest_remainder(wajib, [1] * len(covered)), strict=True))
@@ -372,42 +316,15 @@ class _RowChecker:
             return []
         covered = _months_from(join_month, wajib // rate)
         if covered and covered[-1] > self.latest:
-            bad("wajib", _l("Saldo wajib ini menutup %(k)s bulan, lebih dari %(n)s bulan ke depan; isi kolom wajib_lunas_sampai.",
-                            k=len(covered), n=savings.MAX_MONTHS_AHEAD))
+            row.bad("wajib", _l("Saldo wajib ini menutup %(k)s bulan, lebih dari %(n)s bulan ke depan; isi kolom wajib_lunas_sampai.",
+                                k=len(covered), n=savings.MAX_MONTHS_AHEAD))
         return [(m, rate) for m in covered]
 
 
 def check_rows(coop: Cooperative, table: list[list[object]], *, entry_date: date, progress: Progress | None = None) -> list[ImportRow]:
     """Check every row of a read table; return the rows, or raise MemberImportError listing every
     problem of every row. Reads only."""
-    if not table:
-        raise MemberImportError(_l("Berkas kosong."), [RowProblem(1, "-", str(_l("Tidak ada baris.")))])
-    columns, labels, problems = _columns(table[0])
-    if problems:
-        raise MemberImportError(_l("Berkas ditolak: baris judul kolom bermasalah. Tidak ada yang disimpan."), problems)
-    body = table[1:]
-    if len(body) > MAX_ROWS:
-        raise _too_many_rows()
-    checker = _RowChecker(coop, columns, entry_date)
-    order = list(HEADERS)
-    rows: list[ImportRow] = []
-    for n, raw in enumerate(body, start=2):
-        if progress and (n - 1) % 250 == 0:
-            progress("check", n - 1, len(body))
-        if all(cell_text(v) == "" for v in raw):
-            continue
-        row, found = checker.check(n, raw)
-        if row is not None:
-            rows.append(row)
-        problems.extend(RowProblem(n, labels[key], message) for key, message in sorted(found.items(), key=lambda kv: order.index(kv[0])))
-    if progress:
-        progress("check", len(body), len(body))
-    if problems:
-        raise MemberImportError(_l("Berkas ditolak: %(n)s baris bermasalah. Tidak ada yang disimpan.", n=len({p.row for p in problems})),
-                                problems)
-    if not rows:
-        raise MemberImportError(_l("Berkas ditolak: tidak ada baris anggota."), [RowProblem(2, "-", str(_l("Tidak ada baris anggota.")))])
-    return rows
+    return SPEC.check(table, _RowChecker(coop, entry_date), max_rows=MAX_ROWS, progress=progress)
 
 
 def _assign_numbers(coop: Cooperative, rows: list[ImportRow]) -> None:
@@ -424,21 +341,6 @@ def _assign_numbers(coop: Cooperative, rows: list[ImportRow]) -> None:
         row.values["number"], row.assigned = number, True
 
 
-def _too_many_rows() -> MemberImportError:
-    return MemberImportError(_l("Berkas ditolak: paling banyak %(n)s baris anggota dalam satu berkas.", n=MAX_ROWS),
-                             [RowProblem(MAX_ROWS + 2, "-", str(_l("Terlalu banyak baris.")))])
-
-
-def _read(data: bytes, filename: str) -> list[list[object]]:
-    """The file's rows (``koppontren.imports``: streamed, reading stops at the first row past MAX_ROWS)."""
-    try:
-        return imports.read_table(data, filename, max_rows=MAX_ROWS)
-    except imports.TooManyRowsError:
-        raise _too_many_rows() from None
-    except imports.ImportFileError as err:
-        raise MemberError(err.code, err.message, err.fields) from None
-
-
 def plan_import(coop: Cooperative, data: bytes, filename: str, *, entry_date: date | None = None, account: int | str | None = None,
                 progress: Progress | None = None) -> ImportPlan:
     """Read and check a file; return the plan (numbers not yet assigned). Reads only.
@@ -450,7 +352,7 @@ def plan_import(coop: Cooperative, data: bytes, filename: str, *, entry_date: da
     if entry_date > today():
         raise MemberError("future_date", _l("Tanggal saldo awal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
     counter = counter_account(coop, account)
-    rows = check_rows(coop, _read(data, filename), entry_date=entry_date, progress=progress)
+    rows = check_rows(coop, SPEC.read(data, filename, max_rows=MAX_ROWS), entry_date=entry_date, progress=progress)
     plan = ImportPlan(rows, entry_date, counter)
     if plan.total and is_period_closed(coop.id, entry_date):
         raise MemberError("period_closed", _l("Periode %(m)02d/%(y)s sudah ditutup; pilih tanggal saldo awal lain.",
@@ -516,27 +418,20 @@ def import_members(coop: Cooperative, data: bytes, filename: str, *, entry_date:
     Raises MemberImportError listing every bad row, or MemberError (``invalid_file``,
     ``invalid_date``, ``invalid_account``, ``period_closed``, ``conflict``).
     """
-    try:
+    def prepare() -> ImportPlan:
         plan = plan_import(coop, data, filename, entry_date=entry_date, account=account, progress=progress)
-        _assign_numbers(coop, plan.rows)
-        if dry_run:
-            db.session.rollback()  # the numbers were only previewed: the sequence stays where it was
-            return plan
-        result = _write(coop, plan, actor, progress)
-        db.session.commit()
-        return result
-    except IntegrityError:
-        db.session.rollback()
-        raise MemberError("conflict", _l("Buku anggota berubah selama impor (nomor atau NIK baru dipakai); ulangi impor.")) from None
-    except Exception:
-        db.session.rollback()
-        raise
+        _assign_numbers(coop, plan.rows)  # a dry run rolls the sequence back: the numbers were only previewed
+        return plan
+
+    return run_import(prepare, lambda plan: _write(coop, plan, actor, progress), dry_run=dry_run,
+                      conflict=lambda: MemberError("conflict", _l("Buku anggota berubah selama impor (nomor atau NIK baru dipakai); ulangi impor.")))
 
 
 # --- the template --------------------------------------------------------------------------------
 
 def template_rows(coop: Cooperative) -> list[list[object]]:
-    """The template's header and two example rows, with this cooperative's pokok and wajib amounts."""
+    """The template's two example rows (``SPEC.header`` heads them), with this cooperative's pokok
+    and wajib amounts."""
     settings = savings.get_settings(coop)
     decimals = coop.currency_decimals
     fmt = lambda sen: money.format_number(money.from_sen(sen), decimals) if sen else ""  # noqa: E731
@@ -544,7 +439,6 @@ def template_rows(coop: Cooperative) -> list[list[object]]:
     join_month = (now.year - 1, now.month)
     santri_months = 12 if settings.wajib_rate("santri") else 0
     return [
-        [names[0] for names in HEADERS.values()],
         ["", "Ahmad Fauzi", "3507123405060001", "santri", "L", "2010-05-14", "081234567890", "Asrama Putra Blok A",
          date(*join_month, 1).isoformat(), fmt(settings.pokok_amount), fmt(settings.wajib_rate("santri") * santri_months), "50.000",
          savings.month_key(_months_from(join_month, santri_months)[-1]) if santri_months else ""],

@@ -1,5 +1,5 @@
 """The shop's back office (routes on the shop blueprint): the catalogue with its stock and the
-stock card, the product import, suppliers/customers/consignors with payables and payments,
+stock card, suppliers/customers/consignors with payables and payments,
 purchases and purchase returns, the stock count and the shop settings.
 
 Reading needs ``shop.view`` (cashiers and auditors too); every change needs ``shop.manage``. Views
@@ -9,12 +9,10 @@ nothing is written.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -24,7 +22,7 @@ from koppontren.clock import today
 from koppontren.errors import DomainError
 from koppontren.ledger import chart
 from koppontren.members.services import CATEGORY_LABELS
-from koppontren.shop import catalogue, importer, purchasing
+from koppontren.shop import catalogue, purchasing
 from koppontren.shop import services as shop
 from koppontren.shop.backoffice_forms import (
     PURCHASE_ROWS,
@@ -32,7 +30,6 @@ from koppontren.shop.backoffice_forms import (
     PartyForm,
     ProductFilterForm,
     ProductForm,
-    ProductImportForm,
     PurchaseFilterForm,
     PurchaseForm,
     PurchaseReturnForm,
@@ -49,8 +46,6 @@ from koppontren.site.formhelpers import amount_of, show_domain_error
 from koppontren.tenancy.scoping import current_coop
 
 PER_PAGE = 50
-IMPORT_RESULT_KEY = "product_import_result"
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @coop_bp.app_context_processor
@@ -177,67 +172,6 @@ def stock_card(product_id: int):
     consignor = shop.get_party(coop, product.consignor_id) if product.consignor_id else None
     return render_template("shop/stock_card.html", product=product, card=card, form=form, consignor=consignor,
                            average=catalogue.average_cost(product))
-
-
-# --- product import ------------------------------------------------------------------------------
-
-@coop_bp.route("/shop/products/import", methods=["GET", "POST"])
-@permission_required("shop.manage")
-def import_products():
-    coop = current_coop()
-    form = ProductImportForm()
-    problems = plan = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            outcome = importer.import_products(coop, upload.read(), upload.filename, dry_run=form.dry_run.data, actor=current_user)
-        except importer.ProductImportError as err:
-            problems = err.problems
-            flash(str(err.message), "danger")
-        except DomainError as err:
-            show_domain_error(form, err)
-        else:
-            if form.dry_run.data:
-                plan = outcome
-                flash(_("Berkas lolos pemeriksaan: %(n)s produk siap diimpor. Belum ada yang disimpan.", n=plan.count), "info")
-            else:
-                session[IMPORT_RESULT_KEY] = {"count": outcome.count, "first": outcome.skus[0], "last": outcome.skus[-1]}
-                flash(_("%(n)s produk diimpor.", n=outcome.count), "success")
-                return redirect(url_for("shop.import_products"))
-    elif request.method == "POST":
-        flash(next(iter(e for errors in form.errors.values() for e in errors), _("Periksa isian.")), "danger")
-    result = session.pop(IMPORT_RESULT_KEY, None) if request.method == "GET" else None
-    return render_template("shop/import.html", form=form, problems=problems, plan=plan, result=result, columns=importer.HEADERS,
-                           max_rows=importer.MAX_ROWS)
-
-
-@coop_bp.get("/shop/products/import/template.csv")
-@permission_required("shop.manage")
-def import_products_template_csv():
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(importer.template_rows())
-    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=impor-produk.csv"})
-
-
-@coop_bp.get("/shop/products/import/template.xlsx")
-@permission_required("shop.manage")
-def import_products_template_xlsx():
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Produk")
-    for row in importer.template_rows():
-        sheet.append(row)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for column in sheet.columns:  # barcodes and SKUs stay text: a spreadsheet would drop leading zeros
-        for cell in column:
-            cell.number_format = "@"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return Response(buffer.getvalue(), mimetype=XLSX_MIMETYPE, headers={"Content-Disposition": "attachment; filename=impor-produk.xlsx"})
 
 
 # --- parties -------------------------------------------------------------------------------------

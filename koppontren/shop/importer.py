@@ -1,11 +1,12 @@
-"""Product import (impor produk) from a CSV or XLSX file — all or nothing, like the member import.
+"""Product import (impor produk) from a CSV or XLSX file — all or nothing, like every import.
 
-Every row is checked before anything is written and every problem is reported as
-``RowProblem(row, column, problem)`` (spreadsheet row numbers, the header is row 1; columns named
-as the file names them): the catalogue's own rules (``services._clean_product``), and SKUs or
-barcodes used twice in the file or already in the catalogue. A clean file creates every product in
-one transaction with one audit event; a refused file or a dry run writes nothing. Products start
-with no stock: stock comes in through purchases (or a stock count), so the books stay whole.
+Built on the import framework (``koppontren.imports``): ``SPEC`` names the columns, the one reader
+reads the file, and every row is checked before anything is written — the catalogue's own rules
+(``services.clean_product``), and SKUs or barcodes used twice in the file or already in the
+catalogue — each problem reported as ``RowProblem(row, column, problem)``. A clean file creates
+every product in one transaction with one audit event; a refused file or a dry run writes nothing.
+Products start with no stock: stock comes in through purchases (or a stock count), so the books
+stay whole.
 """
 
 from __future__ import annotations
@@ -17,41 +18,39 @@ from decimal import Decimal
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from koppontren import imports, money
 from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.extensions import db
-from koppontren.imports import RowProblem, cell_amount, cell_text, header_key, map_columns, money_message
+from koppontren.imports import Column, ImportSpec, Row, RowsRefusedError, Unique, header_key, is_blank, run_import
 from koppontren.shop.catalogue import BUSINESS_UNIT_LABELS
 from koppontren.shop.models import Product
-from koppontren.shop.services import ProductData, ShopError, _clean_product
+from koppontren.shop.services import ProductData, ShopError, clean_product
 from koppontren.tenancy.models import Cooperative
 
 MAX_ROWS = 5_000
-#: column -> accepted header names (lower-cased, spaces and hyphens read as "_"); the first is the
-#: one the template and the messages use.
-HEADERS = {
-    "sku": ("sku", "kode"),
-    "barcode": ("barcode", "kode_batang"),
-    "name": ("nama", "name"),
-    "unit": ("satuan", "unit"),
-    "category": ("kategori", "category"),
-    "business_unit": ("unit_usaha", "business_unit"),
-    "price": ("harga", "price", "harga_jual"),
-    "member_price": ("harga_anggota", "member_price"),
-}
-REQUIRED_COLUMNS = ("sku", "name", "price")
 
 ACTION_LABELS.update({"shop.products_imported": _l("Produk diimpor")})
 
 
-class ProductImportError(ShopError):
+class ProductImportError(RowsRefusedError, ShopError):
     """The file was refused whole; ``problems`` lists every problem of every bad row."""
 
-    def __init__(self, message, problems: list[RowProblem]):
-        super().__init__("invalid_file", message, {f"row {p.row}": f"{p.column}: {p.problem}" for p in problems[:200]})
-        self.problems = problems
+
+SPEC = ImportSpec(
+    name="impor-produk", title=_l("Produk"), error=ShopError, refused=ProductImportError,
+    columns=(
+        Column("sku", ("sku", "kode"), _l("Kode barang, unik. Wajib."), required=True),
+        Column("barcode", ("barcode", "kode_batang"), _l("Barcode, unik. Boleh kosong.")),
+        Column("name", ("nama", "name"), _l("Nama barang. Wajib."), required=True),
+        Column("unit", ("satuan", "unit"), _l("Satuan (pcs, kg, botol …). Kosong: pcs.")),
+        Column("category", ("kategori", "category"), _l("Kategori. Boleh kosong.")),
+        Column("business_unit", ("unit_usaha", "business_unit"), _l("toko atau produk (produk pesantren). Kosong: toko.")),
+        Column("price", ("harga", "price", "harga_jual"), _l("Harga jual, misalnya 12.500. Wajib."), required=True),
+        Column("member_price", ("harga_anggota", "member_price"), _l("Harga anggota. Kosong: anggota membayar harga biasa.")),
+    ),
+    too_many_rows=lambda n: _l("Berkas ditolak: paling banyak %(n)s baris produk dalam satu berkas.", n=n),
+    no_rows=(_l("Berkas ditolak: tidak ada baris produk."), _l("Tidak ada baris produk.")),
+)
 
 
 @dataclass(frozen=True)
@@ -72,16 +71,13 @@ class ImportPlan:
     def count(self) -> int:
         return len(self.rows)
 
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What a real import stored: the new products' SKUs in file order."""
-
-    skus: list[str]
-
     @property
-    def count(self) -> int:
-        return len(self.skus)
+    def skus(self) -> list[str]:
+        return [row.values["sku"] for row in self.rows]
+
+
+class ImportResult(ImportPlan):
+    """What a real import stored: the plan's products, now in the catalogue."""
 
 
 def _unit_names() -> dict[str, str]:
@@ -95,128 +91,54 @@ def _unit_names() -> dict[str, str]:
     return names
 
 
-def _columns(header_row: list[object]) -> tuple[dict[str, int], dict[str, str], list[RowProblem]]:
-    return map_columns(header_row, HEADERS, REQUIRED_COLUMNS)
-
-
 class _RowChecker:
     """Checks rows against the catalogue's rules, the catalogue's SKUs and barcodes, and the rows
     before it."""
 
-    def __init__(self, coop: Cooperative, columns: dict[str, int]):
-        self.coop, self.columns = coop, columns
+    def __init__(self, coop: Cooperative):
+        self.coop = coop
         self.units = _unit_names()
-        self.taken_skus: set[str] = set()
-        self.taken_barcodes: set[str] = set()
-        for sku, barcode in db.session.execute(select(Product.sku, Product.barcode).where(Product.cooperative_id == coop.id)):
-            self.taken_skus.add(sku)
-            if barcode:
-                self.taken_barcodes.add(barcode)
-        self.seen_skus: dict[str, int] = {}
-        self.seen_barcodes: dict[str, int] = {}
+        catalogue = db.session.execute(select(Product.sku, Product.barcode).where(Product.cooperative_id == coop.id)).all()
+        self.skus = Unique((sku for sku, _barcode in catalogue), lambda s: _l("SKU %(s)s sudah dipakai.", s=s),
+                           lambda s, r: _l("SKU %(s)s juga ada di baris %(r)s.", s=s, r=r))
+        self.barcodes = Unique((barcode for _sku, barcode in catalogue if barcode), lambda b: _l("Barcode %(b)s sudah dipakai produk lain.", b=b),
+                               lambda b, r: _l("Barcode %(b)s juga ada di baris %(r)s.", b=b, r=r))
 
-    def check(self, n: int, raw: list[object]) -> tuple[ImportRow | None, dict[str, str]]:
-        found: dict[str, str] = {}
-
-        def bad(key: str, message) -> None:
-            found.setdefault(key, str(message))
-
-        def cell(key: str):
-            i = self.columns.get(key)
-            return raw[i] if i is not None and i < len(raw) else None
-
-        prices: dict[str, Decimal | None] = {}
-        for key in ("price", "member_price"):
-            value = cell(key)
-            if key == "price" and cell_text(value) == "":
-                bad(key, _l("Harga wajib diisi."))
-                prices[key] = Decimal(0)
-                continue
-            try:
-                prices[key] = None if cell_text(value) == "" else cell_amount(value, self.coop.currency_decimals)
-            except money.MoneyError as err:
-                prices[key] = Decimal(0)
-                bad(key, money_message(err))
-        unit_text = cell_text(cell("business_unit"))
-        business_unit = self.units.get(header_key(unit_text), unit_text) if unit_text else "toko"
-        data = ProductData(sku=cell_text(cell("sku")), name=cell_text(cell("name")), price=prices["price"], member_price=prices["member_price"],
-                           unit=cell_text(cell("unit")) or "pcs", category=cell_text(cell("category")) or None, business_unit=business_unit,
-                           barcode=cell_text(cell("barcode")) or None)
-        self._check_duplicates(n, data, bad)
-        values = None
+    def __call__(self, row: Row) -> ImportRow | None:
+        decimals = self.coop.currency_decimals
+        if is_blank(row["price"]):
+            row.bad("price", _l("Harga wajib diisi."))
+        price = row.amount("price", decimals)
+        member_price = None if is_blank(row["member_price"]) else row.amount("member_price", decimals)
+        unit_text = row.text("business_unit")
+        data = ProductData(sku=row.text("sku"), name=row.text("name"), price=price if price is not None else Decimal(0),
+                           member_price=member_price if not row.has_problem("member_price") else Decimal(0),
+                           unit=row.text("unit") or "pcs", category=row.text("category") or None,
+                           business_unit=self.units.get(header_key(unit_text), unit_text) if unit_text else "toko",
+                           barcode=row.text("barcode") or None)
+        self.skus.check(row, "sku", (data.sku or "").strip())
+        self.barcodes.check(row, "barcode", re.sub(r"\s", "", data.barcode or ""))
         try:
-            values = _clean_product(self.coop, data)
+            values = clean_product(self.coop, data)
         except ShopError as err:
             for key, message in err.fields.items():
-                bad(key, message)
-        if found:
-            return None, found
-        return ImportRow(n, values), found
-
-    def _check_duplicates(self, n: int, data: ProductData, bad) -> None:
-        """SKUs and barcodes already in the catalogue or on an earlier row (looked for even when
-        another column of the row is bad: every problem is reported)."""
-        sku = (data.sku or "").strip()
-        if sku:
-            if sku in self.taken_skus:
-                bad("sku", _l("SKU %(s)s sudah dipakai.", s=sku))
-            elif sku in self.seen_skus:
-                bad("sku", _l("SKU %(s)s juga ada di baris %(r)s.", s=sku, r=self.seen_skus[sku]))
-            else:
-                self.seen_skus[sku] = n
-        barcode = re.sub(r"\s", "", data.barcode or "")
-        if barcode:
-            if barcode in self.taken_barcodes:
-                bad("barcode", _l("Barcode %(b)s sudah dipakai produk lain.", b=barcode))
-            elif barcode in self.seen_barcodes:
-                bad("barcode", _l("Barcode %(b)s juga ada di baris %(r)s.", b=barcode, r=self.seen_barcodes[barcode]))
-            else:
-                self.seen_barcodes[barcode] = n
-
-
-def _too_many_rows() -> ProductImportError:
-    return ProductImportError(_l("Berkas ditolak: paling banyak %(n)s baris produk dalam satu berkas.", n=MAX_ROWS),
-                              [RowProblem(MAX_ROWS + 2, "-", str(_l("Terlalu banyak baris.")))])
-
-
-def _read(data: bytes, filename: str) -> list[list[object]]:
-    """The file's rows (``koppontren.imports``: streamed, reading stops at the first row past MAX_ROWS)."""
-    try:
-        return imports.read_table(data, filename, max_rows=MAX_ROWS)
-    except imports.TooManyRowsError:
-        raise _too_many_rows() from None
-    except imports.ImportFileError as err:
-        raise ShopError(err.code, err.message, err.fields) from None
+                row.bad(key, message)
+            return None
+        return ImportRow(row.number, values)
 
 
 def check_rows(coop: Cooperative, table: list[list[object]]) -> list[ImportRow]:
     """Check every row of a read table; return the rows, or raise ProductImportError listing every
     problem of every row. Reads only."""
-    if not table:
-        raise ProductImportError(_l("Berkas kosong."), [RowProblem(1, "-", str(_l("Tidak ada baris.")))])
-    columns, labels, problems = _columns(table[0])
-    if problems:
-        raise ProductImportError(_l("Berkas ditolak: baris judul kolom bermasalah. Tidak ada yang disimpan."), problems)
-    body = table[1:]
-    if len(body) > MAX_ROWS:
-        raise _too_many_rows()
-    checker = _RowChecker(coop, columns)
-    order = list(HEADERS)
-    rows: list[ImportRow] = []
-    for n, raw in enumerate(body, start=2):
-        if all(cell_text(v) == "" for v in raw):
-            continue
-        row, found = checker.check(n, raw)
-        if row is not None:
-            rows.append(row)
-        problems.extend(RowProblem(n, labels.get(key, key), message)
-                        for key, message in sorted(found.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
-    if problems:
-        raise ProductImportError(_l("Berkas ditolak: %(n)s baris bermasalah. Tidak ada yang disimpan.", n=len({p.row for p in problems})),
-                                 problems)
-    if not rows:
-        raise ProductImportError(_l("Berkas ditolak: tidak ada baris produk."), [RowProblem(2, "-", str(_l("Tidak ada baris produk.")))])
-    return rows
+    return SPEC.check(table, _RowChecker(coop), max_rows=MAX_ROWS)
+
+
+def _write(coop: Cooperative, plan: ImportPlan, actor) -> ImportResult:
+    db.session.add_all(Product(cooperative_id=coop.id, qty=0, stock_value=0, active=True, **row.values) for row in plan.rows)
+    db.session.flush()
+    skus = plan.skus
+    record("shop.products_imported", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), count=len(skus), first=skus[0], last=skus[-1])
+    return ImportResult(plan.rows)
 
 
 def import_products(coop: Cooperative, data: bytes, filename: str, *, dry_run: bool, actor=None) -> ImportPlan | ImportResult:
@@ -225,30 +147,14 @@ def import_products(coop: Cooperative, data: bytes, filename: str, *, dry_run: b
 
     Raises ProductImportError listing every bad row, or ShopError(``invalid_file`` | ``conflict``).
     """
-    try:
-        plan = ImportPlan(check_rows(coop, _read(data, filename)))
-        if dry_run:
-            db.session.rollback()
-            return plan
-        db.session.add_all(Product(cooperative_id=coop.id, qty=0, stock_value=0, active=True, **row.values) for row in plan.rows)
-        db.session.flush()
-        skus = [row.values["sku"] for row in plan.rows]
-        record("shop.products_imported", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), count=len(skus),
-               first=skus[0], last=skus[-1])
-        db.session.commit()
-        return ImportResult(skus)
-    except IntegrityError:
-        db.session.rollback()
-        raise ShopError("conflict", _l("Katalog berubah selama impor (SKU atau barcode baru dipakai); ulangi impor.")) from None
-    except Exception:
-        db.session.rollback()
-        raise
+    return run_import(lambda: ImportPlan(check_rows(coop, SPEC.read(data, filename, max_rows=MAX_ROWS))),
+                      lambda plan: _write(coop, plan, actor), dry_run=dry_run,
+                      conflict=lambda: ShopError("conflict", _l("Katalog berubah selama impor (SKU atau barcode baru dipakai); ulangi impor.")))
 
 
 def template_rows() -> list[list[object]]:
-    """The template's header and two example rows (one per business unit)."""
+    """The template's two example rows (``SPEC.header`` heads them), one per business unit."""
     return [
-        [names[0] for names in HEADERS.values()],
         ["BRS-5", "8991234500011", "Beras 5 kg", "karung", "Sembako", "toko", "75.000", "72.000"],
         ["KOPI-PP", "", "Kopi Pesantren 250 g", "bungkus", "Produk santri", "produk", "30.000", ""],
     ]

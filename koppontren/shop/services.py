@@ -211,7 +211,7 @@ class ProductData:
     barcode: str | None = None
 
 
-def _clean_product(coop: Cooperative, data: ProductData, existing: Product | None = None) -> dict:
+def clean_product(coop: Cooperative, data: ProductData, existing: Product | None = None) -> dict:
     problems = {}
     sku = (data.sku or "").strip()
     if not SKU_RE.match(sku):
@@ -245,7 +245,7 @@ def _clean_product(coop: Cooperative, data: ProductData, existing: Product | Non
 
 
 def create_product(coop: Cooperative, data: ProductData, *, actor=None) -> Product:
-    product = Product(cooperative_id=coop.id, qty=0, stock_value=0, active=True, **_clean_product(coop, data))
+    product = Product(cooperative_id=coop.id, qty=0, stock_value=0, active=True, **clean_product(coop, data))
     db.session.add(product)
     db.session.flush()
     record("shop.product", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), sku=product.sku)
@@ -256,7 +256,7 @@ def create_product(coop: Cooperative, data: ProductData, *, actor=None) -> Produ
 def update_product(coop: Cooperative, product: Product, data: ProductData, *, active: bool = True, actor=None) -> Product:
     """Change a product's details; the business unit is fixed once it has stock moves (its value
     sits in that unit's inventory account)."""
-    values = _clean_product(coop, data, existing=product)
+    values = clean_product(coop, data, existing=product)
     if values["business_unit"] != product.business_unit and _has_moves(coop, product.id):
         raise _error("invalid_field", _l("Unit usaha produk yang sudah punya mutasi stok tidak bisa diganti."), "business_unit")
     for key, value in values.items():

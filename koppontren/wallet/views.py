@@ -1,7 +1,7 @@
 """The treasurer's pages of the santri wallet (``/<coop>/wallet/...``): the santri list and search,
 one santri's wallet (balance, limits, spending, transactions, wali, card), create and edit, top-up
 and refund, limits, the wallet settings, cards (issue, reissue, block, the printable sheet), the
-santri and bank-statement imports, the reconciliation and the daily report per cashier.
+reconciliation and the daily report per cashier.
 
 Views parse, call one wallet service and render; a refusal (WalletError) is shown on the form in
 Indonesian and nothing is written. Every santri id in a URL is looked up in the current
@@ -10,12 +10,10 @@ cooperative (another cooperative's answers 404).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import secrets
 
-from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,13 +26,12 @@ from koppontren.membership.portal_forms import SlipForm
 from koppontren.site.formhelpers import amount_of, show_domain_error
 from koppontren.tenancy.current import coop_blueprint
 from koppontren.tenancy.scoping import current_coop
-from koppontren.wallet import cards, documents, importer, limits, queries
+from koppontren.wallet import cards, documents, limits, queries
 from koppontren.wallet import services as wallet
 from koppontren.wallet.errors import WalletError
 from koppontren.wallet.forms import (
     ActionForm,
     DayForm,
-    ImportForm,
     LimitsForm,
     MoneyForm,
     SantriForm,
@@ -46,11 +43,8 @@ from koppontren.wallet.forms import (
 coop_bp = coop_blueprint("wallet", __name__)
 
 PER_PAGE = 50
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: a page holding a one-time password stays out of the browser's disk cache
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-SANTRI_IMPORT_RESULT = "wallet_santri_import_result"
-STATEMENT_IMPORT_RESULT = "wallet_statement_import_result"
 #: the most cards one sheet request prints (a whole pesantren's in one go)
 MAX_PRINT_TOKENS = 5000
 
@@ -511,120 +505,6 @@ def settings_page():
             return redirect(url_for("wallet.settings_page"))
     flash(next(iter(e for f in form for e in f.errors), _("Periksa isian Anda.")), "danger")
     return render_template("wallet/settings.html", form=form, settings=current), 422
-
-
-# --- imports ---------------------------------------------------------------------------------------
-
-@coop_bp.route("/wallet/import", methods=["GET", "POST"])
-@permission_required("wallet.manage")
-def import_santri():
-    coop = current_coop()
-    form = ImportForm()
-    problems = plan = None
-    status = 200
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            outcome = importer.import_santri(coop, upload.read(), upload.filename, dry_run=form.dry_run.data, actor=current_user)
-        except importer.WalletImportError as err:
-            problems, status = err.problems, 422
-            flash(str(err.message), "danger")
-        except WalletError as err:
-            show_domain_error(form, err)
-            status = 422
-        else:
-            if form.dry_run.data:
-                plan = outcome
-                flash(_("Berkas lolos pemeriksaan: %(n)s santri siap diimpor. Belum ada yang disimpan.", n=len(plan)), "info")
-            else:
-                session[SANTRI_IMPORT_RESULT] = {"count": len(outcome), "first": outcome[0].nis, "last": outcome[-1].nis}
-                flash(_("%(n)s santri diimpor.", n=len(outcome)), "success")
-                return redirect(url_for("wallet.import_santri"))
-    elif request.method == "POST":
-        flash(next(iter(e for errors in form.errors.values() for e in errors), _("Periksa isian.")), "danger")
-        status = 422
-    result = session.pop(SANTRI_IMPORT_RESULT, None) if request.method == "GET" else None
-    return render_template("wallet/import.html", form=form, problems=problems, plan=plan, result=result,
-                           columns=importer.SANTRI_HEADERS, max_rows=importer.MAX_ROWS), status
-
-
-def _csv_response(rows, filename: str) -> Response:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={filename}"})
-
-
-@coop_bp.get("/wallet/import/template.csv")
-@permission_required("wallet.manage")
-def import_template_csv():
-    return _csv_response(importer.santri_template_rows(), "impor-santri.csv")
-
-
-@coop_bp.get("/wallet/import/template.xlsx")
-@permission_required("wallet.manage")
-def import_template_xlsx():
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Santri")
-    for row in importer.santri_template_rows():
-        sheet.append(row)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for column in sheet.columns:  # NIS and member numbers stay text: a spreadsheet would drop leading zeros
-        for cell in column:
-            cell.number_format = "@"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return Response(buffer.getvalue(), mimetype=XLSX_MIMETYPE, headers={"Content-Disposition": "attachment; filename=impor-santri.xlsx"})
-
-
-@coop_bp.route("/wallet/topups/import", methods=["GET", "POST"])
-@permission_required("wallet.manage")
-def import_statement():
-    """Top-ups from a bank statement (CSV: tanggal, referensi, nis, jumlah), all or nothing."""
-    coop = current_coop()
-    form = ImportForm()
-    problems = plan = None
-    status = 200
-    if request.method == "GET":
-        form.idempotency_key.data = secrets.token_urlsafe(16)
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            outcome = importer.import_statement(coop, upload.read(), upload.filename, dry_run=form.dry_run.data, actor=current_user,
-                                                idempotency_key=None if form.dry_run.data else (form.idempotency_key.data or None))
-        except importer.WalletImportError as err:
-            problems, status = err.problems, 422
-            flash(str(err.message), "danger")
-        except WalletError as err:
-            show_domain_error(form, err)
-            status = 422
-        else:
-            if form.dry_run.data:
-                plan = outcome
-                flash(_("Berkas lolos pemeriksaan: %(n)s isi saldo siap dicatat. Belum ada yang disimpan.", n=plan.count), "info")
-            else:
-                session[STATEMENT_IMPORT_RESULT] = {"count": len(outcome), "total": sum(t.amount for t in outcome),
-                                                    "vouchers": sorted({t.voucher for t in outcome})}
-                flash(_("%(n)s isi saldo dicatat.", n=len(outcome)), "success")
-                return redirect(url_for("wallet.import_statement"))
-    elif request.method == "POST":
-        flash(next(iter(e for errors in form.errors.values() for e in errors), _("Periksa isian.")), "danger")
-        status = 422
-    if not form.idempotency_key.data:
-        form.idempotency_key.data = secrets.token_urlsafe(16)
-    result = session.pop(STATEMENT_IMPORT_RESULT, None) if request.method == "GET" else None
-    return render_template("wallet/import_statement.html", form=form, problems=problems, plan=plan, result=result,
-                           columns=importer.STATEMENT_HEADERS, max_rows=importer.MAX_ROWS), status
-
-
-@coop_bp.get("/wallet/topups/import/template.csv")
-@permission_required("wallet.manage")
-def statement_template_csv():
-    return _csv_response(importer.statement_template_rows(), "mutasi-bank-isi-saldo.csv")
 
 
 # --- reports ---------------------------------------------------------------------------------------

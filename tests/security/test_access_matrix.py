@@ -99,6 +99,7 @@ EXPECTED = {
     "ledger.new_journal": "AT",
     "ledger.opening_balances": "AT",
     "ledger.opening_template": "AT",
+    "ledger.opening_template_xlsx": "AT",
     "ledger.periods_page": "ATU",
     "ledger.rename_account": "AT",
     "ledger.reopen_month": "A",

@@ -181,7 +181,7 @@ def test_api_dates_parse_or_are_refused_with_422(app, text):
 
 @given(st.one_of(dates, st.text(max_size=10), st.integers()))
 def test_months_and_import_dates_parse_or_are_refused(app, text):
-    from koppontren.membership.importer import _cell_date
+    from koppontren.imports.cells import cell_date
     from koppontren.savings.services import SavingsError, parse_month
 
     with app.test_request_context():
@@ -192,6 +192,6 @@ def test_months_and_import_dates_parse_or_are_refused(app, text):
         else:
             assert 1900 <= year <= 2999 and 1 <= month <= 12
         try:
-            _cell_date(text)
+            cell_date(text)
         except ValueError:
             pass  # the importer turns it into the row's problem ("tanggal tidak sah")

@@ -1,6 +1,6 @@
 """Uploads that cannot take the app down, through the import pages and the command line: a zip bomb
 and a file of 30,000 rows are refused with a clear message, and nothing is written. (The reader's
-own limits, memory and all, are tested in tests/test_imports.py; the wallet's pages in
+own limits, memory and all, are tested in tests/imports/test_reader.py; the wallet's pages in
 tests/wallet/test_import.py.)"""
 
 from __future__ import annotations

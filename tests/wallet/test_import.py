@@ -199,7 +199,7 @@ def test_a_statement_must_be_csv(client, staff, two):
     assert response.status_code == 422 and "Gunakan berkas .csv" in response.get_data(as_text=True)
 
 
-# --- uploads that cannot take the app down (koppontren/imports.py) ---------------------------------
+# --- uploads that cannot take the app down (koppontren/imports/reader.py) ---------------------------------
 
 def test_a_zip_bomb_santri_file_is_refused_without_inflating_it_and_nothing_is_stored(client, staff):
     from tests import bombs

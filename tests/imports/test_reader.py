@@ -1,4 +1,4 @@
-"""The one reader of every import (koppontren/imports.py): rows streamed and stopped at the row
+"""The one reader of every import (koppontren/imports/reader.py): rows streamed and stopped at the row
 limit, XLSX archives checked in their central directory before anything is inflated and counted
 while they are read, and every refusal a clear ImportFileError. Memory is measured with tracemalloc
 (peak of what Python allocates while the file is read, zlib's and expat's buffers included)."""
@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from koppontren import imports
+from koppontren.imports import reader as imports
 from tests import bombs
 from tests.bombs import MB
 

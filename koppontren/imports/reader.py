@@ -1,5 +1,4 @@
-"""One reader for every file import (members, products, opening balances, santri, bank statements)
-and the helpers their row checks share.
+"""The one reader of every file import (members, products, opening balances, santri, bank statements).
 
 ``read_table`` gives the rows of a CSV (UTF-8, comma or semicolon) or of the first sheet of an XLSX,
 streamed row by row and bounded before anything large is read:
@@ -17,7 +16,7 @@ streamed row by row and bounded before anything large is read:
 * CSV: a line longer than ``MAX_LINE`` characters is refused before it is parsed.
 
 Every refusal is an ``ImportFileError`` (code ``invalid_file``, message in the user's language,
-``fields = {"file": message}``); the importers turn it into their own domain error.
+``fields = {"file": message}``); ``ImportSpec.read`` turns it into the importer's own domain error.
 """
 
 from __future__ import annotations
@@ -30,17 +29,14 @@ import struct
 import xml.parsers.expat
 import zipfile
 import zlib
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from flask import current_app, has_app_context
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
 
-from koppontren import money
 from koppontren.errors import DomainError
 
 DEFAULT_MAX_UNCOMPRESSED = 50 * 1024 * 1024
@@ -457,28 +453,33 @@ class _SheetReader:
 
     def start(self, name, attrs, _depth):
         if name == "row":
-            number = attrs.get("r")
-            number = int(float(number)) if number else self.row + 1
-            if number > self.max_rows + 1:  # row max_rows + 2 of the sheet: one row too many
-                raise TooManyRowsError(self.max_rows)
-            if number <= self.row:  # out of order or repeated: skipped, as openpyxl does
-                self.row_cells = None
-                return
-            while len(self.rows) < number - 1:  # rows the sheet leaves out are empty rows
-                self.rows.append([])
-            self.row, self.row_cells, self.col = number, [], 0
+            self._start_row(attrs.get("r"))
         elif name == "c" and self.row_cells is not None:
             self.col = _column(attrs.get("r", "").upper()) or self.col + 1
             self.cell = {"t": attrs.get("t", "n"), "s": attrs.get("s", "0"), "v": None, "is": None}
         elif self.cell is not None:
-            if name == "v" and self.cell["v"] is None:
-                self.text = self.cell["v"] = []
-            elif name == "is":
-                self.cell["is"] = []
-            elif name == "rPh":
-                self.in_phonetic = True
-            elif name == "t" and self.cell["is"] is not None and not self.in_phonetic:
-                self.text = self.cell["is"]
+            self._start_in_cell(name)
+
+    def _start_row(self, reference: str | None) -> None:
+        number = int(float(reference)) if reference else self.row + 1
+        if number > self.max_rows + 1:  # row max_rows + 2 of the sheet: one row too many
+            raise TooManyRowsError(self.max_rows)
+        if number <= self.row:  # out of order or repeated: skipped, as openpyxl does
+            self.row_cells = None
+            return
+        while len(self.rows) < number - 1:  # rows the sheet leaves out are empty rows
+            self.rows.append([])
+        self.row, self.row_cells, self.col = number, [], 0
+
+    def _start_in_cell(self, name: str) -> None:
+        if name == "v" and self.cell["v"] is None:
+            self.text = self.cell["v"] = []
+        elif name == "is":
+            self.cell["is"] = []
+        elif name == "rPh":
+            self.in_phonetic = True
+        elif name == "t" and self.cell["is"] is not None and not self.in_phonetic:
+            self.text = self.cell["is"]
 
     def data(self, data):
         if self.text is not None:
@@ -592,78 +593,3 @@ def _xlsx_rows(data: bytes, max_rows: int, limit: int) -> list[list[object]]:
         raise _unreadable() from None
     finally:
         archive.close()
-
-
-# --- the row checks' shared helpers ----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class RowProblem:
-    row: int
-    column: str
-    problem: str
-
-
-def header_key(text: object) -> str:
-    """A column header as a key: lower case, spaces and hyphens as ``_`` ("Tanggal Masuk" → "tanggal_masuk")."""
-    return "_".join(str(text or "").strip().lower().replace("-", " ").split())
-
-
-def cell_text(value: object) -> str:
-    """A text cell; numbers typed into a spreadsheet (a NIK, a barcode) come back as their digits,
-    dates as ISO dates."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    return str(value).strip()
-
-
-def map_columns(header_row: list[object], headers: dict[str, tuple[str, ...]], required) -> tuple[dict[str, int], dict[str, str], list[RowProblem]]:
-    """(column key -> index, column key -> its name in the file, problems of the header row) for
-    the imports' header rows: ``headers`` maps each key to the names it may be written as (already
-    as header_key). An unknown or repeated column refuses the file — a misspelt amount column must
-    not be skipped silently."""
-    accepted = {name: key for key, names in headers.items() for name in names}
-    index: dict[str, int] = {}
-    labels: dict[str, str] = {}
-    problems: list[RowProblem] = []
-    for i, raw in enumerate(header_row):
-        text, name = cell_text(raw), header_key(raw)
-        if not name:
-            continue
-        key = accepted.get(name)
-        if key is None:
-            problems.append(RowProblem(1, text, str(_l("Kolom tidak dikenal."))))
-        elif key in index:
-            problems.append(RowProblem(1, text, str(_l("Kolom ini ada dua kali."))))
-        else:
-            index[key], labels[key] = i, text
-    for key in required:
-        if key not in index:
-            problems.append(RowProblem(1, headers[key][0], str(_l("Kolom wajib tidak ada."))))
-    for key, names in headers.items():
-        labels.setdefault(key, names[0])
-    return index, labels, problems
-
-
-def cell_amount(value: object, decimals: int) -> Decimal:
-    """An amount cell: text in Indonesian form ("1.250.000") or a spreadsheet number."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return Decimal(0)
-    if isinstance(value, bool):
-        raise money.MoneyError("invalid_amount", "not an amount", "bukan jumlah uang")
-    if isinstance(value, int):
-        return money.parse_amount_api(value, decimals)
-    if isinstance(value, float):  # spreadsheets store numbers as binary floats: take the shortest exact repr
-        return money.parse_amount_api(repr(value) if not value.is_integer() else int(value), decimals)
-    if isinstance(value, Decimal):
-        return money.parse_amount_api(str(value), decimals)
-    return money.parse_amount_id(str(value), decimals)
-
-
-def money_message(err: money.MoneyError) -> str:
-    """The amount problem in the reader's language (money.py keeps both)."""
-    locale = get_locale()
-    return err.message if locale is not None and locale.language == "en" else err.message_id
