@@ -21,9 +21,8 @@ from dataclasses import dataclass
 
 from koppontren import money
 from koppontren.ledger.posting import LineSpec
+from koppontren.shop.models import BUSINESS_UNITS  # the business units, in the order their lines are written
 
-#: the business units, in the order their lines are written
-BUSINESS_UNITS = ("toko", "produk")
 #: business unit -> (inventory, member revenue, non-member revenue, member COGS, non-member COGS)
 UNIT_ROLES = {
     "toko": ("inventory_shop", "sales_shop_member", "sales_shop_nonmember", "cogs_shop_member", "cogs_shop_nonmember"),
