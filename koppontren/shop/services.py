@@ -574,10 +574,7 @@ def _record_purchase(coop: Cooperative, order: _PurchaseOrder, actor, idempotenc
     if party is None or party.kind != "supplier":
         raise _error("not_found", _l("Pemasok tidak ditemukan."), "party")
     entry_day = _day(order.day)
-    if not order.items or len(order.items) > MAX_LINES:
-        raise _error("invalid_field", _l("Pembelian perlu 1 sampai %(n)s baris.", n=MAX_LINES), "lines")
-    lines = [(_qty(i.qty, f"lines.{n}.qty"), _sen(coop, i.unit_cost, f"lines.{n}.unit_cost"), i.product_id)
-             for n, i in enumerate(order.items, start=1)]
+    lines = _purchase_lines(coop, order.items)
     products = _lock_products(coop, [pid for _, _, pid in lines])
     consigned = next((products[pid] for _, _, pid in lines if products[pid].consignor_id is not None), None)
     if consigned is not None:
@@ -605,6 +602,14 @@ def _record_purchase(coop: Cooperative, order: _PurchaseOrder, actor, idempotenc
     record("shop.purchase", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
            total=str(money.from_sen(total)))
     return purchase
+
+
+def _purchase_lines(coop: Cooperative, items: tuple[PurchaseItem, ...]) -> list[tuple[int, int, int]]:
+    """(qty, unit cost in sen, product id) of each line, checked (fields named ``lines.2.qty``)."""
+    if not items or len(items) > MAX_LINES:
+        raise _error("invalid_field", _l("Pembelian perlu 1 sampai %(n)s baris.", n=MAX_LINES), "lines")
+    return [(_qty(i.qty, f"lines.{n}.qty"), _sen(coop, i.unit_cost, f"lines.{n}.unit_cost"), i.product_id)
+            for n, i in enumerate(items, start=1)]
 
 
 def _unit_accounts(coop: Cooperative) -> dict:
@@ -712,16 +717,25 @@ def _record_sale(coop: Cooperative, order: SaleOrder, actor, idempotency_key: st
                   journal_type="PJ", lines=list(lines), actor=actor, idempotency_key=idempotency_key, internal=internal)
     if getattr(entry, "was_replayed", False):
         return _replayed_sale(coop, entry)
-    values = {"cooperative_id": coop.id, "sale_date": entry_day, "member_id": mid, "party_id": party.id if party else None,
-              "payment": order.payment, "total": total, "cost": sum(g.cost for g in goods), "cash_received": received,
-              "returns_sale_id": None, "entry_id": entry.id, "voucher": entry.number, "cashier_id": getattr(actor, "id", None)}
-    rows = [(n, g.product.id, g.qty, g.price, g.total, g.cost, g.product.consignor_id, g.commission) for n, g in enumerate(goods, start=1)]
-    audit = {"cooperative_id": coop.id, "actor_id": getattr(actor, "id", None), "number": entry.number,
-             "total": str(money.from_sen(total)), "member": member.number if member else None}
-    sale = _write_sale(coop, values, rows, [(g.product, -g.qty, -g.cost) for g in goods], audit, entry=entry)
+    sale = _store_sale(coop, entry, goods, day=entry_day, member=member, party=party, payment=order.payment, received=received,
+                       actor=actor)
     if payer is not None:
         payer.settle(entry, sale.id)
     return sale
+
+
+def _store_sale(coop: Cooperative, entry, goods: list[_Goods], *, day: date, member, party, payment: str, received: int | None,
+                actor) -> Sale:
+    """The sale's row, lines, stock moves and audit event for its posted ``entry`` (``_write_sale``)."""
+    total = sum(g.total for g in goods)
+    values = {"cooperative_id": coop.id, "sale_date": day, "member_id": member.id if member else None,
+              "party_id": party.id if party else None, "payment": payment, "total": total, "cost": sum(g.cost for g in goods),
+              "cash_received": received, "returns_sale_id": None, "entry_id": entry.id, "voucher": entry.number,
+              "cashier_id": getattr(actor, "id", None)}
+    rows = [(n, g.product.id, g.qty, g.price, g.total, g.cost, g.product.consignor_id, g.commission) for n, g in enumerate(goods, start=1)]
+    audit = {"cooperative_id": coop.id, "actor_id": getattr(actor, "id", None), "number": entry.number,
+             "total": str(money.from_sen(total)), "member": member.number if member else None}
+    return _write_sale(coop, values, rows, [(g.product, -g.qty, -g.cost) for g in goods], audit, entry=entry)
 
 
 def _sale_payer(coop: Cooperative, order: SaleOrder, actor, day: date):
