@@ -331,10 +331,11 @@ def credit_limit(coop: Cooperative, category: str) -> int:
 
 # --- stock helpers -------------------------------------------------------------------------------
 
-def _lock_products(coop: Cooperative, ids, *, cashier_day: tuple | None = None) -> dict[int, Product]:
-    """Lock the products' rows in id order (two sales never deadlock); refuse unknown ids. With
-    ``cashier_day`` (actor, day), first refuse when that cashier closed that day — read by the same
-    statement (a snapshot no older than a separate check before it would see)."""
+def _lock_products(coop: Cooperative, ids, *, cashier_day: tuple | None = None, unknown=None) -> dict[int, Product]:
+    """Lock the products' rows in id order (two sales never deadlock); refuse unknown ids (with the
+    ShopError ``unknown(missing ids)`` gives, else ``not_found``). With ``cashier_day`` (actor, day),
+    first refuse when that cashier closed that day — read by the same statement (a snapshot no older
+    than a separate check before it would see)."""
     ids = sorted(set(ids))
     stmt = (select(Product).where(Product.cooperative_id == coop.id, Product.id.in_(ids)).order_by(Product.id)
             .with_for_update().execution_options(populate_existing=True))
@@ -349,7 +350,7 @@ def _lock_products(coop: Cooperative, ids, *, cashier_day: tuple | None = None) 
         found = {p.id: p for p, _closed in rows}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise _error("not_found", _l("Produk tidak ditemukan."), "product")
+        raise unknown(missing) if unknown is not None else _error("not_found", _l("Produk tidak ditemukan."), "product")
     return found
 
 
@@ -631,8 +632,12 @@ def _supplier_settlement(coop: Cooperative, party: Party, payment: str, account_
 
 @dataclass(frozen=True)
 class SaleItem:
+    """Units of one product; ``unit_price`` (sen), when given, is the price the caller expects: a
+    sale at another price is refused (``price_mismatch``) rather than charged silently."""
+
     product_id: int
     qty: int
+    unit_price: int | None = None
 
 
 @dataclass(frozen=True)
@@ -704,7 +709,10 @@ def _record_sale(coop: Cooperative, order: SaleOrder, actor, idempotency_key: st
         payer.lock()
     party = _sale_customer(coop, order, member)
     wanted = _wanted(order.items)
-    goods = _goods_sold(coop, _lock_products(coop, wanted, cashier_day=(actor, entry_day)), wanted, member)  # and _refuse_after_close
+    products = _lock_products(coop, wanted, cashier_day=(actor, entry_day),  # and _refuse_after_close
+                              unknown=partial(_unknown_product, order.items))
+    _check_asked_prices(coop, order.items, products, member)
+    goods = _goods_sold(coop, products, wanted, member)
     total = sum(g.total for g in goods)
     if total <= 0:
         raise _error("invalid_amount", _l("Total penjualan harus lebih dari nol."), "lines")
@@ -791,6 +799,27 @@ def _wanted(items, *, empty_message=None) -> dict[int, int]:
     return wanted
 
 
+def _unknown_product(items: tuple[SaleItem, ...], missing: list[int]) -> ShopError:
+    """The first line naming a product this cooperative does not have (a sale's lines say
+    ``unknown_product``, like a SKU the sale contract cannot find)."""
+    n, item = next((n, item) for n, item in enumerate(items, start=1) if item.product_id in missing)
+    return _error("unknown_product", _l("Produk %(s)s tidak ada.", s=item.product_id), f"lines.{n}.product_id", _l("Tidak ada."))
+
+
+def _price(product: Product, member) -> int:
+    """The unit price that applies (sen): the member price for a member, where the product has one."""
+    return product.member_price if member is not None and product.member_price is not None else product.price
+
+
+def _check_asked_prices(coop: Cooperative, items, products: dict[int, Product], member) -> None:
+    for n, item in enumerate(items, start=1):
+        applies = _price(products[item.product_id], member)
+        if item.unit_price is not None and item.unit_price != applies:
+            raise _error("price_mismatch", _l("Harga %(p)s sekarang %(a)s.", p=products[item.product_id].name,
+                                              a=str(money.quantize(money.from_sen(applies), coop.currency_decimals))),
+                         f"lines.{n}.unit_price", _l("Bukan harga yang berlaku."))
+
+
 def _goods_sold(coop: Cooperative, products: dict[int, Product], wanted: dict[int, int], member) -> list[_Goods]:
     """Each product at the price that applies (the member price for a member), its cost at moving
     average — or, for a consignment product, no cost and the commission."""
@@ -802,7 +831,7 @@ def _goods_sold(coop: Cooperative, products: dict[int, Product], wanted: dict[in
         if qty > product.qty:
             raise _error("insufficient_stock", _l("Stok %(p)s tidak cukup: tersedia %(q)s %(u)s.", p=product.name, q=product.qty,
                                                   u=product.unit), "qty")
-        price = product.member_price if member is not None and product.member_price is not None else product.price
+        price = _price(product, member)
         if product.consignor_id is None:
             goods.append(_Goods(product, qty, price, issue_cost(product.qty, product.stock_value, qty, _smallest_unit(coop))))
         else:

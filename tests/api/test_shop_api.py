@@ -95,11 +95,28 @@ def test_sale_refusals(api, stocked, day):
     r = api.post("/sales", base)
     assert r.status_code == 422 and r.json["error"]["code"] == "insufficient_stock"
     assert api.post("/sales", {**base, "lines": [{"sku": "BRS-5", "quantity": 10**12}]}).status_code == 422
-    assert api.post("/sales", {**base, "lines": [{"sku": "BRS-5", "quantity": "1"}]}).status_code == 422
-    assert api.post("/sales", {**base, "lines": [{"sku": "BRS-5", "quantity": 1.0}]}).status_code == 422
+    for quantity in ("1.5", "0", "-1", "1e3", " 1", "10000000000", 1.0, 1.5, True):  # whole units only, never a float
+        refused = api.post("/sales", {**base, "lines": [{"sku": "BRS-5", "quantity": quantity}]})
+        assert refused.status_code == 422 and refused.json["error"]["code"] == "validation_error", quantity
+        assert "lines.1.quantity" in refused.json["error"]["fields"], quantity
+    both = api.post("/sales", {**base, "lines": [{"sku": "BRS-5", "product_id": 1, "quantity": 1}]})
+    assert both.status_code == 422 and "lines.1.sku" in both.json["error"]["fields"]
+    unknown = api.post("/sales", {**base, "lines": [{"sku": "BRS-5", "quantity": 1}, {"product_id": 2**31 - 1, "quantity": 1}]})
+    assert unknown.status_code == 422 and unknown.json["error"] == {
+        "code": "unknown_product", "message": "Produk 2147483647 tidak ada.", "fields": {"lines.2.product_id": "Tidak ada."}}
     assert api.post("/sales", {**base, "lines": []}).status_code == 422
     assert api.post("/sales", {**base, "member": "A-1", "customer": "C-01"}).status_code == 422
     assert api.post("/sales", {**base, "date": "2999-01-01", "lines": [{"sku": "BRS-5", "quantity": 1}]}).status_code == 422
+
+
+def test_the_sale_contract_takes_quantities_as_text_and_products_by_id_and_a_day_by_default(api, coop, stocked, day):
+    """The POS's body is the API's: a product by id, a quantity as a decimal string, no date (today)."""
+    beras_id = shop.find_product(coop, "BRS-5").id
+    r = api.post("/sales", {"payment": "cash", "lines": [{"product_id": beras_id, "quantity": "2"}, {"sku": "BRS-5", "quantity": "1.000"}]})
+    assert r.status_code == 201, r.json
+    assert r.json["date"] == day.isoformat() and r.json["total"] == "225000"
+    assert [(ln["sku"], ln["quantity"]) for ln in r.json["lines"]] == [("BRS-5", 3)]  # one product, its lines added up
+    assert api.get("/products/BRS-5").json["quantity"] == 7
 
 
 def test_sales_returns(api, stocked, day):
