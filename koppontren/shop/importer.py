@@ -25,7 +25,7 @@ from koppontren.extensions import db
 from koppontren.imports import RowProblem, cell_amount, cell_text, header_key, map_columns, money_message
 from koppontren.shop.catalogue import BUSINESS_UNIT_LABELS
 from koppontren.shop.models import Product
-from koppontren.shop.services import ProductData, ShopError, _clean_product
+from koppontren.shop.services import ProductData, ShopError, _clean_product, shop_command
 from koppontren.tenancy.models import Cooperative
 
 MAX_ROWS = 5_000
@@ -219,30 +219,25 @@ def check_rows(coop: Cooperative, table: list[list[object]]) -> list[ImportRow]:
     return rows
 
 
+@shop_command("shop.products.import")
 def import_products(coop: Cooperative, data: bytes, filename: str, *, dry_run: bool, actor=None) -> ImportPlan | ImportResult:
-    """Import a product file, all or nothing, committed once. ``dry_run`` returns the ImportPlan
+    """Import a product file, all or nothing, in one unit of work. ``dry_run`` returns the ImportPlan
     and writes nothing; otherwise returns the ImportResult.
 
     Raises ProductImportError listing every bad row, or ShopError(``invalid_file`` | ``conflict``).
     """
+    plan = ImportPlan(check_rows(coop, _read(data, filename)))
+    if dry_run:
+        return plan
     try:
-        plan = ImportPlan(check_rows(coop, _read(data, filename)))
-        if dry_run:
-            db.session.rollback()
-            return plan
         db.session.add_all(Product(cooperative_id=coop.id, qty=0, stock_value=0, active=True, **row.values) for row in plan.rows)
         db.session.flush()
-        skus = [row.values["sku"] for row in plan.rows]
-        record("shop.products_imported", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), count=len(skus),
-               first=skus[0], last=skus[-1])
-        db.session.commit()
-        return ImportResult(skus)
     except IntegrityError:
-        db.session.rollback()
         raise ShopError("conflict", _l("Katalog berubah selama impor (SKU atau barcode baru dipakai); ulangi impor.")) from None
-    except Exception:
-        db.session.rollback()
-        raise
+    skus = [row.values["sku"] for row in plan.rows]
+    record("shop.products_imported", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), count=len(skus),
+           first=skus[0], last=skus[-1])
+    return ImportResult(skus)
 
 
 def template_rows() -> list[list[object]]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import partial
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -28,7 +27,6 @@ from koppontren.shop.models import BUSINESS_UNITS, Party, Product, Purchase, Pur
 from koppontren.shop.services import (
     UNIT_ROLES,
     ShopError,
-    _by_key,
     _day,
     _error,
     _lock_products,
@@ -38,10 +36,10 @@ from koppontren.shop.services import (
     _sen,
     _smallest_unit,
     _supplier_settlement,
-    _unit_of_work,
     _wanted,
     get_party,
     issue_cost,
+    shop_command,
 )
 from koppontren.tenancy.models import Cooperative
 
@@ -198,8 +196,8 @@ def record_purchase_return(coop: Cooperative, purchase_id: int, *, items: list[R
     At most what was bought less what was already returned, and only what is still in stock.
     Raises ShopError(``not_found`` | ``invalid_date`` | ``invalid_qty`` | ``return_too_much`` |
     ``insufficient_stock`` | ``invalid_account`` | ``invalid_amount`` | ledger codes)."""
-    request = _PurchaseReturn(purchase_id, tuple(items or ()), day, account_id)
-    return _unit_of_work(partial(_record_purchase_return, coop, request, actor, idempotency_key), coop)
+    return _record_purchase_return(coop, _PurchaseReturn(purchase_id, tuple(items or ()), day, account_id), actor=actor,
+                                   idempotency_key=idempotency_key)
 
 
 @dataclass(frozen=True)
@@ -224,12 +222,11 @@ class _Returned:
         return postings.ReturnedGoods(self.product.business_unit, sum(q * c for q, c in self.pieces), self.at_average)
 
 
-def _record_purchase_return(coop: Cooperative, request: _PurchaseReturn, actor, idempotency_key: str | None) -> Purchase:
+@shop_command("shop.purchase_return")
+def _record_purchase_return(coop: Cooperative, request: _PurchaseReturn, *, actor=None, idempotency_key: str | None = None) -> Purchase:
     original = _lock_purchase(coop, request.purchase_id)
     if original is None or original.returns_purchase_id is not None:
         raise _error("not_found", _l("Pembelian tidak ditemukan."), "purchase")
-    if (replayed := _by_key(coop, Purchase, idempotency_key)) is not None:
-        return replayed
     entry_day = _day(request.day)
     if entry_day < original.purchase_date:
         raise _error("invalid_date", _l("Tanggal retur tidak boleh sebelum tanggal pembelian."), "date")
@@ -297,45 +294,39 @@ def _store_returned(coop: Cooperative, ret: Purchase, returned: list[_Returned],
 
 # --- supplier payment ----------------------------------------------------------------------------
 
+@shop_command("shop.supplier_payment")
 def pay_supplier(coop: Cooperative, party_id: int, *, amount: Decimal, day: date | None = None, account_id: int | None = None,
                  actor=None, idempotency_key: str | None = None) -> ShopPayment:
     """Pay a supplier what the cooperative owes it: ``Dr 2101 Utang Usaha (supplier) / Cr Kas or
     Bank`` (default Kas Besar), one KK entry. Refused above what is owed — now, and on the payment's
     date, so a backdated payment cannot pay an invoice booked after it. The same
-    ``idempotency_key`` again returns the first payment.
+    ``idempotency_key`` again returns the first payment (before anything is checked: a replay of a
+    payment that cleared the debt is not an overpayment).
 
     Raises ShopError(``not_found`` | ``invalid_amount`` | ``invalid_date`` | ``invalid_account`` |
-    ``overpayment`` | ledger codes such as ``period_closed``, ``idempotency_conflict``)."""
-    def work():
-        party = _lock_party(coop, party_id)
-        if party is None or party.kind != "supplier":
-            raise _error("not_found", _l("Pemasok tidak ditemukan."), "party")
-        sen = _sen(coop, amount, "amount", allow_zero=False)
-        entry_day = _day(day)
-        account = _pay_account(coop, "cash", account_id, "cash")
-        owed = max(0, min(supplier_owed(coop, party.id), supplier_owed(coop, party.id, as_of=entry_day)))
-        too_much = sen > owed
-        if too_much and not idempotency_key:
-            raise _overpayment(coop, party, owed)
-        entry = _post(coop, entry_date=entry_day, description=f"Pembayaran utang kepada {party.code} {party.name}"[:500],
-                      journal_type="KK", actor=actor, idempotency_key=idempotency_key,
-                      lines=list(postings.settlement_lines(
-                          sen, debit=postings.Settlement(chart.account_for(coop, "payable_supplier"), party_id=party.id),
-                          credit=postings.Settlement(account))))
-        if getattr(entry, "was_replayed", False):
-            return db.session.scalar(select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.entry_id == entry.id))
-        if too_much:  # checked after the key: a replay of a payment that cleared the debt is not an overpayment
-            raise _overpayment(coop, party, owed)
-        payment = ShopPayment(cooperative_id=coop.id, kind="supplier", party_id=party.id, payment_date=entry_day, amount=sen,
-                              account_name=f"{account.code} {account.name_id}"[:200], entry_id=entry.id, voucher=entry.number,
-                              created_by_id=getattr(actor, "id", None))
-        db.session.add(payment)
-        db.session.flush()
-        record("shop.supplier_payment", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
-               party=party.code, amount=str(money.from_sen(sen)))
-        return payment
-
-    return _unit_of_work(work, coop)
+    ``overpayment`` | ledger codes such as ``period_closed``), OperationConflict (``idempotency_conflict``)."""
+    party = _lock_party(coop, party_id)
+    if party is None or party.kind != "supplier":
+        raise _error("not_found", _l("Pemasok tidak ditemukan."), "party")
+    sen = _sen(coop, amount, "amount", allow_zero=False)
+    entry_day = _day(day)
+    account = _pay_account(coop, "cash", account_id, "cash")
+    owed = max(0, min(supplier_owed(coop, party.id), supplier_owed(coop, party.id, as_of=entry_day)))
+    if sen > owed:
+        raise _overpayment(coop, party, owed)
+    entry = _post(coop, entry_date=entry_day, description=f"Pembayaran utang kepada {party.code} {party.name}"[:500],
+                  journal_type="KK", actor=actor, idempotency_key=idempotency_key,
+                  lines=list(postings.settlement_lines(
+                      sen, debit=postings.Settlement(chart.account_for(coop, "payable_supplier"), party_id=party.id),
+                      credit=postings.Settlement(account))))
+    payment = ShopPayment(cooperative_id=coop.id, kind="supplier", party_id=party.id, payment_date=entry_day, amount=sen,
+                          account_name=f"{account.code} {account.name_id}"[:200], entry_id=entry.id, voucher=entry.number,
+                          created_by_id=getattr(actor, "id", None))
+    db.session.add(payment)
+    db.session.flush()
+    record("shop.supplier_payment", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
+           party=party.code, amount=str(money.from_sen(sen)))
+    return payment
 
 
 def _overpayment(coop: Cooperative, party: Party, owed: int) -> ShopError:

@@ -13,8 +13,8 @@ The idempotency key travels in the ``Idempotency-Key`` header. Three steps, each
 2. :func:`resolve` turns codes into rows of the cooperative: SKU or product id, member number,
    customer code, cash account code (``unknown_product``, ``unknown_member``, ``unknown_customer``,
    ``invalid_account``, ``not_cash_account``).
-3. :func:`sell` records the :class:`~koppontren.shop.services.SaleOrder` once per idempotency key:
-   the one replay path of a sale (a double click at the till, a retry of the API).
+3. :func:`sell` records the :class:`~koppontren.shop.services.SaleOrder` through the ``shop.sale``
+   command: one replay path, the operation key (a double click at the till, a retry of the API).
 """
 
 from __future__ import annotations
@@ -30,11 +30,10 @@ from sqlalchemy import select
 
 from koppontren import money
 from koppontren.cashbank import services as cashbank
-from koppontren.errors import DomainError
 from koppontren.extensions import db
 from koppontren.ledger import queries
 from koppontren.members import services as members
-from koppontren.shop import payments, services
+from koppontren.shop import services
 from koppontren.shop.models import PAYMENTS, Party, Product, Sale
 from koppontren.shop.services import MAX_LINES, MAX_QTY, SaleItem, SaleOrder, ShopError
 from koppontren.tenancy.models import Cooperative
@@ -274,62 +273,31 @@ def _rupiah(coop: Cooperative, text: str, field: str, *, allow_zero: bool = Fals
 
 # --- 3. recording it once ------------------------------------------------------------------------
 
-def sale_by_key(coop: Cooperative, key: str) -> Sale | None:
-    """The sale posted with this idempotency key, if any."""
-    entry = queries.get_entry_by_key(coop, key)
-    if entry is None:
-        return None
-    return db.session.scalar(select(Sale).where(Sale.cooperative_id == coop.id, Sale.entry_id == entry.id, Sale.returns_sale_id.is_(None)))
-
-
 def sell(coop: Cooperative, order: SaleOrder, *, actor=None, idempotency_key: str | None = None) -> tuple[Sale, bool]:
-    """Record the sale once per idempotency key; returns (sale, replayed). A second request with the
-    same key (a double click, a retry after a lost answer) gets the first sale back instead of
-    selling again — even when the stock it would need has meanwhile been sold — if it asks for the
-    same thing; else ShopError(``idempotency_conflict``). A fresh key (nearly every request) costs no
-    lookup: the ledger's claim refuses a used key under its lock, and only then is the earlier sale
-    looked up. The ledger compares the posted lines, which a moving-average cost can make differ on
-    a retry: the request (buyer, payment, quantities, card) is compared here instead.
+    """Record the sale once per idempotency key; returns (sale, replayed). The key is the command's
+    (``shop.sale`` in the one table of operation keys): a second request with the same key and the
+    same order (a double click, a retry after a lost answer, by SKU or by product id) gets the first
+    sale back — even when the stock it would need has meanwhile been sold, the card's balance spent
+    or the day closed; the same key with another order, another buyer or another card is refused
+    with ShopError(``idempotency_conflict``) naming the sale that holds it.
 
     Refusals are record_sale's ShopError (``insufficient_stock``, ``credit_limit``, ``cash_short``,
     …) or, paid with a santri's card, the wallet's WalletError (``card_refused``, …)."""
     try:
         sale = services.record_sale_order(coop, order, actor=actor, idempotency_key=idempotency_key)
-    except DomainError:
-        # A key used before: the ledger refused it (the same key with other lines, e.g. another
-        # moving-average cost), or a rule does now (the stock sold meanwhile, the day closed);
-        # or the twin request with the same key committed while this one waited for the locks.
-        prior = sale_by_key(coop, idempotency_key) if idempotency_key else None
-        if prior is None:
+    except ShopError as err:
+        if err.code != "idempotency_conflict":
             raise
-        return _replay(coop, prior, order), True
-    if getattr(sale, "was_replayed", False):  # the ledger replayed the entry: the same lines
-        return _replay(coop, sale, order), True
-    return sale, False
+        held = _sale_holding(coop, idempotency_key)
+        raise ShopError("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk penjualan lain (%(n)s).",
+                                                   n=held.voucher if held else idempotency_key),
+                        {"idempotency_key": _l("Sudah dipakai.")}) from None
+    return sale, bool(getattr(sale, "was_replayed", False))
 
 
-def _quantities(items) -> dict[int, int]:
-    out: dict[int, int] = {}
-    for item in items:
-        out[item.product_id] = out.get(item.product_id, 0) + item.qty
-    return out
-
-
-def _same_request(coop: Cooperative, sale: Sale, order: SaleOrder) -> bool:
-    # a wallet sale's member is the card's santri's, not one the request named
-    same_member = sale.member_id == order.member_id or (order.payment == "wallet" and order.member_id is None)
-    if not (same_member and sale.payment == order.payment and sale.party_id == order.party_id):
-        return False
-    if sale.cash_received != (None if order.cash_received is None else money.to_sen(order.cash_received)):
-        return False
-    if _quantities(services.sale_lines(coop, sale)) != _quantities(order.items):
-        return False
-    method = payments.get(sale.payment)  # a card payment: the same key must come with the same payer's card
-    return method is None or method.paid_by(coop, sale, card=order.card)
-
-
-def _replay(coop: Cooperative, sale: Sale, order: SaleOrder) -> Sale:
-    if not _same_request(coop, sale, order):
-        raise ShopError("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk penjualan lain (%(n)s).", n=sale.voucher),
-                        {"idempotency_key": _l("Sudah dipakai.")})
-    return sale
+def _sale_holding(coop: Cooperative, key: str | None) -> Sale | None:
+    """The sale whose entry carries this key (the conflict names it for the cashier)."""
+    entry = queries.get_entry_by_key(coop, key) if key else None
+    if entry is None:
+        return None
+    return db.session.scalar(select(Sale).where(Sale.cooperative_id == coop.id, Sale.entry_id == entry.id))

@@ -10,6 +10,7 @@ Refusals raise ShopError and write nothing.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from koppontren.ledger import chart, integrity, queries, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.posting import post_entry
 from koppontren.members import services as members
+from koppontren.operations import OperationConflict, command, unit_of_work
 from koppontren.shop import payments, postings
 from koppontren.shop.models import (
     BUSINESS_UNITS,
@@ -111,27 +113,41 @@ def _post(coop: Cooperative, *, internal: frozenset[str] = frozenset(), **kw):
     """post_entry in the shop's unit of work; ``internal``: more subledgers a payment method keeps
     (the santri wallet's 2113 line)."""
     try:
-        return post_entry(coop, source="shop", commit=False, internal_subledgers=frozenset({"product"}) | internal, **kw)
+        entry = post_entry(coop, source="shop", commit=False, internal_subledgers=frozenset({"product"}) | internal, **kw)
     except LedgerError as err:
         raise ShopError(err.code, err.message, err.fields) from None
+    if entry.was_replayed:  # the key is the command's, claimed first: only an entry posted before operation keys can hold it
+        raise ShopError("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk jurnal %(n)s.", n=entry.number),
+                        {"idempotency_key": _l("Sudah dipakai.")})
+    return entry
 
 
-def _unit_of_work(fn, *keep):
-    """Run ``fn`` and commit once; roll back on any error. The result (when it is a mapped instance)
-    and the instances in ``keep`` (the cooperative) stay loaded across the commit with the values
-    they had in it — the caller's answer (a sale's voucher and total, the cooperative's slug and
-    decimals) then costs no reload."""
-    try:
-        result = fn()
-        loaded = _loaded_values(result, *keep)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    for state, values in loaded:
-        for key, value in values.items():
-            set_committed_value(state.obj(), key, value)
-    return result
+def shop_command(operation: str):
+    """Declare a shop service as the command ``operation`` (``koppontren.operations.command``): one
+    unit of work, and with an ``idempotency_key`` at most one run per key — the same key with other
+    arguments is refused as ShopError(``idempotency_conflict``), the shop's one error type. The
+    result (when it is a mapped instance) and the cooperative stay loaded across the commit with the
+    values they had in it: the caller's answer (a sale's voucher and total, the cooperative's slug
+    and decimals) then costs no reload. Inside another unit of work it joins it."""
+    def decorate(fn):
+        inner = command(operation)(fn)
+
+        @functools.wraps(fn)
+        def run(coop, *args, **kwargs):
+            try:
+                with unit_of_work():
+                    result = inner(coop, *args, **kwargs)
+                    loaded = _loaded_values(result, coop)
+            except OperationConflict as err:
+                raise ShopError(err.code, err.message, err.fields) from None
+            for state, values in loaded:
+                for key, value in values.items():
+                    set_committed_value(state.obj(), key, value)
+            return result
+
+        run.operation = operation  # type: ignore[attr-defined]
+        return run
+    return decorate
 
 
 def _loaded_values(*objs) -> list:
@@ -158,6 +174,7 @@ def issue_cost(qty_on_hand: int, value: int, qty: int, unit: int = 100) -> int:
 
 # --- parties -------------------------------------------------------------------------------------
 
+@shop_command("shop.party.create")
 def create_party(coop: Cooperative, *, kind: str, code: str, name: str, phone: str | None = None,
                  address: str | None = None, actor=None) -> Party:
     code = (code or "").strip()
@@ -175,7 +192,6 @@ def create_party(coop: Cooperative, *, kind: str, code: str, name: str, phone: s
     db.session.add(party)
     db.session.flush()
     record("shop.party", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), code=code, kind=kind)
-    db.session.commit()
     return party
 
 
@@ -258,15 +274,16 @@ def _clean_product(coop: Cooperative, data: ProductData, existing: Product | Non
             "business_unit": data.business_unit, "price": price, "member_price": member_price}
 
 
+@shop_command("shop.product.create")
 def create_product(coop: Cooperative, data: ProductData, *, actor=None) -> Product:
     product = Product(cooperative_id=coop.id, qty=0, stock_value=0, active=True, **_clean_product(coop, data))
     db.session.add(product)
     db.session.flush()
     record("shop.product", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), sku=product.sku)
-    db.session.commit()
     return product
 
 
+@shop_command("shop.product.update")
 def update_product(coop: Cooperative, product: Product, data: ProductData, *, active: bool = True, actor=None) -> Product:
     """Change a product's details; the business unit is fixed once it has stock moves (its value
     sits in that unit's inventory account)."""
@@ -277,7 +294,6 @@ def update_product(coop: Cooperative, product: Product, data: ProductData, *, ac
         setattr(product, key, value)
     product.active = bool(active)
     record("shop.product", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), sku=product.sku)
-    db.session.commit()
     return product
 
 
@@ -313,6 +329,7 @@ def search_products(coop: Cooperative, text: str | None = None, *, active_only: 
     return list(db.session.scalars(stmt.order_by(Product.name).limit(limit)))
 
 
+@shop_command("shop.credit_limit.set")
 def set_credit_limit(coop: Cooperative, category: str, amount: Decimal, *, actor=None) -> None:
     if category not in members.CATEGORIES:
         raise _error("invalid_field", _l("Kategori tidak dikenal."), "category")
@@ -321,7 +338,6 @@ def set_credit_limit(coop: Cooperative, category: str, amount: Decimal, *, actor
         row = CreditLimit(cooperative_id=coop.id, category=category)
         db.session.add(row)
     row.amount = _sen(coop, amount, "amount")
-    db.session.commit()
 
 
 def credit_limit(coop: Cooperative, category: str) -> int:
@@ -498,16 +514,6 @@ def _write_sale(coop: Cooperative, values: dict, lines: list[tuple], changes: li
     return sale
 
 
-def _by_key(coop: Cooperative, model, key: str | None):
-    """The document (Sale, Purchase, ShopPayment) posted with this idempotency key, if any: a
-    double submit returns the first instead of recording twice."""
-    key = (key or "").strip()[:200]
-    entry = queries.get_entry_by_key(coop, key) if key else None
-    if entry is None:
-        return None
-    return db.session.scalar(select(model).where(model.cooperative_id == coop.id, model.entry_id == entry.id))
-
-
 def _closed_exists(coop: Cooperative, cashier_id: int, day: date):
     return select(CashierClose.id).where(CashierClose.cooperative_id == coop.id, CashierClose.cashier_id == cashier_id,
                                          CashierClose.close_date == day).exists()
@@ -556,8 +562,8 @@ def record_purchase(coop: Cooperative, *, party_id: int, items: list[PurchaseIte
                     account_id: int | None = None, invoice: str | None = None, actor=None, idempotency_key: str | None = None) -> Purchase:
     """Goods in from a supplier: ``Dr Persediaan / Cr Kas, Bank`` or ``Cr 2101 Utang Usaha`` (credit,
     naming the supplier); the stock of each product grows by its quantity and cost."""
-    order = _PurchaseOrder(party_id, tuple(items or ()), payment, day, account_id, invoice)
-    return _unit_of_work(partial(_record_purchase, coop, order, actor, idempotency_key), coop)
+    return _record_purchase(coop, _PurchaseOrder(party_id, tuple(items or ()), payment, day, account_id, invoice), actor=actor,
+                            idempotency_key=idempotency_key)
 
 
 @dataclass(frozen=True)
@@ -570,7 +576,8 @@ class _PurchaseOrder:
     invoice: str | None
 
 
-def _record_purchase(coop: Cooperative, order: _PurchaseOrder, actor, idempotency_key: str | None) -> Purchase:
+@shop_command("shop.purchase")
+def _record_purchase(coop: Cooperative, order: _PurchaseOrder, *, actor=None, idempotency_key: str | None = None) -> Purchase:
     party = get_party(coop, order.party_id)
     if party is None or party.kind != "supplier":
         raise _error("not_found", _l("Pemasok tidak ditemukan."), "party")
@@ -590,8 +597,6 @@ def _record_purchase(coop: Cooperative, order: _PurchaseOrder, actor, idempotenc
     description = f"Pembelian dari {party.code} {party.name}" + (f", faktur {invoice}" if invoice else "")
     entry = _post(coop, entry_date=entry_day, description=description[:500], journal_type="PB", actor=actor,
                   idempotency_key=idempotency_key, lines=list(postings.purchase_lines(bought, settlement, _unit_accounts(coop))))
-    if getattr(entry, "was_replayed", False):
-        return db.session.scalar(select(Purchase).where(Purchase.cooperative_id == coop.id, Purchase.entry_id == entry.id))
     purchase = Purchase(cooperative_id=coop.id, party_id=party.id, purchase_date=entry_day, payment=order.payment, invoice=invoice,
                         total=total, entry_id=entry.id, voucher=entry.number, created_by_id=getattr(actor, "id", None))
     db.session.add(purchase)
@@ -693,13 +698,12 @@ def record_sale(coop: Cooperative, *, items: list[SaleItem], member_id: int | No
     return record_sale_order(coop, order, actor=actor, idempotency_key=idempotency_key)
 
 
+@shop_command("shop.sale")
 def record_sale_order(coop: Cooperative, order: SaleOrder, *, actor=None, idempotency_key: str | None = None) -> Sale:
-    """``record_sale`` of a :class:`SaleOrder`, in one unit of work."""
-    return _unit_of_work(partial(_record_sale, coop, order, actor, idempotency_key), coop)
-
-
-def _record_sale(coop: Cooperative, order: SaleOrder, actor, idempotency_key: str | None) -> Sale:
-    """Lock order: member, payer (the santri's row), products, ledger."""
+    """``record_sale`` of a :class:`SaleOrder`, one unit of work; the same ``idempotency_key`` with
+    the same order returns the first sale (``was_replayed``), with another order raises
+    OperationConflict (``idempotency_conflict``). Lock order: member, payer (the santri's row),
+    products, ledger."""
     entry_day = _day(order.day)
     if not order.items or len(order.items) > MAX_LINES:
         raise _error("invalid_field", _l("Penjualan perlu 1 sampai %(n)s baris.", n=MAX_LINES), "lines")
@@ -723,8 +727,6 @@ def _record_sale(coop: Cooperative, order: SaleOrder, actor, idempotency_key: st
     lines = postings.sale_lines(postings.SaleDoc(tuple(g.line() for g in goods), mid, settlement), accounts)
     entry = _post(coop, entry_date=entry_day, description=f"Penjualan kepada {_buyer_label(member, party, payer)}"[:500],
                   journal_type="PJ", lines=list(lines), actor=actor, idempotency_key=idempotency_key, internal=internal)
-    if getattr(entry, "was_replayed", False):
-        return _replayed_sale(coop, entry)
     sale = _store_sale(coop, entry, goods, day=entry_day, member=member, party=party, payment=order.payment, received=received,
                        actor=actor)
     if payer is not None:
@@ -904,14 +906,6 @@ def _buyer_label(member, party, payer) -> str:
     return f"{who} ({payer.label})" if member else payer.label
 
 
-def _replayed_sale(coop: Cooperative, entry) -> Sale | None:
-    """The sale of an entry the ledger replayed (the same key and lines), marked ``was_replayed``."""
-    prior = db.session.scalar(select(Sale).where(Sale.cooperative_id == coop.id, Sale.entry_id == entry.id))
-    if prior is not None:
-        prior.was_replayed = True  # for the POS (pos.sell), which compares the request
-    return prior
-
-
 def sale_lines(coop: Cooperative, sale: Sale) -> list[SaleLine]:
     return list(db.session.scalars(select(SaleLine).where(SaleLine.cooperative_id == coop.id, SaleLine.sale_id == sale.id)
                                    .order_by(SaleLine.line_no)))
@@ -957,8 +951,8 @@ def record_sale_return(coop: Cooperative, sale_id: int, *, items: list[SaleItem]
     4203 (the commission it earned), both split like the cost: the last units take what is left.
     The lines are ``postings.sale_return_lines``.
     Raises ShopError(``consignment_changed``) when the product no longer belongs to that consignor."""
-    request = _ReturnRequest(sale_id, tuple(items or ()), day, account_id)
-    return _unit_of_work(partial(_record_sale_return, coop, request, actor, idempotency_key), coop)
+    return _record_sale_return(coop, _ReturnRequest(sale_id, tuple(items or ()), day, account_id), actor=actor,
+                               idempotency_key=idempotency_key)
 
 
 @dataclass(frozen=True)
@@ -969,7 +963,8 @@ class _ReturnRequest:
     account_id: int | None
 
 
-def _record_sale_return(coop: Cooperative, request: _ReturnRequest, actor, idempotency_key: str | None) -> Sale:
+@shop_command("shop.sale_return")
+def _record_sale_return(coop: Cooperative, request: _ReturnRequest, *, actor=None, idempotency_key: str | None = None) -> Sale:
     """Lock order, as a sale's: the buyer (member or customer), the payer, the sale, the products."""
     original = get_sale(coop, request.sale_id)
     if original is None or original.returns_sale_id is not None:
@@ -981,8 +976,6 @@ def _record_sale_return(coop: Cooperative, request: _ReturnRequest, actor, idemp
     payer = _return_payer(coop, original, actor, entry_day)
     # the sale's row is locked before its returns are counted: two returns of one sale queue here
     db.session.execute(select(Sale.id).where(Sale.cooperative_id == coop.id, Sale.id == original.id).with_for_update())
-    if (replayed := _by_key(coop, Sale, idempotency_key)) is not None:
-        return replayed
     _refuse_after_close(coop, actor, entry_day)
     goods = _goods_returned(coop, original, _wanted(request.items, empty_message=_l("Pilih barang yang diretur.")))
     is_member = original.member_id is not None
@@ -1080,10 +1073,11 @@ def record_count(coop: Cooperative, counted: dict[int, int], *, day: date | None
     Persediaan in one entry (``postings.count_lines``: shortages at moving average; a surplus at the
     current average cost, or the last purchase cost when the product had no stock). Returns the
     entry, or None if all agree."""
-    return _unit_of_work(partial(_record_count, coop, dict(counted), day, actor), coop)
+    return _record_count(coop, dict(counted), day, actor=actor)
 
 
-def _record_count(coop: Cooperative, counted: dict[int, int], day: date | None, actor):
+@shop_command("shop.stock_count")
+def _record_count(coop: Cooperative, counted: dict[int, int], day: date | None, *, actor=None):
     entry_day = _day(day)
     for pid, qty in counted.items():
         if isinstance(qty, bool) or not isinstance(qty, int) or not 0 <= qty <= MAX_QTY:
