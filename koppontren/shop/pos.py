@@ -11,7 +11,7 @@ from koppontren import money
 from koppontren.ledger import chart, queries
 from koppontren.members import services as members
 from koppontren.shop import services
-from koppontren.shop.models import Product, Sale
+from koppontren.shop.models import Product
 from koppontren.tenancy.models import Cooperative
 
 SEARCH_LIMIT = 20
@@ -92,10 +92,3 @@ def member_json(coop: Cooperative, credit: MemberCredit) -> dict:
             "category_label": str(members.CATEGORY_LABELS.get(credit.category, credit.category)),
             "credit_limit": amount_text(coop, credit.limit), "credit_owed": amount_text(coop, credit.owed),
             "credit_available": amount_text(coop, credit.available)}
-
-
-def change_due(sale: Sale) -> int | None:
-    """Change to hand back (sen) for a cash sale where the cash received was entered."""
-    if sale.payment != "cash" or sale.cash_received is None:
-        return None
-    return sale.cash_received - sale.total

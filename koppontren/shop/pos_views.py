@@ -91,7 +91,7 @@ def pos_sale():
         sale, replayed = sale_contract.sell(coop, order, actor=current_user, idempotency_key=key)
     except DomainError as err:  # ShopError, or the wallet's refusal of a santri's card (WalletError)
         return _json_error(err)
-    change = pos_service.change_due(sale)
+    change = services.change_due(sale)
     method = payments.get(sale.payment)
     paid_by = method.payer_after(coop, sale) if method else None
     response = jsonify(sale_id=sale.id, voucher=sale.voucher, total=pos_service.amount_text(coop, sale.total),

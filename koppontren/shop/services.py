@@ -242,6 +242,23 @@ class ProductData:
 
 
 def _clean_product(coop: Cooperative, data: ProductData, existing: Product | None = None) -> dict:
+    """The product's stored values from what was typed. Raises ShopError(``invalid_field``) naming
+    every wrong field; a SKU or barcode another product has is wrong too."""
+    values, problems = _product_values(data)
+    try:
+        values["price"] = _sen(coop, data.price, "price")
+        values["member_price"] = None if data.member_price is None else _sen(coop, data.member_price, "member_price")
+    except ShopError as err:
+        problems.update(err.fields)
+    if not problems:
+        problems = _taken(coop, values["sku"], values["barcode"], existing.id if existing else -1)
+    if problems:
+        raise ShopError("invalid_field", next(iter(problems.values())), problems)
+    return values
+
+
+def _product_values(data: ProductData) -> tuple[dict, dict]:
+    """(the text fields cleaned, problems by field)."""
     problems = {}
     sku = (data.sku or "").strip()
     if not SKU_RE.match(sku):
@@ -252,26 +269,22 @@ def _clean_product(coop: Cooperative, data: ProductData, existing: Product | Non
     barcode = re.sub(r"\s", "", data.barcode or "") or None
     if barcode is not None and not re.fullmatch(r"[0-9A-Za-z-]{4,64}", barcode):
         problems["barcode"] = _l("Barcode tidak sah.")
-    unit = (data.unit or "pcs").strip()[:20] or "pcs"
     if data.business_unit not in BUSINESS_UNITS:
         problems["business_unit"] = _l("Unit usaha: toko atau produk pesantren.")
-    try:
-        price = _sen(coop, data.price, "price")
-        member_price = None if data.member_price is None else _sen(coop, data.member_price, "member_price")
-    except ShopError as err:
-        problems.update(err.fields)
-        price = member_price = 0
-    own = existing.id if existing else -1
-    if not problems:
-        if db.session.scalar(select(Product.id).where(Product.cooperative_id == coop.id, Product.sku == sku, Product.id != own)):
-            problems["sku"] = _l("SKU %(s)s sudah dipakai.", s=sku)
-        if barcode and db.session.scalar(select(Product.id).where(Product.cooperative_id == coop.id, Product.barcode == barcode,
-                                                                  Product.id != own)):
-            problems["barcode"] = _l("Barcode %(b)s sudah dipakai produk lain.", b=barcode)
-    if problems:
-        raise ShopError("invalid_field", next(iter(problems.values())), problems)
-    return {"sku": sku, "name": name, "barcode": barcode, "unit": unit, "category": (data.category or "").strip()[:60] or None,
-            "business_unit": data.business_unit, "price": price, "member_price": member_price}
+    values = {"sku": sku, "name": name, "barcode": barcode, "unit": (data.unit or "pcs").strip()[:20] or "pcs",
+              "category": (data.category or "").strip()[:60] or None, "business_unit": data.business_unit}
+    return values, problems
+
+
+def _taken(coop: Cooperative, sku: str, barcode: str | None, own: int) -> dict:
+    """Problems of a SKU or barcode that another product of the cooperative already has."""
+    problems = {}
+    if db.session.scalar(select(Product.id).where(Product.cooperative_id == coop.id, Product.sku == sku, Product.id != own)):
+        problems["sku"] = _l("SKU %(s)s sudah dipakai.", s=sku)
+    if barcode and db.session.scalar(select(Product.id).where(Product.cooperative_id == coop.id, Product.barcode == barcode,
+                                                              Product.id != own)):
+        problems["barcode"] = _l("Barcode %(b)s sudah dipakai produk lain.", b=barcode)
+    return problems
 
 
 @shop_command("shop.product.create")
@@ -480,38 +493,59 @@ def _write_sale(coop: Cooperative, values: dict, lines: list[tuple], changes: li
     updates, moves = _issue_rows(coop, changes, kind="sale", day=values["sale_date"], entry=entry)
     db.session.flush()  # the statements go past the unit of work: it must hold nothing pending
     conn = db.session.connection()
-    now = utcnow()
-    values = {**values, "created_at": now}
-    event = event_values("shop.sale", **audit)
-    detail = json.dumps(event["detail"])
-    coop_id = values["cooperative_id"]
-    if conn.dialect.name == "postgresql":
-        params = (
-            *(values[c] for c in _SALE_COLUMNS),
-            coop_id, *([list(column) for column in zip(*lines, strict=True)]),
-            [u["id"] for u in updates], [u["qty"] for u in updates], [u["stock_value"] for u in updates], coop_id,
-            coop_id, values["sale_date"], "sale", entry.id, entry.number, now,
-            *([[m[k] for m in moves] for k in ("product_id", "qty", "value", "qty_after", "value_after")]),
-            event["cooperative_id"], event["actor_id"], event["action"], event["login"], event["ip_address"], detail, now,
-        )
-        sale_id = conn.exec_driver_sql(_SALE_SQL, params).scalar_one()
-    else:  # SQLite stores dates and times as ISO text, as SQLAlchemy writes them (times in UTC, without the offset)
-        day, stamp = values["sale_date"].isoformat(), now.replace(tzinfo=None).isoformat(" ", "microseconds")
-        sale_id = conn.exec_driver_sql(_SQLITE_SALE, tuple(day if c == "sale_date" else stamp if c == "created_at" else values[c]
-                                                           for c in _SALE_COLUMNS)).scalar_one()
-        conn.exec_driver_sql(_rows_sql(_SQLITE_LINE, len(lines), 10), tuple(p for ln in lines for p in (coop_id, sale_id, *ln)))
-        conn.exec_driver_sql(_SQLITE_STOCK, [(u["qty"], u["stock_value"], coop_id, u["id"]) for u in updates])
-        conn.exec_driver_sql(_rows_sql(_SQLITE_MOVE, len(moves), 11), tuple(
-            p for m in moves for p in (coop_id, m["product_id"], day, "sale", m["qty"], m["value"], m["qty_after"], m["value_after"],
-                                       entry.id, entry.number, stamp)))
-        conn.exec_driver_sql(_SQLITE_AUDIT, (event["cooperative_id"], event["actor_id"], event["action"], event["login"],
-                                             event["ip_address"], detail, stamp))
+    values = {**values, "created_at": utcnow()}
+    rows = _SaleRows(values, lines, updates, moves, event_values("shop.sale", **audit), entry)
+    sale_id = _insert_sale_postgresql(conn, rows) if conn.dialect.name == "postgresql" else _insert_sale_sqlite(conn, rows)
     _keep_in_step(changes, updates)
     sale = sa_inspect(Sale).class_manager.new_instance()
     sale.__dict__.update(values, id=sale_id)
     make_transient_to_detached(sale)
     db.session.add(sale)
     return sale
+
+
+@dataclass(frozen=True)
+class _SaleRows:
+    """What ``_write_sale`` inserts: the sale's values, its lines (tuples in sale_line's column order
+    from line_no), the products' new stock, the stock moves, the audit event and the entry."""
+
+    values: dict
+    lines: list[tuple]
+    updates: list[dict]
+    moves: list[dict]
+    event: dict
+    entry: object
+
+
+def _insert_sale_postgresql(conn, rows: _SaleRows) -> int:
+    values, event, entry, now = rows.values, rows.event, rows.entry, rows.values["created_at"]
+    coop_id = values["cooperative_id"]
+    params = (
+        *(values[c] for c in _SALE_COLUMNS),
+        coop_id, *([list(column) for column in zip(*rows.lines, strict=True)]),
+        [u["id"] for u in rows.updates], [u["qty"] for u in rows.updates], [u["stock_value"] for u in rows.updates], coop_id,
+        coop_id, values["sale_date"], "sale", entry.id, entry.number, now,
+        *([[m[k] for m in rows.moves] for k in ("product_id", "qty", "value", "qty_after", "value_after")]),
+        event["cooperative_id"], event["actor_id"], event["action"], event["login"], event["ip_address"], json.dumps(event["detail"]), now,
+    )
+    return conn.exec_driver_sql(_SALE_SQL, params).scalar_one()
+
+
+def _insert_sale_sqlite(conn, rows: _SaleRows) -> int:
+    """SQLite stores dates and times as ISO text, as SQLAlchemy writes them (times in UTC, without the offset)."""
+    values, event, entry = rows.values, rows.event, rows.entry
+    coop_id = values["cooperative_id"]
+    day, stamp = values["sale_date"].isoformat(), values["created_at"].replace(tzinfo=None).isoformat(" ", "microseconds")
+    sale_id = conn.exec_driver_sql(_SQLITE_SALE, tuple(day if c == "sale_date" else stamp if c == "created_at" else values[c]
+                                                       for c in _SALE_COLUMNS)).scalar_one()
+    conn.exec_driver_sql(_rows_sql(_SQLITE_LINE, len(rows.lines), 10), tuple(p for ln in rows.lines for p in (coop_id, sale_id, *ln)))
+    conn.exec_driver_sql(_SQLITE_STOCK, [(u["qty"], u["stock_value"], coop_id, u["id"]) for u in rows.updates])
+    conn.exec_driver_sql(_rows_sql(_SQLITE_MOVE, len(rows.moves), 11), tuple(
+        p for m in rows.moves for p in (coop_id, m["product_id"], day, "sale", m["qty"], m["value"], m["qty_after"], m["value_after"],
+                                        entry.id, entry.number, stamp)))
+    conn.exec_driver_sql(_SQLITE_AUDIT, (event["cooperative_id"], event["actor_id"], event["action"], event["login"],
+                                         event["ip_address"], json.dumps(event["detail"]), stamp))
+    return sale_id
 
 
 def _closed_exists(coop: Cooperative, cashier_id: int, day: date):
@@ -909,6 +943,13 @@ def _buyer_label(member, party, payer) -> str:
 def sale_lines(coop: Cooperative, sale: Sale) -> list[SaleLine]:
     return list(db.session.scalars(select(SaleLine).where(SaleLine.cooperative_id == coop.id, SaleLine.sale_id == sale.id)
                                    .order_by(SaleLine.line_no)))
+
+
+def change_due(sale: Sale) -> int | None:
+    """Change to hand back (sen) for a cash sale where the cash received was entered."""
+    if sale.payment != "cash" or sale.cash_received is None:
+        return None
+    return sale.cash_received - sale.total
 
 
 def sale_lines_of_many(coop: Cooperative, sale_ids) -> dict[int, list[SaleLine]]:
