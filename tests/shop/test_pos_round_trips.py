@@ -72,7 +72,10 @@ def test_what_one_pos_sale_sends(app, client, stocked, cashier, beras, kopi, is_
         writes = [s for s in seen if "INSERT INTO sale " in s]
         assert len(writes) == 1 and all(part in writes[0] for part in ("INSERT INTO sale_line", "UPDATE product", "INSERT INTO stock_move",
                                                                         "INSERT INTO audit_event"))
-        assert len(seen) == 7, seen  # user, product lock, accounts, the ledger's two, the sale's rows, COMMIT
+        keys = [s for s in seen if "operation_key" in s]
+        assert len(keys) == 2 and keys[0].startswith("INSERT INTO operation_key") and keys[1].startswith("UPDATE operation_key"), keys
+        # user, the sale's operation key (claimed, then its result), product lock, accounts, the ledger's two, the sale's rows, COMMIT
+        assert len(seen) == 9, seen
     sale = db.session.get(Sale, response.json["sale_id"])
     assert (sale.voucher, sale.total, sale.cost, sale.cashier_id) == (response.json["voucher"], 180_000_00, sale.cost, cashier_id)
     lines = db.session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.line_no)).all()
