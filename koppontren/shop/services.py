@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, or_, select, update
@@ -113,10 +112,10 @@ def _post(coop: Cooperative, *, internal: frozenset[str] = frozenset(), **kw):
     """post_entry in the shop's unit of work; ``internal``: more subledgers a payment method keeps
     (the santri wallet's 2113 line)."""
     try:
-        entry = post_entry(coop, source="shop", commit=False, internal_subledgers=frozenset({"product"}) | internal, **kw)
+        entry = post_entry(coop, source="shop", internal_subledgers=frozenset({"product"}) | internal, **kw)
     except LedgerError as err:
         raise ShopError(err.code, err.message, err.fields) from None
-    if entry.was_replayed:  # the key is the command's, claimed first: only an entry posted before operation keys can hold it
+    if getattr(entry, "was_replayed", False):  # the key is the command's, claimed first: only an entry posted before operation keys can hold it
         raise ShopError("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk jurnal %(n)s.", n=entry.number),
                         {"idempotency_key": _l("Sudah dipakai.")})
     return entry
@@ -748,7 +747,7 @@ def record_sale_order(coop: Cooperative, order: SaleOrder, *, actor=None, idempo
     party = _sale_customer(coop, order, member)
     wanted = _wanted(order.items)
     products = _lock_products(coop, wanted, cashier_day=(actor, entry_day),  # and _refuse_after_close
-                              unknown=partial(_unknown_product, order.items))
+                              unknown=functools.partial(_unknown_product, order.items))
     _check_asked_prices(coop, order.items, products, member)
     goods = _goods_sold(coop, products, wanted, member)
     total = sum(g.total for g in goods)
