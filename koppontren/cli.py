@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from koppontren import create_app
 from koppontren.errors import DomainError
+from koppontren.operations import unit_of_work
 
 
 def main() -> None:
@@ -101,7 +102,6 @@ def user_create(login, coop_slug, role, operator, name, password) -> None:
     If LOGIN already exists (and no --password is given), the role is added to it.
     """
     from koppontren.auth import services as auth
-    from koppontren.extensions import db
     from koppontren.tenancy import services as tenancy
 
     if operator and (coop_slug or role):
@@ -116,22 +116,21 @@ def user_create(login, coop_slug, role, operator, name, password) -> None:
     existing = auth.get_user_by_login(login)
     if existing is not None and password:
         _fail(f"User '{existing.login}' already exists; it keeps its password.")
+    if existing is None and not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if existing is not None and operator and existing.is_operator:
+        _fail(f"User '{existing.login}' is already a platform operator.")
     try:
-        if existing is None:
-            if not password:
-                password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-            user = auth.create_user(login, name or login, password, is_operator=operator, commit=False)
-        else:
-            user = existing
-            if operator:
-                if user.is_operator:
-                    _fail(f"User '{user.login}' is already a platform operator.")
-                user.is_operator = True
-        if coop is not None:
-            auth.grant_role(coop, user, role, commit=False)
-        db.session.commit()
+        with unit_of_work():
+            if existing is None:
+                user = auth.create_user(login, name or login, password, is_operator=operator)
+            else:
+                user = existing
+                if operator:
+                    user.is_operator = True
+            if coop is not None:
+                auth.grant_role(coop, user, role)
     except DomainError as err:
-        db.session.rollback()
         _fail(err)
     what = "platform operator" if operator else f"{role} of {coop.slug}"
     verb = "Added" if existing is not None else "Created"

@@ -15,10 +15,10 @@ from flask_babel import lazy_gettext as _l
 from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.auth import services as auth
 from koppontren.auth.models import Role, User
-from koppontren.extensions import db
 from koppontren.members import services as members
 from koppontren.members.models import Member
 from koppontren.members.services import MemberError
+from koppontren.operations import unit_of_work
 from koppontren.tenancy.models import Cooperative
 
 ACTION_LABELS.update({"member.login_reset": _l("Kata sandi portal anggota direset")})
@@ -44,7 +44,7 @@ def create_member_login(coop: Cooperative, member: Member, *, login: str | None 
 
     Raises MemberError(code="not_found" | "has_login" | "not_active" | "invalid_login" | "login_taken").
     """
-    try:
+    with unit_of_work():
         locked = _check_member(coop, member)
         if locked.user_id is not None:
             raise MemberError("has_login", _l("Anggota %(n)s sudah punya login portal.", n=locked.number))
@@ -53,18 +53,13 @@ def create_member_login(coop: Cooperative, member: Member, *, login: str | None 
         login = auth.normalise_login(login) or default_login(coop, locked)
         password = auth.one_time_password()
         try:
-            user = auth.create_user(login, locked.name, password, locale="id", must_change_password=True, actor=actor,
-                                    commit=False)
-            auth.grant_role(coop, user, Role.MEMBER, actor=actor, commit=False)
+            user = auth.create_user(login, locked.name, password, locale="id", must_change_password=True, actor=actor)
+            auth.grant_role(coop, user, Role.MEMBER, actor=actor)
         except auth.AuthError as err:
             raise MemberError(err.code, err.message, err.fields) from None
         locked.user_id = user.id
         record("member.login_created", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=locked.number,
                login=user.login)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return user, password
 
 
@@ -76,7 +71,7 @@ def reset_member_password(coop: Cooperative, member: Member, actor) -> tuple[Use
     take over a colleague's staff account by resetting it as a "member login".
     Raises MemberError(code="not_found" | "no_login" | "not_member_only").
     """
-    try:
+    with unit_of_work():
         locked = _check_member(coop, member)
         user = auth.user_by_id(locked.user_id) if locked.user_id is not None else None
         if user is None:
@@ -86,13 +81,9 @@ def reset_member_password(coop: Cooperative, member: Member, actor) -> tuple[Use
             raise MemberError("not_member_only", _l("Login %(login)s juga dipakai untuk peran lain; kata sandinya diganti oleh pemiliknya "
                                                     "atau oleh admin.", login=user.login))
         password = auth.one_time_password()
-        auth.set_one_time_password(user, password, commit=False)
+        auth.set_one_time_password(user, password)
         record("member.login_reset", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=locked.number,
                login=user.login)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return user, password
 
 

@@ -26,6 +26,7 @@ from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members import services as members
 from koppontren.members.services import CATEGORIES, Member
+from koppontren.operations import unit_of_work
 from koppontren.savings.models import KIND_ROLES, KINDS, SavingsSettings, SavingsTransaction, WajibMonth, WajibRate
 from koppontren.tenancy.models import Cooperative
 
@@ -392,13 +393,8 @@ def _replayed(coop: Cooperative, entry, member_id: int) -> SavingsTransaction | 
 
 def _commit_or_rollback(fn):
     """Run a unit of work: commit once on success, roll everything back on any error."""
-    try:
-        result = fn()
-        db.session.commit()
-        return result
-    except Exception:
-        db.session.rollback()
-        raise
+    with unit_of_work():
+        return fn()
 
 
 def _clear_void_months(coop: Cooperative, member_id: int, months: list[Month]) -> None:

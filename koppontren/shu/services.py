@@ -32,6 +32,7 @@ from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.fiscal import fiscal_year_bounds, months_of_fiscal_year
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members import services as members
+from koppontren.operations import unit_of_work
 from koppontren.savings import services as savings
 from koppontren.savings.services import SavingsError
 from koppontren.shu.compute import Figures, MemberBasis, Result, compute_shu, split_by_source
@@ -68,13 +69,8 @@ def _unit(coop: Cooperative) -> int:
 
 
 def _unit_of_work(fn):
-    try:
-        result = fn()
-        db.session.commit()
-        return result
-    except Exception:
-        db.session.rollback()
-        raise
+    with unit_of_work():
+        return fn()
 
 
 def _check_year(year) -> int:

@@ -32,6 +32,7 @@ from koppontren.ledger import chart, queries, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members import services as members
+from koppontren.operations import unit_of_work
 from koppontren.tenancy.models import Cooperative
 from koppontren.wallet import cards as _cards
 from koppontren.wallet import limits as _limits
@@ -88,13 +89,8 @@ subledgers.reserve_roles(_l("dompet santri"), ("santri_wallet",), sources=("wall
 
 
 def _unit_of_work(fn):
-    try:
-        result = fn()
-        db.session.commit()
-        return result
-    except Exception:
-        db.session.rollback()
-        raise
+    with unit_of_work():
+        return fn()
 
 
 # --- santri -------------------------------------------------------------------------------------------
@@ -306,7 +302,7 @@ def link_wali(coop: Cooperative, santri: Santri | int, user, *, actor=None) -> S
         if is_wali_of(coop, user, locked):
             raise WalletError("already_linked", _l("%(u)s sudah menjadi wali %(n)s.", u=user.name, n=locked.name), {"user": _l("Sudah.")})
         if Role.WALI not in auth.roles_of(user, coop):
-            auth.grant_role(coop, user, Role.WALI, actor=actor, commit=False)
+            auth.grant_role(coop, user, Role.WALI, actor=actor)
         link = SantriWali(cooperative_id=coop.id, santri_id=locked.id, user_id=user.id)
         db.session.add(link)
         db.session.flush()
@@ -324,8 +320,8 @@ def create_wali(coop: Cooperative, santri: Santri | int, *, login: str, name: st
         locked = lock_santri(coop, santri)
         password = auth.one_time_password()
         try:
-            user = auth.create_user(login, name, password, locale="id", must_change_password=True, actor=actor, commit=False)
-            auth.grant_role(coop, user, Role.WALI, actor=actor, commit=False)
+            user = auth.create_user(login, name, password, locale="id", must_change_password=True, actor=actor)
+            auth.grant_role(coop, user, Role.WALI, actor=actor)
         except auth.AuthError as err:
             raise WalletError(err.code, err.message, err.fields) from None
         db.session.add(SantriWali(cooperative_id=coop.id, santri_id=locked.id, user_id=user.id))
