@@ -87,20 +87,8 @@ def user_group() -> None:
     pass
 
 
-@user_group.command("create")
-@click.argument("login")
-@click.option("--coop", "coop_slug", help="Cooperative slug the role applies to.")
-@click.option("--role", type=click.Choice(["admin", "treasurer", "cashier", "auditor", "member"]),
-              help="Role in the cooperative.")
-@click.option("--operator", is_flag=True, help="Make a platform operator instead of a cooperative role.")
-@click.option("--name", help="Full name (defaults to the login).")
-@click.option("--password", help="Password; prompted for (hidden) when absent.")
-@with_appcontext
-def user_create(login, coop_slug, role, operator, name, password) -> None:
-    """Create account LOGIN with a role in a cooperative, or as a platform operator.
-
-    If LOGIN already exists (and no --password is given), the role is added to it.
-    """
+def _user_create_target(login, coop_slug, role, operator, password):
+    """The cooperative (or None for an operator) and the existing account of ``user create``, checked."""
     from koppontren.auth import services as auth
     from koppontren.tenancy import services as tenancy
 
@@ -116,10 +104,30 @@ def user_create(login, coop_slug, role, operator, name, password) -> None:
     existing = auth.get_user_by_login(login)
     if existing is not None and password:
         _fail(f"User '{existing.login}' already exists; it keeps its password.")
-    if existing is None and not password:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if existing is not None and operator and existing.is_operator:
         _fail(f"User '{existing.login}' is already a platform operator.")
+    return coop, existing
+
+
+@user_group.command("create")
+@click.argument("login")
+@click.option("--coop", "coop_slug", help="Cooperative slug the role applies to.")
+@click.option("--role", type=click.Choice(["admin", "treasurer", "cashier", "auditor", "member"]),
+              help="Role in the cooperative.")
+@click.option("--operator", is_flag=True, help="Make a platform operator instead of a cooperative role.")
+@click.option("--name", help="Full name (defaults to the login).")
+@click.option("--password", help="Password; prompted for (hidden) when absent.")
+@with_appcontext
+def user_create(login, coop_slug, role, operator, name, password) -> None:
+    """Create account LOGIN with a role in a cooperative, or as a platform operator.
+
+    If LOGIN already exists (and no --password is given), the role is added to it.
+    """
+    from koppontren.auth import services as auth
+
+    coop, existing = _user_create_target(login, coop_slug, role, operator, password)
+    if existing is None and not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         with unit_of_work():
             if existing is None:

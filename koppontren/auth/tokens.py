@@ -111,12 +111,17 @@ def authenticate(plain: str) -> tuple[ApiToken, User, Cooperative, frozenset[Rol
     roles = _roles(coop.id, user.id)
     if not roles:
         return None
+    _touch(token)
+    return token, user, coop, roles
+
+
+def _touch(token: ApiToken) -> None:
+    """Note when the token was last used, at most once per TOUCH_EVERY (a write per request would cost more)."""
     now = datetime.now(UTC)
     last = token.last_used_at
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=UTC)
     if last is None or now - last > TOUCH_EVERY:
         with unit_of_work():
-            db.session.execute(update(ApiToken).where(ApiToken.cooperative_id == coop.id, ApiToken.id == token.id)
+            db.session.execute(update(ApiToken).where(ApiToken.cooperative_id == token.cooperative_id, ApiToken.id == token.id)
                                .values(last_used_at=now))
-    return token, user, coop, roles

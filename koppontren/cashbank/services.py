@@ -180,6 +180,29 @@ def _collect(problems: list[CashBankError], check):
         return None
 
 
+def _cross_problems(problems: list[CashBankError], source, destination, day, arrival, text: str) -> list[CashBankError]:
+    """The problems between fields (the same account twice, arriving before leaving) and of the description."""
+    if source is not None and destination is not None and source.id == destination.id:
+        problems.insert(0, _error("same_account", _l("Akun asal dan akun tujuan harus berbeda."), "to_account",
+                                  _l("Sama dengan akun asal.")))
+    if day is not None and arrival is not None and arrival < day:
+        problems.append(_error("invalid_date", _l("Tanggal tiba tidak boleh sebelum tanggal kirim."), "arrival_date",
+                               _l("Sebelum tanggal kirim.")))
+    if len(text) > 500:
+        problems.append(_error("invalid_description", _l("Keterangan paling banyak 500 karakter."), "description",
+                               _l("Terlalu panjang.")))
+    return problems
+
+
+def _refuse(problems: list[CashBankError]) -> None:
+    """One refusal naming every problem's field; the code and message are the first one's."""
+    fields: dict[str, object] = {}
+    for err in problems:
+        for key, problem in err.fields.items():
+            fields.setdefault(key, problem)
+    raise CashBankError(problems[0].code, problems[0].message, fields)
+
+
 def check_transfer(coop: Cooperative, *, date, from_account, to_account, amount, description: str | None = None,
                    fee=None, arrival_date=None) -> CheckedTransfer:
     """Check a transfer without writing anything and return what would be posted (the page's
@@ -193,22 +216,10 @@ def check_transfer(coop: Cooperative, *, date, from_account, to_account, amount,
     value = _collect(problems, lambda: _amount(coop, amount, "amount"))
     charge = _collect(problems, lambda: _amount(coop, Decimal(0) if fee is None or fee == "" else fee, "fee", allow_zero=True))
     arrival = _collect(problems, lambda: _date(arrival_date, "arrival_date")) if arrival_date is not None else None
-    if source is not None and destination is not None and source.id == destination.id:
-        problems.insert(0, _error("same_account", _l("Akun asal dan akun tujuan harus berbeda."), "to_account",
-                                  _l("Sama dengan akun asal.")))
-    if day is not None and arrival is not None and arrival < day:
-        problems.append(_error("invalid_date", _l("Tanggal tiba tidak boleh sebelum tanggal kirim."), "arrival_date",
-                               _l("Sebelum tanggal kirim.")))
     text = " ".join((description or "").split())
-    if len(text) > 500:
-        problems.append(_error("invalid_description", _l("Keterangan paling banyak 500 karakter."), "description",
-                               _l("Terlalu panjang.")))
+    problems = _cross_problems(problems, source, destination, day, arrival, text)
     if problems:
-        fields: dict[str, object] = {}
-        for err in problems:
-            for key, problem in err.fields.items():
-                fields.setdefault(key, problem)
-        raise CashBankError(problems[0].code, problems[0].message, fields)
+        _refuse(problems)
     if not text:
         text = f"Mutasi kas {source.code} {source.name_id} ke {destination.code} {destination.name_id}"[:500]
     later = arrival is not None and arrival > day

@@ -110,13 +110,10 @@ def has_lines(account: Account) -> bool:
         JournalLine.cooperative_id == account.cooperative_id, JournalLine.account_id == account.id))))
 
 
-@command("ledger.add_account")
-def add_account(
-    coop: Cooperative, *, parent_code: str, code: str, name_id: str, name_en: str | None = None,
-    subledger: str | None = None, cash_flow: str | None = None, actor=None,
-) -> Account:
-    """Add a postable sub-account under a header. Type, normal balance and statement section come
-    from the header; the code must extend the header's code. Audited."""
+def _check_new_account(coop: Cooperative, parent_code: str, code: str, name_id: str, subledger: str | None,
+                       cash_flow: str | None) -> tuple[Account, str, str]:
+    """The header, the code and the name of a new sub-account, checked (``unknown_account``,
+    ``invalid_code``, ``duplicate_code``, ``invalid_description``, ``invalid_line``)."""
     parent = account_by_code(coop, parent_code)
     if parent is None or parent.postable:
         raise LedgerError("unknown_account", _l("Akun induk harus akun kelompok (header)."), {"parent_code": _l("Bukan header.")})
@@ -136,6 +133,17 @@ def add_account(
     if not (cash_flow or parent.cash_flow):
         raise LedgerError("invalid_line", _l("Pilih kategori arus kas akun ini (kas, operasi, investasi, pendanaan, nonkas)."),
                           {"cash_flow": _l("Wajib dipilih.")})
+    return parent, code, name_id
+
+
+@command("ledger.add_account")
+def add_account(
+    coop: Cooperative, *, parent_code: str, code: str, name_id: str, name_en: str | None = None,
+    subledger: str | None = None, cash_flow: str | None = None, actor=None,
+) -> Account:
+    """Add a postable sub-account under a header. Type, normal balance and statement section come
+    from the header; the code must extend the header's code. Audited."""
+    parent, code, name_id = _check_new_account(coop, parent_code, code, name_id, subledger, cash_flow)
     account = Account(
         cooperative_id=coop.id, code=code, parent_id=parent.id, name_id=name_id,
         name_en=(name_en or "").strip() or name_id, type=parent.type, normal_balance=parent.normal_balance,

@@ -29,9 +29,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from koppontren.errors import DomainError
 from koppontren.extensions import db
-from koppontren.operations.models import OperationKey
+from koppontren.operations.models import OperationKey, utcnow
 from koppontren.operations.unit import unit_of_work
-from koppontren.tenancy.models import utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
 
