@@ -95,18 +95,19 @@ def set_up(url: str, cashiers: int) -> dict:
         open_books(coop, sum(Decimal(i.qty) * i.unit_cost for i in items))  # the stock, paid in cash below
         shop.record_purchase(coop, party_id=supplier.id, day=today(), items=items)
         shop.set_credit_limit(coop, "santri", Decimal(150_000))
-        member_ids = []
+        member_ids, member_numbers = [], []
         for i in range(MEMBERS):
             member = members.register_member(coop, members.MemberData(name=f"Santri {i}", category="santri", join_date=today()), actor=None)
             savings.deposit(coop, member, "sukarela", amount=Decimal(50_000), day=today())
             member_ids.append(member.id)
+            member_numbers.append(member.number)
         cash = chart.account_for(coop, "cash").id
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect() as conn:
                 conn.exec_driver_sql("ANALYZE")
         db.session.remove()
         db.engine.dispose()
-    return {"products": products, "members": member_ids, "cash": cash, "today": today().isoformat()}
+    return {"products": products, "members": member_ids, "member_numbers": member_numbers, "cash": cash, "today": today().isoformat()}
 
 
 def _cashier(port: int, login: str, world: dict, seconds: float, seed: int, out: list) -> None:
@@ -140,11 +141,11 @@ def _cashier(port: int, login: str, world: dict, seconds: float, seed: int, out:
                 kind = "savings"
                 outcome = "ok" if status == 302 else "refused" if status in (200, 400, 409, 422) else "error"
             else:
-                items = [{"product_id": pid, "qty": rng.randint(1, 3)} for pid in rng.sample(world["products"], rng.randint(1, 4))]
+                lines = [{"product_id": pid, "quantity": rng.randint(1, 3)} for pid in rng.sample(world["products"], rng.randint(1, 4))]
                 if rng.random() < 0.3:
-                    payload = {"items": items, "payment": "credit", "member_id": rng.choice(world["members"])}
+                    payload = {"lines": lines, "payment": "credit", "member": rng.choice(world["member_numbers"])}
                 else:
-                    payload = {"items": items, "payment": "cash"}
+                    payload = {"lines": lines, "payment": "cash"}
                 status, body = client.request("POST", f"/{SLUG}/shop/pos/sales", json.dumps(payload).encode(), "application/json")
                 kind = "sale"
                 outcome = "ok" if status == 201 else "refused" if status in (400, 409, 422) else "error"

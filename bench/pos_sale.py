@@ -119,7 +119,7 @@ def set_up(url: str, n_products: int) -> tuple[list[int], int]:
 
 
 def basket(ids: list[int], rng: random.Random) -> list[dict]:
-    return [{"product_id": pid, "qty": rng.randint(1, 3)} for pid in rng.sample(ids, 5)]
+    return [{"product_id": pid, "quantity": rng.randint(1, 3)} for pid in rng.sample(ids, 5)]
 
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
@@ -139,7 +139,7 @@ def service_phase(url: str, ids: list[int], n: int, seed: int) -> list[float]:
     samples = []
     with app.app_context():
         for _ in range(n):
-            items = [shop.SaleItem(i["product_id"], i["qty"]) for i in basket(ids, rng)]
+            items = [shop.SaleItem(i["product_id"], i["quantity"]) for i in basket(ids, rng)]
             start = time.perf_counter()
             shop.record_sale(get_by_slug("bench"), items=items, payment="cash")
             samples.append((time.perf_counter() - start) * 1000)
@@ -161,8 +161,9 @@ class Client:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)  # a busy machine
         self.cookie = ""
 
-    def request(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None) -> tuple[int, bytes]:
-        headers = {"Cookie": self.cookie} if self.cookie else {}
+    def request(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None,
+                extra: dict | None = None) -> tuple[int, bytes]:
+        headers = {**({"Cookie": self.cookie} if self.cookie else {}), **(extra or {})}
         if content_type:
             headers["Content-Type"] = content_type
         self.conn.request(method, path, body=body, headers=headers)
@@ -250,10 +251,10 @@ def http_phase(url: str, ids: list[int], n: int, seed: int, workers: int) -> tup
 
         def sales(count: int) -> None:
             for _ in range(count):
-                body = json.dumps({"items": basket(ids, rng), "member_id": None, "payment": "cash", "cash_received": None,
-                                   "idempotency_key": f"bench-{seed}-{next(counter)}"}).encode()
+                body = json.dumps({"lines": basket(ids, rng), "payment": "cash"}).encode()
+                key = {"Idempotency-Key": f"bench-{seed}-{next(counter)}"}
                 start = time.perf_counter()
-                status, data = client.request("POST", "/bench/shop/pos/sales", body, "application/json")
+                status, data = client.request("POST", "/bench/shop/pos/sales", body, "application/json", key)
                 sale_ms.append((time.perf_counter() - start) * 1000)
                 if status != 201:
                     raise RuntimeError(f"sale failed: HTTP {status} {data[:300]!r}")
@@ -336,9 +337,8 @@ def statements_phase(url: str, ids: list[int], n: int, seed: int, profile: bool)
     counter = iter(range(10**9))
 
     def sale() -> None:
-        body = {"items": basket(ids, rng), "member_id": None, "payment": "cash", "cash_received": None,
-                "idempotency_key": f"stmt-{seed}-{next(counter)}"}
-        response = client.post("/bench/shop/pos/sales", json=body)
+        body = {"lines": basket(ids, rng), "payment": "cash"}
+        response = client.post("/bench/shop/pos/sales", json=body, headers={"Idempotency-Key": f"stmt-{seed}-{next(counter)}"})
         if response.status_code != 201:
             raise RuntimeError(f"sale failed: HTTP {response.status_code} {response.data[:300]!r}")
 

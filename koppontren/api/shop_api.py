@@ -23,10 +23,9 @@ from koppontren.api.schemas import (
     text,
 )
 from koppontren.api.schemas import page_of as page_schema
-from koppontren.cashbank import services as cashbank
 from koppontren.clock import today
 from koppontren.extensions import db
-from koppontren.shop import catalogue, purchasing, receivables
+from koppontren.shop import catalogue, purchasing, receivables, sale_contract
 from koppontren.shop import services as shop
 from koppontren.shop.models import BUSINESS_UNITS, Party, Product, Sale
 from koppontren.tenancy.models import Cooperative
@@ -277,16 +276,23 @@ def pay_supplier(coop: Cooperative, body: dict):
 
 # --- sales -------------------------------------------------------------------------------------------
 
+SALE_QUANTITY = {"type": ["integer", "string"], "minimum": 1, "maximum": shop.MAX_QTY, "pattern": "^[0-9]{1,10}(\\.0{1,3})?$",
+                 "examples": [2, "2", "2.000"],
+                 "description": "Whole units of the product: a JSON integer or a decimal string (never a fraction, never a float)."}
 SALE_IN = schema("SaleInput", obj({
-    "date": DATE, "member": text(30, 1), "customer": text(30, 1), "payment": PAYMENT, "cash_received": AMOUNT,
+    "date": {**DATE, "description": "Default today."}, "member": text(30, 1), "customer": text(30, 1), "payment": PAYMENT,
+    "cash_received": AMOUNT,
     "card": {**text(200, 1), "description": "payment wallet: the santri's card token as scanned."},
     "cash_account": {**text(20, 1), "description": (
         "payment cash or bank: the code of the cash account the money goes to (roles cash, petty_cash, till, bank); "
         "default the till (1103 Kas Toko) for cash, the bank (1111) for bank. Refused: invalid_account, not_cash_account.")},
     "lines": {"type": "array", "minItems": 1, "maxItems": shop.MAX_LINES,
-              "items": obj({"sku": text(40, 1), "quantity": QUANTITY, "unit_price": AMOUNT}, ("sku", "quantity"),
-                           description="unit_price, when given, must be the price that applies (member price for a member).")},
-}, ("date", "payment", "lines"), description=(
+              "items": obj({"sku": text(40, 1), "product_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                            "quantity": SALE_QUANTITY, "unit_price": AMOUNT}, ("quantity",),
+                           description="The product by sku or by product_id (exactly one). unit_price, when given, must be the "
+                                       "price that applies (member price for a member): else price_mismatch.")},
+}, ("payment", "lines"), description=(
+    "The one sale contract, also taken by the POS (POST /<slug>/shop/pos/sales). "
     "At most one of member (a member number) and customer (the code of a party of kind customer). Credit needs one of them: "
     "a member buys within their category's credit limit (Dr 1121 naming the member), a customer without a limit "
     "(Dr 1122 Piutang Usaha – Non-Anggota naming the customer); an anonymous sale on credit is refused (member_required). "
@@ -334,44 +340,8 @@ def _wallet_part(coop: Cooperative, sale: Sale) -> dict:
 @operation("POST", "/coops/{coop}/sales", summary="Record a sale; 201 with its number, totals and cost of goods", tag="shop",
            permission="shop.sell", body=SALE_IN, response=SALE, status=201, idempotent=True)
 def create_sale(coop: Cooperative, body: dict):
-    if "member" in body and "customer" in body:
-        raise ApiError(422, "validation_error", _l("Isi anggota atau pelanggan, tidak keduanya."), {"customer": _l("Tidak keduanya.")})
-    member_id = _member_id(coop, body["member"], "member") if "member" in body else None
-    party = _party(coop, body["customer"], "customer", "customer") if "customer" in body else None
-    card = body.get("card")
-    price_member = member_id
-    if body["payment"] == "wallet":
-        from koppontren.wallet import services as wallet
-
-        if card is None:
-            raise ApiError(422, "validation_error", _l("Pembayaran dompet perlu kartu santri."), {"card": _l("Wajib diisi.")})
-        holder = wallet.member_of(coop, wallet.find_by_token(coop, card))  # a refused card answers card_refused here
-        price_member = holder.id if holder is not None else None
-    elif card is not None:
-        raise ApiError(422, "validation_error", _l("Kartu hanya untuk pembayaran dompet."), {"card": _l("Hanya untuk dompet.")})
-    items = []
-    for n, line in enumerate(body["lines"], start=1):
-        product = product_by_sku(coop, line["sku"])
-        if product is None:
-            raise ApiError(422, "unknown_product", _l("Produk %(s)s tidak ada.", s=line["sku"]), {f"lines.{n}.sku": _l("Tidak ada.")})
-        if line.get("unit_price") is not None:
-            applies = product.member_price if price_member is not None and product.member_price is not None else product.price
-            from koppontren import money
-
-            if money.to_sen(amount(coop, line["unit_price"], f"lines.{n}.unit_price", allow_zero=True)) != applies:
-                raise ApiError(422, "price_mismatch", _l("Harga %(p)s sekarang %(a)s.", p=product.name, a=amount_out(coop, applies)),
-                               {f"lines.{n}.unit_price": _l("Bukan harga yang berlaku.")})
-        items.append(shop.SaleItem(product.id, line["quantity"]))
-    received = amount(coop, body["cash_received"], "cash_received", allow_zero=True) if body.get("cash_received") is not None else None
-    account_id = None
-    if "cash_account" in body:
-        if body["payment"] not in ("cash", "bank"):
-            raise ApiError(422, "validation_error", _l("Akun kas hanya untuk pembayaran tunai atau transfer bank."),
-                           {"cash_account": _l("Hanya untuk tunai/bank.")})
-        account_id = cashbank.cash_account(coop, body["cash_account"], "cash_account", roles=cashbank.SALE_ROLES).id
-    sale = shop.record_sale(coop, items=items, member_id=member_id, party_id=party.id if party else None, payment=body["payment"],
-                            cash_received=received if body["payment"] == "cash" else None, day=as_date(body["date"]),
-                            account_id=account_id, actor=g.api_user, idempotency_key=current_key(), card=card)
+    order = sale_contract.resolve(coop, sale_contract.parse(body, code="validation_error"))
+    sale, _replayed = sale_contract.sell(coop, order, actor=g.api_user, idempotency_key=current_key())
     return sale_json(coop, sale), 201
 
 

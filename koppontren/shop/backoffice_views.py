@@ -273,32 +273,46 @@ def _purchase_items(coop, form: PurchaseForm) -> tuple[list[shop.PurchaseItem], 
     for index, row in enumerate(form.lines.entries):
         if row.is_blank():
             continue
-        product = None
-        code = (row.sku.data or "").strip()
-        if code:
-            product = shop.find_product(coop, code)
-            if product is None:
-                row.sku.errors = [_("Produk %(c)s tidak ditemukan.", c=code)]
-        elif (product_id := whole_qty(row.product.data)) is not None:
-            product = shop.get_product(coop, product_id)
-        if product is None and not code:
-            row.product.errors = [_("Pilih produk atau tulis SKU/barcode.")]
-        elif product is not None and product.consignor_id is not None:  # its stock belongs to the consignor
-            row.sku.errors = [_("%(p)s barang titipan: tidak dibeli, dicatat di konsinyasi.", p=product.name)]
-            product = None
-        qty = whole_qty(row.qty.data)
-        if qty is None or qty <= 0:
-            row.qty.errors = [_("Jumlah barang harus bilangan bulat lebih dari nol.")]
-        cost = amount_of(row.unit_cost, coop.currency_decimals)
-        if product is None or qty is None or qty <= 0 or cost is None:
+        item = _purchase_item(coop, row)
+        if item is None:
             ok = False
             continue
-        items.append(shop.PurchaseItem(product.id, qty, cost))
+        items.append(item)
         rows.append(index)
     if ok and not items:
         form.lines.errors = [_("Isi paling sedikit satu baris.")]
         ok = False
     return (items, rows) if ok else None
+
+
+def _purchase_item(coop, row) -> shop.PurchaseItem | None:
+    """One typed row as a PurchaseItem, or None with its problems on the row."""
+    product = _purchased_product(coop, row)
+    qty = whole_qty(row.qty.data)
+    if qty is None or qty <= 0:
+        row.qty.errors = [_("Jumlah barang harus bilangan bulat lebih dari nol.")]
+    cost = amount_of(row.unit_cost, coop.currency_decimals)
+    if product is None or qty is None or qty <= 0 or cost is None:
+        return None
+    return shop.PurchaseItem(product.id, qty, cost)
+
+
+def _purchased_product(coop, row):
+    """The row's product, by SKU/barcode typed or chosen from the list; None with the problem on the row."""
+    product = None
+    code = (row.sku.data or "").strip()
+    if code:
+        product = shop.find_product(coop, code)
+        if product is None:
+            row.sku.errors = [_("Produk %(c)s tidak ditemukan.", c=code)]
+    elif (product_id := whole_qty(row.product.data)) is not None:
+        product = shop.get_product(coop, product_id)
+    if product is None and not code:
+        row.product.errors = [_("Pilih produk atau tulis SKU/barcode.")]
+    elif product is not None and product.consignor_id is not None:  # its stock belongs to the consignor
+        row.sku.errors = [_("%(p)s barang titipan: tidak dibeli, dicatat di konsinyasi.", p=product.name)]
+        product = None
+    return product
 
 
 def _show_line_error(form: PurchaseForm, err: ShopError, rows: list[int]) -> None:
@@ -332,25 +346,29 @@ def new_purchase():
     if request.method == "POST" and form.add_line.data:  # without JavaScript: one more row than the page had
         for _row in range(max(PURCHASE_ROWS - len(form.lines), 0) + 1):
             form.lines.append_entry()
-    elif form.validate_on_submit():
-        parsed = _purchase_items(coop, form)
-        if parsed is not None:
-            items, rows = parsed
-            try:
-                purchase = shop.record_purchase(coop, party_id=form.party.data, items=items, payment=form.payment.data,
-                                                day=form.date.data, account_id=form.account.data if form.payment.data != "credit" else None,
-                                                invoice=form.invoice.data, actor=current_user,
-                                                idempotency_key=form.idempotency_key.data or None)
-            except ShopError as err:
-                _show_line_error(form, err, rows)
-            else:
-                flash(_("Pembelian tercatat dengan nomor bukti %(v)s.", v=purchase.voucher), "success")
-                return redirect(url_for("shop.purchase", purchase_id=purchase.id))
+    elif form.validate_on_submit() and (purchase := _record_purchase(coop, form)) is not None:
+        flash(_("Pembelian tercatat dengan nomor bukti %(v)s.", v=purchase.voucher), "success")
+        return redirect(url_for("shop.purchase", purchase_id=purchase.id))
     while len(form.lines) < PURCHASE_ROWS:  # rows read from a post come first; the page always offers a few empty ones
         form.lines.append_entry()
     for row in form.lines:
         row.product.choices = product_choices
     return render_template("shop/purchase_form.html", form=form)
+
+
+def _record_purchase(coop, form: PurchaseForm):
+    """The purchase the form records, or None with the problems on the form."""
+    parsed = _purchase_items(coop, form)
+    if parsed is None:
+        return None
+    items, rows = parsed
+    try:
+        return shop.record_purchase(coop, party_id=form.party.data, items=items, payment=form.payment.data, day=form.date.data,
+                                    account_id=form.account.data if form.payment.data != "credit" else None,
+                                    invoice=form.invoice.data, actor=current_user, idempotency_key=form.idempotency_key.data or None)
+    except ShopError as err:
+        _show_line_error(form, err, rows)
+        return None
 
 
 def _return_form(coop, purchase) -> PurchaseReturnForm:
@@ -436,37 +454,48 @@ def stock_count():
         form.date.data = today()
     errors: dict[int, str] = {}
     if form.validate_on_submit():
-        counted = {}
-        for product in rows:
-            text = (request.form.get(f"count-{product.id}") or "").strip()
-            if not text:
-                continue
-            qty = whole_qty(text)
-            if qty is None:
-                errors[product.id] = _("Tulis jumlah hitung sebagai bilangan bulat.")
-            else:
-                counted[product.id] = qty
+        counted, errors = _typed_counts(rows)
         if errors:
             flash(_("Periksa jumlah hitung yang ditandai."), "danger")
         elif not counted:
             flash(_("Isi jumlah hitung paling sedikit satu produk."), "warning")
-        else:
-            try:
-                entry = shop.record_count(coop, counted, day=form.date.data, actor=current_user)
-            except ShopError as err:
-                show_domain_error(form, err)
-            else:
-                if entry is None:
-                    flash(_("Semua jumlah hitung sama dengan stok sistem: tidak ada selisih."), "info")
-                    return redirect(url_for("shop.stock_count", **_args()))
-                flash(_("Selisih stok tercatat dengan nomor bukti %(v)s.", v=entry.number), "success")
-                return redirect(url_for("shop.stock_count", entry=entry.id, **_args()))
+        elif (done := _record_count(coop, form, counted)) is not None:
+            return done
     entry_id = request.args.get("entry", type=int)
     moves = catalogue.moves_of_entry(coop, entry_id) if entry_id else []
     posted = purchasing.products_by_id(coop, [m.product_id for m in moves])
     return render_template("shop/stock_count.html", form=form, filters=filters, products=rows, errors=errors, category=category,
                            categories=catalogue.categories(coop), moves=moves, posted=posted, entry_id=entry_id if moves else None,
                            truncated=len(rows) >= catalogue.MAX_COUNT_ROWS, values=request.form)
+
+
+def _typed_counts(rows) -> tuple[dict[int, int], dict[int, str]]:
+    """(product id -> counted quantity, product id -> problem) of the count sheet's filled cells."""
+    counted, errors = {}, {}
+    for product in rows:
+        text = (request.form.get(f"count-{product.id}") or "").strip()
+        if not text:
+            continue
+        qty = whole_qty(text)
+        if qty is None:
+            errors[product.id] = _("Tulis jumlah hitung sebagai bilangan bulat.")
+        else:
+            counted[product.id] = qty
+    return counted, errors
+
+
+def _record_count(coop, form: StockCountForm, counted: dict[int, int]):
+    """Post the count: the redirect to show it, or None with the refusal on the form."""
+    try:
+        entry = shop.record_count(coop, counted, day=form.date.data, actor=current_user)
+    except ShopError as err:
+        show_domain_error(form, err)
+        return None
+    if entry is None:
+        flash(_("Semua jumlah hitung sama dengan stok sistem: tidak ada selisih."), "info")
+        return redirect(url_for("shop.stock_count", **_args()))
+    flash(_("Selisih stok tercatat dengan nomor bukti %(v)s.", v=entry.number), "success")
+    return redirect(url_for("shop.stock_count", entry=entry.id, **_args()))
 
 
 # --- settings ------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from koppontren.extensions import db
 from koppontren.ledger import chart
 from koppontren.ledger.bulk import BulkPoster
 from koppontren.ledger.errors import LedgerError
-from koppontren.ledger.posting import LineSpec
+from koppontren.shop import postings
 from koppontren.shop.models import BUSINESS_UNITS, Product
 from koppontren.shop.services import UNIT_ROLES, SaleItem, ShopError, _error, _smallest_unit, issue_cost
 from koppontren.tenancy.models import Cooperative, utcnow
@@ -86,7 +86,8 @@ class BulkSales:
 
     def sell(self, day: date, items: list[SaleItem], *, member: Buyer | None = None, payment: str = "cash") -> int:
         """One sale; returns its total in sen. Raises ShopError (``insufficient_stock``,
-        ``inactive_product``, ``not_found``, ``invalid_payment``) or the ledger's codes, keeping nothing."""
+        ``inactive_product``, ``not_found``, ``invalid_payment``) or the ledger's codes, keeping nothing.
+        The lines are ``postings.sale_lines``, as at the counter."""
         if payment not in ("cash", "bank"):
             raise _error("invalid_payment", _l("Cara bayar tidak dikenal."), "payment")
         if not items:
@@ -94,40 +95,38 @@ class BulkSales:
         wanted: dict[int, int] = {}
         for item in items:
             wanted[item.product_id] = wanted.get(item.product_id, 0) + item.qty
-        plan = []
-        for pid, qty in wanted.items():
-            product = self.stock.get(pid)
-            if product is None:
-                raise _error("not_found", _l("Produk tidak ditemukan."), "product")
-            if product.consignment:
-                raise _error("consignment_product", _l("%(p)s barang titipan.", p=product.name), "product")
-            if not product.active:
-                raise _error("inactive_product", _l("Produk %(p)s tidak dijual lagi.", p=product.name), "product")
-            if qty <= 0 or qty > product.qty:
-                raise _error("insufficient_stock", _l("Stok %(p)s tidak cukup: tersedia %(q)s.", p=product.name, q=product.qty), "qty")
-            price = product.member_price if member is not None and product.member_price is not None else product.price
-            plan.append((product, qty, price, issue_cost(product.qty, product.value, qty, self.unit)))
+        plan = [self._planned(pid, qty, member) for pid, qty in wanted.items()]
         total = sum(qty * price for _, qty, price, _ in plan)
         if total <= 0:
             raise _error("invalid_amount", _l("Total penjualan harus lebih dari nol."), "lines")
         mid = member.id if member is not None else None
-        lines = [LineSpec(self.accounts["till" if payment == "cash" else "bank"], debit=money.from_sen(total))]
-        for unit in BUSINESS_UNITS:
-            part = [(p, q, pr, c) for p, q, pr, c in plan if p.business_unit == unit]
-            if not part:
-                continue
-            inventory, rev_m, rev_n, cogs_m, cogs_n = (self.accounts[r] for r in UNIT_ROLES[unit])
-            revenue = sum(q * pr for _, q, pr, _ in part)
-            cost = sum(c for *_, c in part)
-            lines.append(LineSpec(rev_m if mid else rev_n, credit=money.from_sen(revenue), member_id=mid))
-            if cost:
-                lines.append(LineSpec(cogs_m if mid else cogs_n, debit=money.from_sen(cost), member_id=mid))
-                lines.append(LineSpec(inventory, credit=money.from_sen(cost)))
+        doc = postings.SaleDoc(tuple(postings.GoodsLine(p.business_unit, q * pr, c) for p, q, pr, c in plan), mid,
+                               postings.Settlement(self.accounts["till" if payment == "cash" else "bank"]))
         who = f"{member.number} {member.name}" if member else "umum"
         try:
-            entry = self.poster.post(entry_date=day, description=f"Penjualan kepada {who}"[:500], journal_type="PJ", lines=lines)
+            entry = self.poster.post(entry_date=day, description=f"Penjualan kepada {who}"[:500], journal_type="PJ",
+                                     lines=list(postings.sale_lines(doc, self.accounts)))
         except LedgerError as err:
             raise ShopError(err.code, err.message, err.fields) from None
+        self._keep(day, entry, plan, mid=mid, payment=payment, total=total)
+        return total
+
+    def _planned(self, pid: int, qty: int, member: Buyer | None) -> tuple[_Stock, int, int, int]:
+        """(product, qty, unit price, cost at moving average) of one product of a sale, checked."""
+        product = self.stock.get(pid)
+        if product is None:
+            raise _error("not_found", _l("Produk tidak ditemukan."), "product")
+        if product.consignment:
+            raise _error("consignment_product", _l("%(p)s barang titipan.", p=product.name), "product")
+        if not product.active:
+            raise _error("inactive_product", _l("Produk %(p)s tidak dijual lagi.", p=product.name), "product")
+        if qty <= 0 or qty > product.qty:
+            raise _error("insufficient_stock", _l("Stok %(p)s tidak cukup: tersedia %(q)s.", p=product.name, q=product.qty), "qty")
+        price = product.member_price if member is not None and product.member_price is not None else product.price
+        return product, qty, price, issue_cost(product.qty, product.value, qty, self.unit)
+
+    def _keep(self, day: date, entry, plan: list[tuple[_Stock, int, int, int]], *, mid: int | None, payment: str, total: int) -> None:
+        """Keep the sale's row, lines and stock moves for :meth:`flush`, and its products' stock in step."""
         now = utcnow()
         sale_cost = sum(c for *_, c in plan)
         self._sales.append([None, self.coop_id, day, mid, None, payment, total, sale_cost, None, None, entry.id, entry.number,
@@ -140,7 +139,6 @@ class BulkSales:
             self._touched.add(product.id)
         self.sold += 1
         self.last_cost = sale_cost
-        return total
 
     def _sale_ids(self, n: int) -> list[int]:
         conn = db.session.connection()

@@ -24,9 +24,9 @@ from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.auth import services as auth
 from koppontren.extensions import db
 from koppontren.ledger import chart, queries
-from koppontren.ledger.posting import LineSpec
+from koppontren.shop import postings
 from koppontren.shop.models import PAYMENTS, CashierClose, Sale, ShopPayment
-from koppontren.shop.services import ShopError, _day, _error, _post, _sen
+from koppontren.shop.services import ShopError, _day, _error, _post, _sen, shop_command
 from koppontren.tenancy.models import Cooperative
 
 ACTION_LABELS.update({"shop.cashier_close": _l("Tutup kasir harian")})
@@ -94,61 +94,39 @@ def recent_closes(coop: Cooperative, cashier_id: int | None = None, limit: int =
     return list(db.session.scalars(stmt.order_by(CashierClose.close_date.desc(), CashierClose.id.desc()).limit(limit)))
 
 
-def close_lines(coop: Cooperative, expected: int, counted: int) -> list[LineSpec]:
-    """The close entry, netted per account: ``Cr Kas Toko`` the expected cash (what the day put in
-    the till), ``Dr Kas Besar`` the counted cash, and the difference ``Dr 8201`` (shortage) or
-    ``Cr 8102`` (overage) — the same as Dr 8201 / Cr 1103 (or Dr 1103 / Cr 8102) plus Dr 1101 /
-    Cr 1103, with the till's lines summed. Empty when there is nothing to post."""
-    difference = counted - expected
-    lines = []
-    if counted:
-        lines.append(LineSpec(chart.account_for(coop, "cash"), debit=money.from_sen(counted)))
-    if difference < 0:
-        lines.append(LineSpec(chart.account_for(coop, "other_expense"), debit=money.from_sen(-difference)))
-    if expected:
-        lines.append(LineSpec(chart.account_for(coop, "till"), credit=money.from_sen(expected)))
-    if difference > 0:
-        lines.append(LineSpec(chart.account_for(coop, "other_income"), credit=money.from_sen(difference)))
-    return lines
-
-
+@shop_command("shop.cashier_close")
 def close_day(coop: Cooperative, *, cashier_id: int, day: date, counted_cash: Decimal, actor) -> CashierClose:
     """Close a cashier's day once: record the summary and the counted cash, and post one entry
-    (``close_lines``; none when expected and counted are both zero). The CashierClose row is
-    inserted first, so a second close of the same cashier and day — even at the same moment —
-    fails on its unique key. Raises ShopError(``already_closed`` | ``not_found`` | ``invalid_amount``
-    | ``invalid_date`` | LedgerError codes such as ``period_closed``)."""
+    (``postings.cashier_close_lines``; none when expected and counted are both zero). The
+    CashierClose row is inserted first, so a second close of the same cashier and day — even at the
+    same moment — fails on its unique key. Raises ShopError(``already_closed`` | ``not_found`` |
+    ``invalid_amount`` | ``invalid_date`` | LedgerError codes such as ``period_closed``)."""
+    close_day_ = _day(day)
+    cashier = auth.user_in_coop_or_none(coop, cashier_id) if isinstance(cashier_id, int) and not isinstance(cashier_id, bool) else None
+    if cashier is None:
+        raise _error("not_found", _l("Kasir tidak ditemukan."), "cashier")
+    counted = _sen(coop, counted_cash, "counted_cash")
+    name, login = cashier.name, cashier.login  # read now: a failed flush below expires the session's objects
+    if get_close(coop, cashier.id, close_day_) is not None:
+        raise _already_closed(name, close_day_)
+    summary = day_summary(coop, cashier.id, close_day_)
+    expected = summary.expected_cash
+    close = CashierClose(cooperative_id=coop.id, cashier_id=cashier.id, close_date=close_day_, cash_sales=summary.cash_sales,
+                         bank_sales=summary.bank_sales, credit_sales=summary.credit_sales, expected_cash=expected,
+                         counted_cash=counted, difference=counted - expected)
+    db.session.add(close)
     try:
-        close_day_ = _day(day)
-        cashier = auth.user_in_coop_or_none(coop, cashier_id) if isinstance(cashier_id, int) and not isinstance(cashier_id, bool) else None
-        if cashier is None:
-            raise _error("not_found", _l("Kasir tidak ditemukan."), "cashier")
-        counted = _sen(coop, counted_cash, "counted_cash")
-        name, login = cashier.name, cashier.login  # read now: a failed flush below expires the session's objects
-        if get_close(coop, cashier.id, close_day_) is not None:
-            raise _already_closed(name, close_day_)
-        summary = day_summary(coop, cashier.id, close_day_)
-        expected = summary.expected_cash
-        close = CashierClose(cooperative_id=coop.id, cashier_id=cashier.id, close_date=close_day_, cash_sales=summary.cash_sales,
-                             bank_sales=summary.bank_sales, credit_sales=summary.credit_sales, expected_cash=expected,
-                             counted_cash=counted, difference=counted - expected)
-        db.session.add(close)
-        try:
-            db.session.flush()
-        except IntegrityError:  # the same close committed meanwhile by another request
-            raise _already_closed(name, close_day_) from None
-        lines = close_lines(coop, expected, counted)
-        if lines:
-            entry = _post(coop, entry_date=close_day_, journal_type="JU", lines=lines, actor=actor,
-                          description=f"Tutup kasir {name} {close_day_.isoformat()}"[:500])
-            close.entry_id, close.voucher = entry.id, entry.number
-        record("shop.cashier_close", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), cashier=login,
-               day=close_day_.isoformat(), expected=str(money.from_sen(expected)), counted=str(money.from_sen(counted)))
-        db.session.commit()
-        return close
-    except Exception:
-        db.session.rollback()
-        raise
+        db.session.flush()
+    except IntegrityError:  # the same close committed meanwhile by another request
+        raise _already_closed(name, close_day_) from None
+    lines = postings.cashier_close_lines(expected, counted, chart.accounts_by_role(coop, ("cash", "till", "other_expense", "other_income")))
+    if lines:
+        entry = _post(coop, entry_date=close_day_, journal_type="JU", lines=list(lines), actor=actor,
+                      description=f"Tutup kasir {name} {close_day_.isoformat()}"[:500])
+        close.entry_id, close.voucher = entry.id, entry.number
+    record("shop.cashier_close", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), cashier=login,
+           day=close_day_.isoformat(), expected=str(money.from_sen(expected)), counted=str(money.from_sen(counted)))
+    return close
 
 
 def _already_closed(name: str, day: date) -> ShopError:

@@ -17,7 +17,7 @@ from koppontren.extensions import db
 from koppontren.ledger import chart, queries
 from koppontren.members import services as members
 from koppontren.shop.models import BUSINESS_UNITS, CreditLimit, Party, Product, StockMove
-from koppontren.shop.services import UNIT_ROLES, _error, _sen, _unit_of_work
+from koppontren.shop.services import UNIT_ROLES, _error, _sen, shop_command
 from koppontren.tenancy.models import Cooperative
 
 BUSINESS_UNIT_LABELS = {"toko": _l("Toko (waserda)"), "produk": _l("Produk pesantren")}
@@ -181,24 +181,22 @@ def credit_limits(coop: Cooperative) -> dict[str, int]:
     return {c: int(rows.get(c, 0)) for c in members.CATEGORIES}
 
 
+@shop_command("shop.credit_limits.update")
 def update_credit_limits(coop: Cooperative, limits: dict[str, Decimal], *, actor=None) -> None:
     """Set the credit limits of several member categories at once: all stored, or none.
     Raises ShopError(``invalid_field`` | ``invalid_amount``)."""
-    def work():
-        existing = {row.category: row for row in db.session.scalars(select(CreditLimit).where(CreditLimit.cooperative_id == coop.id))}
-        changed = {}
-        for category, amount in limits.items():
-            if category not in members.CATEGORIES:
-                raise _error("invalid_field", _l("Kategori tidak dikenal."), "category")
-            sen = _sen(coop, amount, f"limit_{category}")
-            row = existing.get(category)
-            if row is None:
-                row = CreditLimit(cooperative_id=coop.id, category=category, amount=0)
-                db.session.add(row)
-            if row.amount != sen:
-                changed[category] = str(money.from_sen(sen))
-            row.amount = sen
-        if changed:
-            record("shop.credit_limits", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), **changed)
-
-    _unit_of_work(work, coop)
+    existing = {row.category: row for row in db.session.scalars(select(CreditLimit).where(CreditLimit.cooperative_id == coop.id))}
+    changed = {}
+    for category, amount in limits.items():
+        if category not in members.CATEGORIES:
+            raise _error("invalid_field", _l("Kategori tidak dikenal."), "category")
+        sen = _sen(coop, amount, f"limit_{category}")
+        row = existing.get(category)
+        if row is None:
+            row = CreditLimit(cooperative_id=coop.id, category=category, amount=0)
+            db.session.add(row)
+        if row.amount != sen:
+            changed[category] = str(money.from_sen(sen))
+        row.amount = sen
+    if changed:
+        record("shop.credit_limits", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), **changed)

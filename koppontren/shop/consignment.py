@@ -22,11 +22,11 @@ from koppontren import money
 from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.extensions import db
 from koppontren.ledger import chart, queries
-from koppontren.ledger.posting import LineSpec, is_period_closed
+from koppontren.ledger.posting import is_period_closed
+from koppontren.shop import postings
 from koppontren.shop.models import Party, Product, ShopPayment, StockMove
 from koppontren.shop.services import (
     ShopError,
-    _by_key,
     _day,
     _error,
     _lock_products,
@@ -35,7 +35,7 @@ from koppontren.shop.services import (
     _post,
     _qty,
     _sen,
-    _unit_of_work,
+    shop_command,
 )
 from koppontren.tenancy.models import Cooperative
 
@@ -102,28 +102,26 @@ def summary(coop: Cooperative) -> list[ConsignorSummary]:
     return [ConsignorSummary(p, owed.get(p.id, 0), products.get(p.id, [])) for p in parties]
 
 
+@shop_command("shop.consignment.set")
 def set_consignment(coop: Cooperative, product: Product, *, consignor_id: int | None, commission_bp: int, actor=None) -> Product:
     """Make ``product`` a consignment product of ``consignor_id`` at ``commission_bp`` basis points
     (1000 = 10 %), or with ``consignor_id`` None an own product again. Only while it has no stock:
     stock on hand is either the cooperative's (valued) or a consignor's (unvalued), never both.
     Raises ShopError(``has_stock`` | ``not_found`` | ``invalid_field``)."""
-    def work():
-        if isinstance(commission_bp, bool) or not isinstance(commission_bp, int) or not 0 <= commission_bp <= 10000:
-            raise _error("invalid_field", _l("Komisi antara 0 dan 100 %."), "commission")
-        party = _consignor(coop, consignor_id) if consignor_id is not None else None
-        if party is not None and not party.active:
-            raise _error("not_found", _l("Penitip tidak aktif."), "consignor")
-        row = _lock_products(coop, [product.id])[product.id]
-        if row.qty != 0:
-            raise _error("has_stock", _l("%(p)s masih punya stok %(q)s: status titipan hanya bisa diubah saat stok nol.",
-                                         p=row.name, q=row.qty), "consignor")
-        row.consignor_id = party.id if party else None
-        row.commission_bp = commission_bp if party else 0
-        record("shop.consignment_set", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), sku=row.sku,
-               consignor=party.code if party else None, commission_bp=row.commission_bp)
-        return row
-
-    return _unit_of_work(work, coop)
+    if isinstance(commission_bp, bool) or not isinstance(commission_bp, int) or not 0 <= commission_bp <= 10000:
+        raise _error("invalid_field", _l("Komisi antara 0 dan 100 %."), "commission")
+    party = _consignor(coop, consignor_id) if consignor_id is not None else None
+    if party is not None and not party.active:
+        raise _error("not_found", _l("Penitip tidak aktif."), "consignor")
+    row = _lock_products(coop, [product.id])[product.id]
+    if row.qty != 0:
+        raise _error("has_stock", _l("%(p)s masih punya stok %(q)s: status titipan hanya bisa diubah saat stok nol.",
+                                     p=row.name, q=row.qty), "consignor")
+    row.consignor_id = party.id if party else None
+    row.commission_bp = commission_bp if party else 0
+    record("shop.consignment_set", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), sku=row.sku,
+           consignor=party.code if party else None, commission_bp=row.commission_bp)
+    return row
 
 
 def _consignment_moves(coop: Cooperative, *, consignor_id: int, items, day: date | None, actor, kind: str) -> list[StockMove]:
@@ -149,53 +147,50 @@ def _consignment_moves(coop: Cooperative, *, consignor_id: int, items, day: date
     return moves
 
 
+@shop_command("shop.consignment.receive")
 def receive_consignment(coop: Cooperative, *, consignor_id: int, items: list[tuple[int, int]], day: date | None = None,
                         actor=None) -> list[StockMove]:
     """Goods arrive from a consignor: ``items`` are (product_id, qty) of that consignor's products.
     Stock quantity rises; no value and no journal entry (the goods are still the consignor's).
     Raises ShopError(``not_found`` | ``not_consignment`` | ``invalid_qty`` | ``period_closed``)."""
-    return _unit_of_work(lambda: _consignment_moves(coop, consignor_id=consignor_id, items=items, day=day, actor=actor,
-                                                    kind="consignment_in"))
+    return _consignment_moves(coop, consignor_id=consignor_id, items=items, day=day, actor=actor, kind="consignment_in")
 
 
+@shop_command("shop.consignment.return")
 def return_consignment(coop: Cooperative, *, consignor_id: int, items: list[tuple[int, int]], day: date | None = None,
                        actor=None) -> list[StockMove]:
     """Unsold goods go back to their consignor: the mirror of ``receive_consignment``, never below
     zero stock. Raises ShopError(``insufficient_stock`` | …)."""
-    return _unit_of_work(lambda: _consignment_moves(coop, consignor_id=consignor_id, items=items, day=day, actor=actor,
-                                                    kind="consignment_out"))
+    return _consignment_moves(coop, consignor_id=consignor_id, items=items, day=day, actor=actor, kind="consignment_out")
 
 
+@shop_command("shop.consignor_settlement")
 def settle_consignor(coop: Cooperative, consignor_id: int, *, amount: Decimal, day: date | None = None, account_id: int | None = None,
                      actor=None, idempotency_key: str | None = None) -> ShopPayment:
     """Pay a consignor what their goods earned: ``Dr 2102 (consignor) / Cr Kas Besar`` or the
-    chosen cash/bank account, one KK entry. The consignor row is locked so two settlements cannot
-    together pay more than is owed. Raises ShopError(``more_than_owed`` | ``invalid_amount`` | …)."""
-    def work():
-        party = _consignor(coop, consignor_id, lock=True)
-        if (replayed := _by_key(coop, ShopPayment, idempotency_key)) is not None:
-            return replayed
-        entry_day = _day(day)
-        sen = _sen(coop, amount, "amount", allow_zero=False)
-        owed = owed_to_consignors(coop, [party.id]).get(party.id, 0)
-        if sen > owed:
-            raise _error("more_than_owed", _l("Melebihi utang kepada %(c)s: %(o)s.", c=party.name,
-                                              o=money.format_idr(money.from_sen(owed), coop.currency_decimals)), "amount")
-        account = _pay_account(coop, "cash", account_id, "cash")
-        entry = _post(coop, entry_date=entry_day, description=f"Pembayaran titip jual kepada {party.code} {party.name}"[:500],
-                      journal_type="KK", actor=actor, idempotency_key=idempotency_key, lines=[
-                          LineSpec(chart.account_for(coop, "payable_consignment"), debit=money.from_sen(sen), party_id=party.id),
-                          LineSpec(account, credit=money.from_sen(sen))])
-        payment = ShopPayment(cooperative_id=coop.id, kind="consignor", party_id=party.id, payment_date=entry_day, amount=sen,
-                              account_name=f"{account.code} {account.name_id}"[:200], entry_id=entry.id, voucher=entry.number,
-                              created_by_id=getattr(actor, "id", None))
-        db.session.add(payment)
-        db.session.flush()
-        record("shop.consignor_settled", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), consignor=party.code,
-               number=entry.number, amount=str(money.from_sen(sen)))
-        return payment
-
-    return _unit_of_work(work, coop)
+    chosen cash/bank account, one KK entry (``postings.settlement_lines``). The consignor row is
+    locked so two settlements cannot together pay more than is owed. The same ``idempotency_key``
+    again returns the first payment. Raises ShopError(``more_than_owed`` | ``invalid_amount`` | …)."""
+    party = _consignor(coop, consignor_id, lock=True)
+    entry_day = _day(day)
+    sen = _sen(coop, amount, "amount", allow_zero=False)
+    owed = owed_to_consignors(coop, [party.id]).get(party.id, 0)
+    if sen > owed:
+        raise _error("more_than_owed", _l("Melebihi utang kepada %(c)s: %(o)s.", c=party.name,
+                                          o=money.format_idr(money.from_sen(owed), coop.currency_decimals)), "amount")
+    account = _pay_account(coop, "cash", account_id, "cash")
+    entry = _post(coop, entry_date=entry_day, description=f"Pembayaran titip jual kepada {party.code} {party.name}"[:500],
+                  journal_type="KK", actor=actor, idempotency_key=idempotency_key, lines=list(postings.settlement_lines(
+                      sen, debit=postings.Settlement(chart.account_for(coop, "payable_consignment"), party_id=party.id),
+                      credit=postings.Settlement(account))))
+    payment = ShopPayment(cooperative_id=coop.id, kind="consignor", party_id=party.id, payment_date=entry_day, amount=sen,
+                          account_name=f"{account.code} {account.name_id}"[:200], entry_id=entry.id, voucher=entry.number,
+                          created_by_id=getattr(actor, "id", None))
+    db.session.add(payment)
+    db.session.flush()
+    record("shop.consignor_settled", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), consignor=party.code,
+           number=entry.number, amount=str(money.from_sen(sen)))
+    return payment
 
 
 def settlements(coop: Cooperative, limit: int = 20) -> list[ShopPayment]:

@@ -142,7 +142,7 @@ def _write(coop: Cooperative, plan: ImportPlan, actor) -> ImportResult:
 
 
 def import_products(coop: Cooperative, data: bytes, filename: str, *, dry_run: bool, actor=None) -> ImportPlan | ImportResult:
-    """Import a product file, all or nothing, committed once. ``dry_run`` returns the ImportPlan
+    """Import a product file, all or nothing, in one unit of work. ``dry_run`` returns the ImportPlan
     and writes nothing; otherwise returns the ImportResult.
 
     Raises ProductImportError listing every bad row, or ShopError(``invalid_file`` | ``conflict``).

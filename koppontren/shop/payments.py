@@ -54,10 +54,6 @@ class PaymentMethod(Protocol):
     def returner(self, coop, sale, *, actor, day: date) -> Payer:
         """The payer a return of ``sale`` (paid with this method) credits back."""
 
-    def paid_by(self, coop, sale, *, card: str | None) -> bool:
-        """Whether ``sale`` was paid by the holder of ``card``: a request replayed with the sale's
-        idempotency key must name the same payer, or the till would show another buyer as paid."""
-
     def payer_after(self, coop, sale) -> tuple[str, int] | None:
         """(payer's name, balance left in sen) after ``sale``, for the till's "paid from …" line."""
 

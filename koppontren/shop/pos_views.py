@@ -23,7 +23,7 @@ from koppontren.errors import DomainError
 from koppontren.ledger import chart
 from koppontren.members import services as members
 from koppontren.members.forms import choices
-from koppontren.shop import payments, purchasing, services
+from koppontren.shop import payments, purchasing, sale_contract, services
 from koppontren.shop import pos as pos_service
 from koppontren.shop import receivables as receivable_service
 from koppontren.shop import sales as sales_service
@@ -81,16 +81,17 @@ def _json_error(err: DomainError):
 @coop_bp.post("/shop/pos/sales")
 @permission_required("shop.sell")
 def pos_sale():
-    """Record the POS's sale (JSON in, JSON out; see pos.parse_sale_request). 201 with the sale —
-    also for a replay of the same idempotency key, marked by the ``Idempotent-Replayed`` header."""
+    """Record the POS's sale: the API's sale contract (``shop.sale_contract``) in, JSON out, the key in
+    the ``Idempotency-Key`` header. 201 with the sale — also for a replay of the same key, marked by
+    the ``Idempotent-Replayed`` header."""
     coop = current_coop()
     try:
-        req = pos_service.parse_sale_request(coop, request.get_json(force=True, silent=True),
-                                             request.headers.get("Idempotency-Key"))
-        sale, replayed = pos_service.sell(coop, req, actor=current_user)
+        key = sale_contract.idempotency_key(request.headers.get("Idempotency-Key"))
+        order = sale_contract.resolve(coop, sale_contract.parse(request.get_json(force=True, silent=True)))
+        sale, replayed = sale_contract.sell(coop, order, actor=current_user, idempotency_key=key)
     except DomainError as err:  # ShopError, or the wallet's refusal of a santri's card (WalletError)
         return _json_error(err)
-    change = pos_service.change_due(sale)
+    change = services.change_due(sale)
     method = payments.get(sale.payment)
     paid_by = method.payer_after(coop, sale) if method else None
     response = jsonify(sale_id=sale.id, voucher=sale.voucher, total=pos_service.amount_text(coop, sale.total),

@@ -22,24 +22,24 @@ from koppontren import money
 from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.extensions import db
 from koppontren.ledger import chart, queries
-from koppontren.ledger.posting import LineSpec
+from koppontren.shop import postings
 from koppontren.shop.models import BUSINESS_UNITS, Party, Product, Purchase, PurchaseLine, ShopPayment
 from koppontren.shop.services import (
     UNIT_ROLES,
     ShopError,
-    _by_key,
     _day,
     _error,
     _lock_products,
     _move,
     _pay_account,
     _post,
-    _qty,
     _sen,
     _smallest_unit,
-    _unit_of_work,
+    _supplier_settlement,
+    _wanted,
     get_party,
     issue_cost,
+    shop_command,
 )
 from koppontren.tenancy.models import Cooperative
 
@@ -190,127 +190,143 @@ def record_purchase_return(coop: Cooperative, purchase_id: int, *, items: list[R
     invoiced cost of the returned units — in cash or bank for a cash/bank purchase (by default into
     the account it was paid from), or off its payable 2101 for a credit one (a debit note: it may
     leave the supplier owing the cooperative). The units leave the stock at moving average; the
-    difference between their invoiced cost and that average goes to 5301.
+    difference between their invoiced cost and that average goes to 5301
+    (``postings.purchase_return_lines``).
 
     At most what was bought less what was already returned, and only what is still in stock.
     Raises ShopError(``not_found`` | ``invalid_date`` | ``invalid_qty`` | ``return_too_much`` |
     ``insufficient_stock`` | ``invalid_account`` | ``invalid_amount`` | ledger codes)."""
-    def work():
-        original = _lock_purchase(coop, purchase_id)
-        if original is None or original.returns_purchase_id is not None:
-            raise _error("not_found", _l("Pembelian tidak ditemukan."), "purchase")
-        if (replayed := _by_key(coop, Purchase, idempotency_key)) is not None:
-            return replayed
-        entry_day = _day(day)
-        if entry_day < original.purchase_date:
-            raise _error("invalid_date", _l("Tanggal retur tidak boleh sebelum tanggal pembelian."), "date")
-        wanted: dict[int, int] = {}
-        for n, item in enumerate(items or [], start=1):
-            wanted[item.product_id] = wanted.get(item.product_id, 0) + _qty(item.qty, f"lines.{n}.qty")
-        if not wanted:
-            raise _error("invalid_field", _l("Pilih barang yang diretur."), "lines")
-        bought: dict[int, list[PurchaseLine]] = {}
-        for line in purchase_lines(coop, original):
-            bought.setdefault(line.product_id, []).append(line)
-        back = returned_qty(coop, original)
-        for pid, qty in wanted.items():
-            if pid not in bought or qty > sum(ln.qty for ln in bought[pid]) - back.get(pid, 0):
-                raise _error("return_too_much", _l("Retur melebihi jumlah yang dibeli (dikurangi yang sudah diretur)."), "lines")
-        products = _lock_products(coop, wanted)
-        unit = _smallest_unit(coop)
-        plan = []  # (product, qty, pieces, invoiced cost, cost at moving average)
-        for pid in sorted(wanted):
-            product, qty = products[pid], wanted[pid]
-            if product.consignor_id is not None:  # its stock now is a consignor's goods, not what was bought
-                raise _error("consignment_product", _l("%(p)s sekarang barang titipan: tidak bisa diretur ke pemasok.", p=product.name), "lines")
-            if qty > product.qty:
-                raise _error("insufficient_stock", _l("Stok %(p)s tinggal %(q)s %(u)s: barang yang sudah terjual tidak bisa diretur.",
-                                                      p=product.name, q=product.qty, u=product.unit), "lines")
-            pieces = _pieces(bought[pid], back.get(pid, 0), qty)
-            plan.append((product, qty, pieces, sum(q * c for q, c in pieces), issue_cost(product.qty, product.stock_value, qty, unit)))
-        refund = sum(p[3] for p in plan)
-        at_average = sum(p[4] for p in plan)
-        party = get_party(coop, original.party_id)
-        lines = []
-        if refund:
-            if original.payment == "credit":
-                lines.append(LineSpec(chart.account_for(coop, "payable_supplier"), debit=money.from_sen(refund), party_id=party.id))
-            else:
-                chosen = account_id if account_id is not None else paid_from_account_id(coop, original)
-                lines.append(LineSpec(_pay_account(coop, original.payment, chosen, "cash"), debit=money.from_sen(refund)))
-        for business_unit in BUSINESS_UNITS:
-            value = sum(p[4] for p in plan if p[0].business_unit == business_unit)
-            if value:
-                lines.append(LineSpec(chart.account_for(coop, UNIT_ROLES[business_unit][0]), credit=money.from_sen(value)))
-        difference = refund - at_average
-        adjustment = chart.account_for(coop, "stock_adjustment")
-        if difference > 0:
-            lines.append(LineSpec(adjustment, credit=money.from_sen(difference)))
-        elif difference < 0:
-            lines.append(LineSpec(adjustment, debit=money.from_sen(-difference)))
-        if not refund and not at_average:
-            raise _error("invalid_amount", _l("Barang ini tidak bernilai: tidak ada yang perlu dibukukan."), "lines")
-        entry = _post(coop, entry_date=entry_day, description=f"Retur pembelian {original.voucher} ke {party.code} {party.name}"[:500],
-                      journal_type="PB", lines=lines, actor=actor, idempotency_key=idempotency_key)
-        ret = Purchase(cooperative_id=coop.id, party_id=original.party_id, returns_purchase_id=original.id, purchase_date=entry_day,
-                       payment=original.payment, invoice=None, total=refund, entry_id=entry.id, voucher=entry.number,
-                       created_by_id=getattr(actor, "id", None))
-        db.session.add(ret)
-        db.session.flush()
-        line_no = 0
-        for product, qty, pieces, _invoiced, cost in plan:
-            for piece_qty, unit_cost in pieces:
-                line_no += 1
-                db.session.add(PurchaseLine(cooperative_id=coop.id, purchase_id=ret.id, line_no=line_no, product_id=product.id,
-                                            qty=piece_qty, unit_cost=unit_cost, total=piece_qty * unit_cost))
-            _move(coop, product, kind="purchase_return", qty=-qty, value=-cost, day=entry_day, entry=entry)
-        record("shop.purchase_return", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
-               original=original.voucher, total=str(money.from_sen(refund)), difference=str(money.from_sen(difference)))
-        return ret
+    return _record_purchase_return(coop, _PurchaseReturn(purchase_id, tuple(items or ()), day, account_id), actor=actor,
+                                   idempotency_key=idempotency_key)
 
-    return _unit_of_work(work, coop)
+
+@dataclass(frozen=True)
+class _PurchaseReturn:
+    purchase_id: int
+    items: tuple[ReturnItem, ...]
+    day: date | None
+    account_id: int | None
+
+
+@dataclass(frozen=True)
+class _Returned:
+    """One product going back: its units, the invoice pieces they are taken from (qty, unit cost),
+    and their cost at moving average (sen)."""
+
+    product: Product
+    qty: int
+    pieces: list[tuple[int, int]]
+    at_average: int
+
+    def goods(self) -> postings.ReturnedGoods:
+        return postings.ReturnedGoods(self.product.business_unit, sum(q * c for q, c in self.pieces), self.at_average)
+
+
+@shop_command("shop.purchase_return")
+def _record_purchase_return(coop: Cooperative, request: _PurchaseReturn, *, actor=None, idempotency_key: str | None = None) -> Purchase:
+    original = _lock_purchase(coop, request.purchase_id)
+    if original is None or original.returns_purchase_id is not None:
+        raise _error("not_found", _l("Pembelian tidak ditemukan."), "purchase")
+    entry_day = _day(request.day)
+    if entry_day < original.purchase_date:
+        raise _error("invalid_date", _l("Tanggal retur tidak boleh sebelum tanggal pembelian."), "date")
+    returned = _goods_sent_back(coop, original, _wanted(request.items, empty_message=_l("Pilih barang yang diretur.")))
+    goods = [r.goods() for r in returned]
+    refund, at_average = sum(g.invoiced for g in goods), sum(g.at_average for g in goods)
+    party = get_party(coop, original.party_id)
+    settlement = _supplier_settlement(coop, party, original.payment, request.account_id,
+                                      None if original.payment == "credit" else paid_from_account_id(coop, original)) if refund else None
+    if not refund and not at_average:
+        raise _error("invalid_amount", _l("Barang ini tidak bernilai: tidak ada yang perlu dibukukan."), "lines")
+    lines = postings.purchase_return_lines(goods, settlement, chart.accounts_by_role(coop, [*_inventory_roles(), "stock_adjustment"]))
+    entry = _post(coop, entry_date=entry_day, description=f"Retur pembelian {original.voucher} ke {party.code} {party.name}"[:500],
+                  journal_type="PB", lines=list(lines), actor=actor, idempotency_key=idempotency_key)
+    ret = Purchase(cooperative_id=coop.id, party_id=original.party_id, returns_purchase_id=original.id, purchase_date=entry_day,
+                   payment=original.payment, invoice=None, total=refund, entry_id=entry.id, voucher=entry.number,
+                   created_by_id=getattr(actor, "id", None))
+    db.session.add(ret)
+    db.session.flush()
+    _store_returned(coop, ret, returned, entry, entry_day)
+    record("shop.purchase_return", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
+           original=original.voucher, total=str(money.from_sen(refund)), difference=str(money.from_sen(refund - at_average)))
+    return ret
+
+
+def _inventory_roles() -> list[str]:
+    return [UNIT_ROLES[unit][0] for unit in BUSINESS_UNITS]
+
+
+def _goods_sent_back(coop: Cooperative, original: Purchase, wanted: dict[int, int]) -> list[_Returned]:
+    """The units of each product going back, in product id order: never more than was bought less
+    what went back already, never a consignment product, never more than the stock holds."""
+    bought: dict[int, list[PurchaseLine]] = {}
+    for line in purchase_lines(coop, original):
+        bought.setdefault(line.product_id, []).append(line)
+    back = returned_qty(coop, original)
+    for pid, qty in wanted.items():
+        if pid not in bought or qty > sum(ln.qty for ln in bought[pid]) - back.get(pid, 0):
+            raise _error("return_too_much", _l("Retur melebihi jumlah yang dibeli (dikurangi yang sudah diretur)."), "lines")
+    products = _lock_products(coop, wanted)
+    unit = _smallest_unit(coop)
+    out = []
+    for pid in sorted(wanted):
+        product, qty = products[pid], wanted[pid]
+        if product.consignor_id is not None:  # its stock now is a consignor's goods, not what was bought
+            raise _error("consignment_product", _l("%(p)s sekarang barang titipan: tidak bisa diretur ke pemasok.", p=product.name), "lines")
+        if qty > product.qty:
+            raise _error("insufficient_stock", _l("Stok %(p)s tinggal %(q)s %(u)s: barang yang sudah terjual tidak bisa diretur.",
+                                                  p=product.name, q=product.qty, u=product.unit), "lines")
+        out.append(_Returned(product, qty, _pieces(bought[pid], back.get(pid, 0), qty),
+                             issue_cost(product.qty, product.stock_value, qty, unit)))
+    return out
+
+
+def _store_returned(coop: Cooperative, ret: Purchase, returned: list[_Returned], entry, day: date) -> None:
+    """The return's lines (one per invoice piece) and the stock leaving at moving average."""
+    line_no = 0
+    for r in returned:
+        for piece_qty, unit_cost in r.pieces:
+            line_no += 1
+            db.session.add(PurchaseLine(cooperative_id=coop.id, purchase_id=ret.id, line_no=line_no, product_id=r.product.id,
+                                        qty=piece_qty, unit_cost=unit_cost, total=piece_qty * unit_cost))
+        _move(coop, r.product, kind="purchase_return", qty=-r.qty, value=-r.at_average, day=day, entry=entry)
 
 
 # --- supplier payment ----------------------------------------------------------------------------
 
+@shop_command("shop.supplier_payment")
 def pay_supplier(coop: Cooperative, party_id: int, *, amount: Decimal, day: date | None = None, account_id: int | None = None,
                  actor=None, idempotency_key: str | None = None) -> ShopPayment:
     """Pay a supplier what the cooperative owes it: ``Dr 2101 Utang Usaha (supplier) / Cr Kas or
     Bank`` (default Kas Besar), one KK entry. Refused above what is owed — now, and on the payment's
     date, so a backdated payment cannot pay an invoice booked after it. The same
-    ``idempotency_key`` again returns the first payment.
+    ``idempotency_key`` again returns the first payment (before anything is checked: a replay of a
+    payment that cleared the debt is not an overpayment).
 
     Raises ShopError(``not_found`` | ``invalid_amount`` | ``invalid_date`` | ``invalid_account`` |
-    ``overpayment`` | ledger codes such as ``period_closed``, ``idempotency_conflict``)."""
-    def work():
-        party = _lock_party(coop, party_id)
-        if party is None or party.kind != "supplier":
-            raise _error("not_found", _l("Pemasok tidak ditemukan."), "party")
-        sen = _sen(coop, amount, "amount", allow_zero=False)
-        entry_day = _day(day)
-        account = _pay_account(coop, "cash", account_id, "cash")
-        owed = max(0, min(supplier_owed(coop, party.id), supplier_owed(coop, party.id, as_of=entry_day)))
-        too_much = sen > owed
-        if too_much and not idempotency_key:
-            raise _overpayment(coop, party, owed)
-        entry = _post(coop, entry_date=entry_day, description=f"Pembayaran utang kepada {party.code} {party.name}"[:500],
-                      journal_type="KK", actor=actor, idempotency_key=idempotency_key,
-                      lines=[LineSpec(chart.account_for(coop, "payable_supplier"), debit=money.from_sen(sen), party_id=party.id),
-                             LineSpec(account, credit=money.from_sen(sen))])
-        if getattr(entry, "was_replayed", False):
-            return db.session.scalar(select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.entry_id == entry.id))
-        if too_much:  # checked after the key: a replay of a payment that cleared the debt is not an overpayment
-            raise _overpayment(coop, party, owed)
-        payment = ShopPayment(cooperative_id=coop.id, kind="supplier", party_id=party.id, payment_date=entry_day, amount=sen,
-                              account_name=f"{account.code} {account.name_id}"[:200], entry_id=entry.id, voucher=entry.number,
-                              created_by_id=getattr(actor, "id", None))
-        db.session.add(payment)
-        db.session.flush()
-        record("shop.supplier_payment", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
-               party=party.code, amount=str(money.from_sen(sen)))
-        return payment
-
-    return _unit_of_work(work, coop)
+    ``overpayment`` | ledger codes such as ``period_closed``), OperationConflict (``idempotency_conflict``)."""
+    party = _lock_party(coop, party_id)
+    if party is None or party.kind != "supplier":
+        raise _error("not_found", _l("Pemasok tidak ditemukan."), "party")
+    sen = _sen(coop, amount, "amount", allow_zero=False)
+    entry_day = _day(day)
+    account = _pay_account(coop, "cash", account_id, "cash")
+    owed = max(0, min(supplier_owed(coop, party.id), supplier_owed(coop, party.id, as_of=entry_day)))
+    if sen > owed:
+        raise _overpayment(coop, party, owed)
+    entry = _post(coop, entry_date=entry_day, description=f"Pembayaran utang kepada {party.code} {party.name}"[:500],
+                  journal_type="KK", actor=actor, idempotency_key=idempotency_key,
+                  lines=list(postings.settlement_lines(
+                      sen, debit=postings.Settlement(chart.account_for(coop, "payable_supplier"), party_id=party.id),
+                      credit=postings.Settlement(account))))
+    payment = ShopPayment(cooperative_id=coop.id, kind="supplier", party_id=party.id, payment_date=entry_day, amount=sen,
+                          account_name=f"{account.code} {account.name_id}"[:200], entry_id=entry.id, voucher=entry.number,
+                          created_by_id=getattr(actor, "id", None))
+    db.session.add(payment)
+    db.session.flush()
+    record("shop.supplier_payment", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
+           party=party.code, amount=str(money.from_sen(sen)))
+    return payment
 
 
 def _overpayment(coop: Cooperative, party: Party, owed: int) -> ShopError:

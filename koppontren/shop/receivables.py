@@ -23,11 +23,9 @@ from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.auth import services as auth_services
 from koppontren.extensions import db
 from koppontren.ledger import chart, queries
-from koppontren.ledger.posting import LineSpec
 from koppontren.members import services as members
-from koppontren.shop import services
+from koppontren.shop import postings, services
 from koppontren.shop.models import Party, ShopPayment
-from koppontren.shop.services import ShopError
 from koppontren.tenancy.models import Cooperative
 
 ACTION_LABELS.update({"shop.receivable_payment": _l("Pelunasan piutang anggota dicatat"),
@@ -47,103 +45,74 @@ def owed_by_customer(coop: Cooperative, party_id: int) -> int:
     return queries.party_balances(coop, [receivable], [party_id]).get(party_id, {}).get(receivable, 0)
 
 
+@services.shop_command("shop.receivable_payment")
 def pay_receivable(coop: Cooperative, member_id: int, *, amount: Decimal, day: date | None = None, account_id: int | None = None,
                    actor=None, idempotency_key: str | None = None) -> ShopPayment:
     """Record a member's payment of their shop receivable into the till (default), Kas Besar or a
-    bank account. Raises ShopError(``invalid_amount`` | ``not_found`` | ``exceeds_receivable`` |
-    ``invalid_account`` | ``invalid_date`` | ``idempotency_conflict`` | ledger codes such as ``period_closed``)."""
-    def work():
-        if isinstance(amount, Decimal | int) and not isinstance(amount, bool) and Decimal(amount).is_finite() and amount <= 0:
-            raise services._error("invalid_amount", _l("Jumlah pelunasan harus lebih dari nol."), "amount")
-        sen = services._sen(coop, amount, "amount", allow_zero=False)
-        entry_day = services._day(day)
-        member = members.lock_member(coop, member_id) if isinstance(member_id, int) and not isinstance(member_id, bool) else None
-        if member is None:
-            raise services._error("not_found", _l("Anggota tidak ditemukan."), "member")
-        key = (idempotency_key or "").strip()[:200] or None
-        prior = _payment_by_key(coop, key) if key else None
-        if prior is not None:  # a retry or a double submit: the first payment, whatever is owed now
-            if prior.kind != "member_receivable" or prior.member_id != member.id or prior.amount != sen:
-                raise ShopError("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk pembayaran lain (%(n)s).",
-                                                           n=prior.voucher), {"idempotency_key": _l("Sudah dipakai.")})
-            return prior
-        owed = owed_by(coop, member.id)
-        if sen > owed:
-            owed_text = money.format_idr(money.from_sen(max(owed, 0)), coop.currency_decimals)
-            raise services._error("exceeds_receivable", _l("Pelunasan melebihi piutang %(n)s: yang terutang %(o)s.", n=member.number,
-                                                           o=owed_text), "amount")
-        account = services._pay_account(coop, "cash", account_id, "till")
-        receivable = chart.account_for(coop, "receivable_member")
-        entry = services._post(coop, entry_date=entry_day, description=f"Pelunasan piutang {member.number} {member.name}"[:500],
-                               journal_type="KM", actor=actor, idempotency_key=key, lines=[
-                                   LineSpec(account, debit=money.from_sen(sen)),
-                                   LineSpec(receivable, credit=money.from_sen(sen), member_id=member.id)])
-        if getattr(entry, "was_replayed", False):
-            return db.session.scalar(select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.entry_id == entry.id))
-        payment = ShopPayment(cooperative_id=coop.id, kind="member_receivable", member_id=member.id, payment_date=entry_day, amount=sen,
-                              account_name=account.name_id, entry_id=entry.id, voucher=entry.number,
-                              created_by_id=getattr(actor, "id", None))
-        db.session.add(payment)
-        db.session.flush()
-        record("shop.receivable_payment", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
-               member=member.number, amount=str(money.from_sen(sen)))
-        return payment
-
-    return services._unit_of_work(work, coop)
+    bank account. The same ``idempotency_key`` again (a retry, a double submit) returns the first
+    payment, whatever is owed now. Raises ShopError(``invalid_amount`` | ``not_found`` |
+    ``exceeds_receivable`` | ``invalid_account`` | ``invalid_date`` | ledger codes such as
+    ``period_closed``), OperationConflict (``idempotency_conflict``)."""
+    sen = _payment_amount(coop, amount)
+    entry_day = services._day(day)
+    member = members.lock_member(coop, member_id) if isinstance(member_id, int) and not isinstance(member_id, bool) else None
+    if member is None:
+        raise services._error("not_found", _l("Anggota tidak ditemukan."), "member")
+    _refuse_above(coop, sen, owed_by(coop, member.id), member.number)
+    receivable = postings.Settlement(chart.account_for(coop, "receivable_member"), member_id=member.id)
+    return _record_payment(coop, "member_receivable", sen, entry_day, account_id, receivable, actor=actor, idempotency_key=idempotency_key,
+                           description=f"Pelunasan piutang {member.number} {member.name}", audit={"member": member.number})
 
 
+@services.shop_command("shop.customer_receivable_payment")
 def pay_customer_receivable(coop: Cooperative, party_id: int, *, amount: Decimal, day: date | None = None,
                             account_id: int | None = None, actor=None, idempotency_key: str | None = None) -> ShopPayment:
     """Record a non-member customer's payment of what they bought on credit: ``Dr Kas/Bank / Cr
     1122`` naming the customer, into the till (default), Kas Besar or a bank account; refused above
     what the customer owes now, like ``pay_receivable``. Raises ShopError(``invalid_amount`` |
     ``not_found`` (not a customer of this cooperative) | ``exceeds_receivable`` | ``invalid_account`` |
-    ``invalid_date`` | ``idempotency_conflict`` | ledger codes such as ``period_closed``)."""
-    def work():
-        if isinstance(amount, Decimal | int) and not isinstance(amount, bool) and Decimal(amount).is_finite() and amount <= 0:
-            raise services._error("invalid_amount", _l("Jumlah pelunasan harus lebih dari nol."), "amount")
-        sen = services._sen(coop, amount, "amount", allow_zero=False)
-        entry_day = services._day(day)
-        party = services.lock_party(coop, party_id)
-        if party is None or party.kind != "customer":
-            raise services._error("not_found", _l("Pelanggan tidak ditemukan."), "customer")
-        key = (idempotency_key or "").strip()[:200] or None
-        prior = _payment_by_key(coop, key) if key else None
-        if prior is not None:  # a retry or a double submit: the first payment, whatever is owed now
-            if prior.kind != "customer_receivable" or prior.party_id != party.id or prior.amount != sen:
-                raise ShopError("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk pembayaran lain (%(n)s).",
-                                                           n=prior.voucher), {"idempotency_key": _l("Sudah dipakai.")})
-            return prior
-        owed = owed_by_customer(coop, party.id)
-        if sen > owed:
-            owed_text = money.format_idr(money.from_sen(max(owed, 0)), coop.currency_decimals)
-            raise services._error("exceeds_receivable", _l("Pelunasan melebihi piutang %(n)s: yang terutang %(o)s.", n=party.code,
-                                                           o=owed_text), "amount")
-        account = services._pay_account(coop, "cash", account_id, "till")
-        receivable = chart.account_for(coop, "receivable_nonmember")
-        entry = services._post(coop, entry_date=entry_day, description=f"Pelunasan piutang {party.code} {party.name}"[:500],
-                               journal_type="KM", actor=actor, idempotency_key=key, lines=[
-                                   LineSpec(account, debit=money.from_sen(sen)),
-                                   LineSpec(receivable, credit=money.from_sen(sen), party_id=party.id)])
-        if getattr(entry, "was_replayed", False):
-            return db.session.scalar(select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.entry_id == entry.id))
-        payment = ShopPayment(cooperative_id=coop.id, kind="customer_receivable", party_id=party.id, payment_date=entry_day, amount=sen,
-                              account_name=account.name_id, entry_id=entry.id, voucher=entry.number,
-                              created_by_id=getattr(actor, "id", None))
-        db.session.add(payment)
-        db.session.flush()
-        record("shop.customer_receivable_payment", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number,
-               customer=party.code, amount=str(money.from_sen(sen)))
-        return payment
-
-    return services._unit_of_work(work, coop)
+    ``invalid_date`` | ledger codes such as ``period_closed``), OperationConflict (``idempotency_conflict``)."""
+    sen = _payment_amount(coop, amount)
+    entry_day = services._day(day)
+    party = services.lock_party(coop, party_id)
+    if party is None or party.kind != "customer":
+        raise services._error("not_found", _l("Pelanggan tidak ditemukan."), "customer")
+    _refuse_above(coop, sen, owed_by_customer(coop, party.id), party.code)
+    receivable = postings.Settlement(chart.account_for(coop, "receivable_nonmember"), party_id=party.id)
+    return _record_payment(coop, "customer_receivable", sen, entry_day, account_id, receivable, actor=actor,
+                           idempotency_key=idempotency_key, description=f"Pelunasan piutang {party.code} {party.name}",
+                           audit={"customer": party.code})
 
 
-def _payment_by_key(coop: Cooperative, key: str) -> ShopPayment | None:
-    entry = queries.get_entry_by_key(coop, key)
-    if entry is None:
-        return None
-    return db.session.scalar(select(ShopPayment).where(ShopPayment.cooperative_id == coop.id, ShopPayment.entry_id == entry.id))
+def _payment_amount(coop: Cooperative, amount) -> int:
+    if isinstance(amount, Decimal | int) and not isinstance(amount, bool) and Decimal(amount).is_finite() and amount <= 0:
+        raise services._error("invalid_amount", _l("Jumlah pelunasan harus lebih dari nol."), "amount")
+    return services._sen(coop, amount, "amount", allow_zero=False)
+
+
+def _refuse_above(coop: Cooperative, sen: int, owed: int, who: str) -> None:
+    if sen > owed:
+        owed_text = money.format_idr(money.from_sen(max(owed, 0)), coop.currency_decimals)
+        raise services._error("exceeds_receivable", _l("Pelunasan melebihi piutang %(n)s: yang terutang %(o)s.", n=who, o=owed_text),
+                              "amount")
+
+
+def _record_payment(coop: Cooperative, kind: str, sen: int, day: date, account_id: int | None, receivable: postings.Settlement, *,
+                    actor, idempotency_key: str | None, description: str, audit: dict) -> ShopPayment:
+    """``Dr`` the till (or the account chosen) ``/ Cr`` the receivable, and the ShopPayment that says so."""
+    account = services._pay_account(coop, "cash", account_id, "till")
+    entry = services._post(coop, entry_date=day, description=description[:500], journal_type="KM", actor=actor,
+                           idempotency_key=(idempotency_key or "").strip()[:200] or None,
+                           lines=list(postings.settlement_lines(sen, debit=postings.Settlement(account), credit=receivable)))
+    payment = ShopPayment(cooperative_id=coop.id, kind=kind, member_id=receivable.member_id, party_id=receivable.party_id,
+                          payment_date=day, amount=sen, account_name=account.name_id, entry_id=entry.id, voucher=entry.number,
+                          created_by_id=getattr(actor, "id", None))
+    db.session.add(payment)
+    db.session.flush()
+    action = "shop.receivable_payment" if kind == "member_receivable" else "shop.customer_receivable_payment"
+    record(action, cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=entry.number, amount=str(money.from_sen(sen)),
+           **audit)
+    return payment
 
 
 @dataclass(frozen=True)

@@ -130,24 +130,27 @@ class Receipt:
 
 
 def receipt(coop: Cooperative, sale: Sale) -> Receipt:
-    lines = services.sale_lines(coop, sale)
-    products = products_by_ids(coop, (ln.product_id for ln in lines))
-    back = services.returned_qty(coop, sale) if sale.returns_sale_id is None else {}
     member = members.get_member(coop, sale.member_id) if sale.member_id else None
     cashier = auth_services.user_in_coop_or_none(coop, sale.cashier_id) if sale.cashier_id else None
     original = services.get_sale(coop, sale.returns_sale_id) if sale.returns_sale_id else None
     party = services.get_party(coop, sale.party_id) if sale.party_id and not member else None
     label = str(CREDIT_LABELS[member is not None]) if sale.payment == "credit" else payment_label(sale.payment)
-    change = sale.cash_received - sale.total if sale.payment == "cash" and sale.cash_received is not None else None
     return Receipt(
         sale_id=sale.id, voucher=sale.voucher, sale_date=sale.sale_date, created_at=sale.created_at,
         cashier_name=cashier.name if cashier else "", member_number=member.number if member else None,
-        member_name=member.name if member else None, payment=sale.payment, payment_label=label,
-        lines=[ReceiptLine(name=products[ln.product_id].name, sku=products[ln.product_id].sku, unit=products[ln.product_id].unit,
-                           qty=ln.qty, unit_price=ln.unit_price, total=ln.total, returnable=ln.qty - back.get(ln.product_id, 0),
-                           product_id=ln.product_id) for ln in lines],
-        total=sale.total, cash_received=sale.cash_received, change=change, entry_id=sale.entry_id,
+        member_name=member.name if member else None, payment=sale.payment, payment_label=label, lines=_receipt_lines(coop, sale),
+        total=sale.total, cash_received=sale.cash_received, change=services.change_due(sale), entry_id=sale.entry_id,
         is_return=sale.returns_sale_id is not None, original_voucher=original.voucher if original else None,
         original_id=original.id if original else None, customer_code=party.code if party else None,
         customer_name=party.name if party else None,
     )
+
+
+def _receipt_lines(coop: Cooperative, sale: Sale) -> list[ReceiptLine]:
+    """The sale's lines with their products, and how many of each can still be returned."""
+    lines = services.sale_lines(coop, sale)
+    products = products_by_ids(coop, (ln.product_id for ln in lines))
+    back = services.returned_qty(coop, sale) if sale.returns_sale_id is None else {}
+    return [ReceiptLine(name=products[ln.product_id].name, sku=products[ln.product_id].sku, unit=products[ln.product_id].unit,
+                        qty=ln.qty, unit_price=ln.unit_price, total=ln.total, returnable=ln.qty - back.get(ln.product_id, 0),
+                        product_id=ln.product_id) for ln in lines]

@@ -3,8 +3,8 @@
  * A barcode scanner types the code and Enter into the focused #scan input: an exact barcode/SKU
  * adds one unit (a repeated scan adds another; "3*code" adds three), anything else lists the
  * products whose name matches. Amounts are kept as BigInt counts of sen, so totals are exact; the
- * server computes and checks everything again. Every sale carries a fresh idempotency key: a
- * double click or a retry after a lost answer records the sale once. Texts come from the
+ * server computes and checks everything again. A sale is sent in the API's sale contract, with a
+ * fresh Idempotency-Key header: a double click or a retry after a lost answer records it once. Texts come from the
  * #pos element's data-msg-* attributes, so they are translated with the page.
  *
  * "Dompet santri" pays from a santri's wallet: the cashier scans the santri's card into #card-scan
@@ -390,13 +390,13 @@
     if (payment() === "cash" && received === null) { cashInput.focus(); return; }
     var card = cardInput ? cardInput.value.trim() : "";
     if (payment() === "wallet" && !card) { showError(msg("CardMissing")); cardInput.focus(); return; }
+    // the API's sale contract (POST /api/v1/coops/{coop}/sales): absent fields are left out, not null
     var body = {
-      items: cart.map(function (l) { return {product_id: l.product.id, qty: l.qty}; }),
-      member_id: member ? member.id : null,
-      payment: payment(),
-      cash_received: payment() === "cash" && received ? decimalText(received) : null,
-      idempotency_key: saleKey
+      lines: cart.map(function (l) { return {product_id: l.product.id, quantity: l.qty}; }),
+      payment: payment()
     };
+    if (member) body.member = member.number;
+    if (payment() === "cash" && received) body.cash_received = decimalText(received);
     if (payment() === "wallet") {
       body.card = card;
       cardInput.value = "";  // the token is not left on the screen; a refusal asks for a new scan
@@ -406,7 +406,7 @@
     fetch(D.salesUrl, {
       method: "POST",
       credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf},
+      headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf, "Idempotency-Key": saleKey},
       body: JSON.stringify(body)
     }).then(function (response) {
       var type = response.headers.get("Content-Type") || "";

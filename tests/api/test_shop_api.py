@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
+from koppontren.extensions import db
 from koppontren.shop import services as shop
+from koppontren.shop.models import Sale
 from koppontren.shop.receivables import owed_by
+from tests.helpers import login
 
 
 def test_products_add_read_list_change_and_stock_card(api, api_for, stocked, day):
@@ -95,11 +100,28 @@ def test_sale_refusals(api, stocked, day):
     r = api.post("/sales", base)
     assert r.status_code == 422 and r.json["error"]["code"] == "insufficient_stock"
     assert api.post("/sales", {**base, "lines": [{"sku": "BRS-5", "quantity": 10**12}]}).status_code == 422
-    assert api.post("/sales", {**base, "lines": [{"sku": "BRS-5", "quantity": "1"}]}).status_code == 422
-    assert api.post("/sales", {**base, "lines": [{"sku": "BRS-5", "quantity": 1.0}]}).status_code == 422
+    for quantity in ("1.5", "0", "-1", "1e3", " 1", "10000000000", 1.0, 1.5, True):  # whole units only, never a float
+        refused = api.post("/sales", {**base, "lines": [{"sku": "BRS-5", "quantity": quantity}]})
+        assert refused.status_code == 422 and refused.json["error"]["code"] == "validation_error", quantity
+        assert "lines.1.quantity" in refused.json["error"]["fields"], quantity
+    both = api.post("/sales", {**base, "lines": [{"sku": "BRS-5", "product_id": 1, "quantity": 1}]})
+    assert both.status_code == 422 and "lines.1.sku" in both.json["error"]["fields"]
+    unknown = api.post("/sales", {**base, "lines": [{"sku": "BRS-5", "quantity": 1}, {"product_id": 2**31 - 1, "quantity": 1}]})
+    assert unknown.status_code == 422 and unknown.json["error"] == {
+        "code": "unknown_product", "message": "Produk 2147483647 tidak ada.", "fields": {"lines.2.product_id": "Tidak ada."}}
     assert api.post("/sales", {**base, "lines": []}).status_code == 422
     assert api.post("/sales", {**base, "member": "A-1", "customer": "C-01"}).status_code == 422
     assert api.post("/sales", {**base, "date": "2999-01-01", "lines": [{"sku": "BRS-5", "quantity": 1}]}).status_code == 422
+
+
+def test_the_sale_contract_takes_quantities_as_text_and_products_by_id_and_a_day_by_default(api, coop, stocked, day):
+    """The POS's body is the API's: a product by id, a quantity as a decimal string, no date (today)."""
+    beras_id = shop.find_product(coop, "BRS-5").id
+    r = api.post("/sales", {"payment": "cash", "lines": [{"product_id": beras_id, "quantity": "2"}, {"sku": "BRS-5", "quantity": "1.000"}]})
+    assert r.status_code == 201, r.json
+    assert r.json["date"] == day.isoformat() and r.json["total"] == "225000"
+    assert [(ln["sku"], ln["quantity"]) for ln in r.json["lines"]] == [("BRS-5", 3)]  # one product, its lines added up
+    assert api.get("/products/BRS-5").json["quantity"] == 7
 
 
 def test_sales_returns(api, stocked, day):
@@ -133,3 +155,54 @@ def test_another_cooperatives_token_sees_none_of_the_shop(api, other_coop, stock
     other, token = other_coop
     assert Api(api.client, token, "alhikmah").get("/products/BRS-5").status_code == 404
     assert Api(api.client, token, other.slug).get("/products/BRS-5").status_code == 404
+
+
+BAD_SALES = [  # (body, the field both doors name)
+    ({"payment": "cash"}, "lines"),
+    ({"payment": "cash", "lines": [{"sku": "BRS-5"}]}, "lines.1.quantity"),
+    ({"payment": "cash", "lines": [{"sku": "BRS-5", "quantity": "2.5"}]}, "lines.1.quantity"),
+    ({"payment": "cash", "lines": [{"sku": "BRS-5", "quantity": 1, "colour": "red"}]}, "lines.1.colour"),
+    ({"payment": "cash", "lines": [{"sku": "BRS-5", "quantity": 1, "unit_price": "75000.001"}]}, "lines.1.unit_price"),
+    ({"payment": "tempo", "lines": [{"sku": "BRS-5", "quantity": 1}]}, "payment"),
+    ({"payment": "cash", "lines": [{"sku": "BRS-5", "quantity": 1}], "cash_received": 200000}, "cash_received"),
+    ({"payment": "cash", "lines": [{"sku": "BRS-5", "quantity": 1}], "member": "A-1", "customer": "C-01"}, "customer"),
+    ({"payment": "wallet", "lines": [{"sku": "BRS-5", "quantity": 1}]}, "card"),
+    ({"payment": "bank", "lines": [{"sku": "BRS-5", "quantity": 1}], "card": "x"}, "card"),
+    ({"payment": "credit", "lines": [{"sku": "BRS-5", "quantity": 1}], "customer": "C-01", "cash_account": "1101"}, "cash_account"),
+    ({"payment": "cash", "lines": [{"sku": "BRS-5", "quantity": 1}], "date": "2026-13-01"}, "date"),
+]
+UNKNOWN = [  # (body, code, field) refused after the shape, by the rows it names
+    ({"payment": "cash", "lines": [{"sku": "NOPE", "quantity": 1}]}, "unknown_product", "lines.1.sku"),
+    ({"payment": "cash", "lines": [{"sku": "BRS-5", "quantity": 1}, {"product_id": 99_999, "quantity": 1}]}, "unknown_product",
+     "lines.2.product_id"),
+    ({"payment": "credit", "lines": [{"sku": "BRS-5", "quantity": 1}], "member": "NOPE"}, "unknown_member", "member"),
+    ({"payment": "credit", "lines": [{"sku": "BRS-5", "quantity": 1}], "customer": "SUP-01"}, "unknown_customer", "customer"),
+    ({"payment": "cash", "lines": [{"sku": "BRS-5", "quantity": 1, "unit_price": "70000"}]}, "price_mismatch", "lines.1.unit_price"),
+    ({"payment": "cash", "lines": [{"sku": "BRS-5", "quantity": 1}], "cash_account": "4101"}, "not_cash_account", "cash_account"),
+]
+
+
+def test_the_pos_and_the_api_take_one_sale_contract_and_name_the_same_fields(client, build, coop, api_for, stocked, day):
+    """One parser for both doors: the same bad body is refused at the same field — as the POS's
+    invalid_request (400) and the API's validation_error (422) — and a row it names that does not
+    exist with the same code; nothing is written by either."""
+    cashier = api_for("cashier")
+    login(client, "cashier.alhikmah")
+    before = db.session.scalar(select(func.count()).select_from(Sale))
+    for body, field in BAD_SALES:
+        pos = client.post("/alhikmah/shop/pos/sales", json=body)
+        api = cashier.post("/sales", body)
+        assert (pos.status_code, pos.json["error"]["code"]) == (400, "invalid_request"), (body, pos.json)
+        assert (api.status_code, api.json["error"]["code"]) == (422, "validation_error"), (body, api.json)
+        assert field in pos.json["error"]["fields"] and field in api.json["error"]["fields"], (body, pos.json, api.json)
+    for body, code, field in UNKNOWN:
+        pos, api = client.post("/alhikmah/shop/pos/sales", json=body), cashier.post("/sales", body)
+        assert pos.status_code == api.status_code == 422, (body, pos.json, api.json)
+        assert pos.json["error"]["code"] == api.json["error"]["code"] == code, (body, pos.json, api.json)
+        assert field in pos.json["error"]["fields"] and field in api.json["error"]["fields"], (body, pos.json, api.json)
+    assert db.session.scalar(select(func.count()).select_from(Sale)) == before
+    same = {"payment": "cash", "cash_received": "100000", "lines": [{"sku": "BRS-5", "quantity": "1"}]}
+    by_pos = client.post("/alhikmah/shop/pos/sales", json=same, headers={"Idempotency-Key": "one-contract"})
+    by_api = cashier.post("/sales", same)
+    assert by_pos.status_code == by_api.status_code == 201
+    assert (by_pos.json["total"], by_pos.json["change"]) == (by_api.json["total"], by_api.json["change"]) == ("75000", "25000")

@@ -139,7 +139,7 @@ class _Cashier:
         assert status == 302
 
     def sell(self, key: str, items: list[dict]) -> tuple[int, dict, dict]:
-        status, headers, data = self._request("POST", "/tahan/shop/pos/sales", json.dumps({"items": items, "payment": "cash"}).encode(),
+        status, headers, data = self._request("POST", "/tahan/shop/pos/sales", json.dumps({"lines": items, "payment": "cash"}).encode(),
                                               {"Content-Type": "application/json", "Idempotency-Key": key})
         return status, headers, (json.loads(data) if data else {})
 
@@ -170,7 +170,7 @@ class _Treasurer(_Cashier):
 
 
 def _basket(ids: list[int], n: int) -> list[dict]:
-    return [{"product_id": ids[(n + j) % len(ids)], "qty": 1 + (n + j) % 3} for j in range(3)]
+    return [{"product_id": ids[(n + j) % len(ids)], "quantity": 1 + (n + j) % 3} for j in range(3)]
 
 
 def test_sigkill_in_the_middle_of_a_burst_loses_nothing_and_duplicates_nothing(crash_db):

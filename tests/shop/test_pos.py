@@ -45,10 +45,10 @@ def _entries() -> int:
     return db.session.scalar(select(func.count()).select_from(JournalEntry))
 
 
-def _sell(client, items, **body):
-    payload = {"items": [{"product_id": p.id, "qty": q} for p, q in items], "member_id": None, "payment": "cash",
-               "cash_received": None, "idempotency_key": None, **body}
-    return client.post(f"{BASE}/pos/sales", json=payload)
+def _sell(client, items, key=None, **body):
+    """POST the sale contract (the API's: lines by product id, the key in the Idempotency-Key header)."""
+    payload = {"lines": [{"product_id": p.id, "quantity": q} for p, q in items], "payment": "cash", **body}
+    return client.post(f"{BASE}/pos/sales", json=payload, headers={"Idempotency-Key": key} if key else {})
 
 
 def _text(response) -> str:
@@ -104,7 +104,8 @@ def test_another_cooperatives_sale_is_404(client, build, staff, beras):
     assert client.post(f"{BASE}/sales/{foreign.id}/return", data={"date": "2026-12-15", f"qty-{teh.id}": "1"}).status_code == 404
     assert client.get(f"/annur/shop/sales/{foreign.id}").status_code == 404  # no role there at all
     response = _sell(client, [(teh, 1)])  # the other cooperative's product is unknown here
-    assert response.status_code == 422 and response.json["error"]["code"] == "not_found"
+    assert response.status_code == 422 and response.json["error"]["code"] == "unknown_product"  # as the API says it
+    assert response.json["error"]["fields"] == {"lines.1.product_id": "Tidak ada."}
 
 
 # --- lookups -------------------------------------------------------------------------------------
@@ -137,7 +138,7 @@ def test_the_member_lookup_finds_a_card_number_exactly_with_the_credit_left(clie
 
 def test_a_cash_sale_answers_201_with_the_change_and_the_receipt(client, staff, beras, kopi, cashier):
     login(client, "kasir")
-    response = _sell(client, [(beras, 1), (kopi, 2)], cash_received="150000", idempotency_key="k-1")
+    response = _sell(client, [(beras, 1), (kopi, 2)], cash_received="150000", key="k-1")
     assert response.status_code == 201, response.json
     body = response.json
     sale = db.session.get(Sale, body["sale_id"])
@@ -152,7 +153,7 @@ def test_a_cash_sale_answers_201_with_the_change_and_the_receipt(client, staff, 
 
 def test_a_member_sale_gets_the_member_price_and_names_the_member(client, staff, beras, kopi, member):
     login(client, "kasir")
-    response = _sell(client, [(beras, 2), (kopi, 1)], member_id=member.id, payment="bank")
+    response = _sell(client, [(beras, 2), (kopi, 1)], member=member.number, payment="bank")
     assert response.status_code == 201 and response.json["total"] == str(2 * 72_000 + 30_000) and response.json["change"] is None
     sale = db.session.get(Sale, response.json["sale_id"])
     entry = queries.get_entry(staff, sale.entry_id)
@@ -163,11 +164,11 @@ def test_a_member_sale_gets_the_member_price_and_names_the_member(client, staff,
 def test_credit_is_for_members_within_their_categorys_limit(client, staff, beras, member):
     shop.set_credit_limit(staff, "santri", Decimal(200_000))
     login(client, "kasir")
-    ok = _sell(client, [(beras, 2)], member_id=member.id, payment="credit")
+    ok = _sell(client, [(beras, 2)], member=member.number, payment="credit")
     assert ok.status_code == 201 and ok.json["total"] == "144000"
     assert receivables.owed_by(staff, member.id) == 144_000_00
     before = _entries()
-    over = _sell(client, [(beras, 1)], member_id=member.id, payment="credit")
+    over = _sell(client, [(beras, 1)], member=member.number, payment="credit")
     assert over.status_code == 422 and over.json["error"]["code"] == "credit_limit"
     assert "Batas kredit" in over.json["error"]["message"] and "Rp144.000" in over.json["error"]["message"]
     walk_in = _sell(client, [(beras, 1)], payment="credit")
@@ -195,18 +196,30 @@ def test_short_cash_is_refused(client, staff, beras):
 @pytest.mark.parametrize(("body", "field"), [
     ("not json at all", "body"),
     ("[1, 2]", "body"),
-    ('{"payment": "cash"}', "items"),
-    ('{"items": [], "payment": "cash"}', "items"),
-    ('{"items": [{"product_id": "1", "qty": 1}], "payment": "cash"}', "items.1.product_id"),
-    ('{"items": [{"product_id": true, "qty": 1}], "payment": "cash"}', "items.1.product_id"),
-    ('{"items": [{"product_id": 1, "qty": 0}], "payment": "cash"}', "items.1.qty"),
-    ('{"items": [{"product_id": 1, "qty": 1.5}], "payment": "cash"}', "items.1.qty"),
-    ('{"items": [{"product_id": 1, "qty": 1}], "payment": "hutang"}', "payment"),
-    ('{"items": [{"product_id": 1, "qty": 1}], "payment": "cash", "cash_received": 100000.5}', "cash_received"),
-    ('{"items": [{"product_id": 1, "qty": 1}], "payment": "cash", "cash_received": "1e5"}', "cash_received"),
-    ('{"items": [{"product_id": 1, "qty": 1}], "payment": "cash", "cash_received": "-5"}', "cash_received"),
-    ('{"items": [{"product_id": 1, "qty": 1}], "payment": "cash", "member_id": "3"}', "member_id"),
-    ('{"items": [{"product_id": 1, "qty": 1}], "payment": "cash", "idempotency_key": 42}', "idempotency_key"),
+    ('{"payment": "cash"}', "lines"),
+    ('{"lines": [], "payment": "cash"}', "lines"),
+    ('{"lines": [{"product_id": "1", "quantity": 1}], "payment": "cash"}', "lines.1.product_id"),
+    ('{"lines": [{"product_id": true, "quantity": 1}], "payment": "cash"}', "lines.1.product_id"),
+    ('{"lines": [{"product_id": 1, "sku": "BRS-5", "quantity": 1}], "payment": "cash"}', "lines.1.sku"),
+    ('{"lines": [{"quantity": 1}], "payment": "cash"}', "lines.1.sku"),
+    ('{"lines": [{"product_id": 1, "quantity": 0}], "payment": "cash"}', "lines.1.quantity"),
+    ('{"lines": [{"product_id": 1, "quantity": 1.5}], "payment": "cash"}', "lines.1.quantity"),
+    ('{"lines": [{"product_id": 1, "quantity": "1.5"}], "payment": "cash"}', "lines.1.quantity"),
+    ('{"lines": [{"product_id": 1, "quantity": "1e3"}], "payment": "cash"}', "lines.1.quantity"),
+    ('{"lines": [{"product_id": 1, "quantity": "-1"}], "payment": "cash"}', "lines.1.quantity"),
+    ('{"lines": [{"product_id": 1, "quantity": 1, "qty": 1}], "payment": "cash"}', "lines.1.qty"),
+    ('{"lines": [{"product_id": 1, "quantity": 1, "unit_price": 75000}], "payment": "cash"}', "lines.1.unit_price"),
+    ('{"lines": [{"product_id": 1, "quantity": 1}], "payment": "hutang"}', "payment"),
+    ('{"lines": [{"product_id": 1, "quantity": 1}], "payment": "cash", "cash_received": 100000.5}', "cash_received"),
+    ('{"lines": [{"product_id": 1, "quantity": 1}], "payment": "cash", "cash_received": "1e5"}', "cash_received"),
+    ('{"lines": [{"product_id": 1, "quantity": 1}], "payment": "cash", "cash_received": "-5"}', "cash_received"),
+    ('{"lines": [{"product_id": 1, "quantity": 1}], "payment": "cash", "member": 3}', "member"),
+    ('{"lines": [{"product_id": 1, "quantity": 1}], "payment": "cash", "member": "A-1", "customer": "C-1"}', "customer"),
+    ('{"lines": [{"product_id": 1, "quantity": 1}], "payment": "cash", "card": "abc"}', "card"),
+    ('{"lines": [{"product_id": 1, "quantity": 1}], "payment": "credit", "member": "A-1", "cash_account": "1101"}', "cash_account"),
+    ('{"lines": [{"product_id": 1, "quantity": 1}], "payment": "cash", "date": "2026-02-30"}', "date"),
+    ('{"lines": [{"product_id": 1, "quantity": 1}], "payment": "cash", "idempotency_key": "k"}', "idempotency_key"),
+    ('{"items": [{"product_id": 1, "qty": 1}], "payment": "cash"}', "items"),  # the POS's shape before the one contract
 ])
 def test_bad_requests_are_400_invalid_request_never_500(client, staff, beras, body, field):
     login(client, "kasir")
@@ -218,22 +231,21 @@ def test_bad_requests_are_400_invalid_request_never_500(client, staff, beras, bo
 
 def test_the_same_idempotency_key_returns_the_same_sale_even_when_the_stock_is_gone(client, staff, beras):
     login(client, "kasir")
-    first = _sell(client, [(beras, 13)], idempotency_key="double-click")
-    again = _sell(client, [(beras, 13)], idempotency_key="double-click")
+    first = _sell(client, [(beras, 13)], key="double-click")
+    again = _sell(client, [(beras, 13)], key="double-click")
     assert first.status_code == again.status_code == 201
     assert again.json["sale_id"] == first.json["sale_id"] and again.json["replayed"] is True
     assert again.headers["Idempotent-Replayed"] == "true"
     assert db.session.scalar(select(func.count()).select_from(Sale)) == 1 and shop.get_product(staff, beras.id).qty == 0
-    by_header = client.post(f"{BASE}/pos/sales", json={"items": [{"product_id": beras.id, "qty": 13}], "payment": "cash",
-                                                       "idempotency_key": None},
-                            headers={"Idempotency-Key": "double-click"})
-    assert by_header.status_code == 201 and by_header.json["sale_id"] == first.json["sale_id"]
+    by_sku = client.post(f"{BASE}/pos/sales", json={"lines": [{"sku": "BRS-5", "quantity": "13"}], "payment": "cash"},
+                         headers={"Idempotency-Key": "double-click"})  # the same sale asked by SKU, the quantity as text
+    assert by_sku.status_code == 201 and by_sku.json["sale_id"] == first.json["sale_id"]
 
 
 def test_the_same_key_for_another_cart_is_a_conflict(client, staff, beras, kopi):
     login(client, "kasir")
-    assert _sell(client, [(beras, 1)], idempotency_key="k").status_code == 201
-    response = _sell(client, [(kopi, 1)], idempotency_key="k")
+    assert _sell(client, [(beras, 1)], key="k").status_code == 201
+    response = _sell(client, [(kopi, 1)], key="k")
     assert response.status_code == 409 and response.json["error"]["code"] == "idempotency_conflict"
     assert "PJ/2026/000001" in response.json["error"]["message"]
 
@@ -245,10 +257,10 @@ def test_the_pos_page_carries_the_csrf_token_the_json_post_needs(app, client, st
     html = _text(page)
     assert 'id="pos"' in html and "<noscript>" in html and "membutuhkan JavaScript" in html and "pos.js" in html
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
-    payload = {"items": [{"product_id": beras.id, "qty": 1}], "payment": "cash", "idempotency_key": "csrf-1"}
-    assert client.post(f"{BASE}/pos/sales", json=payload).status_code == 400  # no token
+    payload = {"lines": [{"product_id": beras.id, "quantity": 1}], "payment": "cash"}
+    assert client.post(f"{BASE}/pos/sales", json=payload, headers={"Idempotency-Key": "csrf-1"}).status_code == 400  # no token
     assert _entries() == 3
-    response = client.post(f"{BASE}/pos/sales", json=payload, headers={"X-CSRFToken": token})
+    response = client.post(f"{BASE}/pos/sales", json=payload, headers={"X-CSRFToken": token, "Idempotency-Key": "csrf-1"})
     assert response.status_code == 201
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from koppontren.extensions import db
 from koppontren.ledger.integrity import check_cooperative
-from koppontren.shop import pos, receivables
+from koppontren.shop import receivables, sale_contract
 from koppontren.shop import services as shop
 from koppontren.shop.models import Sale
 from koppontren.shop.services import ShopError
@@ -28,13 +28,12 @@ def _postgres_only(is_postgres):
 
 
 def test_two_simultaneous_requests_with_one_key_sell_once(app, stocked, beras):
-    request = pos.SaleRequest(items=(shop.SaleItem(beras.id, 3),), member_id=None, payment="cash", cash_received=None,
-                              idempotency_key="double-click-race")
+    order = shop.SaleOrder(items=(shop.SaleItem(beras.id, 3),), payment="cash")
     db.session.commit()
     sale_ids: list[int] = []
 
     def work(i: int) -> None:
-        sale, _replayed = pos.sell(get_by_slug("alhikmah"), request)
+        sale, _replayed = sale_contract.sell(get_by_slug("alhikmah"), order, idempotency_key="double-click-race")
         sale_ids.append(sale.id)
 
     assert _run_threads(app, 4, work) == []

@@ -30,8 +30,8 @@ def _pinned_pages(monkeypatch):
 
 
 def _sell(client, items, key=None):
-    return client.post(f"{BASE}/pos/sales", json={"items": [{"product_id": p.id, "qty": q} for p, q in items], "member_id": None,
-                                                   "payment": "cash", "cash_received": None, "idempotency_key": key})
+    return client.post(f"{BASE}/pos/sales", json={"lines": [{"product_id": p.id, "quantity": q} for p, q in items], "payment": "cash"},
+                       headers={"Idempotency-Key": key} if key else {})
 
 
 @contextmanager
@@ -57,11 +57,10 @@ def _recorded():
 def test_what_one_pos_sale_sends(app, client, stocked, cashier, beras, kopi, is_postgres):
     login(client, "kasir")
     beras_id, kopi_id, cashier_id = beras.id, kopi.id, cashier.id
-    body = {"items": [{"product_id": beras_id, "qty": 2}, {"product_id": kopi_id, "qty": 1}], "payment": "cash",
-            "idempotency_key": "fresh-key"}
+    body = {"lines": [{"product_id": beras_id, "quantity": 2}, {"product_id": kopi_id, "quantity": 1}], "payment": "cash"}
     db.session.commit()
     with _recorded() as seen:  # the test client runs the request in an application context of its own, as in production
-        response = client.post(f"{BASE}/pos/sales", json=body)
+        response = client.post(f"{BASE}/pos/sales", json=body, headers={"Idempotency-Key": "fresh-key"})
     assert response.status_code == 201, response.get_data(as_text=True)
     assert seen.count("COMMIT") == 1 and seen[-1] == "COMMIT", seen  # the answer is built without reading anything back
     who = [s for s in seen if "role_assignment" in s or "FROM user_account" in s]
@@ -73,7 +72,10 @@ def test_what_one_pos_sale_sends(app, client, stocked, cashier, beras, kopi, is_
         writes = [s for s in seen if "INSERT INTO sale " in s]
         assert len(writes) == 1 and all(part in writes[0] for part in ("INSERT INTO sale_line", "UPDATE product", "INSERT INTO stock_move",
                                                                         "INSERT INTO audit_event"))
-        assert len(seen) == 7, seen  # user, product lock, accounts, the ledger's two, the sale's rows, COMMIT
+        keys = [s for s in seen if "operation_key" in s]
+        assert len(keys) == 2 and keys[0].startswith("INSERT INTO operation_key") and keys[1].startswith("UPDATE operation_key"), keys
+        # user, the sale's operation key (claimed, then its result), product lock, accounts, the ledger's two, the sale's rows, COMMIT
+        assert len(seen) == 9, seen
     sale = db.session.get(Sale, response.json["sale_id"])
     assert (sale.voucher, sale.total, sale.cost, sale.cashier_id) == (response.json["voucher"], 180_000_00, sale.cost, cashier_id)
     lines = db.session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.line_no)).all()

@@ -102,8 +102,8 @@ def test_cash_short_and_bad_quantities_are_refused(stocked, beras):
             shop.record_sale(stocked, items=[shop.SaleItem(beras.id, qty)])
         assert err.value.code == "invalid_qty"
     with pytest.raises(ShopError) as err:
-        shop.record_sale(stocked, items=[shop.SaleItem(99_999, 1)])
-    assert err.value.code == "not_found"
+        shop.record_sale(stocked, items=[shop.SaleItem(beras.id, 1), shop.SaleItem(99_999, 1)])
+    assert err.value.code == "unknown_product" and err.value.fields == {"lines.2.product_id": "Tidak ada."}  # the line that names it
 
 
 def test_a_sales_return_undoes_revenue_money_and_cost_of_the_returned_units(stocked, beras, member, cashier):

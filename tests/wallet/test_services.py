@@ -16,7 +16,7 @@ from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.integrity import check_cooperative
 from koppontren.ledger.posting import LineSpec, post_entry, reverse
 from koppontren.members import services as members
-from koppontren.shop import pos
+from koppontren.shop import sale_contract
 from koppontren.shop import services as shop
 from koppontren.shop.models import Sale
 from koppontren.wallet import services as wallet
@@ -193,13 +193,13 @@ def test_returning_a_wallet_sale_credits_the_wallet_back(coop, santri, card, sto
 def test_the_pos_request_takes_a_card_for_a_wallet_payment(coop, santri, card, stocked, cashier):
     snack, _ = stocked
     with pytest.raises(shop.ShopError) as err:
-        pos.parse_sale_request(coop, {"items": [{"product_id": snack.id, "qty": 1}], "payment": "wallet"})
+        sale_contract.parse({"lines": [{"product_id": snack.id, "quantity": 1}], "payment": "wallet"})
     assert err.value.code == "invalid_request" and "card" in err.value.fields
-    req = pos.parse_sale_request(coop, {"items": [{"product_id": snack.id, "qty": 1}], "payment": "wallet", "card": f" {card} "},
-                                 "pos-1")
+    req = sale_contract.parse({"lines": [{"product_id": snack.id, "quantity": 1}], "payment": "wallet", "card": f" {card} "})
     assert req.card == card
-    sale, replayed = pos.sell(coop, req, actor=cashier)
-    again, replayed_again = pos.sell(coop, req, actor=cashier)
+    order = sale_contract.resolve(coop, req)
+    sale, replayed = sale_contract.sell(coop, order, actor=cashier, idempotency_key="pos-1")
+    again, replayed_again = sale_contract.sell(coop, order, actor=cashier, idempotency_key="pos-1")
     assert (replayed, replayed_again, again.id) == (False, True, sale.id)
     assert wallet.get_by_nis(coop, "1001").balance == 4_500_000  # charged once
 

@@ -20,16 +20,17 @@ def _pinned_pages(monkeypatch):
     monkeypatch.setattr(pos_views, "today", lambda: TODAY)
 
 
-def _sell(client, items, **body):
-    payload = {"items": [{"product_id": p.id, "qty": q} for p, q in items], "member_id": None, "payment": "wallet", **body}
-    return client.post(f"{BASE}/pos/sales", json=payload)
+def _sell(client, items, key=None, **body):
+    """POST the sale contract (the API's), paid from a santri's wallet; the key in the Idempotency-Key header."""
+    payload = {"lines": [{"product_id": p.id, "quantity": q} for p, q in items], "payment": "wallet", **body}
+    return client.post(f"{BASE}/pos/sales", json=payload, headers={"Idempotency-Key": key} if key else {})
 
 
 def test_the_pos_sells_with_a_card_and_refuses_in_json(client, coop, santri, card, stocked, cashier):
     snack, _kitab = stocked
     wallet.update_settings(coop, limit_daily=Decimal(15_000), limit_weekly=None, limit_monthly=None, exempt_categories=["kitab"])
     login(client, "kasir")
-    r = _sell(client, [(snack, 2)], card=card, idempotency_key="pos-w-1")
+    r = _sell(client, [(snack, 2)], card=card, key="pos-w-1")
     assert r.status_code == 201, r.get_data(as_text=True)
     assert r.get_json()["total"] == "10000"
     refused = _sell(client, [(snack, 1)], card=wallet.new_token())
@@ -50,13 +51,13 @@ def test_the_till_shows_who_paid_and_a_key_replayed_with_another_card_is_refused
     other_card = wallet.issue_card(coop, other, actor=treasurer).token
     wallet.topup(coop, other, amount=Decimal(50_000), method="cash", actor=treasurer)
     login(client, "kasir")
-    r = _sell(client, [(snack, 2)], card=card, idempotency_key="pos-w-9")
+    r = _sell(client, [(snack, 2)], card=card, key="pos-w-9")
     assert r.status_code == 201 and r.get_json()["wallet"] == {"name": "Ahmad Fauzi", "balance": "40000"}
-    again = _sell(client, [(snack, 2)], card=card, idempotency_key="pos-w-9")
+    again = _sell(client, [(snack, 2)], card=card, key="pos-w-9")
     assert again.status_code == 201 and again.get_json()["replayed"] is True
-    stolen = _sell(client, [(snack, 2)], card=other_card, idempotency_key="pos-w-9")
+    stolen = _sell(client, [(snack, 2)], card=other_card, key="pos-w-9")
     assert stolen.status_code == 409 and stolen.get_json()["error"]["code"] == "idempotency_conflict"
     assert wallet.get_by_nis(coop, "1001").balance == 4_000_000 and wallet.get_by_nis(coop, "1002").balance == 5_000_000
-    cash = client.post(f"{BASE}/pos/sales", json={"items": [{"product_id": snack.id, "qty": 1}], "member_id": None, "payment": "cash",
+    cash = client.post(f"{BASE}/pos/sales", json={"lines": [{"product_id": snack.id, "quantity": 1}], "payment": "cash",
                                                   "cash_received": "5000"})
     assert cash.status_code == 201 and cash.get_json()["wallet"] is None
