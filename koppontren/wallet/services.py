@@ -30,11 +30,12 @@ from koppontren.clock import today
 from koppontren.extensions import db
 from koppontren.ledger import chart, queries, subledgers
 from koppontren.ledger.errors import LedgerError
-from koppontren.ledger.posting import LineSpec, post_entry
+from koppontren.ledger.posting import post_entry
 from koppontren.members import services as members
 from koppontren.tenancy.models import Cooperative
 from koppontren.wallet import cards as _cards
 from koppontren.wallet import limits as _limits
+from koppontren.wallet import postings as wallet_postings
 from koppontren.wallet import reconcile as _reconcile
 from koppontren.wallet.errors import BulkRefusedError, WalletError
 from koppontren.wallet.models import TX_SIGN, Santri, SantriWali, WalletTransaction
@@ -462,8 +463,9 @@ def topup(coop: Cooperative, santri: Santri | int, *, amount: Decimal, method: s
         description = f"Isi saldo dompet santri {locked.nis} {locked.name}" + (f" ({ref})" if ref else "")
         entry = post(coop, journal_type="KM", entry_date=entry_day, description=description[:500], actor=actor, reference=ref,
                      idempotency_key=idempotency_key,
-                     lines=[LineSpec(method_account(coop, m), debit=money.from_sen(sen)),
-                            LineSpec(chart.account_for(coop, "santri_wallet"), credit=money.from_sen(sen), memo=f"{locked.nis} {locked.name}"[:200])])
+                     lines=wallet_postings.topup_lines(amount_sen=sen, memo=wallet_postings.santri_memo(locked.nis, locked.name)[:200],
+                                                       method_account=method_account(coop, m),
+                                                       wallet_account=chart.account_for(coop, "santri_wallet")))
         if getattr(entry, "was_replayed", False) and (existing := _by_key(coop, idempotency_key, locked.id)) is not None:
             return existing
         tx = add_transaction(coop, locked, kind="topup", amount=sen, day=entry_day, method=m, entry=entry, actor=actor, reference=ref)
@@ -494,8 +496,9 @@ def refund(coop: Cooperative, santri: Santri | int, *, amount: Decimal, method: 
         description = f"Penarikan saldo dompet santri {locked.nis} {locked.name}" + (f" ({ref})" if ref else "")
         entry = post(coop, journal_type="KK", entry_date=entry_day, description=description[:500], actor=actor, reference=ref,
                      idempotency_key=idempotency_key,
-                     lines=[LineSpec(chart.account_for(coop, "santri_wallet"), debit=money.from_sen(sen), memo=f"{locked.nis} {locked.name}"[:200]),
-                            LineSpec(method_account(coop, m), credit=money.from_sen(sen))])
+                     lines=wallet_postings.refund_lines(amount_sen=sen, memo=wallet_postings.santri_memo(locked.nis, locked.name)[:200],
+                                                        method_account=method_account(coop, m),
+                                                        wallet_account=chart.account_for(coop, "santri_wallet")))
         if getattr(entry, "was_replayed", False) and (existing := _by_key(coop, idempotency_key, locked.id)) is not None:
             return existing
         tx = add_transaction(coop, locked, kind="refund", amount=sen, day=entry_day, method=m, entry=entry, actor=actor, reference=ref)
@@ -530,70 +533,88 @@ def bulk_topups(coop: Cooperative, rows: list[TopupRow], *, actor=None, idempote
     method (``Dr 1112`` total ``/ Cr 2113`` one line per row), one transaction per row. A bank row
     whose reference was already recorded as a top-up is refused (the same statement imported twice).
     Raises BulkRefusedError naming every bad row; nothing is stored then."""
-    def work():
-        if (existing := _by_key(coop, idempotency_key)) is not None:
-            entry_ids = {existing.entry_id}
-            return list(db.session.scalars(select(WalletTransaction).where(
-                WalletTransaction.cooperative_id == coop.id, WalletTransaction.entry_id.in_(entry_ids)).order_by(WalletTransaction.id)))
-        if not rows:
-            raise WalletError("invalid_field", _l("Tidak ada baris isi saldo."), {"rows": _l("Kosong.")})
-        if len(rows) > MAX_BULK_ROWS:
-            raise WalletError("invalid_field", _l("Paling banyak %(n)s baris sekaligus.", n=MAX_BULK_ROWS), {"rows": _l("Terlalu banyak.")})
-        problems: list[BulkProblem] = []
-        wanted = {"".join((r.nis or "").split()) for r in rows}
-        by_nis = {s.nis: s for s in db.session.scalars(select(Santri).where(Santri.cooperative_id == coop.id, Santri.nis.in_(wanted)))}
-        refs = [_reference(r.reference) for r in rows if r.method == "bank" and _reference(r.reference)]
-        used = set(db.session.scalars(select(WalletTransaction.reference).where(
-            WalletTransaction.cooperative_id == coop.id, WalletTransaction.kind == "topup", WalletTransaction.method == "bank",
-            WalletTransaction.reference.in_(refs)))) if refs else set()
-        seen_refs: set[str] = set()
-        plan = []
-        for r in rows:
-            nis = "".join((r.nis or "").split())
-            santri = by_nis.get(nis)
-            ref = _reference(r.reference)
-            try:
-                if santri is None:
-                    raise WalletError("not_found", _l("NIS %(n)s tidak dikenal.", n=nis or "-"))
-                if not santri.active:
-                    raise WalletError("not_active", _l("Dompet %(n)s sudah ditutup.", n=santri.name))
-                sen = _amount_sen(coop, r.amount)
-                m = _method(r.method)
-                entry_day = _day(r.day)
-                if m == "bank" and ref and (ref in used or ref in seen_refs):
-                    raise WalletError("duplicate_reference", _l("Referensi %(r)s sudah dicatat.", r=ref))
-            except WalletError as err:
-                problems.append(BulkProblem(r.row, nis, str(err.message)))
-                continue
-            if ref:
-                seen_refs.add(ref)
-            plan.append((r, santri, sen, m, entry_day, ref))
-        if problems:
-            raise BulkRefusedError(_l("Isi saldo massal ditolak: %(n)s baris bermasalah. Tidak ada yang disimpan.", n=len(problems)), problems)
-        locked = {s.id: lock_santri(coop, s.id) for s in sorted({p[1].id: p[1] for p in plan}.values(), key=lambda s: s.id)}
-        groups: dict[tuple[date, str], list] = {}
-        for item in plan:
-            groups.setdefault((item[4], item[3]), []).append(item)
-        wallet_account = chart.account_for(coop, "santri_wallet")
-        txs: list[WalletTransaction] = []
-        first = True
-        for (entry_day, m), items in sorted(groups.items()):
-            total = sum(i[2] for i in items)
-            lines = [LineSpec(method_account(coop, m), debit=money.from_sen(total))]
-            lines += [LineSpec(wallet_account, credit=money.from_sen(sen), memo=f"{s.nis} {s.name}" + (f" ({ref})" if ref else ""))
-                      for _r, s, sen, _m, _d, ref in items]
-            entry = post(coop, journal_type="KM", entry_date=entry_day, actor=actor, lines=lines,
-                         description=f"Isi saldo dompet santri dari mutasi {'bank' if m == 'bank' else 'tunai'} ({len(items)} baris)",
-                         idempotency_key=idempotency_key if first else None)
-            first = False
-            for _r, s, sen, _m, _d, ref in items:
-                txs.append(add_transaction(coop, locked[s.id], kind="topup", amount=sen, day=entry_day, method=m, entry=entry,
-                                           actor=actor, reference=ref))
-        record("wallet.bulk_topup", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), rows=len(plan),
-               amount=str(money.from_sen(sum(p[2] for p in plan))))
-        return txs
+    return _unit_of_work(lambda: _bulk_topups(coop, rows, actor=actor, idempotency_key=idempotency_key))
 
-    return _unit_of_work(work)
+
+@dataclass(frozen=True)
+class _PlannedTopup:
+    """A bulk row that passed its checks: the santri, sen, method, date and bank reference."""
+
+    santri: Santri
+    amount_sen: int
+    method: str
+    day: date
+    reference: str | None
+
+
+def _bulk_topups(coop: Cooperative, rows: list[TopupRow], *, actor, idempotency_key: str | None) -> list[WalletTransaction]:
+    if (existing := _by_key(coop, idempotency_key)) is not None:
+        return list(db.session.scalars(select(WalletTransaction).where(
+            WalletTransaction.cooperative_id == coop.id, WalletTransaction.entry_id == existing.entry_id).order_by(WalletTransaction.id)))
+    if not rows:
+        raise WalletError("invalid_field", _l("Tidak ada baris isi saldo."), {"rows": _l("Kosong.")})
+    if len(rows) > MAX_BULK_ROWS:
+        raise WalletError("invalid_field", _l("Paling banyak %(n)s baris sekaligus.", n=MAX_BULK_ROWS), {"rows": _l("Terlalu banyak.")})
+    plan = _bulk_plan(coop, rows)
+    locked = {s.id: lock_santri(coop, s.id) for s in sorted({p.santri.id: p.santri for p in plan}.values(), key=lambda s: s.id)}
+    groups: dict[tuple[date, str], list[_PlannedTopup]] = {}
+    for item in plan:
+        groups.setdefault((item.day, item.method), []).append(item)
+    wallet_account = chart.account_for(coop, "santri_wallet")
+    txs: list[WalletTransaction] = []
+    for n, ((entry_day, m), items) in enumerate(sorted(groups.items())):
+        lines = wallet_postings.bulk_topup_lines(
+            [wallet_postings.TopupItem(i.amount_sen, wallet_postings.santri_memo(i.santri.nis, i.santri.name, i.reference)) for i in items],
+            method_account=method_account(coop, m), wallet_account=wallet_account)
+        entry = post(coop, journal_type="KM", entry_date=entry_day, actor=actor, lines=lines,
+                     description=f"Isi saldo dompet santri dari mutasi {'bank' if m == 'bank' else 'tunai'} ({len(items)} baris)",
+                     idempotency_key=idempotency_key if n == 0 else None)
+        txs += [add_transaction(coop, locked[i.santri.id], kind="topup", amount=i.amount_sen, day=entry_day, method=m, entry=entry,
+                                actor=actor, reference=i.reference) for i in items]
+    record("wallet.bulk_topup", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), rows=len(plan),
+           amount=str(money.from_sen(sum(p.amount_sen for p in plan))))
+    return txs
+
+
+def _bulk_plan(coop: Cooperative, rows: list[TopupRow]) -> list[_PlannedTopup]:
+    """Every row checked; raises BulkRefusedError naming each bad one."""
+    wanted = {"".join((r.nis or "").split()) for r in rows}
+    by_nis = {s.nis: s for s in db.session.scalars(select(Santri).where(Santri.cooperative_id == coop.id, Santri.nis.in_(wanted)))}
+    refs = [ref for r in rows if r.method == "bank" and (ref := _reference(r.reference))]
+    taken = set(db.session.scalars(select(WalletTransaction.reference).where(
+        WalletTransaction.cooperative_id == coop.id, WalletTransaction.kind == "topup", WalletTransaction.method == "bank",
+        WalletTransaction.reference.in_(refs)))) if refs else set()
+    problems: list[BulkProblem] = []
+    plan: list[_PlannedTopup] = []
+    for r in rows:
+        nis = "".join((r.nis or "").split())
+        try:
+            item = _planned_topup(coop, r, by_nis.get(nis), nis, taken)
+        except WalletError as err:
+            problems.append(BulkProblem(r.row, nis, str(err.message)))
+            continue
+        if item.reference:
+            taken.add(item.reference)
+        plan.append(item)
+    if problems:
+        raise BulkRefusedError(_l("Isi saldo massal ditolak: %(n)s baris bermasalah. Tidak ada yang disimpan.", n=len(problems)), problems)
+    return plan
+
+
+def _planned_topup(coop: Cooperative, row: TopupRow, santri: Santri | None, nis: str, taken_references: set[str]) -> _PlannedTopup:
+    """One bulk row checked: a known, open wallet, a valid amount, method and date, and a bank
+    reference not recorded before (in the books or earlier in the file)."""
+    if santri is None:
+        raise WalletError("not_found", _l("NIS %(n)s tidak dikenal.", n=nis or "-"))
+    if not santri.active:
+        raise WalletError("not_active", _l("Dompet %(n)s sudah ditutup.", n=santri.name))
+    sen = _amount_sen(coop, row.amount)
+    m = _method(row.method)
+    entry_day = _day(row.day)
+    ref = _reference(row.reference)
+    if m == "bank" and ref and ref in taken_references:
+        raise WalletError("duplicate_reference", _l("Referensi %(r)s sudah dicatat.", r=ref))
+    return _PlannedTopup(santri, sen, m, entry_day, ref)
 
 
 # --- reading ---------------------------------------------------------------------------------------
