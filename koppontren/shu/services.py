@@ -30,10 +30,11 @@ from koppontren.extensions import db
 from koppontren.ledger import chart, periods, queries
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.fiscal import fiscal_year_bounds, months_of_fiscal_year
-from koppontren.ledger.posting import LineSpec, post_entry
+from koppontren.ledger.posting import post_entry
 from koppontren.members import services as members
 from koppontren.savings import services as savings
 from koppontren.savings.services import SavingsError
+from koppontren.shu import postings as shu_postings
 from koppontren.shu.compute import Figures, MemberBasis, Result, compute_shu, split_by_source
 from koppontren.shu.models import PAYOUT_METHODS, ShuPayout, ShuRules, ShuRun, ShuShare
 from koppontren.shu.rules import (
@@ -447,9 +448,8 @@ def approve_run(coop: Cooperative, year: int, *, day: date, decision: str, actor
         # the shares reference their members by foreign key and members are never deleted: the
         # posting need not look each member line's member up again
         members.remember_existing(coop.id, [m.basis.member_id for m in result.members])
-        lines = [LineSpec(chart.account_for(coop, "shu_current"), debit=money.from_sen(run.shu_amount))]
-        for line in result.allocation_lines():
-            lines.append(LineSpec(line.account, credit=money.from_sen(line.amount), member_id=line.member_id))
+        lines = shu_postings.allocation_lines(shu_sen=run.shu_amount, shu_account=chart.account_for(coop, "shu_current"),
+                                              credits=result.allocation_lines())
         entry = _post(coop, entry_date=day, lines=lines, actor=actor, reference=decision[:100],
                       description=f"Pembagian SHU tahun buku {year} (keputusan RAT {decision})"[:500],
                       idempotency_key=f"shu-approve-{run.id}")
@@ -504,43 +504,47 @@ def pay(coop: Cooperative, year: int, *, day: date, method: str, member_id: int 
     day = _check_day(day, run.approval_date, _l("Tanggal pembayaran tidak boleh sebelum tanggal RAT (%(d)s).",
                                                 d=run.approval_date.isoformat()))
     cash = _cash_account(coop, account_id)
-
-    def work():
-        get_run(coop, year, lock=True)  # payouts of one run queue here: a member is never paid twice
-        paid = payouts_of(coop, run)
-        stmt = select(ShuShare).where(ShuShare.cooperative_id == coop.id, ShuShare.run_id == run.id)
-        if member_id is not None:
-            if isinstance(member_id, bool) or not isinstance(member_id, int):
-                raise ShuError("not_found", _l("Anggota tidak ditemukan."))
-            stmt = stmt.where(ShuShare.member_id == member_id)
-        shares = list(db.session.scalars(stmt.order_by(ShuShare.number)))
-        if member_id is not None and not shares:
-            raise ShuError("not_found", _l("Anggota ini tidak punya SHU tahun %(y)s.", y=year))
-        if member_id is not None and shares[0].member_id in paid:
-            return [paid[shares[0].member_id]]
-        todo = [s for s in shares if s.total > 0 and s.member_id not in paid]
-        members.remember_existing(coop.id, [s.member_id for s in todo])  # as in approve_run
-        if not todo:
-            if member_id is not None:
-                raise ShuError("nothing_to_pay", _l("SHU anggota ini nol; tidak ada yang dibayar."))
-            return []
-        payable = chart.account_for(coop, "shu_payable")
-        receivable = chart.account_for(coop, "receivable_member") if method == "netting" else None
-        owed = {}
-        if receivable is not None:
-            owed = {mid: bal.receivable for mid, bal in savings.balances_of_many(coop, [s.member_id for s in todo], as_of=day).items()}
-        out = []
-        for share in todo:
-            out.append(_pay_one(coop, run, share, day=day, method=method, payable=payable, cash=cash, receivable=receivable,
-                                owed=owed.get(share.member_id, 0), actor=actor))
-        record("shu.paid", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), fiscal_year=year, method=method,
-               members=len(out), amount=str(money.from_sen(sum(p.amount for p in out))))
-        return out
-
     try:
-        return _unit_of_work(work)
+        return _unit_of_work(lambda: _pay(coop, run, day=day, method=method, member_id=member_id, cash=cash, actor=actor))
     except IntegrityError:
         raise ShuError("already_paid", _l("SHU anggota ini sedang atau sudah dibayar oleh pengguna lain; muat ulang halaman.")) from None
+
+
+def _pay(coop: Cooperative, run: ShuRun, *, day: date, method: str, member_id: int | None, cash, actor) -> list[ShuPayout]:
+    get_run(coop, run.fiscal_year, lock=True)  # payouts of one run queue here: a member is never paid twice
+    paid = payouts_of(coop, run)
+    shares = _shares_to_pay(coop, run, member_id)
+    if member_id is not None and shares[0].member_id in paid:
+        return [paid[shares[0].member_id]]
+    todo = [s for s in shares if s.total > 0 and s.member_id not in paid]
+    members.remember_existing(coop.id, [s.member_id for s in todo])  # as in approve_run
+    if not todo:
+        if member_id is not None:
+            raise ShuError("nothing_to_pay", _l("SHU anggota ini nol; tidak ada yang dibayar."))
+        return []
+    payable = chart.account_for(coop, "shu_payable")
+    receivable = chart.account_for(coop, "receivable_member") if method == "netting" else None
+    owed = {}
+    if receivable is not None:
+        owed = {mid: bal.receivable for mid, bal in savings.balances_of_many(coop, [s.member_id for s in todo], as_of=day).items()}
+    out = [_pay_one(coop, run, share, day=day, method=method, payable=payable, cash=cash, receivable=receivable,
+                    owed=owed.get(share.member_id, 0), actor=actor) for share in todo]
+    record("shu.paid", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), fiscal_year=run.fiscal_year, method=method,
+           members=len(out), amount=str(money.from_sen(sum(p.amount for p in out))))
+    return out
+
+
+def _shares_to_pay(coop: Cooperative, run: ShuRun, member_id: int | None) -> list[ShuShare]:
+    """The run's shares by member number: all, or the one member's (``not_found`` when they have none)."""
+    stmt = select(ShuShare).where(ShuShare.cooperative_id == coop.id, ShuShare.run_id == run.id)
+    if member_id is not None:
+        if isinstance(member_id, bool) or not isinstance(member_id, int):
+            raise ShuError("not_found", _l("Anggota tidak ditemukan."))
+        stmt = stmt.where(ShuShare.member_id == member_id)
+    shares = list(db.session.scalars(stmt.order_by(ShuShare.number)))
+    if member_id is not None and not shares:
+        raise ShuError("not_found", _l("Anggota ini tidak punya SHU tahun %(y)s.", y=run.fiscal_year))
+    return shares
 
 
 def _cash_account(coop: Cooperative, account_id: int | None):
@@ -563,15 +567,11 @@ def _pay_one(coop, run, share: ShuShare, *, day, method, payable, cash, receivab
             raise ShuError(err.code, _l("%(n)s: %(m)s", n=share.number, m=err.message), err.fields) from None
         entry_id = tx.entry_id
     else:
-        lines = [LineSpec(payable, debit=money.from_sen(share.total), member_id=share.member_id)]
-        if method == "netting":
-            netted = min(max(owed, 0), share.total)
-            if netted:
-                lines.append(LineSpec(receivable, credit=money.from_sen(netted), member_id=share.member_id))
-        if share.total - netted:
-            lines.append(LineSpec(cash, credit=money.from_sen(share.total - netted)))
+        planned = shu_postings.payout(method=method, total_sen=share.total, member_id=share.member_id, payable_account=payable,
+                                      cash_account=cash, receivable_account=receivable, owed_sen=owed)
+        netted = planned.netted
         label = {"cash": "tunai", "netting": "potong piutang"}[method]
-        entry = _post(coop, entry_date=day, lines=lines, actor=actor, description=f"Pembayaran {text} ({label})"[:500],
+        entry = _post(coop, entry_date=day, lines=planned.lines, actor=actor, description=f"Pembayaran {text} ({label})"[:500],
                       idempotency_key=f"shu-pay-{run.id}-{share.member_id}")
         entry_id = entry.id
     payout = ShuPayout(cooperative_id=coop.id, run_id=run.id, member_id=share.member_id, method=method, pay_date=day,
