@@ -129,55 +129,98 @@ def clean(coop: Cooperative, data: MemberData, *, existing: Member | None = None
     """Check a member's details; return the cleaned column values or raise MemberError with every
     field's problem."""
     problems: dict[str, object] = {}
-    name = " ".join((data.name or "").split())
+    values: dict[str, object] = {}
+    for name, (value, problem) in (("name", _clean_name(data.name)), ("category", _clean_category(data.category)),
+                                   ("nik", _clean_nik(data.nik)), ("gender", _clean_gender(data.gender)),
+                                   ("phone", _clean_phone(data.phone)), ("address", _clean_address(data.address))):
+        values[name] = value
+        if problem is not None:
+            problems[name] = problem
+    join_date = data.join_date or (existing.join_date if existing else today())
+    problems.update(_date_problems(join_date, data.birth_date))
+    number, problem = _clean_number(data.number)
+    if problem is not None:
+        problems["number"] = problem
+    if check_unique and not problems:
+        problems.update(_taken(coop, number, values["nik"], existing.id if existing else -1))
+    if problems:
+        first = next(iter(problems.values()))
+        raise MemberError("invalid_field", first, problems)
+    return {"name": values["name"], "category": values["category"], "nik": values["nik"], "gender": values["gender"],
+            "birth_date": data.birth_date, "phone": values["phone"], "address": values["address"], "join_date": join_date,
+            "number": number}
+
+
+# each _clean_<field> returns (the cleaned value, its problem or None)
+
+def _clean_name(text: str | None):
+    name = " ".join((text or "").split())
     if not name:
-        problems["name"] = _l("Nama wajib diisi.")
-    elif len(name) > 200:
-        problems["name"] = _l("Paling banyak 200 karakter.")
-    category = (data.category or "").strip().lower()
-    if category not in CATEGORIES:
-        problems["category"] = _l("Pilih salah satu kategori: %(list)s.", list=", ".join(CATEGORIES))
-    nik = re.sub(r"[\s.-]", "", data.nik or "") or None
-    if nik is not None and not NIK_RE.match(nik):
-        problems["nik"] = _l("NIK harus 16 angka.")
-    gender = (data.gender or "").strip().upper() or None
-    if gender is not None and gender not in GENDERS:
-        problems["gender"] = _l("Isi L (laki-laki) atau P (perempuan).")
-    phone = (data.phone or "").strip() or None
-    if phone is not None and not PHONE_RE.match(phone):
-        problems["phone"] = _l("Nomor telepon tidak sah.")
-    address = (data.address or "").strip() or None
-    if address is not None and len(address) > 1000:
-        problems["address"] = _l("Paling banyak 1000 karakter.")
+        return name, _l("Nama wajib diisi.")
+    return name, (_l("Paling banyak 200 karakter.") if len(name) > 200 else None)
+
+
+def _clean_category(text: str | None):
+    category = (text or "").strip().lower()
+    return category, (None if category in CATEGORIES else _l("Pilih salah satu kategori: %(list)s.", list=", ".join(CATEGORIES)))
+
+
+def _clean_nik(text: str | None):
+    nik = re.sub(r"[\s.-]", "", text or "") or None
+    return nik, (_l("NIK harus 16 angka.") if nik is not None and not NIK_RE.match(nik) else None)
+
+
+def _clean_gender(text: str | None):
+    gender = (text or "").strip().upper() or None
+    return gender, (_l("Isi L (laki-laki) atau P (perempuan).") if gender is not None and gender not in GENDERS else None)
+
+
+def _clean_phone(text: str | None):
+    phone = (text or "").strip() or None
+    return phone, (_l("Nomor telepon tidak sah.") if phone is not None and not PHONE_RE.match(phone) else None)
+
+
+def _clean_address(text: str | None):
+    address = (text or "").strip() or None
+    return address, (_l("Paling banyak 1000 karakter.") if address is not None and len(address) > 1000 else None)
+
+
+def _clean_number(text: str | None):
+    number = (text or "").strip() or None
+    if number is not None and not NUMBER_RE.match(number):
+        return number, _l("Nomor anggota: huruf, angka, titik, garis miring atau tanda hubung (paling banyak 30).")
+    return number, None
+
+
+def _date_problems(join_date: date, birth_date: date | None) -> dict[str, object]:
+    """The join date is not in the future nor before 1950; the birth date not in the future, nor
+    before 1900, nor after joining."""
     now = today()
-    join_date = data.join_date or (existing.join_date if existing else now)
+    problems: dict[str, object] = {}
     if join_date > now:
         problems["join_date"] = _l("Tanggal masuk tidak boleh setelah hari ini.")
     elif join_date.year < 1950:
         problems["join_date"] = _l("Tanggal masuk tidak boleh sebelum tahun 1950.")
-    if data.birth_date is not None:
-        if data.birth_date > now:
-            problems["birth_date"] = _l("Tanggal lahir tidak boleh setelah hari ini.")
-        elif data.birth_date.year < 1900:
-            problems["birth_date"] = _l("Tanggal lahir tidak sah.")
-        elif data.birth_date > join_date:
-            problems["join_date"] = _l("Tanggal masuk tidak boleh sebelum tanggal lahir.")
-    number = (data.number or "").strip() or None
-    if number is not None and not NUMBER_RE.match(number):
-        problems["number"] = _l("Nomor anggota: huruf, angka, titik, garis miring atau tanda hubung (paling banyak 30).")
-    if check_unique and not problems:
-        own_id = existing.id if existing else -1
-        if number and db.session.scalar(select(Member.id).where(Member.cooperative_id == coop.id, Member.number == number,
-                                                                Member.id != own_id)):
-            problems["number"] = _l("Nomor anggota %(n)s sudah dipakai.", n=number)
-        if nik and db.session.scalar(select(Member.id).where(Member.cooperative_id == coop.id, Member.nik == nik,
-                                                             Member.id != own_id)):
-            problems["nik"] = _l("NIK ini sudah terdaftar pada anggota lain.")
-    if problems:
-        first = next(iter(problems.values()))
-        raise MemberError("invalid_field", first, problems)
-    return {"name": name, "category": category, "nik": nik, "gender": gender, "birth_date": data.birth_date,
-            "phone": phone, "address": address, "join_date": join_date, "number": number}
+    if birth_date is None:
+        return problems
+    if birth_date > now:
+        problems["birth_date"] = _l("Tanggal lahir tidak boleh setelah hari ini.")
+    elif birth_date.year < 1900:
+        problems["birth_date"] = _l("Tanggal lahir tidak sah.")
+    elif birth_date > join_date:
+        problems["join_date"] = _l("Tanggal masuk tidak boleh sebelum tanggal lahir.")
+    return problems
+
+
+def _taken(coop: Cooperative, number: str | None, nik: str | None, own_id: int) -> dict[str, object]:
+    """The number or NIK already belongs to another member of the cooperative."""
+    problems: dict[str, object] = {}
+    if number and db.session.scalar(select(Member.id).where(Member.cooperative_id == coop.id, Member.number == number,
+                                                            Member.id != own_id)):
+        problems["number"] = _l("Nomor anggota %(n)s sudah dipakai.", n=number)
+    if nik and db.session.scalar(select(Member.id).where(Member.cooperative_id == coop.id, Member.nik == nik, Member.id != own_id)):
+        problems["nik"] = _l("NIK ini sudah terdaftar pada anggota lain.")
+    return problems
 
 
 # --- register and edit ---------------------------------------------------------------------------
