@@ -113,38 +113,50 @@ class SantriData:
 
 
 def _clean_santri(coop: Cooperative, data: SantriData, existing: Santri | None = None) -> dict:
+    own_id = existing.id if existing else -1
+    nis, name, problems = _nis_and_name(data)
+    member_id, problem = _linked_member(coop, (data.member_number or "").strip(), own_id)
+    if problem is not None:
+        problems["member_number"] = problem
+    duplicate = "nis" not in problems and _nis_taken(coop, nis, own_id)
+    if duplicate:
+        problems["nis"] = _l("NIS %(n)s sudah dipakai.", n=nis)
+    if problems:
+        code = "duplicate_nis" if duplicate and set(problems) == {"nis"} else "invalid_field"
+        raise WalletError(code, next(iter(problems.values())), problems)
+    return {"nis": nis, "name": name, "kelas": " ".join((data.kelas or "").split())[:40] or None,
+            "asrama": " ".join((data.asrama or "").split())[:60] or None, "member_id": member_id, "active": bool(data.active)}
+
+
+def _nis_and_name(data: SantriData) -> tuple[str, str, dict[str, object]]:
+    """The NIS and name without stray spaces, and their problems."""
     problems: dict[str, object] = {}
-    duplicate = False
     nis = "".join((data.nis or "").split())
     if not NIS_RE.fullmatch(nis):
         problems["nis"] = _l("NIS wajib diisi: huruf, angka, titik atau tanda hubung (paling banyak %(n)s).", n=NIS_MAX)
     name = " ".join((data.name or "").split())
     if not name or len(name) > 200:
         problems["name"] = _l("Nama wajib diisi (paling banyak 200 karakter).")
-    kelas = " ".join((data.kelas or "").split())[:40] or None
-    asrama = " ".join((data.asrama or "").split())[:60] or None
-    member_id = None
-    number = (data.member_number or "").strip()
-    if number:
-        member = members.get_by_number(coop, number)
-        if member is None:
-            problems["member_number"] = _l("Anggota %(n)s tidak ada.", n=number)
-        else:
-            member_id = member.id
-            taken = db.session.scalar(select(Santri.nis).where(Santri.cooperative_id == coop.id, Santri.member_id == member_id,
-                                                               Santri.id != (existing.id if existing else -1)))
-            if taken is not None:
-                problems["member_number"] = _l("Anggota %(n)s sudah terhubung ke santri %(s)s.", n=number, s=taken)
-    if "nis" not in problems:
-        other = db.session.scalar(select(Santri.id).where(Santri.cooperative_id == coop.id, Santri.nis == nis,
-                                                          Santri.id != (existing.id if existing else -1)))
-        if other is not None:
-            problems["nis"] = _l("NIS %(n)s sudah dipakai.", n=nis)
-            duplicate = True
-    if problems:
-        code = "duplicate_nis" if duplicate and set(problems) == {"nis"} else "invalid_field"
-        raise WalletError(code, next(iter(problems.values())), problems)
-    return {"nis": nis, "name": name, "kelas": kelas, "asrama": asrama, "member_id": member_id, "active": bool(data.active)}
+    return nis, name, problems
+
+
+def _linked_member(coop: Cooperative, number: str, own_id: int):
+    """(the member id a santri links to, or None; the problem with ``number``, or None): the member
+    exists and is not linked to another santri."""
+    if not number:
+        return None, None
+    member = members.get_by_number(coop, number)
+    if member is None:
+        return None, _l("Anggota %(n)s tidak ada.", n=number)
+    taken = db.session.scalar(select(Santri.nis).where(Santri.cooperative_id == coop.id, Santri.member_id == member.id,
+                                                       Santri.id != own_id))
+    if taken is not None:
+        return member.id, _l("Anggota %(n)s sudah terhubung ke santri %(s)s.", n=number, s=taken)
+    return member.id, None
+
+
+def _nis_taken(coop: Cooperative, nis: str, own_id: int) -> bool:
+    return db.session.scalar(select(Santri.id).where(Santri.cooperative_id == coop.id, Santri.nis == nis, Santri.id != own_id)) is not None
 
 
 def create_santri(coop: Cooperative, data: SantriData, *, actor=None, commit: bool = True) -> Santri:
