@@ -153,19 +153,25 @@ def _payment_account(coop: Cooperative, account_id: int | None):
     return account
 
 
+def _settings_problems(coop: Cooperative, pokok_amount, wajib_rates: dict, default_account_id: int | None) -> dict[str, object]:
+    """Each amount a Decimal (or int) rupiah from 0 to the largest amount, known categories, an
+    active cash or bank account."""
+    problems: dict[str, object] = {}
+    for name, value in [("pokok_amount", pokok_amount), *((f"wajib_{c}", v) for c, v in wajib_rates.items())]:
+        if value is None or not isinstance(value, Decimal | int) or value < 0 or value > money.MAX_AMOUNT:
+            problems[name] = _l("Jumlah tidak sah.")
+    if set(wajib_rates) - set(CATEGORIES):
+        problems["wajib"] = _l("Kategori tidak dikenal.")
+    if default_account_id is not None and default_account_id not in {a.id for a in payment_accounts(coop)}:
+        problems["default_account"] = _l("Pilih akun kas atau bank yang aktif.")
+    return problems
+
+
 def update_settings(coop: Cooperative, *, pokok_amount: Decimal, wajib_rates: dict[str, Decimal], sukarela_earns_shu: bool,
                     default_account_id: int | None, actor, numbering: tuple[str, int] | None = None) -> Settings:
     """Change the savings settings (amounts are Decimal rupiah ≥ 0) and, with ``numbering`` =
     (prefix, digits), the member numbering of the same page — both or neither."""
-    problems = {}
-    for name, value in [("pokok_amount", pokok_amount), *((f"wajib_{c}", v) for c, v in wajib_rates.items())]:
-        if value is None or not isinstance(value, Decimal | int) or value < 0 or value > money.MAX_AMOUNT:
-            problems[name] = _l("Jumlah tidak sah.")
-    unknown = set(wajib_rates) - set(CATEGORIES)
-    if unknown:
-        problems["wajib"] = _l("Kategori tidak dikenal.")
-    if default_account_id is not None and default_account_id not in {a.id for a in payment_accounts(coop)}:
-        problems["default_account"] = _l("Pilih akun kas atau bank yang aktif.")
+    problems = _settings_problems(coop, pokok_amount, wajib_rates, default_account_id)
     if problems:
         raise SavingsError("invalid_amount", next(iter(problems.values())), problems)
     if numbering is not None:
@@ -833,13 +839,7 @@ def guard_reversal(coop: Cooperative, entry) -> None:
     """Refuse to reverse an entry that would leave a member's simpanan below zero — a sukarela
     deposit already withdrawn, a pokok or wajib already moved out by an exit. Locks the members
     first (the order every savings operation takes), so a racing withdrawal waits for the verdict."""
-    accounts = {chart.account_for(coop, role).id: kind for kind, role in
-                (*KIND_ROLES.items(), ("exit_payable", "exit_payable"), ("shu_payable", "shu_payable"))}
-    effect: dict[tuple[int, str], int] = {}
-    for line in entry.lines:
-        kind = accounts.get(line.account_id)
-        if kind is not None and line.member_id is not None:
-            effect[(line.member_id, kind)] = effect.get((line.member_id, kind), 0) + line.debit - line.credit
+    effect = _savings_effect(coop, entry)
     for member_id in sorted({m for m, _ in effect}):
         member = members.get_member(coop, member_id)
         if member is not None and member.status != "aktif":
@@ -848,14 +848,31 @@ def guard_reversal(coop: Cooperative, entry) -> None:
     shrinking = {key: delta for key, delta in effect.items() if delta < 0}
     for member_id in sorted({m for m, _ in shrinking}):
         members.lock_member(coop, member_id)
-        current = balances(coop, member_id)
-        for (mid, kind), delta in shrinking.items():
-            if mid == member_id and current.of(kind) + delta < 0:
-                number = members.get_member(coop, member_id).number
-                raise LedgerError("reversal_would_overdraw", _l(
-                    "Jurnal %(e)s tidak bisa dibalik: saldo %(k)s %(n)s tinggal %(a)s, kurang dari yang akan dibatalkan.",
-                    e=entry.number, k=str(_KIND_ID.get(kind, kind)), n=number,
-                    a=format_amount(coop, current.of(kind))))
+        _refuse_overdraw(coop, entry, member_id, {kind: delta for (mid, kind), delta in shrinking.items() if mid == member_id})
+
+
+def _savings_effect(coop: Cooperative, entry) -> dict[tuple[int, str], int]:
+    """(member id, kind) -> what reversing ``entry`` does to that balance (sen, + up / − down)."""
+    accounts = {chart.account_for(coop, role).id: kind for kind, role in
+                (*KIND_ROLES.items(), ("exit_payable", "exit_payable"), ("shu_payable", "shu_payable"))}
+    effect: dict[tuple[int, str], int] = {}
+    for line in entry.lines:
+        kind = accounts.get(line.account_id)
+        if kind is not None and line.member_id is not None:
+            effect[(line.member_id, kind)] = effect.get((line.member_id, kind), 0) + line.debit - line.credit
+    return effect
+
+
+def _refuse_overdraw(coop: Cooperative, entry, member_id: int, deltas: dict[str, int]) -> None:
+    """Raise LedgerError(reversal_would_overdraw) when a (locked) member's balance would go below zero."""
+    current = balances(coop, member_id)
+    for kind, delta in deltas.items():
+        if current.of(kind) + delta < 0:
+            number = members.get_member(coop, member_id).number
+            raise LedgerError("reversal_would_overdraw", _l(
+                "Jurnal %(e)s tidak bisa dibalik: saldo %(k)s %(n)s tinggal %(a)s, kurang dari yang akan dibatalkan.",
+                e=entry.number, k=str(_KIND_ID.get(kind, kind)), n=number,
+                a=format_amount(coop, current.of(kind))))
 
 
 subledgers.register_reversal_guard(guard_reversal)
