@@ -240,17 +240,19 @@ def member_bases(coop: Cooperative, year: int, rules: Rules) -> list[MemberBasis
     participation = [a for a in chart.accounts(coop) if a.statement_section == "partisipasi_anggota" and a.postable]
     unit_of = {a.id: unit for unit, unit_roles in UNIT_REVENUE_ROLES.items() for a in participation if a.role in unit_roles}
     usaha_raw = queries.member_net_credits(coop, [a.id for a in participation], date_from=first, date_to=last)
-    out = []
     empty: dict = {}
-    for member_id, number, name in eligible:
-        by_account = usaha_raw.get(member_id, empty)
-        usaha: dict[str | None, int] = {None: sum(by_account.values())}
-        if unit_of:
-            for account_id, net in by_account.items():
-                if account_id in unit_of:
-                    usaha[unit_of[account_id]] = usaha.get(unit_of[account_id], 0) + net
-        out.append(MemberBasis(member_id, number, name, sum(savings_raw.get(member_id, empty).values()), usaha))
-    return out
+    return [MemberBasis(member_id, number, name, sum(savings_raw.get(member_id, empty).values()),
+                        _usaha_by_unit(usaha_raw.get(member_id, empty), unit_of))
+            for member_id, number, name in eligible]
+
+
+def _usaha_by_unit(by_account: dict[int, int], unit_of: dict[int, str]) -> dict[str | None, int]:
+    """A member's net participation: in total (key None) and per business unit."""
+    usaha: dict[str | None, int] = {None: sum(by_account.values())}
+    for account_id, net in by_account.items():
+        if account_id in unit_of:
+            usaha[unit_of[account_id]] = usaha.get(unit_of[account_id], 0) + net
+    return usaha
 
 
 def fiscal_year_bounds_month_end(year: int, month: int) -> date:
