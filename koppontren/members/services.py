@@ -8,6 +8,7 @@ is indistinguishable from one that does not exist. Refusals raise MemberError an
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +24,7 @@ from koppontren.errors import DomainError
 from koppontren.extensions import db
 from koppontren.ledger import subledgers
 from koppontren.members.models import CATEGORIES, GENDERS, Member, MemberSettings
+from koppontren.operations import command, unit_of_work
 from koppontren.tenancy.models import Cooperative
 
 
@@ -83,7 +85,7 @@ def mask_nik(nik: str | None) -> str:
 # --- numbering -----------------------------------------------------------------------------------
 
 def numbering(coop: Cooperative) -> MemberSettings:
-    """The cooperative's numbering row (created on first use; the caller commits)."""
+    """The cooperative's numbering row (created on first use, in the caller's unit of work)."""
     row = db.session.scalar(select(MemberSettings).where(MemberSettings.cooperative_id == coop.id))
     if row is None:
         row = MemberSettings(cooperative_id=coop.id, number_prefix="A-", number_digits=4, last_number=0)
@@ -92,7 +94,9 @@ def numbering(coop: Cooperative) -> MemberSettings:
     return row
 
 
-def update_numbering(coop: Cooperative, *, prefix: str, digits: int, actor, commit: bool = True) -> MemberSettings:
+@command("members.numbering")
+def update_numbering(coop: Cooperative, *, prefix: str, digits: int, actor) -> MemberSettings:
+    """The member numbering: ``prefix`` (up to 10 characters) and ``digits`` (1 to 10) of the next numbers."""
     prefix = (prefix or "").strip()
     if not PREFIX_RE.match(prefix):
         raise MemberError("invalid_field", _l("Awalan nomor paling banyak 10 huruf, angka, titik, garis miring atau tanda hubung."),
@@ -102,8 +106,6 @@ def update_numbering(coop: Cooperative, *, prefix: str, digits: int, actor, comm
     row = numbering(coop)
     row.number_prefix, row.number_digits = prefix, digits
     record("member.numbering", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), prefix=prefix, digits=digits)
-    if commit:
-        db.session.commit()
     return row
 
 
@@ -227,9 +229,16 @@ def _taken(coop: Cooperative, number: str | None, nik: str | None, own_id: int) 
 
 def register_member(coop: Cooperative, data: MemberData, *, actor, commit: bool = True) -> Member:
     """Add a member to the register; the number is the next of the sequence unless one is given.
+    ``commit=False`` only joins the transaction the caller holds (the data generator registers
+    thousands of members in a few of its own units) instead of running as a unit of its own.
 
-    Raises MemberError(code="invalid_field").
+    Raises MemberError(code="invalid_field" | "conflict").
     """
+    with unit_of_work() if commit else nullcontext():
+        return _register(coop, data, actor)
+
+
+def _register(coop: Cooperative, data: MemberData, actor) -> Member:
     values = clean(coop, data)
     try:
         number = values.pop("number") or next_numbers(coop)[0]
@@ -237,14 +246,12 @@ def register_member(coop: Cooperative, data: MemberData, *, actor, commit: bool 
         db.session.add(member)
         db.session.flush()
     except IntegrityError:  # another registration took the number or NIK between our check and our insert
-        db.session.rollback()
         raise _concurrent_change() from None
     record("member.registered", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=number, name=member.name)
-    if commit:
-        db.session.commit()
     return member
 
 
+@command("members.update")
 def update_member(coop: Cooperative, member: Member, data: MemberData, *, actor) -> Member:
     """Change a member's details (not the number, not the status: exit is a savings action)."""
     if member.cooperative_id != coop.id:
@@ -258,9 +265,8 @@ def update_member(coop: Cooperative, member: Member, data: MemberData, *, actor)
         record("member.updated", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=member.number,
                fields=",".join(changed))
     try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+        db.session.flush()
+    except IntegrityError:  # another registration took the number or NIK between our check and our write
         raise _concurrent_change() from None
     return member
 
@@ -270,8 +276,7 @@ def _concurrent_change() -> MemberError:
 
 
 def mark_left(coop: Cooperative, member: Member, *, status: str, day: date, reason: str | None) -> None:
-    """Set a member's status to ``keluar`` or ``meninggal`` (the savings exit calls this inside its
-    own unit of work; the caller commits)."""
+    """Set a member's status to ``keluar`` or ``meninggal`` (a step of the savings exit, in its unit of work)."""
     if status not in ("keluar", "meninggal"):
         raise MemberError("invalid_field", _l("Status keluar tidak sah."), {"status": _l("Tidak sah.")})
     member.status, member.exit_date, member.exit_reason = status, day, (reason or "").strip()[:500] or None

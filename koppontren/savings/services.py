@@ -1,8 +1,10 @@
 """Simpanan pokok, wajib and sukarela: settings, deposits, withdrawals, arrears, passbook, bulk
 wajib collection and the exit settlement of RULES.md §2.
 
-Each operation is one unit of work: lock the member, check, post through ``ledger.posting``, write
-the transaction document (and the wajib months), commit once. Balances are never stored: they are
+Each operation is a command (``koppontren.operations``): one unit of work that locks the member,
+checks, computes the journal lines (``savings.postings``), posts them through ``ledger.posting`` and
+writes the transaction document (and the wajib months); the unit commits once. A repeated request
+(the same ``idempotency_key``) returns the first result through the one table of operation keys. Balances are never stored: they are
 read from the ledger's member subledger. Refusals raise SavingsError and write nothing.
 """
 
@@ -26,6 +28,7 @@ from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.posting import post_entry
 from koppontren.members import services as members
 from koppontren.members.services import CATEGORIES, Member
+from koppontren.operations import command
 from koppontren.savings import postings
 from koppontren.savings.models import KIND_ROLES, KINDS, SavingsSettings, SavingsTransaction, WajibMonth, WajibRate
 from koppontren.savings.postings import Balances
@@ -167,6 +170,7 @@ def _settings_problems(coop: Cooperative, pokok_amount, wajib_rates: dict, defau
     return problems
 
 
+@command("savings.settings")
 def update_settings(coop: Cooperative, *, pokok_amount: Decimal, wajib_rates: dict[str, Decimal], sukarela_earns_shu: bool,
                     default_account_id: int | None, actor, numbering: tuple[str, int] | None = None) -> Settings:
     """Change the savings settings (amounts are Decimal rupiah ≥ 0) and, with ``numbering`` =
@@ -175,11 +179,7 @@ def update_settings(coop: Cooperative, *, pokok_amount: Decimal, wajib_rates: di
     if problems:
         raise SavingsError("invalid_amount", next(iter(problems.values())), problems)
     if numbering is not None:
-        try:
-            members.update_numbering(coop, prefix=numbering[0], digits=numbering[1], actor=actor, commit=False)
-        except Exception:
-            db.session.rollback()
-            raise
+        members.update_numbering(coop, prefix=numbering[0], digits=numbering[1], actor=actor)
     row = db.session.scalar(select(SavingsSettings).where(SavingsSettings.cooperative_id == coop.id))
     if row is None:
         row = SavingsSettings(cooperative_id=coop.id)
@@ -194,7 +194,6 @@ def update_settings(coop: Cooperative, *, pokok_amount: Decimal, wajib_rates: di
         db.session.add(rate)
     record("savings.settings", cooperative_id=coop.id, actor_id=getattr(actor, "id", None),
            pokok=str(pokok_amount), wajib={c: str(v) for c, v in wajib_rates.items()}, sukarela_earns_shu=bool(sukarela_earns_shu))
-    db.session.commit()
     return get_settings(coop)
 
 
@@ -349,9 +348,9 @@ def _locked_active_member(coop: Cooperative, member: Member | int) -> Member:
 
 
 def _post(coop: Cooperative, journal_type_override: str = "SP", **kw):
-    """post_entry inside the caller's unit of work; a ledger refusal becomes a SavingsError."""
+    """post_entry, joining the command's unit of work; a ledger refusal becomes a SavingsError."""
     try:
-        return post_entry(coop, journal_type=journal_type_override, source="savings", commit=False, **kw)
+        return post_entry(coop, journal_type=journal_type_override, source="savings", **kw)
     except LedgerError as err:
         raise SavingsError(err.code, err.message, err.fields) from None
 
@@ -365,25 +364,6 @@ def _document(coop, member, *, kind, direction, amount, day, entry, account, des
     return tx
 
 
-def _replayed(coop: Cooperative, entry, member_id: int) -> SavingsTransaction | None:
-    if not getattr(entry, "was_replayed", False):
-        return None
-    return db.session.scalar(select(SavingsTransaction).where(
-        SavingsTransaction.cooperative_id == coop.id, SavingsTransaction.entry_id == entry.id,
-        SavingsTransaction.member_id == member_id))
-
-
-def _commit_or_rollback(fn):
-    """Run a unit of work: commit once on success, roll everything back on any error."""
-    try:
-        result = fn()
-        db.session.commit()
-        return result
-    except Exception:
-        db.session.rollback()
-        raise
-
-
 def _clear_void_months(coop: Cooperative, member_id: int, months: list[Month]) -> None:
     """Rows of these months whose paying entry was reversed no longer count: make room for the new payment."""
     rows = [r for r in _month_rows(coop, [member_id]) if (r.year, r.month) in set(months)]
@@ -395,6 +375,7 @@ def _clear_void_months(coop: Cooperative, member_id: int, months: list[Month]) -
 
 # --- deposits and withdrawals --------------------------------------------------------------------
 
+@command("savings.deposit")
 def deposit(coop: Cooperative, member: Member | int, kind: str, *, amount: Decimal | None = None, months: list[Month] | None = None,
             day: date | None = None, account_id: int | None = None, actor=None, idempotency_key: str | None = None,
             note: str | None = None) -> SavingsTransaction:
@@ -408,15 +389,7 @@ def deposit(coop: Cooperative, member: Member | int, kind: str, *, amount: Decim
     """
     if kind not in KINDS:
         raise SavingsError("invalid_field", _l("Jenis simpanan tidak dikenal."), {"kind": _l("Tidak sah.")})
-    return _commit_or_rollback(lambda: _deposit(coop, member, kind, amount=amount, months=months, day=day, account_id=account_id,
-                                                actor=actor, idempotency_key=idempotency_key, note=note))
-
-
-def _deposit(coop: Cooperative, member: Member | int, kind: str, *, amount, months, day, account_id, actor, idempotency_key,
-             note) -> SavingsTransaction:
     locked = _locked_active_member(coop, member)
-    if (existing := _existing_for_key(coop, idempotency_key, locked.id)) is not None:
-        return existing
     entry_day = _entry_date(locked, day)
     account = _payment_account(coop, account_id)
     sen, rate, paid_months_list = _deposit_amount(coop, locked, kind, amount, months)
@@ -427,9 +400,7 @@ def _deposit(coop: Cooperative, member: Member | int, kind: str, *, amount, mont
         description += f" — {note.strip()[:150]}"
     lines = postings.deposit_lines(amount_sen=sen, member_id=locked.id, cash_account=account,
                                    savings_account=chart.account_for(coop, KIND_ROLES[kind]))
-    entry = _post(coop, entry_date=entry_day, description=description[:500], actor=actor, idempotency_key=idempotency_key, lines=lines)
-    if (existing := _replayed(coop, entry, locked.id)) is not None:
-        return existing
+    entry = _post(coop, entry_date=entry_day, description=description[:500], actor=actor, lines=lines)
     if paid_months_list:
         _clear_void_months(coop, locked.id, paid_months_list)
         db.session.add_all([WajibMonth(cooperative_id=coop.id, member_id=locked.id, year=y, month=m, amount=rate, entry_id=entry.id)
@@ -532,26 +503,13 @@ def _latest_movement(coop: Cooperative, member_id: int) -> date | None:
     return queries.latest_member_line_date(coop, member_id)
 
 
-def _existing_for_key(coop: Cooperative, key: str | None, member_id: int) -> SavingsTransaction | None:
-    """A retry with an idempotency key already used returns the first transaction before any rule
-    is checked again (the second pokok of a retry is the same pokok, not a refused second one)."""
-    key = (key or "").strip()[:200]
-    if not key:
-        return None
-    entry = queries.get_entry_by_key(coop, key)
-    if entry is None:
-        return None
-    return db.session.scalar(select(SavingsTransaction).where(
-        SavingsTransaction.cooperative_id == coop.id, SavingsTransaction.entry_id == entry.id,
-        SavingsTransaction.member_id == member_id))
-
-
 def _months_ahead_limit() -> Month:
     """The furthest month wajib may be paid in advance."""
     now = today()
     return now.year + (now.month + MAX_MONTHS_AHEAD - 1) // 12, (now.month + MAX_MONTHS_AHEAD - 1) % 12 + 1
 
 
+@command("savings.withdrawal")
 def withdraw(coop: Cooperative, member: Member | int, kind: str = "sukarela", *, amount: Decimal, day: date | None = None,
              account_id: int | None = None, actor=None, idempotency_key: str | None = None, note: str | None = None,
              allow_inactive: bool = False) -> SavingsTransaction:
@@ -567,12 +525,11 @@ def withdraw(coop: Cooperative, member: Member | int, kind: str = "sukarela", *,
                            {"kind": _l("Tidak dapat ditarik.")})
     if kind != "sukarela":
         raise SavingsError("invalid_field", _l("Jenis simpanan tidak dikenal."), {"kind": _l("Tidak sah.")})
+    return _withdraw_locked(coop, member, amount=amount, day=day, account_id=account_id, actor=actor, note=note,
+                            allow_inactive=allow_inactive)
 
-    return _commit_or_rollback(lambda: _withdraw_locked(coop, member, amount=amount, day=day, account_id=account_id, actor=actor,
-                                                        idempotency_key=idempotency_key, note=note, allow_inactive=allow_inactive))
 
-
-def _withdraw_locked(coop, member, *, amount, day, account_id, actor, idempotency_key, note, allow_inactive=False):
+def _withdraw_locked(coop, member, *, amount, day, account_id, actor, note, allow_inactive=False):
     if allow_inactive:
         locked = members.lock_member(coop, member if isinstance(member, int) else member.id)
     else:
@@ -580,8 +537,6 @@ def _withdraw_locked(coop, member, *, amount, day, account_id, actor, idempotenc
     entry_day = _entry_date(locked, day)
     account = _payment_account(coop, account_id)
     sen = _amount_sen(coop, amount)
-    if (existing := _existing_for_key(coop, idempotency_key, locked.id)) is not None:
-        return existing
     available = available_sukarela(coop, locked.id, entry_day)
     if sen > available:
         raise SavingsError("insufficient_balance",
@@ -592,11 +547,9 @@ def _withdraw_locked(coop, member, *, amount, day, account_id, actor, idempotenc
     description = f"Penarikan simpanan sukarela {locked.number} {locked.name}"
     if note:
         description += f" — {note.strip()[:150]}"
-    entry = _post(coop, entry_date=entry_day, description=description[:500], actor=actor, idempotency_key=idempotency_key,
+    entry = _post(coop, entry_date=entry_day, description=description[:500], actor=actor,
                   lines=postings.withdrawal_lines(amount_sen=sen, member_id=locked.id, cash_account=account,
                                                   voluntary_account=chart.account_for(coop, "savings_voluntary")))
-    if (existing := _replayed(coop, entry, locked.id)) is not None:
-        return existing
     tx = _document(coop, locked, kind="sukarela", direction="withdrawal", amount=sen, day=entry_day, entry=entry, account=account,
                    description=description[:500], actor=actor)
     record("savings.withdrawal", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), member=locked.number,
@@ -604,12 +557,13 @@ def _withdraw_locked(coop, member, *, amount, day, account_id, actor, idempotenc
     return tx
 
 
+@command("savings.sukarela_credit")
 def credit_sukarela_from(coop: Cooperative, member_id: int, *, amount_sen: int, day: date, from_account, description: str,
                          actor=None, journal_type: str = "SP") -> SavingsTransaction:
     """Credit a member's simpanan sukarela from another (non-cash) account in the caller's unit of
     work, e.g. SHU paid into savings: ``Dr from_account (member) / Cr 2111 (member)``. The savings
     module keeps 2111 to itself, so other modules move money into it through here; the deposit gets
-    its transaction document (kwitansi, passbook) like any other. Does not commit.
+    its transaction document (kwitansi, passbook) like any other. Joins the caller's unit of work.
 
     Raises SavingsError (``not_active``, ``invalid_amount``, LedgerError codes)."""
     locked = _locked_active_member(coop, member_id)
@@ -651,6 +605,7 @@ def bulk_candidates(coop: Cooperative, month: Month) -> list[tuple[Member, int]]
             if month not in paid.get(m.id, set()) and settings.wajib_rate(m.category) > 0]
 
 
+@command("savings.bulk_wajib")
 def collect_wajib_bulk(coop: Cooperative, *, month: Month, member_ids: list[int], day: date | None = None,
                        account_id: int | None = None, actor=None, note: str | None = None, idempotency_key: str | None = None):
     """Record one month's wajib for many members as one entry (one credit line per member), e.g.
@@ -658,11 +613,6 @@ def collect_wajib_bulk(coop: Cooperative, *, month: Month, member_ids: list[int]
     batch, every such member listed. Returns (entry, transactions)."""
     if not member_ids:
         raise SavingsError("nothing_selected", _l("Pilih paling sedikit satu anggota."), {"members": _l("Kosong.")})
-    return _commit_or_rollback(lambda: _collect_wajib_bulk(coop, month=month, member_ids=member_ids, day=day, account_id=account_id,
-                                                           actor=actor, note=note, idempotency_key=idempotency_key))
-
-
-def _collect_wajib_bulk(coop: Cooperative, *, month: Month, member_ids: list[int], day, account_id, actor, note, idempotency_key):
     account = _payment_account(coop, account_id)
     entry_day = day or today()
     if entry_day > today():
@@ -671,9 +621,6 @@ def _collect_wajib_bulk(coop: Cooperative, *, month: Month, member_ids: list[int
         raise SavingsError("invalid_month", _l("Paling jauh %(n)s bulan ke depan.", n=MAX_MONTHS_AHEAD), {"month": _l("Terlalu jauh.")})
     wanted = sorted(set(member_ids))
     found = {mid: members.lock_member(coop, mid) for mid in wanted}  # locked in id order: two batches never deadlock
-    key = (idempotency_key or "").strip()[:200]
-    if key and (replayed := queries.get_entry_by_key(coop, key)) is not None:
-        return replayed, _transactions_of_entry(coop, replayed)
     plan, problems = _bulk_plan(coop, month, entry_day, found)
     if problems:
         raise BulkRefusedError(_l("Setoran massal ditolak: %(n)s anggota bermasalah. Tidak ada yang disimpan.", n=len(problems)), problems)
@@ -682,9 +629,7 @@ def _collect_wajib_bulk(coop: Cooperative, *, month: Month, member_ids: list[int
         description += f" — {note.strip()[:150]}"
     lines = postings.bulk_wajib_lines([postings.WajibItem(m.id, rate, f"{m.number} {m.name}") for m, rate in plan],
                                       cash_account=account, wajib_account=chart.account_for(coop, "savings_mandatory"))
-    entry = _post(coop, entry_date=entry_day, description=description[:500], actor=actor, idempotency_key=idempotency_key, lines=lines)
-    if getattr(entry, "was_replayed", False):
-        return entry, _transactions_of_entry(coop, entry)
+    entry = _post(coop, entry_date=entry_day, description=description[:500], actor=actor, lines=lines)
     txs = []
     for m, rate in plan:
         _clear_void_months(coop, m.id, [month])
@@ -695,11 +640,6 @@ def _collect_wajib_bulk(coop: Cooperative, *, month: Month, member_ids: list[int
     record("savings.bulk_wajib", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), month=month_key(month),
            members=len(plan), amount=str(money.from_sen(sum(rate for _, rate in plan))), number=entry.number)
     return entry, txs
-
-
-def _transactions_of_entry(coop: Cooperative, entry) -> list[SavingsTransaction]:
-    return list(db.session.scalars(select(SavingsTransaction).where(
-        SavingsTransaction.cooperative_id == coop.id, SavingsTransaction.entry_id == entry.id)))
 
 
 def _bulk_plan(coop: Cooperative, month: Month, entry_day: date, found: dict[int, Member | None]):
@@ -750,6 +690,7 @@ def exit_preview(coop: Cooperative, member: Member) -> Balances:
     return balances(coop, member.id)
 
 
+@command("savings.exit")
 def exit_member(coop: Cooperative, member: Member | int, *, effective_date: date, status: str = "keluar", reason: str | None = None,
                 net_receivables: bool = False, settlement_date: date | None = None, account_id: int | None = None,
                 actor=None) -> ExitResult:
@@ -764,9 +705,8 @@ def exit_member(coop: Cooperative, member: Member | int, *, effective_date: date
     member owes receivables or loans the treasurer has not chosen to net (``has_receivables``), or
     owes more than all their savings (``receivables_exceed_savings``).
     """
-    return _commit_or_rollback(lambda: _exit_member(coop, member, effective_date=effective_date, status=status, reason=reason,
-                                                    net_receivables=net_receivables, settlement_date=settlement_date,
-                                                    account_id=account_id, actor=actor))
+    return _exit_member(coop, member, effective_date=effective_date, status=status, reason=reason, net_receivables=net_receivables,
+                        settlement_date=settlement_date, account_id=account_id, actor=actor)
 
 
 def _exit_member(coop: Cooperative, member: Member | int, *, effective_date, status, reason, net_receivables, settlement_date,
@@ -793,7 +733,7 @@ def _exit_member(coop: Cooperative, member: Member | int, *, effective_date, sta
                       account=account, description=f"Pengembalian simpanan anggota keluar {name}", actor=actor)
     if figures.sukarela_rest > 0:
         sukarela_tx = _withdraw_locked(coop, locked, amount=money.from_sen(figures.sukarela_rest), day=settle_day, account_id=account.id,
-                                       actor=actor, idempotency_key=None, note="anggota keluar")
+                                       actor=actor, note="anggota keluar")
     members.mark_left(coop, locked, status=status, day=eff, reason=reason)
     record("member.exited", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=locked.number, status=status,
            date=eff.isoformat(), payout=str(money.from_sen(figures.cash_out + max(figures.sukarela_rest, 0))),

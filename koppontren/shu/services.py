@@ -1,7 +1,8 @@
 """SHU: the rules of a fiscal year, the run (draft → approved at the RAT → paid), outputs.
 
-Each public function that writes is one unit of work: check, post through ``ledger.posting`` (the
-allocation entry at approval, one entry per member payout), write the SHU rows, commit once; any
+Each public function that writes is a command (``koppontren.operations``), one unit of work: check,
+compute the journal lines (``shu.postings``), post them through ``ledger.posting`` (the allocation
+entry at approval, one entry per member payout), write the SHU rows; the unit commits once and any
 refusal raises ShuError and writes nothing. The bases come from the ledger with SQL aggregates
 (``ledger.queries``) and are stored on the run's share rows with the rules and the SHU amount, so an
 approved run never changes when the members' data or the books do.
@@ -32,6 +33,7 @@ from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.fiscal import fiscal_year_bounds, months_of_fiscal_year
 from koppontren.ledger.posting import post_entry
 from koppontren.members import services as members
+from koppontren.operations import command
 from koppontren.savings import services as savings
 from koppontren.savings.services import SavingsError
 from koppontren.shu import postings as shu_postings
@@ -66,16 +68,6 @@ STATUS_LABELS = {"draft": _l("Draf"), "approved": _l("Disahkan RAT"), "paid": _l
 
 def _unit(coop: Cooperative) -> int:
     return 10 ** (2 - coop.currency_decimals)
-
-
-def _unit_of_work(fn):
-    try:
-        result = fn()
-        db.session.commit()
-        return result
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def _check_year(year) -> int:
@@ -161,6 +153,7 @@ def _approved_run(coop: Cooperative, year: int) -> ShuRun | None:
     return run if run is not None and run.status != "draft" else None
 
 
+@command("shu.save_rules")
 def save_rules(coop: Cooperative, year: int, rules: Rules | dict, *, actor) -> Rules:
     """Store the rules of a fiscal year (refused once its run is approved: ``run_frozen``). Raises
     ShuError ``invalid_rules`` / ``percent_not_100``."""
@@ -172,22 +165,19 @@ def save_rules(coop: Cooperative, year: int, rules: Rules | dict, *, actor) -> R
     if _approved_run(coop, year) is not None:
         raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan; aturannya tidak bisa diubah.", y=year))
 
-    def work():
-        row, _created = _lock_year(coop, year, rules, actor=actor)
-        run = get_run(coop, year, lock=True)  # an approval committed meanwhile froze the year
-        if run is not None and run.status != "draft":
-            raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan; aturannya tidak bisa diubah.", y=year))
-        data = rules.to_dict()
-        row.components = data["components"]
-        row.savings_basis = rules.savings_basis
-        row.include_sukarela = rules.include_sukarela
-        row.include_departed = rules.include_departed
-        row.updated_by_id = getattr(actor, "id", None)
-        row.updated_at = utcnow()
-        record("shu.rules", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), fiscal_year=year, rules=data)
-        return rules
-
-    return _unit_of_work(work)
+    row, _created = _lock_year(coop, year, rules, actor=actor)
+    run = get_run(coop, year, lock=True)  # an approval committed meanwhile froze the year
+    if run is not None and run.status != "draft":
+        raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan; aturannya tidak bisa diubah.", y=year))
+    data = rules.to_dict()
+    row.components = data["components"]
+    row.savings_basis = rules.savings_basis
+    row.include_sukarela = rules.include_sukarela
+    row.include_departed = rules.include_departed
+    row.updated_by_id = getattr(actor, "id", None)
+    row.updated_at = utcnow()
+    record("shu.rules", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), fiscal_year=year, rules=data)
+    return rules
 
 
 # --- the year's figures and the members' bases ----------------------------------------------------
@@ -292,6 +282,7 @@ def _share_rows(coop: Cooperative, run_id: int, result: Result) -> list[dict]:
     } for m in result.members]
 
 
+@command("shu.compute_run")
 def compute_run(coop: Cooperative, year: int, *, actor) -> ShuRun:
     """Compute (or recompute) the draft SHU run of a closed year with the year's rules (saving the
     rules copied forward or defaulted, so the year keeps them). Refused: ``year_not_closed``,
@@ -311,45 +302,42 @@ def compute_run(coop: Cooperative, year: int, *, actor) -> ShuRun:
         raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan RAT; tidak bisa dihitung ulang.", y=year))
     unit = _unit(coop)
 
-    def work():
-        rules_row, created = _lock_year(coop, year, info.rules, actor=actor)
-        rules = info.rules
-        if not created:  # the year's stored rules, as they are now (saved meanwhile by someone else, perhaps)
-            rules = _rules_of_row(rules_row)
-            if rules != info.rules:
-                validate(rules)
-                check_accounts(coop, rules)
-        run = get_run(coop, year, lock=True)
-        if run is not None and run.status != "draft":
-            raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan RAT; tidak bisa dihitung ulang.", y=year))
-        shu_member, shu_nonmember = (split_by_source(figures.shu, figures.member_margin, figures.nonmember_margin, unit)
-                                     if rules.split_by_source else (figures.shu, 0))
-        bases = member_bases(coop, year, rules)
-        result = compute_shu(Figures(figures.shu, shu_member, shu_nonmember, unit), bases, rules)
-        if run is None:
-            run = ShuRun(cooperative_id=coop.id, fiscal_year=year, status="draft")
-            db.session.add(run)
-        else:
-            db.session.execute(delete(ShuShare).where(ShuShare.cooperative_id == coop.id, ShuShare.run_id == run.id))
-        run.shu_amount, run.shu_member, run.shu_nonmember = figures.shu, shu_member, shu_nonmember
-        run.snapshot = {
-            "rules": rules.to_dict(), "first": figures.first.isoformat(), "last": figures.last.isoformat(),
-            "member_margin": figures.member_margin, "nonmember_margin": figures.nonmember_margin, "unit": unit,
-            "savings_divisor": 12 if rules.savings_basis == "monthly_average" else 1,
-            "eligible": len(bases), "computed_on": today().isoformat(),
-        }
-        run.pools = _pools_json(result)
-        run.prepared_by_id = getattr(actor, "id", None)
-        run.prepared_at = utcnow()
-        db.session.flush()
-        rows = _share_rows(coop, run.id, result)
-        for start in range(0, len(rows), 5000):  # Core executemany: no ORM bookkeeping per share
-            db.session.execute(insert(ShuShare.__table__), rows[start:start + 5000])
-        record("shu.computed", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), fiscal_year=year,
-               shu=str(money.from_sen(figures.shu)), members=len(rows))
-        return run
-
-    return _unit_of_work(work)
+    rules_row, created = _lock_year(coop, year, info.rules, actor=actor)
+    rules = info.rules
+    if not created:  # the year's stored rules, as they are now (saved meanwhile by someone else, perhaps)
+        rules = _rules_of_row(rules_row)
+        if rules != info.rules:
+            validate(rules)
+            check_accounts(coop, rules)
+    run = get_run(coop, year, lock=True)
+    if run is not None and run.status != "draft":
+        raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan RAT; tidak bisa dihitung ulang.", y=year))
+    shu_member, shu_nonmember = (split_by_source(figures.shu, figures.member_margin, figures.nonmember_margin, unit)
+                                 if rules.split_by_source else (figures.shu, 0))
+    bases = member_bases(coop, year, rules)
+    result = compute_shu(Figures(figures.shu, shu_member, shu_nonmember, unit), bases, rules)
+    if run is None:
+        run = ShuRun(cooperative_id=coop.id, fiscal_year=year, status="draft")
+        db.session.add(run)
+    else:
+        db.session.execute(delete(ShuShare).where(ShuShare.cooperative_id == coop.id, ShuShare.run_id == run.id))
+    run.shu_amount, run.shu_member, run.shu_nonmember = figures.shu, shu_member, shu_nonmember
+    run.snapshot = {
+        "rules": rules.to_dict(), "first": figures.first.isoformat(), "last": figures.last.isoformat(),
+        "member_margin": figures.member_margin, "nonmember_margin": figures.nonmember_margin, "unit": unit,
+        "savings_divisor": 12 if rules.savings_basis == "monthly_average" else 1,
+        "eligible": len(bases), "computed_on": today().isoformat(),
+    }
+    run.pools = _pools_json(result)
+    run.prepared_by_id = getattr(actor, "id", None)
+    run.prepared_at = utcnow()
+    db.session.flush()
+    rows = _share_rows(coop, run.id, result)
+    for start in range(0, len(rows), 5000):  # Core executemany: no ORM bookkeeping per share
+        db.session.execute(insert(ShuShare.__table__), rows[start:start + 5000])
+    record("shu.computed", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), fiscal_year=year,
+           shu=str(money.from_sen(figures.shu)), members=len(rows))
+    return run
 
 
 def shares_of(coop: Cooperative, run: ShuRun, *, limit: int | None = None, offset: int = 0,
@@ -390,7 +378,7 @@ def verify_run(coop: Cooperative, run: ShuRun) -> bool:
 
 def _post(coop: Cooperative, **kw):
     try:
-        return post_entry(coop, journal_type="SHU", source="shu", commit=False, **kw)
+        return post_entry(coop, journal_type="SHU", source="shu", **kw)
     except LedgerError as err:
         raise ShuError(err.code, err.message, err.fields) from None
 
@@ -415,6 +403,7 @@ def _same_instant(a: datetime | None, b: datetime | None) -> bool:
     return naive(a) == naive(b)
 
 
+@command("shu.approve_run")
 def approve_run(coop: Cooperative, year: int, *, day: date, decision: str, actor) -> ShuRun:
     """Approve the draft run at the RAT: ``day`` is the RAT's date (after the year, not in the
     future, in an open month), ``decision`` the decision (berita acara) number. The approver must not
@@ -436,36 +425,33 @@ def approve_run(coop: Cooperative, year: int, *, day: date, decision: str, actor
 
     seen_prepared_at = run.prepared_at
 
-    def work():
-        # the run's row lock: a second approval, a recompute and payouts queue here; what was checked
-        # above is checked again on the row as it is now
-        locked = get_run(coop, year, lock=True)
-        if locked is None or locked.status != "draft":
-            raise ShuError("not_draft", _l("SHU tahun %(y)s baru saja disahkan oleh pengguna lain.", y=year))
-        if not _same_instant(locked.prepared_at, seen_prepared_at):
-            raise ShuError("run_changed", _l("SHU tahun %(y)s baru saja dihitung ulang; periksa hasilnya lalu sahkan lagi.", y=year))
-        if locked.prepared_by_id == actor.id:
-            raise ShuError("same_user", _l("Pembagian SHU harus disahkan oleh pengguna lain daripada yang menyiapkannya."))
-        result = stored_result(coop, run)
-        # the shares reference their members by foreign key and members are never deleted: the
-        # posting need not look each member line's member up again
-        members.remember_existing(coop.id, [m.basis.member_id for m in result.members])
-        lines = shu_postings.allocation_lines(shu_sen=run.shu_amount, shu_account=chart.account_for(coop, "shu_current"),
-                                              credits=result.allocation_lines())
-        entry = _post(coop, entry_date=day, lines=lines, actor=actor, reference=decision[:100],
-                      description=f"Pembagian SHU tahun buku {year} (keputusan RAT {decision})"[:500],
-                      idempotency_key=f"shu-approve-{run.id}")
-        run.status = "approved"
-        run.entry_id = entry.id
-        run.approval_date = day
-        run.decision_number = decision
-        run.approved_by_id = actor.id
-        run.approved_at = utcnow()
-        record("shu.approved", cooperative_id=coop.id, actor_id=actor.id, fiscal_year=year, decision=decision,
-               number=entry.number, shu=str(money.from_sen(run.shu_amount)))
-        return run
-
-    return _unit_of_work(work)
+    # the run's row lock: a second approval, a recompute and payouts queue here; what was checked
+    # above is checked again on the row as it is now
+    locked = get_run(coop, year, lock=True)
+    if locked is None or locked.status != "draft":
+        raise ShuError("not_draft", _l("SHU tahun %(y)s baru saja disahkan oleh pengguna lain.", y=year))
+    if not _same_instant(locked.prepared_at, seen_prepared_at):
+        raise ShuError("run_changed", _l("SHU tahun %(y)s baru saja dihitung ulang; periksa hasilnya lalu sahkan lagi.", y=year))
+    if locked.prepared_by_id == actor.id:
+        raise ShuError("same_user", _l("Pembagian SHU harus disahkan oleh pengguna lain daripada yang menyiapkannya."))
+    result = stored_result(coop, run)
+    # the shares reference their members by foreign key and members are never deleted: the
+    # posting need not look each member line's member up again
+    members.remember_existing(coop.id, [m.basis.member_id for m in result.members])
+    lines = shu_postings.allocation_lines(shu_sen=run.shu_amount, shu_account=chart.account_for(coop, "shu_current"),
+                                          credits=result.allocation_lines())
+    entry = _post(coop, entry_date=day, lines=lines, actor=actor, reference=decision[:100],
+                  description=f"Pembagian SHU tahun buku {year} (keputusan RAT {decision})"[:500],
+                  idempotency_key=f"shu-approve-{run.id}")
+    run.status = "approved"
+    run.entry_id = entry.id
+    run.approval_date = day
+    run.decision_number = decision
+    run.approved_by_id = actor.id
+    run.approved_at = utcnow()
+    record("shu.approved", cooperative_id=coop.id, actor_id=actor.id, fiscal_year=year, decision=decision,
+           number=entry.number, shu=str(money.from_sen(run.shu_amount)))
+    return run
 
 
 def payouts_of(coop: Cooperative, run: ShuRun) -> dict[int, ShuPayout]:
@@ -484,6 +470,7 @@ def run_status(coop: Cooperative, run: ShuRun) -> str:
     return "paid" if not unpaid else "approved"
 
 
+@command("shu.pay")
 def pay(coop: Cooperative, year: int, *, day: date, method: str, member_id: int | None = None, account_id: int | None = None,
         actor, member_number: str | None = None) -> list[ShuPayout]:
     """Pay members' SHU of an approved run: one member (``member_id``) or every unpaid member with a
@@ -507,7 +494,9 @@ def pay(coop: Cooperative, year: int, *, day: date, method: str, member_id: int 
                                                 d=run.approval_date.isoformat()))
     cash = _cash_account(coop, account_id)
     try:
-        return _unit_of_work(lambda: _pay(coop, run, day=day, method=method, member_id=member_id, cash=cash, actor=actor))
+        payouts = _pay(coop, run, day=day, method=method, member_id=member_id, cash=cash, actor=actor)
+        db.session.flush()  # a payout another user just wrote for the same member is refused here, not at the commit
+        return payouts
     except IntegrityError:
         raise ShuError("already_paid", _l("SHU anggota ini sedang atau sudah dibayar oleh pengguna lain; muat ulang halaman.")) from None
 

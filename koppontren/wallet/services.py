@@ -7,8 +7,11 @@ Money: a top-up is ``Dr 1112 Bank – Dana Titipan Santri`` (bank) or ``Dr Kas``
 1112 until deposited) ``/ Cr 2113 Dana Titipan Santri``; a refund the mirror. The wallet alone
 posts lines on 2113 (``internal_subledgers={"santri"}``) and keeps its subledger: the santri's
 ``balance`` and one WalletTransaction per movement, in the same unit of work as the entry.
-Each operation locks the santri's row (PostgreSQL ``FOR UPDATE``; SQLite writers are serialised by
-``BEGIN IMMEDIATE``), checks, posts, moves the balance with a conditional UPDATE and commits once.
+Each operation is a command (``koppontren.operations``): one unit of work that locks the santri's
+row (PostgreSQL ``FOR UPDATE``; SQLite writers are serialised by ``BEGIN IMMEDIATE``), checks,
+computes the journal lines (``wallet.postings``), posts them, moves the balance with a conditional
+UPDATE, and commits once. A repeated request (the same ``idempotency_key``) returns the first
+result through the one table of operation keys; the same key with other content is refused.
 Refusals raise WalletError and write nothing.
 """
 
@@ -28,10 +31,11 @@ from koppontren.auth import services as auth
 from koppontren.auth.models import Role
 from koppontren.clock import today
 from koppontren.extensions import db
-from koppontren.ledger import chart, queries, subledgers
+from koppontren.ledger import chart, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.posting import post_entry
 from koppontren.members import services as members
+from koppontren.operations import command
 from koppontren.tenancy.models import Cooperative
 from koppontren.wallet import cards as _cards
 from koppontren.wallet import limits as _limits
@@ -86,16 +90,6 @@ ACTION_LABELS.update({
     "wallet.wali_limits": _l("Batas belanja diubah oleh wali"),
 })
 subledgers.reserve_roles(_l("dompet santri"), ("santri_wallet",), sources=("wallet", "shop"))
-
-
-def _unit_of_work(fn):
-    try:
-        result = fn()
-        db.session.commit()
-        return result
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 # --- santri -------------------------------------------------------------------------------------------
@@ -159,70 +153,59 @@ def _nis_taken(coop: Cooperative, nis: str, own_id: int) -> bool:
     return db.session.scalar(select(Santri.id).where(Santri.cooperative_id == coop.id, Santri.nis == nis, Santri.id != own_id)) is not None
 
 
-def create_santri(coop: Cooperative, data: SantriData, *, actor=None, commit: bool = True) -> Santri:
+@command("wallet.create_santri")
+def create_santri(coop: Cooperative, data: SantriData, *, actor=None) -> Santri:
     """A new wallet holder (balance 0, no card yet). Raises WalletError(``invalid_field`` | ``duplicate_nis``)."""
     values = _clean_santri(coop, data)
     santri = Santri(cooperative_id=coop.id, balance=0, **values)
     db.session.add(santri)
-    try:
-        db.session.flush()
-        record("wallet.santri", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=santri.nis, created=True)
-        if commit:
-            db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    db.session.flush()
+    record("wallet.santri", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=santri.nis, created=True)
     return santri
 
 
+@command("wallet.update_santri")
 def update_santri(coop: Cooperative, santri: Santri | int, data: SantriData, *, actor=None) -> Santri:
     """Change a santri's details. Closing a wallet (``active=False``) needs a zero balance (refund
     it first: ``not_empty``); a closed wallet's card stops paying."""
-    def work():
-        locked = lock_santri(coop, santri)
-        values = _clean_santri(coop, data, existing=locked)
-        if not values["active"] and locked.balance > 0:
-            raise WalletError("not_empty", _l("Saldo %(n)s masih %(b)s; kembalikan dulu sebelum dompet ditutup.", n=locked.name,
-                                              b=format_amount(coop, locked.balance)), {"active": _l("Saldo belum nol.")})
-        for key, value in values.items():
-            setattr(locked, key, value)
-        record("wallet.santri", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis)
-        return locked
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    values = _clean_santri(coop, data, existing=locked)
+    if not values["active"] and locked.balance > 0:
+        raise WalletError("not_empty", _l("Saldo %(n)s masih %(b)s; kembalikan dulu sebelum dompet ditutup.", n=locked.name,
+                                          b=format_amount(coop, locked.balance)), {"active": _l("Saldo belum nol.")})
+    for key, value in values.items():
+        setattr(locked, key, value)
+    record("wallet.santri", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis)
+    return locked
 
 
+@command("wallet.import_santri")
 def import_santri(coop: Cooperative, rows: list[SantriData], *, actor=None) -> list[Santri]:
     """Create many santri at once, all or nothing (the CSV/XLSX import). Raises BulkRefusedError
     whose ``problems`` (BulkProblem: row counted from 1, nis, problem) names every bad row."""
     problems: list[BulkProblem] = []
     created: list[Santri] = []
     seen: set[str] = set()
-    try:
-        for n, data in enumerate(rows, start=1):
-            nis = "".join((data.nis or "").split())
-            if nis in seen:
-                problems.append(BulkProblem(n, nis, str(_l("NIS %(n)s dua kali di berkas.", n=nis))))
-                continue
-            seen.add(nis)
-            try:
-                values = _clean_santri(coop, data)
-            except WalletError as err:
-                problems.append(BulkProblem(n, nis, "; ".join(str(v) for v in err.fields.values()) or str(err.message)))
-                continue
-            santri = Santri(cooperative_id=coop.id, balance=0, **values)
-            db.session.add(santri)
-            created.append(santri)
-        if problems:
-            raise BulkRefusedError(_l("Impor ditolak: %(n)s baris bermasalah. Tidak ada yang disimpan.", n=len(problems)), problems)
-        if not created:
-            raise WalletError("invalid_field", _l("Berkas tidak berisi santri."), {"file": _l("Kosong.")})
-        db.session.flush()
-        record("wallet.santri", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), imported=len(created))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    for n, data in enumerate(rows, start=1):
+        nis = "".join((data.nis or "").split())
+        if nis in seen:
+            problems.append(BulkProblem(n, nis, str(_l("NIS %(n)s dua kali di berkas.", n=nis))))
+            continue
+        seen.add(nis)
+        try:
+            values = _clean_santri(coop, data)
+        except WalletError as err:
+            problems.append(BulkProblem(n, nis, "; ".join(str(v) for v in err.fields.values()) or str(err.message)))
+            continue
+        santri = Santri(cooperative_id=coop.id, balance=0, **values)
+        db.session.add(santri)
+        created.append(santri)
+    if problems:
+        raise BulkRefusedError(_l("Impor ditolak: %(n)s baris bermasalah. Tidak ada yang disimpan.", n=len(problems)), problems)
+    if not created:
+        raise WalletError("invalid_field", _l("Berkas tidak berisi santri."), {"file": _l("Kosong.")})
+    db.session.flush()
+    record("wallet.santri", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), imported=len(created))
     return created
 
 
@@ -311,55 +294,49 @@ def is_wali_of(coop: Cooperative, user, santri: Santri | int) -> bool:
                                                          SantriWali.user_id == user_id)) is not None
 
 
+@command("wallet.link_wali")
 def link_wali(coop: Cooperative, santri: Santri | int, user, *, actor=None) -> SantriWali:
     """Make ``user`` a wali of the santri, granting them the ``wali`` role in the cooperative if they
     do not have it. Raises WalletError(``not_found`` | ``already_linked``)."""
-    def work():
-        locked = lock_santri(coop, santri)
-        if is_wali_of(coop, user, locked):
-            raise WalletError("already_linked", _l("%(u)s sudah menjadi wali %(n)s.", u=user.name, n=locked.name), {"user": _l("Sudah.")})
-        if Role.WALI not in auth.roles_of(user, coop):
-            auth.grant_role(coop, user, Role.WALI, actor=actor, commit=False)
-        link = SantriWali(cooperative_id=coop.id, santri_id=locked.id, user_id=user.id)
-        db.session.add(link)
-        db.session.flush()
-        record("wallet.wali_linked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, login=user.login)
-        return link
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    if is_wali_of(coop, user, locked):
+        raise WalletError("already_linked", _l("%(u)s sudah menjadi wali %(n)s.", u=user.name, n=locked.name), {"user": _l("Sudah.")})
+    if Role.WALI not in auth.roles_of(user, coop):
+        auth.grant_role(coop, user, Role.WALI, actor=actor, commit=False)
+    link = SantriWali(cooperative_id=coop.id, santri_id=locked.id, user_id=user.id)
+    db.session.add(link)
+    db.session.flush()
+    record("wallet.wali_linked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, login=user.login)
+    return link
 
 
+@command("wallet.create_wali")
 def create_wali(coop: Cooperative, santri: Santri | int, *, login: str, name: str, actor=None) -> tuple[object, str]:
     """A new wali account (role ``wali``) linked to the santri, with a one-time password the wali
     must change at the first login; returns (user, password). Raises WalletError(``invalid_login`` |
     ``login_taken`` | ``not_found``)."""
-    def work():
-        locked = lock_santri(coop, santri)
-        password = auth.one_time_password()
-        try:
-            user = auth.create_user(login, name, password, locale="id", must_change_password=True, actor=actor, commit=False)
-            auth.grant_role(coop, user, Role.WALI, actor=actor, commit=False)
-        except auth.AuthError as err:
-            raise WalletError(err.code, err.message, err.fields) from None
-        db.session.add(SantriWali(cooperative_id=coop.id, santri_id=locked.id, user_id=user.id))
-        db.session.flush()
-        record("wallet.wali_linked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, login=user.login)
-        return user, password
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    password = auth.one_time_password()
+    try:
+        user = auth.create_user(login, name, password, locale="id", must_change_password=True, actor=actor, commit=False)
+        auth.grant_role(coop, user, Role.WALI, actor=actor, commit=False)
+    except auth.AuthError as err:
+        raise WalletError(err.code, err.message, err.fields) from None
+    db.session.add(SantriWali(cooperative_id=coop.id, santri_id=locked.id, user_id=user.id))
+    db.session.flush()
+    record("wallet.wali_linked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, login=user.login)
+    return user, password
 
 
+@command("wallet.unlink_wali")
 def unlink_wali(coop: Cooperative, santri: Santri | int, user, *, actor=None) -> None:
     """The user is no longer the santri's wali (their role stays: other santri, or the admin takes it)."""
-    def work():
-        locked = lock_santri(coop, santri)
-        removed = db.session.execute(delete(SantriWali).where(
-            SantriWali.cooperative_id == coop.id, SantriWali.santri_id == locked.id, SantriWali.user_id == user.id)).rowcount
-        if not removed:
-            raise WalletError("not_found", _l("%(u)s bukan wali %(n)s.", u=user.name, n=locked.name))
-        record("wallet.wali_unlinked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, login=user.login)
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    removed = db.session.execute(delete(SantriWali).where(
+        SantriWali.cooperative_id == coop.id, SantriWali.santri_id == locked.id, SantriWali.user_id == user.id)).rowcount
+    if not removed:
+        raise WalletError("not_found", _l("%(u)s bukan wali %(n)s.", u=user.name, n=locked.name))
+    record("wallet.wali_unlinked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, login=user.login)
 
 
 # --- money: top-ups and refunds --------------------------------------------------------------------
@@ -403,10 +380,10 @@ def method_account(coop: Cooperative, method: str):
 
 
 def post(coop: Cooperative, *, journal_type: str, **kw):
-    """post_entry for the wallet inside the caller's unit of work (lines on 2113 allowed); a ledger
+    """post_entry for the wallet, joining the caller's unit of work (lines on 2113 allowed); a ledger
     refusal becomes a WalletError."""
     try:
-        return post_entry(coop, source="wallet", commit=False, internal_subledgers=frozenset({"santri"}), journal_type=journal_type, **kw)
+        return post_entry(coop, source="wallet", internal_subledgers=frozenset({"santri"}), journal_type=journal_type, **kw)
     except LedgerError as err:
         raise WalletError(err.code, err.message, err.fields) from None
 
@@ -428,7 +405,7 @@ def move_balance(coop: Cooperative, santri: Santri, delta: int) -> int:
 def add_transaction(coop: Cooperative, santri: Santri, *, kind: str, amount: int, day: date, method: str, entry, actor=None,
                     reference: str | None = None, sale_id: int | None = None, limited: int = 0, limit_day: date | None = None,
                     place: str | None = None) -> WalletTransaction:
-    """Move the balance and write the transaction of one movement (the entry is posted). Does not commit."""
+    """Move the balance and write the transaction of one movement (the entry is posted), in the caller's unit of work."""
     balance = move_balance(coop, santri, TX_SIGN[kind] * amount)
     tx = WalletTransaction(cooperative_id=coop.id, santri_id=santri.id, kind=kind, amount=amount, balance_after=balance, day=day,
                            limit_day=limit_day or day, method=method, reference=reference, entry_id=entry.id, voucher=entry.number,
@@ -437,88 +414,55 @@ def add_transaction(coop: Cooperative, santri: Santri, *, kind: str, amount: int
     return tx
 
 
-def _by_key(coop: Cooperative, key: str | None, santri_id: int | None = None) -> WalletTransaction | None:
-    key = (key or "").strip()[:200]
-    entry = queries.get_entry_by_key(coop, key) if key else None
-    if entry is None:
-        return None
-    stmt = select(WalletTransaction).where(WalletTransaction.cooperative_id == coop.id, WalletTransaction.entry_id == entry.id)
-    if santri_id is not None:
-        stmt = stmt.where(WalletTransaction.santri_id == santri_id)
-    return db.session.scalars(stmt.order_by(WalletTransaction.id)).first()
-
-
-def _same_replay(existing: WalletTransaction, kind: str, sen: int, method: str) -> WalletTransaction:
-    """A key used before returns its transaction only for the same movement; another amount, method
-    or direction under the same key is a conflict (a form sent again after it was edited)."""
-    if (existing.kind, existing.amount, existing.method) != (kind, sen, method):
-        raise WalletError("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk transaksi lain (%(n)s).", n=existing.voucher),
-                          {"idempotency_key": _l("Sudah dipakai.")})
-    return existing
-
-
+@command("wallet.topup")
 def topup(coop: Cooperative, santri: Santri | int, *, amount: Decimal, method: str, day: date | None = None,
           reference: str | None = None, actor=None, idempotency_key: str | None = None) -> WalletTransaction:
     """Money in for a santri from their wali: ``Dr 1112`` (bank) or ``Dr Kas`` (cash) ``/ Cr 2113``.
-    The same ``idempotency_key`` again returns the first transaction. Raises WalletError
+    The same ``idempotency_key`` again returns the first transaction; with another amount, method,
+    date or reference it is refused (OperationConflict, ``idempotency_conflict``). Raises WalletError
     (``invalid_amount`` | ``invalid_method`` | ``invalid_date`` | ``not_active`` | ``not_found`` | ledger codes)."""
-    def work():
-        locked = lock_santri(coop, santri)
-        if (existing := _by_key(coop, idempotency_key, locked.id)) is not None:
-            return _same_replay(existing, "topup", _amount_sen(coop, amount), _method(method))
-        if not locked.active:
-            raise WalletError("not_active", _l("Dompet %(n)s sudah ditutup.", n=locked.name))
-        sen = _amount_sen(coop, amount)
-        m = _method(method)
-        entry_day = _day(day)
-        ref = _reference(reference)
-        description = f"Isi saldo dompet santri {locked.nis} {locked.name}" + (f" ({ref})" if ref else "")
-        entry = post(coop, journal_type="KM", entry_date=entry_day, description=description[:500], actor=actor, reference=ref,
-                     idempotency_key=idempotency_key,
-                     lines=wallet_postings.topup_lines(amount_sen=sen, memo=wallet_postings.santri_memo(locked.nis, locked.name)[:200],
-                                                       method_account=method_account(coop, m),
-                                                       wallet_account=chart.account_for(coop, "santri_wallet")))
-        if getattr(entry, "was_replayed", False) and (existing := _by_key(coop, idempotency_key, locked.id)) is not None:
-            return existing
-        tx = add_transaction(coop, locked, kind="topup", amount=sen, day=entry_day, method=m, entry=entry, actor=actor, reference=ref)
-        record("wallet.topup", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, method=m,
-               amount=str(money.from_sen(sen)), number=entry.number)
-        return tx
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    if not locked.active:
+        raise WalletError("not_active", _l("Dompet %(n)s sudah ditutup.", n=locked.name))
+    sen = _amount_sen(coop, amount)
+    m = _method(method)
+    entry_day = _day(day)
+    ref = _reference(reference)
+    description = f"Isi saldo dompet santri {locked.nis} {locked.name}" + (f" ({ref})" if ref else "")
+    entry = post(coop, journal_type="KM", entry_date=entry_day, description=description[:500], actor=actor, reference=ref,
+                 lines=wallet_postings.topup_lines(amount_sen=sen, memo=wallet_postings.santri_memo(locked.nis, locked.name)[:200],
+                                                   method_account=method_account(coop, m),
+                                                   wallet_account=chart.account_for(coop, "santri_wallet")))
+    tx = add_transaction(coop, locked, kind="topup", amount=sen, day=entry_day, method=m, entry=entry, actor=actor, reference=ref)
+    record("wallet.topup", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, method=m,
+           amount=str(money.from_sen(sen)), number=entry.number)
+    return tx
 
 
+@command("wallet.refund")
 def refund(coop: Cooperative, santri: Santri | int, *, amount: Decimal, method: str, day: date | None = None,
            reference: str | None = None, actor=None, idempotency_key: str | None = None) -> WalletTransaction:
     """Money back out of a wallet (the santri goes home, the wallet closes): ``Dr 2113 / Cr Kas`` or
     ``Cr 1112``, never below zero. Allowed on a closed wallet. Raises WalletError
     (``insufficient_balance`` | ``invalid_amount`` | ``invalid_method`` | ``invalid_date`` | …)."""
-    def work():
-        locked = lock_santri(coop, santri)
-        if (existing := _by_key(coop, idempotency_key, locked.id)) is not None:
-            return _same_replay(existing, "refund", _amount_sen(coop, amount), _method(method))
-        sen = _amount_sen(coop, amount)
-        m = _method(method)
-        entry_day = _day(day)
-        ref = _reference(reference)
-        if sen > locked.balance:
-            raise WalletError("insufficient_balance", _l("Saldo dompet %(n)s hanya %(b)s; penarikan %(a)s ditolak.", n=locked.name,
-                                                         b=format_amount(coop, locked.balance), a=format_amount(coop, sen)),
-                              {"amount": _l("Melebihi saldo %(b)s.", b=format_amount(coop, locked.balance))})
-        description = f"Penarikan saldo dompet santri {locked.nis} {locked.name}" + (f" ({ref})" if ref else "")
-        entry = post(coop, journal_type="KK", entry_date=entry_day, description=description[:500], actor=actor, reference=ref,
-                     idempotency_key=idempotency_key,
-                     lines=wallet_postings.refund_lines(amount_sen=sen, memo=wallet_postings.santri_memo(locked.nis, locked.name)[:200],
-                                                        method_account=method_account(coop, m),
-                                                        wallet_account=chart.account_for(coop, "santri_wallet")))
-        if getattr(entry, "was_replayed", False) and (existing := _by_key(coop, idempotency_key, locked.id)) is not None:
-            return existing
-        tx = add_transaction(coop, locked, kind="refund", amount=sen, day=entry_day, method=m, entry=entry, actor=actor, reference=ref)
-        record("wallet.refund", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, method=m,
-               amount=str(money.from_sen(sen)), number=entry.number)
-        return tx
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    sen = _amount_sen(coop, amount)
+    m = _method(method)
+    entry_day = _day(day)
+    ref = _reference(reference)
+    if sen > locked.balance:
+        raise WalletError("insufficient_balance", _l("Saldo dompet %(n)s hanya %(b)s; penarikan %(a)s ditolak.", n=locked.name,
+                                                     b=format_amount(coop, locked.balance), a=format_amount(coop, sen)),
+                          {"amount": _l("Melebihi saldo %(b)s.", b=format_amount(coop, locked.balance))})
+    description = f"Penarikan saldo dompet santri {locked.nis} {locked.name}" + (f" ({ref})" if ref else "")
+    entry = post(coop, journal_type="KK", entry_date=entry_day, description=description[:500], actor=actor, reference=ref,
+                 lines=wallet_postings.refund_lines(amount_sen=sen, memo=wallet_postings.santri_memo(locked.nis, locked.name)[:200],
+                                                    method_account=method_account(coop, m),
+                                                    wallet_account=chart.account_for(coop, "santri_wallet")))
+    tx = add_transaction(coop, locked, kind="refund", amount=sen, day=entry_day, method=m, entry=entry, actor=actor, reference=ref)
+    record("wallet.refund", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, method=m,
+           amount=str(money.from_sen(sen)), number=entry.number)
+    return tx
 
 
 @dataclass(frozen=True)
@@ -540,12 +484,13 @@ class BulkProblem:
     problem: str
 
 
+@command("wallet.bulk_topups")
 def bulk_topups(coop: Cooperative, rows: list[TopupRow], *, actor=None, idempotency_key: str | None = None) -> list[WalletTransaction]:
     """Top up many wallets at once (a bank statement file), all or nothing: one entry per date and
     method (``Dr 1112`` total ``/ Cr 2113`` one line per row), one transaction per row. A bank row
     whose reference was already recorded as a top-up is refused (the same statement imported twice).
     Raises BulkRefusedError naming every bad row; nothing is stored then."""
-    return _unit_of_work(lambda: _bulk_topups(coop, rows, actor=actor, idempotency_key=idempotency_key))
+    return _bulk_topups(coop, rows, actor=actor)
 
 
 @dataclass(frozen=True)
@@ -559,10 +504,7 @@ class _PlannedTopup:
     reference: str | None
 
 
-def _bulk_topups(coop: Cooperative, rows: list[TopupRow], *, actor, idempotency_key: str | None) -> list[WalletTransaction]:
-    if (existing := _by_key(coop, idempotency_key)) is not None:
-        return list(db.session.scalars(select(WalletTransaction).where(
-            WalletTransaction.cooperative_id == coop.id, WalletTransaction.entry_id == existing.entry_id).order_by(WalletTransaction.id)))
+def _bulk_topups(coop: Cooperative, rows: list[TopupRow], *, actor) -> list[WalletTransaction]:
     if not rows:
         raise WalletError("invalid_field", _l("Tidak ada baris isi saldo."), {"rows": _l("Kosong.")})
     if len(rows) > MAX_BULK_ROWS:
@@ -574,13 +516,12 @@ def _bulk_topups(coop: Cooperative, rows: list[TopupRow], *, actor, idempotency_
         groups.setdefault((item.day, item.method), []).append(item)
     wallet_account = chart.account_for(coop, "santri_wallet")
     txs: list[WalletTransaction] = []
-    for n, ((entry_day, m), items) in enumerate(sorted(groups.items())):
+    for (entry_day, m), items in sorted(groups.items()):
         lines = wallet_postings.bulk_topup_lines(
             [wallet_postings.TopupItem(i.amount_sen, wallet_postings.santri_memo(i.santri.nis, i.santri.name, i.reference)) for i in items],
             method_account=method_account(coop, m), wallet_account=wallet_account)
         entry = post(coop, journal_type="KM", entry_date=entry_day, actor=actor, lines=lines,
-                     description=f"Isi saldo dompet santri dari mutasi {'bank' if m == 'bank' else 'tunai'} ({len(items)} baris)",
-                     idempotency_key=idempotency_key if n == 0 else None)
+                     description=f"Isi saldo dompet santri dari mutasi {'bank' if m == 'bank' else 'tunai'} ({len(items)} baris)")
         txs += [add_transaction(coop, locked[i.santri.id], kind="topup", amount=i.amount_sen, day=entry_day, method=m, entry=entry,
                                 actor=actor, reference=i.reference) for i in items]
     record("wallet.bulk_topup", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), rows=len(plan),
@@ -690,22 +631,21 @@ def spending(coop: Cooperative, santri: Santri, day: date | None = None) -> Spen
 
 # --- limits ------------------------------------------------------------------------------------------
 
+@command("wallet.set_limits")
 def set_limits(coop: Cooperative, santri: Santri | int, *, daily: Decimal | None, weekly: Decimal | None, monthly: Decimal | None,
                actor=None) -> Santri:
     """The treasurer's limits for one santri (Decimal rupiah; None = the cooperative's default)."""
     values = {"limit_daily": _limits.limit_sen(coop, daily, "daily"), "limit_weekly": _limits.limit_sen(coop, weekly, "weekly"),
               "limit_monthly": _limits.limit_sen(coop, monthly, "monthly")}
 
-    def work():
-        locked = lock_santri(coop, santri)
-        for key, value in values.items():
-            setattr(locked, key, value)
-        record("wallet.limits", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, **values)
-        return locked
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    for key, value in values.items():
+        setattr(locked, key, value)
+    record("wallet.limits", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, **values)
+    return locked
 
 
+@command("wallet.set_wali_limits")
 def set_wali_limits(coop: Cooperative, santri: Santri | int, *, daily: Decimal | None, weekly: Decimal | None, monthly: Decimal | None,
                     actor) -> Santri:
     """The limits a wali sets for their santri (Decimal rupiah; None = none of their own). A wali may
@@ -714,20 +654,17 @@ def set_wali_limits(coop: Cooperative, santri: Santri | int, *, daily: Decimal |
     values = {"daily": _limits.limit_sen(coop, daily, "daily"), "weekly": _limits.limit_sen(coop, weekly, "weekly"),
               "monthly": _limits.limit_sen(coop, monthly, "monthly")}
 
-    def work():
-        locked = lock_santri(coop, santri)
-        if actor is None or not is_wali_of(coop, actor, locked):
-            raise WalletError("not_wali", _l("Anda bukan wali santri ini."))
-        base = _limits.base_limits(coop, locked)
-        problems = {}
-        for window, value in values.items():
-            ceiling = base.of(window)
-            if value is not None and ceiling is not None and value > ceiling:
-                problems[window] = _l("Paling tinggi %(a)s (batas koperasi).", a=format_amount(coop, ceiling))
-        if problems:
-            raise WalletError("limit_too_high", _l("Wali hanya dapat menurunkan batas, tidak melebihi batas yang ditetapkan koperasi."), problems)
-        locked.wali_limit_daily, locked.wali_limit_weekly, locked.wali_limit_monthly = values["daily"], values["weekly"], values["monthly"]
-        record("wallet.wali_limits", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, **values)
-        return locked
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    if actor is None or not is_wali_of(coop, actor, locked):
+        raise WalletError("not_wali", _l("Anda bukan wali santri ini."))
+    base = _limits.base_limits(coop, locked)
+    problems = {}
+    for window, value in values.items():
+        ceiling = base.of(window)
+        if value is not None and ceiling is not None and value > ceiling:
+            problems[window] = _l("Paling tinggi %(a)s (batas koperasi).", a=format_amount(coop, ceiling))
+    if problems:
+        raise WalletError("limit_too_high", _l("Wali hanya dapat menurunkan batas, tidak melebihi batas yang ditetapkan koperasi."), problems)
+    locked.wali_limit_daily, locked.wali_limit_weekly, locked.wali_limit_monthly = values["daily"], values["weekly"], values["monthly"]
+    record("wallet.wali_limits", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, **values)
+    return locked
