@@ -4,8 +4,9 @@ wajib collection and the exit settlement of RULES.md §2.
 Each operation is a command (``koppontren.operations``): one unit of work that locks the member,
 checks, computes the journal lines (``savings.postings``), posts them through ``ledger.posting`` and
 writes the transaction document (and the wajib months); the unit commits once. A repeated request
-(the same ``idempotency_key``) returns the first result through the one table of operation keys. Balances are never stored: they are
-read from the ledger's member subledger. Refusals raise SavingsError and write nothing.
+(the same ``idempotency_key``) returns the first result through the one table of operation keys.
+Balances are never stored: they are read from the ledger's member subledger. Refusals raise
+SavingsError and write nothing.
 """
 
 from __future__ import annotations
