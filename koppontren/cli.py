@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from koppontren import create_app
 from koppontren.errors import DomainError
+from koppontren.operations import unit_of_work
 
 
 def main() -> None:
@@ -86,6 +87,28 @@ def user_group() -> None:
     pass
 
 
+def _user_create_target(login, coop_slug, role, operator, password):
+    """The cooperative (or None for an operator) and the existing account of ``user create``, checked."""
+    from koppontren.auth import services as auth
+    from koppontren.tenancy import services as tenancy
+
+    if operator and (coop_slug or role):
+        raise click.UsageError("--operator cannot be combined with --coop/--role.")
+    if not operator and not (coop_slug and role):
+        raise click.UsageError("give --coop SLUG and --role ROLE, or --operator.")
+    coop = None
+    if coop_slug:
+        coop = tenancy.get_by_slug(coop_slug)
+        if coop is None:
+            _fail(f"No cooperative with slug '{coop_slug}'.")
+    existing = auth.get_user_by_login(login)
+    if existing is not None and password:
+        _fail(f"User '{existing.login}' already exists; it keeps its password.")
+    if existing is not None and operator and existing.is_operator:
+        _fail(f"User '{existing.login}' is already a platform operator.")
+    return coop, existing
+
+
 @user_group.command("create")
 @click.argument("login")
 @click.option("--coop", "coop_slug", help="Cooperative slug the role applies to.")
@@ -101,37 +124,21 @@ def user_create(login, coop_slug, role, operator, name, password) -> None:
     If LOGIN already exists (and no --password is given), the role is added to it.
     """
     from koppontren.auth import services as auth
-    from koppontren.extensions import db
-    from koppontren.tenancy import services as tenancy
 
-    if operator and (coop_slug or role):
-        raise click.UsageError("--operator cannot be combined with --coop/--role.")
-    if not operator and not (coop_slug and role):
-        raise click.UsageError("give --coop SLUG and --role ROLE, or --operator.")
-    coop = None
-    if coop_slug:
-        coop = tenancy.get_by_slug(coop_slug)
-        if coop is None:
-            _fail(f"No cooperative with slug '{coop_slug}'.")
-    existing = auth.get_user_by_login(login)
-    if existing is not None and password:
-        _fail(f"User '{existing.login}' already exists; it keeps its password.")
+    coop, existing = _user_create_target(login, coop_slug, role, operator, password)
+    if existing is None and not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        if existing is None:
-            if not password:
-                password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-            user = auth.create_user(login, name or login, password, is_operator=operator, commit=False)
-        else:
-            user = existing
-            if operator:
-                if user.is_operator:
-                    _fail(f"User '{user.login}' is already a platform operator.")
-                user.is_operator = True
-        if coop is not None:
-            auth.grant_role(coop, user, role, commit=False)
-        db.session.commit()
+        with unit_of_work():
+            if existing is None:
+                user = auth.create_user(login, name or login, password, is_operator=operator)
+            else:
+                user = existing
+                if operator:
+                    user.is_operator = True
+            if coop is not None:
+                auth.grant_role(coop, user, role)
     except DomainError as err:
-        db.session.rollback()
         _fail(err)
     what = "platform operator" if operator else f"{role} of {coop.slug}"
     verb = "Added" if existing is not None else "Created"

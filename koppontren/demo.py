@@ -17,10 +17,10 @@ from faker import Faker
 from koppontren.auth import services as auth
 from koppontren.auth.models import Role
 from koppontren.clock import today
-from koppontren.extensions import db
 from koppontren.ledger import chart, opening
 from koppontren.ledger.posting import LineSpec
 from koppontren.members import services as members
+from koppontren.operations import unit_of_work
 from koppontren.savings import services as savings
 from koppontren.shop import services as shop
 from koppontren.tenancy import services as tenancy
@@ -42,32 +42,32 @@ def ensure_demo(slug: str = "demo", seed: int = 2026) -> tuple[Cooperative, list
     fake = Faker("id_ID")
     fake.seed_instance(seed)
     coop = tenancy.get_by_slug(slug)
-    created = coop is None
-    if created:
-        pesantren = f"Pondok Pesantren {fake.random_element(['Al-Hikmah', 'Darul Ulum', 'Nurul Huda', 'Miftahul Jannah', 'Roudlotul Muta’allimin'])}"
-        city = fake.city()
-        coop = tenancy.create_cooperative(
-            slug, f"Koperasi {pesantren} {city}",
-            pesantren_name=pesantren,
-            legal_number=f"AHU-{fake.random_number(digits=7, fix_len=True)}.AH.01.26.TAHUN 2024",
-            nik_koperasi=str(fake.random_number(digits=16, fix_len=True)),
-            address=fake.address().replace("\n", ", "),
-            books_start=_demo_books_start(), commit=False,
-        )
-    logins = []
-    for role, login in ROLE_LOGINS:
-        name = fake.name()
-        user = auth.get_user_by_login(login)
-        if user is None:
-            user = auth.create_user(login, name, DEMO_PASSWORD, commit=False)
-        if role not in auth.roles_of(user, coop):
-            auth.grant_role(coop, user, role, commit=False)
-        logins.append((role.value, user.login, user.name))
-    operator = auth.get_user_by_login(OPERATOR_LOGIN)
-    if operator is None:
-        operator = auth.create_user(OPERATOR_LOGIN, fake.name(), DEMO_PASSWORD, is_operator=True, commit=False)
-    logins.append(("operator", operator.login, operator.name))
-    db.session.commit()
+    with unit_of_work():
+        created = coop is None
+        if created:
+            pesantren = f"Pondok Pesantren {fake.random_element(['Al-Hikmah', 'Darul Ulum', 'Nurul Huda', 'Miftahul Jannah', 'Roudlotul Muta’allimin'])}"
+            city = fake.city()
+            coop = tenancy.create_cooperative(
+                slug, f"Koperasi {pesantren} {city}",
+                pesantren_name=pesantren,
+                legal_number=f"AHU-{fake.random_number(digits=7, fix_len=True)}.AH.01.26.TAHUN 2024",
+                nik_koperasi=str(fake.random_number(digits=16, fix_len=True)),
+                address=fake.address().replace("\n", ", "),
+                books_start=_demo_books_start(),
+            )
+        logins = []
+        for role, login in ROLE_LOGINS:
+            name = fake.name()
+            user = auth.get_user_by_login(login)
+            if user is None:
+                user = auth.create_user(login, name, DEMO_PASSWORD)
+            if role not in auth.roles_of(user, coop):
+                auth.grant_role(coop, user, role)
+            logins.append((role.value, user.login, user.name))
+        operator = auth.get_user_by_login(OPERATOR_LOGIN)
+        if operator is None:
+            operator = auth.create_user(OPERATOR_LOGIN, fake.name(), DEMO_PASSWORD, is_operator=True)
+        logins.append(("operator", operator.login, operator.name))
     treasurer = auth.get_user_by_login("demo.bendahara")
     if opening.existing_opening(coop) is None and created:
         _demo_opening(coop, treasurer)
@@ -145,5 +145,5 @@ def _demo_members(coop: Cooperative, fake: Faker, treasurer, member_user) -> Non
         if i % 2 == 0:
             savings.deposit(coop, member, "sukarela", amount=Decimal(25_000 * (1 + i)), day=joined + timedelta(days=7), actor=treasurer)
         if i == 0 and member_user is not None:
-            member.user_id = member_user.id
-            db.session.commit()
+            with unit_of_work():
+                member.user_id = member_user.id

@@ -40,6 +40,7 @@ from koppontren.ledger import chart, opening, periods, queries
 from koppontren.ledger.bulk import BulkPoster
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members import services as members
+from koppontren.operations import unit_of_work
 from koppontren.savings import services as savings
 from koppontren.shop import services as shop
 from koppontren.shop.bulk import BulkSales, Buyer
@@ -172,8 +173,8 @@ def generate(options: Options, *, step: Callable[[int], None] = lambda n: None) 
     if db.engine.dialect.name == "postgresql":
         # A bulk load's durability trade-off, for this connection only: a crash may lose the last
         # commits (never corrupt or half-write one); every check and constraint still runs.
-        db.session.execute(text("SET synchronous_commit TO off"))
-        db.session.commit()
+        with unit_of_work():
+            db.session.execute(text("SET synchronous_commit TO off"))
     return [_Cooperative(options, n, step).run() for n in range(1, options.coops + 1)]
 
 
@@ -225,11 +226,11 @@ class _Cooperative:
             legal_number=f"AHU-{rng.randrange(10**6, 10**7)}.AH.01.26.TAHUN {self.first.year - 1}",
             address=fake.address().replace("\n", ", ")[:200], books_start=self.first)
         self.users = {}
-        for role, suffix in ((Role.ADMIN, "admin"), (Role.TREASURER, "bendahara"), (Role.CASHIER, "kasir")):
-            user = auth.create_user(f"{self.summary.slug}.{suffix}", fake.name(), secrets.token_urlsafe(16), commit=False)
-            auth.grant_role(self.coop, user, role, commit=False)
-            self.users[suffix] = user
-        db.session.commit()
+        with unit_of_work():
+            for role, suffix in ((Role.ADMIN, "admin"), (Role.TREASURER, "bendahara"), (Role.CASHIER, "kasir")):
+                user = auth.create_user(f"{self.summary.slug}.{suffix}", fake.name(), secrets.token_urlsafe(16))
+                auth.grant_role(self.coop, user, role)
+                self.users[suffix] = user
         self.treasurer = self.users["bendahara"]
         savings.update_settings(self.coop, pokok_amount=Decimal(POKOK), wajib_rates={c: Decimal(v) for c, v in WAJIB_RATES.items()},
                                 sukarela_earns_shu=False, default_account_id=None, actor=self.treasurer)
@@ -361,12 +362,9 @@ class _Cooperative:
             return
         try:
             self.lines_written += self.poster.pending_lines
-            self.poster.flush()
-            self.sales.flush()
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+            with unit_of_work():
+                self.poster.flush()
+                self.sales.flush()
         finally:
             self.poster = self.sales = None
         self._analyze()
@@ -377,8 +375,8 @@ class _Cooperative:
         trigger plans a scan of every line for each line it checks, and commits grow quadratic."""
         if db.engine.dialect.name != "postgresql" or (self.analyzed_at and self.lines_written < 2 * self.analyzed_at):
             return
-        db.session.execute(text("ANALYZE journal_entry, journal_line, sale, sale_line, stock_move"))
-        db.session.commit()
+        with unit_of_work():
+            db.session.execute(text("ANALYZE journal_entry, journal_line, sale, sale_line, stock_move"))
         self.analyzed_at = max(self.lines_written, 1_000)
 
     def _restock(self, day: date) -> None:
@@ -454,7 +452,6 @@ class _Cooperative:
         or today if that is earlier)."""
         self._flush()
         periods.close_year(self.coop, year, actor=self.treasurer)
-        db.session.commit()
         self.summary.years_closed.append(year)
         try:
             shu.compute_run(self.coop, year, actor=self.treasurer)

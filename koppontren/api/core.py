@@ -32,6 +32,7 @@ from koppontren.auth import tokens
 from koppontren.auth.permissions import PERMISSIONS
 from koppontren.errors import DomainError
 from koppontren.extensions import csrf, db, limiter
+from koppontren.operations import unit_of_work
 from koppontren.operations.models import OperationKey
 from koppontren.tenancy.models import Cooperative
 
@@ -595,9 +596,9 @@ def _idempotent(coop: Cooperative, key: str, run: Callable[[], tuple[object, int
             created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
             # a key whose first request never finished (a crashed worker) is free again after this
             if datetime.now(UTC) - created > timedelta(seconds=current_app.config["API_IDEMPOTENCY_STALE_SECONDS"]):
-                db.session.execute(delete(OperationKey).where(
-                    OperationKey.cooperative_id == coop.id, OperationKey.id == row.id))
-                db.session.commit()
+                with unit_of_work():
+                    db.session.execute(delete(OperationKey).where(
+                        OperationKey.cooperative_id == coop.id, OperationKey.id == row.id))
                 continue
             db.session.rollback()  # never hold a transaction (SQLite: the write lock) while waiting
             if time.monotonic() > deadline:
@@ -605,11 +606,10 @@ def _idempotent(coop: Cooperative, key: str, run: Callable[[], tuple[object, int
             time.sleep(0.05)
             continue
         try:
-            db.session.add(OperationKey(cooperative_id=coop.id, key=_request_key(key), operation=REQUEST_OPERATION,
-                                         request_hash=digest))
-            db.session.commit()
+            with unit_of_work():  # the claim is committed at once: a twin request sees it and waits
+                db.session.add(OperationKey(cooperative_id=coop.id, key=_request_key(key), operation=REQUEST_OPERATION,
+                                             request_hash=digest))
         except IntegrityError:
-            db.session.rollback()
             continue
         break
     try:
@@ -625,9 +625,9 @@ def _idempotent(coop: Cooperative, key: str, run: Callable[[], tuple[object, int
         raise
     text = dumps(payload)
     if code < 500:
-        db.session.execute(update(OperationKey).where(
-            OperationKey.cooperative_id == coop.id, OperationKey.key == _request_key(key)).values(status=code, body=text))
-        db.session.commit()
+        with unit_of_work():
+            db.session.execute(update(OperationKey).where(
+                OperationKey.cooperative_id == coop.id, OperationKey.key == _request_key(key)).values(status=code, body=text))
     else:
         _release(coop, key)
     headers = {"Retry-After": "2"} if code == 409 and payload.get("error", {}).get("code") == "in_progress" else None
@@ -635,5 +635,5 @@ def _idempotent(coop: Cooperative, key: str, run: Callable[[], tuple[object, int
 
 
 def _release(coop: Cooperative, key: str) -> None:
-    db.session.execute(delete(OperationKey).where(OperationKey.cooperative_id == coop.id, OperationKey.key == _request_key(key)))
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(delete(OperationKey).where(OperationKey.cooperative_id == coop.id, OperationKey.key == _request_key(key)))

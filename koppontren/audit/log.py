@@ -166,6 +166,21 @@ class Filters:
         return out
 
 
+def _filter_day(args: Mapping[str, object], key: str, problems: dict[str, object]) -> date | None:
+    """The ``from``/``to`` filter (also ``date_from``/``date_to``) as a date; a wrong one goes in ``problems``."""
+    text = str(args.get(key) or args.get(f"date_{key}") or "").strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text) if DATE_RE.match(text) else None
+    except ValueError:
+        day = None
+    if day is None or not 1900 <= day.year <= 2999:
+        problems[key] = _l("Tanggal harus YYYY-MM-DD.")
+        return None
+    return day
+
+
 def parse_filters(coop: Cooperative, args: Mapping[str, object]) -> Filters:
     """``user`` (a login), ``action`` (an action code), ``from`` and ``to`` (YYYY-MM-DD), each optional.
     Raises AuditLogError naming every field that is wrong."""
@@ -179,18 +194,7 @@ def parse_filters(coop: Cooperative, args: Mapping[str, object]) -> Filters:
     action = str(args.get("action") or "").strip() or None
     if action is not None and action not in ACTION_LABELS:
         problems["action"] = _l("Tindakan tidak dikenal.")
-    days = {}
-    for key in ("from", "to"):
-        text = str(args.get(key) or args.get(f"date_{key}") or "").strip()
-        if not text:
-            days[key] = None
-            continue
-        try:
-            days[key] = date.fromisoformat(text) if DATE_RE.match(text) else None
-        except ValueError:
-            days[key] = None
-        if days[key] is None or not 1900 <= days[key].year <= 2999:
-            problems[key] = _l("Tanggal harus YYYY-MM-DD.")
+    days = {key: _filter_day(args, key, problems) for key in ("from", "to")}
     if not problems and days["from"] and days["to"] and days["from"] > days["to"]:
         problems["to"] = _l("Tanggal akhir sebelum tanggal awal.")
     if problems:
@@ -322,20 +326,22 @@ class _Context:
         return found
 
 
+def _actor(event: AuditEvent, user: User | None, token: object) -> tuple[str, str]:
+    """Who acted, as (kind, the words shown): an API token, the CLI, a person, or an anonymous login."""
+    if token is not None:
+        return "token", _("Token API %(name)s", name=token)
+    if event.ip_address is None:
+        return "cli", "CLI"
+    if user is not None:
+        return "person", f"{user.login} ({user.name})"
+    return "anonymous", event.login or "—"
+
+
 def _row(event: AuditEvent, user: User | None, ctx: _Context) -> Row:
     detail = event.detail if isinstance(event.detail, dict) else {}
     token = detail.get(TOKEN_KEY)
     login = user.login if user is not None else event.login
-    if token is not None:
-        kind, actor = "token", _("Token API %(name)s", name=token)
-    elif event.ip_address is None:
-        kind, actor = "cli", "CLI"
-    elif user is not None:
-        kind, actor = "person", f"{user.login} ({user.name})"
-    elif event.login:
-        kind, actor = "anonymous", event.login
-    else:
-        kind, actor = "anonymous", "—"
+    kind, actor = _actor(event, user, token)
     details = []
     if event.login and (user is not None or kind == "cli") and event.login != (user.login if user is not None else None):
         details.append(("login", ctx.label("", "login"), event.login))  # the account acted upon
@@ -368,20 +374,32 @@ def _money(value: object, decimals: int, locale: str, *, sen: bool = False) -> s
     return money.format_idr(amount, places, locale)
 
 
-def _value(action: str, key: str, value: object, ctx: _Context) -> str:
-    if key in SEN_KEYS or action in MONEY_ACTIONS or key in MONEY_KEYS:
-        if isinstance(value, dict):
-            return ", ".join(f"{k}: {_money(v, ctx.decimals, ctx.locale) or _plain(v)}" for k, v in value.items())
-        text = _money(value, ctx.decimals, ctx.locale, sen=key in SEN_KEYS)
-        if text is not None:
-            return text
-    if action.startswith("account.") and key == "code" and isinstance(value, str):
+def _money_value(key: str, value: object, ctx: _Context) -> str | None:
+    """A detail that holds money, formatted (a dict of amounts item by item); None when it isn't money."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_money(v, ctx.decimals, ctx.locale) or _plain(v)}" for k, v in value.items())
+    return _money(value, ctx.decimals, ctx.locale, sen=key in SEN_KEYS)
+
+
+def _named(action: str, key: str, value: str, ctx: _Context) -> str:
+    """A code in a detail shown by its name: an account, a role, a payment method; else as it is."""
+    if action.startswith("account.") and key == "code":
         name = ctx.accounts.get(value)
         return f"{value} {name}" if name else value
-    if key == "role" and isinstance(value, str) and value in Role._value2member_map_:
+    if key == "role" and value in Role._value2member_map_:
         return str(ROLE_LABELS.get(Role(value), value))
-    if key == "method" and isinstance(value, str) and value in METHOD_LABELS:
+    if key == "method" and value in METHOD_LABELS:
         return str(METHOD_LABELS[value])
+    return value
+
+
+def _value(action: str, key: str, value: object, ctx: _Context) -> str:
+    if key in SEN_KEYS or action in MONEY_ACTIONS or key in MONEY_KEYS:
+        text = _money_value(key, value, ctx)
+        if text is not None:
+            return text
+    if isinstance(value, str):
+        return _named(action, key, value, ctx)
     if key == "changed" and isinstance(value, dict):
         return ", ".join(f"{ctx.label(action, k)}: {_plain(v)}" for k, v in value.items())
     return _plain(value)

@@ -19,6 +19,7 @@ from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.auth.models import ApiToken, LoginDelay, Role, RoleAssignment, User
 from koppontren.errors import DomainError
 from koppontren.extensions import db
+from koppontren.operations import command, unit_of_work
 from koppontren.tenancy.models import Cooperative, utcnow
 
 
@@ -114,9 +115,10 @@ def get_user_by_login(login: str) -> User | None:
     return db.session.scalar(select(User).where(User.login == normalise_login(login)))
 
 
+@command("auth.create_user")
 def create_user(
     login: str, name: str, password: str, *, is_operator: bool = False, locale: str = "id",
-    must_change_password: bool = False, actor: User | None = None, commit: bool = True,
+    must_change_password: bool = False, actor: User | None = None,
 ) -> User:
     """Create an account. ``must_change_password`` for a password someone else chose (a member's
     one-time portal password): the person must pick their own at the first login.
@@ -139,8 +141,6 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     record("user.created", actor_id=actor.id if actor else None, login=login, user_id=user.id, operator=is_operator or None)
-    if commit:
-        db.session.commit()
     return user
 
 
@@ -158,7 +158,8 @@ def _role(value: Role | str) -> Role:
         raise AuthError("invalid_role", _l("Peran '%(role)s' tidak dikenal.", role=value), {"role": _l("Tidak dikenal.")}) from None
 
 
-def grant_role(coop: Cooperative, user: User, role: Role | str, *, actor: User | None = None, commit: bool = True) -> RoleAssignment:
+@command("auth.grant_role")
+def grant_role(coop: Cooperative, user: User, role: Role | str, *, actor: User | None = None) -> RoleAssignment:
     """Give ``user`` a role in ``coop``. Raises AuthError(code="invalid_role" | "role_exists")."""
     role = _role(role)
     if role in roles_of(user, coop):
@@ -167,12 +168,11 @@ def grant_role(coop: Cooperative, user: User, role: Role | str, *, actor: User |
     db.session.add(assignment)
     db.session.flush()
     record("role.granted", cooperative_id=coop.id, actor_id=actor.id if actor else None, login=user.login, role=role.value)
-    if commit:
-        db.session.commit()
     return assignment
 
 
-def revoke_role(coop: Cooperative, user: User, role: Role | str, *, actor: User, commit: bool = True) -> None:
+@command("auth.revoke_role")
+def revoke_role(coop: Cooperative, user: User, role: Role | str, *, actor: User) -> None:
     """Take a role away. The last admin of a cooperative cannot lose the admin role (somebody must
     be able to manage it). The person's API tokens in ``coop`` are revoked for good (a token acts
     with its user's current roles, and granting the role again must not revive one); when it was
@@ -199,8 +199,6 @@ def revoke_role(coop: Cooperative, user: User, role: Role | str, *, actor: User,
     if not roles_of(user, coop):
         end_sessions(user)
     record("role.revoked", cooperative_id=coop.id, actor_id=actor.id, login=user.login, role=role.value)
-    if commit:
-        db.session.commit()
 
 
 #: the delay after the first failure of a (login, address); it doubles with each further one …
@@ -258,7 +256,7 @@ def _address(address: str | None) -> str:
 
 def authenticate(login: str, password: str, *, address: str | None = None) -> User | None:
     """Check a login attempt from ``address``; records ``login``, ``login.failed`` or
-    ``login.delayed`` and commits.
+    ``login.delayed`` (stored at once, in its own unit of work).
 
     Every failure of a (login, address) makes that pair wait before its next attempt (``delay_after``:
     1 s doubling to 15 minutes); an attempt while it waits is refused without looking at the
@@ -267,12 +265,15 @@ def authenticate(login: str, password: str, *, address: str | None = None) -> Us
     caller shows one message), and unknown logins cost one hash verification too, so neither the
     answer nor its timing tells whether an account exists. A good login resets its pair's count.
     """
-    login = normalise_login(login)[:80]
+    with unit_of_work():
+        return _check_login(normalise_login(login)[:80], password, _address(address))
+
+
+def _check_login(login: str, password: str, address: str) -> User | None:
     now = clock.now()
-    row = _delay_row(login, _address(address)) if login else None
+    row = _delay_row(login, address) if login else None
     if row is not None and _waiting(row, now):
         record("login.delayed", login=login)
-        db.session.commit()
         return None
     user = get_user_by_login(login) if login else None
     hasher, dummy = _hasher_and_dummy()
@@ -285,14 +286,12 @@ def authenticate(login: str, password: str, *, address: str | None = None) -> Us
         record("login.failed", actor_id=user.id if user else None, login=login or None)
         if row is not None:
             _count_failure(row, now)
-        db.session.commit()
         return None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     db.session.delete(row)
     record("login", actor_id=user.id, login=user.login)
-    db.session.commit()
     return user
 
 
@@ -320,6 +319,7 @@ def _clear_delays(user: User) -> int:
     return db.session.execute(delete(LoginDelay).where(LoginDelay.login == user.login)).rowcount
 
 
+@command("auth.unlock_user")
 def unlock_user(user: User, *, actor: User | None, cooperative_id: int | None = None) -> bool:
     """An admin (or the operator) clears every login delay of ``user``: the next attempt, from any
     address, is checked at once and failures count afresh. Returns whether there was any."""
@@ -327,12 +327,11 @@ def unlock_user(user: User, *, actor: User | None, cooperative_id: int | None = 
     if cleared:
         record("user.unlocked", cooperative_id=cooperative_id, actor_id=actor.id if actor else None,
                login=user.login, user_id=user.id)
-    db.session.commit()
     return bool(cleared)
 
 
 def end_sessions(user: User) -> None:
-    """End every browser session of ``user`` at once (the caller commits): a session is worth only
+    """End every browser session of ``user`` at once (in the caller's unit of work): a session is worth only
     as long as it carries the user's current ``session_epoch`` (checked as each request loads its user)."""
     db.session.execute(update(User).where(User.id == user.id).values(session_epoch=User.session_epoch + 1)
                        .execution_options(synchronize_session=False))
@@ -341,7 +340,7 @@ def end_sessions(user: User) -> None:
 
 def revoke_tokens_of(user: User, coop: Cooperative | None = None, *, actor: User | None, why: str) -> int:
     """Revoke for good every active API token of ``user`` (in ``coop`` only, when given); the
-    caller commits. A role granted again later does not bring a revoked token back."""
+    caller's unit of work stores it. A role granted again later does not bring a revoked token back."""
     query = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     if coop is not None:
         query = query.where(ApiToken.cooperative_id == coop.id)
@@ -375,6 +374,7 @@ def _only_this_coops(coop: Cooperative, user: User, *, what: str) -> None:
                                                  "dinonaktifkan oleh operator platform."))
 
 
+@command("auth.reset_password")
 def reset_password(coop: Cooperative, user: User, *, actor: User) -> str:
     """The admin's "reset password": a new one-time password (returned to be shown once, never
     stored in clear) that the person must replace at the next login. Every session of the person
@@ -387,24 +387,24 @@ def reset_password(coop: Cooperative, user: User, *, actor: User) -> str:
     _only_this_coops(coop, user, what="reset")
     _clear_delays(user)
     password = one_time_password()
-    set_one_time_password(user, password, commit=False)
+    set_one_time_password(user, password)
     revoke_tokens_of(user, actor=actor, why="password_reset")
     record("user.password_reset", cooperative_id=coop.id, actor_id=actor.id, login=user.login, user_id=user.id)
-    db.session.commit()
     return password
 
 
+@command("auth.operator_reset_password")
 def operator_reset_password(user: User) -> str:
     """The platform operator's reset from the command line (any account); as the admin's reset."""
     _clear_delays(user)
     password = one_time_password()
-    set_one_time_password(user, password, commit=False)
+    set_one_time_password(user, password)
     revoke_tokens_of(user, actor=None, why="password_reset")
     record("user.password_reset", actor_id=None, login=user.login, user_id=user.id, by="operator")
-    db.session.commit()
     return password
 
 
+@command("auth.set_active")
 def set_active(user: User, active: bool, *, actor: User | None, coop: Cooperative | None = None) -> None:
     """Deactivate an account (it can't log in; every session ends, every API token is revoked for
     good) or activate it again (old sessions and tokens stay dead). An admin (``coop`` given) may
@@ -423,15 +423,14 @@ def set_active(user: User, active: bool, *, actor: User | None, coop: Cooperativ
         revoke_tokens_of(user, actor=actor, why="deactivated")
     record("user.activated" if active else "user.deactivated", cooperative_id=coop.id if coop else None,
            actor_id=actor.id if actor else None, login=user.login, user_id=user.id)
-    db.session.commit()
 
 
+@command("auth.record_logout")
 def record_logout(user: User) -> None:
     """Logging out ends every session of the person, on every device: a copy of the cookie (saved,
     stolen, left in another browser) is worthless from now on."""
     end_sessions(user)
     record("logout", actor_id=user.id, login=user.login)
-    db.session.commit()
 
 
 def password_matches(user: User, password: str) -> bool:
@@ -448,24 +447,31 @@ def confirm_password(user: User, password: str, *, address: str | None = None) -
     not even checked (a stolen session must not become a password oracle).
 
     Raises AuthError(code="login_delayed") while waiting (the person is known here: saying so leaks nothing)."""
-    now = clock.now()
-    row = _delay_row(user.login, _address(address))
-    if _waiting(row, now):
-        record("login.delayed", actor_id=user.id, login=user.login, where="confirm")
-        db.session.commit()
+    with unit_of_work():
+        outcome = _check_confirmation(user, password, _address(address))
+    if outcome is None:  # the wait is stored before the refusal is raised
         raise AuthError("login_delayed", _l("Terlalu banyak kata sandi salah. Tunggu sebentar lalu coba lagi."),
                         {"password": _l("Tunggu sebentar.")})
+    return outcome
+
+
+def _check_confirmation(user: User, password: str, address: str) -> bool | None:
+    """True or False for the password, None while the (login, address) waits."""
+    now = clock.now()
+    row = _delay_row(user.login, address)
+    if _waiting(row, now):
+        record("login.delayed", actor_id=user.id, login=user.login, where="confirm")
+        return None
     if password_matches(user, password):
         db.session.delete(row)
         record("password.confirmed", actor_id=user.id, login=user.login)
-        db.session.commit()
         return True
     record("login.failed", actor_id=user.id, login=user.login, where="confirm")
     _count_failure(row, now)
-    db.session.commit()
     return False
 
 
+@command("auth.change_password")
 def change_password(user: User, current: str, new: str) -> None:
     """The person picks a new password; this also ends a ``must_change_password`` obligation, so
     the new one must differ from the current (one-time) one. Every session of the person ends (the
@@ -482,10 +488,10 @@ def change_password(user: User, current: str, new: str) -> None:
     user.must_change_password = False
     end_sessions(user)
     record("password.changed", actor_id=user.id, login=user.login)
-    db.session.commit()
 
 
-def set_one_time_password(user: User, password: str, *, commit: bool = True) -> None:
+@command("auth.set_one_time_password")
+def set_one_time_password(user: User, password: str) -> None:
     """Replace the user's password with one someone else chose (a reset): the person must change it
     at the next login, and every session of theirs ends now. The caller audits the reset in its
     own words."""
@@ -493,15 +499,13 @@ def set_one_time_password(user: User, password: str, *, commit: bool = True) -> 
     user.password_hash = hash_password(password)
     user.must_change_password = True
     end_sessions(user)
-    if commit:
-        db.session.commit()
 
 
+@command("auth.set_locale")
 def set_locale(user: User, locale: str) -> None:
     if locale not in ("id", "en"):
         raise AuthError("invalid_locale", _l("Bahasa tidak dikenal."))
     user.locale = locale
-    db.session.commit()
 
 
 def cooperatives_of(user: User) -> list[tuple[Cooperative, frozenset[Role]]]:
@@ -542,16 +546,12 @@ def user_in_coop_or_none(coop: Cooperative, user_id: int) -> User | None:
     )
 
 
+@command("auth.add_user_to_coop")
 def add_user_to_coop(
     coop: Cooperative, *, login: str, name: str, password: str, role: Role | str, actor: User
 ) -> User:
     """The admin's "add user" action: a new account with a first role in this cooperative."""
-    try:
-        # the admin chose this first password: the person replaces it at the first login
-        user = create_user(login, name, password, must_change_password=True, actor=actor, commit=False)
-        grant_role(coop, user, role, actor=actor, commit=False)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    # the admin chose this first password: the person replaces it at the first login
+    user = create_user(login, name, password, must_change_password=True, actor=actor)
+    grant_role(coop, user, role, actor=actor)
     return user

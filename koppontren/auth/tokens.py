@@ -21,6 +21,7 @@ from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.auth.models import ApiToken, Role, RoleAssignment, User
 from koppontren.auth.services import AuthError
 from koppontren.extensions import db
+from koppontren.operations import command, unit_of_work
 from koppontren.tenancy.models import Cooperative
 
 TOKEN_PREFIX = "kpt_"  # noqa: S105 - a marker, not a secret
@@ -41,6 +42,7 @@ def _roles(coop_id: int, user_id: int) -> frozenset[Role]:
     return frozenset(Role(r) for r in rows)
 
 
+@command("auth.create_token")
 def create_token(coop: Cooperative, user: User, name: str | None = None, *, actor: User | None = None) -> tuple[ApiToken, str]:
     """Make a token for ``user`` in ``coop``; returns (the row, the token — never stored, show it once).
 
@@ -58,7 +60,6 @@ def create_token(coop: Cooperative, user: User, name: str | None = None, *, acto
     token.prefix = plain[:16]
     record("api_token.created", cooperative_id=coop.id, actor_id=getattr(actor or user, "id", None), user=user.login,
            token=token.prefix, name=name)
-    db.session.commit()
     return token, plain
 
 
@@ -75,6 +76,7 @@ def all_tokens(coop: Cooperative) -> list[tuple[ApiToken, User]]:
     ).tuples())
 
 
+@command("auth.revoke_token")
 def revoke_token(coop: Cooperative, user: User | None, token_id: int, *, actor: User | None = None) -> ApiToken:
     """Revoke one of ``user``'s tokens in ``coop`` — any token of ``coop`` when ``user`` is None
     (an admin's revocation). Another cooperative's token, or another user's, is not found.
@@ -90,7 +92,6 @@ def revoke_token(coop: Cooperative, user: User | None, token_id: int, *, actor: 
         owner = user or db.session.get(User, token.user_id)
         record("api_token.revoked", cooperative_id=coop.id, actor_id=getattr(actor or user, "id", None), token=token.prefix,
                user=owner.login if owner is not None else None)
-    db.session.commit()
     return token
 
 
@@ -110,12 +111,17 @@ def authenticate(plain: str) -> tuple[ApiToken, User, Cooperative, frozenset[Rol
     roles = _roles(coop.id, user.id)
     if not roles:
         return None
+    _touch(token)
+    return token, user, coop, roles
+
+
+def _touch(token: ApiToken) -> None:
+    """Note when the token was last used, at most once per TOUCH_EVERY (a write per request would cost more)."""
     now = datetime.now(UTC)
     last = token.last_used_at
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=UTC)
     if last is None or now - last > TOUCH_EVERY:
-        db.session.execute(update(ApiToken).where(ApiToken.cooperative_id == coop.id, ApiToken.id == token.id)
-                           .values(last_used_at=now))
-        db.session.commit()
-    return token, user, coop, roles
+        with unit_of_work():
+            db.session.execute(update(ApiToken).where(ApiToken.cooperative_id == token.cooperative_id, ApiToken.id == token.id)
+                               .values(last_used_at=now))

@@ -17,6 +17,7 @@ from koppontren.extensions import db
 from koppontren.ledger import subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.models import Account, JournalLine
+from koppontren.operations import command
 from koppontren.tenancy.models import Cooperative
 
 TEMPLATE = Path(__file__).parent / "data" / "chart-of-accounts.csv"
@@ -109,12 +110,10 @@ def has_lines(account: Account) -> bool:
         JournalLine.cooperative_id == account.cooperative_id, JournalLine.account_id == account.id))))
 
 
-def add_account(
-    coop: Cooperative, *, parent_code: str, code: str, name_id: str, name_en: str | None = None,
-    subledger: str | None = None, cash_flow: str | None = None, actor=None,
-) -> Account:
-    """Add a postable sub-account under a header. Type, normal balance and statement section come
-    from the header; the code must extend the header's code. Audited."""
+def _check_new_account(coop: Cooperative, parent_code: str, code: str, name_id: str, subledger: str | None,
+                       cash_flow: str | None) -> tuple[Account, str, str]:
+    """The header, the code and the name of a new sub-account, checked (``unknown_account``,
+    ``invalid_code``, ``duplicate_code``, ``invalid_description``, ``invalid_line``)."""
     parent = account_by_code(coop, parent_code)
     if parent is None or parent.postable:
         raise LedgerError("unknown_account", _l("Akun induk harus akun kelompok (header)."), {"parent_code": _l("Bukan header.")})
@@ -134,6 +133,17 @@ def add_account(
     if not (cash_flow or parent.cash_flow):
         raise LedgerError("invalid_line", _l("Pilih kategori arus kas akun ini (kas, operasi, investasi, pendanaan, nonkas)."),
                           {"cash_flow": _l("Wajib dipilih.")})
+    return parent, code, name_id
+
+
+@command("ledger.add_account")
+def add_account(
+    coop: Cooperative, *, parent_code: str, code: str, name_id: str, name_en: str | None = None,
+    subledger: str | None = None, cash_flow: str | None = None, actor=None,
+) -> Account:
+    """Add a postable sub-account under a header. Type, normal balance and statement section come
+    from the header; the code must extend the header's code. Audited."""
+    parent, code, name_id = _check_new_account(coop, parent_code, code, name_id, subledger, cash_flow)
     account = Account(
         cooperative_id=coop.id, code=code, parent_id=parent.id, name_id=name_id,
         name_en=(name_en or "").strip() or name_id, type=parent.type, normal_balance=parent.normal_balance,
@@ -143,10 +153,10 @@ def add_account(
     db.session.add(account)
     db.session.flush()
     record("account.created", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), code=code, name=name_id)
-    db.session.commit()
     return account
 
 
+@command("ledger.rename_account")
 def rename_account(account: Account, *, name_id: str, name_en: str | None = None, actor=None) -> Account:
     name_id = (name_id or "").strip()
     if not name_id:
@@ -156,10 +166,10 @@ def rename_account(account: Account, *, name_id: str, name_en: str | None = None
     account.name_en = (name_en or "").strip() or account.name_en
     record("account.renamed", cooperative_id=account.cooperative_id, actor_id=getattr(actor, "id", None),
            code=account.code, old=old, new=name_id)
-    db.session.commit()
     return account
 
 
+@command("ledger.set_account_active")
 def set_active(account: Account, active: bool, *, actor=None) -> Account:
     """Deactivate (no new postings; history stays) or reactivate an account. Accounts the modules post
     to by role, and accounts that still have a balance, stay active (raises ``account_in_use``)."""
@@ -175,10 +185,10 @@ def set_active(account: Account, active: bool, *, actor=None) -> Account:
         account.active = active
         record("account.activated" if active else "account.deactivated", cooperative_id=account.cooperative_id,
                actor_id=getattr(actor, "id", None), code=account.code)
-        db.session.commit()
-    return account
+        return account
 
 
+@command("ledger.delete_account")
 def delete_account(account: Account, *, actor=None) -> None:
     """Only an unused sub-account a treasurer added may be deleted; anything with lines, children or a
     role stays (deactivate it instead)."""
@@ -188,4 +198,3 @@ def delete_account(account: Account, *, actor=None) -> None:
         raise LedgerError("account_has_lines", _l("Akun ini sudah dipakai atau bagian dari bagan baku; nonaktifkan saja."))
     record("account.deleted", cooperative_id=account.cooperative_id, actor_id=getattr(actor, "id", None), code=account.code)
     db.session.delete(account)
-    db.session.commit()

@@ -156,16 +156,8 @@ def _pk(obj) -> int:
 
 # --- validation -------------------------------------------------------------------------------------
 
-def _amount_sen(value, decimals: int, line_no: int, side: str) -> int:
-    # the common cases first, exact: a whole number of rupiah in range is valid at any decimals
-    kind = type(value)
-    if kind is Decimal:
-        if value.is_finite() and _ZERO <= value <= money.MAX_AMOUNT and value == value.to_integral_value():
-            return int(value) * money.SEN_PER_RUPIAH
-    elif kind is int and 0 <= value <= money.MAX_AMOUNT:
-        return value * money.SEN_PER_RUPIAH
-    if value is None or value == "":
-        return 0
+def _parse_amount(value, line_no: int, side: str) -> Decimal:
+    """A line's amount as a finite, non-negative Decimal (never a float), or the refusal naming its field."""
     if isinstance(value, float | bool):
         raise LedgerError("invalid_amount", _l("Baris %(n)s: jumlah tidak boleh berupa float.", n=line_no), {f"lines.{line_no}.{side}": "float"})
     try:
@@ -176,6 +168,20 @@ def _amount_sen(value, decimals: int, line_no: int, side: str) -> int:
         raise LedgerError("invalid_amount", _l("Baris %(n)s: jumlah tidak sah.", n=line_no), {f"lines.{line_no}.{side}": _l("Tidak sah.")})
     if amount < 0:
         raise LedgerError("invalid_line", _l("Baris %(n)s: jumlah tidak boleh negatif.", n=line_no), {f"lines.{line_no}.{side}": _l("Negatif.")})
+    return amount
+
+
+def _amount_sen(value, decimals: int, line_no: int, side: str) -> int:
+    # the common cases first, exact: a whole number of rupiah in range is valid at any decimals
+    kind = type(value)
+    if kind is Decimal:
+        if value.is_finite() and _ZERO <= value <= money.MAX_AMOUNT and value == value.to_integral_value():
+            return int(value) * money.SEN_PER_RUPIAH
+    elif kind is int and 0 <= value <= money.MAX_AMOUNT:
+        return value * money.SEN_PER_RUPIAH
+    if value is None or value == "":
+        return 0
+    amount = _parse_amount(value, line_no, side)
     if amount != amount.quantize(Decimal(1).scaleb(-decimals)):
         raise LedgerError("invalid_amount", _l("Baris %(n)s: terlalu banyak angka desimal.", n=line_no),
                           {f"lines.{line_no}.{side}": _l("Terlalu banyak desimal.")})
@@ -186,6 +192,17 @@ def _amount_sen(value, decimals: int, line_no: int, side: str) -> int:
 
 def _draft(entry_date, description: str, lines, journal_type: str, reference: str | None) -> _Draft:
     """The checks that need no database, and the account codes and ids the lines name."""
+    description = _check_header(entry_date, description, journal_type)
+    reference = (reference or "").strip()[:100] or None
+    lines = list(lines or [])
+    if len(lines) < 2:
+        raise LedgerError("too_few_lines", _l("Jurnal harus punya paling sedikit dua baris."), {"lines": _l("Minimal dua baris.")})
+    codes, ids = _account_refs(lines)
+    return _Draft(journal_type, entry_date, description, reference, lines, codes, ids)
+
+
+def _check_header(entry_date, description: str, journal_type: str) -> str:
+    """The entry's type, date and description, checked; returns the description trimmed."""
     if journal_type not in JOURNAL_TYPES:
         raise LedgerError("invalid_journal_type", _l("Jenis jurnal %(t)s tidak dikenal.", t=journal_type), {"journal_type": _l("Tidak dikenal.")})
     if isinstance(entry_date, datetime) or not isinstance(entry_date, date):
@@ -196,10 +213,11 @@ def _draft(entry_date, description: str, lines, journal_type: str, reference: st
     if not description or len(description) > 500:
         raise LedgerError("invalid_description", _l("Keterangan jurnal wajib diisi (paling banyak 500 karakter)."),
                           {"description": _l("Wajib diisi.")})
-    reference = (reference or "").strip()[:100] or None
-    lines = list(lines or [])
-    if len(lines) < 2:
-        raise LedgerError("too_few_lines", _l("Jurnal harus punya paling sedikit dua baris."), {"lines": _l("Minimal dua baris.")})
+    return description
+
+
+def _account_refs(lines: list) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The account codes and ids the lines name (each line a LineSpec, else ``invalid_line``)."""
     codes: set[str] = set()
     ids: set[int] = set()
     for n, spec in enumerate(lines, start=1):
@@ -212,7 +230,7 @@ def _draft(entry_date, description: str, lines, journal_type: str, reference: st
             ids.add(ref)
         else:
             codes.add(str(ref).strip())
-    return _Draft(journal_type, entry_date, description, reference, lines, tuple(codes), tuple(ids))
+    return tuple(codes), tuple(ids)
 
 
 def _resolve_account(ref, line_no: int, by_code: dict[str, _Account], by_id: dict[int, _Account],
@@ -272,6 +290,29 @@ def _check_reserved(account: _Account, source: str, line_no: int) -> None:
                           {f"lines.{line_no}.account": _l("Hanya lewat modul.")})
 
 
+def _check_line(coop_id: int, spec: LineSpec, n: int, decimals: int, by_code: dict[str, _Account], by_id: dict[int, _Account],
+                internal: frozenset[str], allow_inactive: bool, source: str) -> _Checked:
+    """One line's amounts, side, account, reserved role and subledger, checked."""
+    debit = _amount_sen(spec.debit, decimals, n, "debit")
+    credit = _amount_sen(spec.credit, decimals, n, "credit")
+    if (debit > 0) == (credit > 0):
+        raise LedgerError("invalid_line", _l("Baris %(n)s: isi tepat satu sisi, debit atau kredit.", n=n),
+                          {f"lines.{n}.debit": _l("Isi debit atau kredit.")})
+    # the common case inline (an account code of a postable, active account; no role kept by a
+    # module; no subledger); anything else through the full checks, which raise the refusals
+    ref = spec.account
+    account = by_code.get(ref.strip()) if type(ref) is str else None
+    if account is None or not account.postable or not (account.active or allow_inactive):
+        account = _resolve_account(ref, n, by_code, by_id, allow_inactive)
+    if account.role is not None:
+        _check_reserved(account, source, n)
+    if account.subledger is not None or spec.member_id is not None or spec.party_id is not None:
+        _check_subledger(coop_id, account, spec, n, internal)
+    memo = spec.memo
+    memo = (memo.strip()[:200] or None) if memo else None
+    return _Checked(account.id, debit, credit, spec.member_id, spec.party_id, memo)
+
+
 def _check(facts: _Facts, draft: _Draft, accounts: list[_Account], internal: frozenset[str], allow_inactive: bool,
            source: str = "manual") -> PostingRequest:
     """The rules that need the cooperative and its accounts: amounts, sides, accounts, subledgers, balance."""
@@ -281,26 +322,10 @@ def _check(facts: _Facts, draft: _Draft, accounts: list[_Account], internal: fro
     request = PostingRequest(draft.journal_type, draft.entry_date, draft.description, draft.reference)
     total_debit = total_credit = 0
     for n, spec in enumerate(draft.lines, start=1):
-        debit = _amount_sen(spec.debit, decimals, n, "debit")
-        credit = _amount_sen(spec.credit, decimals, n, "credit")
-        if (debit > 0) == (credit > 0):
-            raise LedgerError("invalid_line", _l("Baris %(n)s: isi tepat satu sisi, debit atau kredit.", n=n),
-                              {f"lines.{n}.debit": _l("Isi debit atau kredit.")})
-        # the common case inline (an account code of a postable, active account; no role kept by a
-        # module; no subledger); anything else through the full checks, which raise the refusals
-        ref = spec.account
-        account = by_code.get(ref.strip()) if type(ref) is str else None
-        if account is None or not account.postable or not (account.active or allow_inactive):
-            account = _resolve_account(ref, n, by_code, by_id, allow_inactive)
-        if account.role is not None:
-            _check_reserved(account, source, n)
-        if account.subledger is not None or spec.member_id is not None or spec.party_id is not None:
-            _check_subledger(facts.coop_id, account, spec, n, internal)
-        memo = spec.memo
-        memo = (memo.strip()[:200] or None) if memo else None
-        request.lines.append(_Checked(account.id, debit, credit, spec.member_id, spec.party_id, memo))
-        total_debit += debit
-        total_credit += credit
+        checked = _check_line(facts.coop_id, spec, n, decimals, by_code, by_id, internal, allow_inactive, source)
+        request.lines.append(checked)
+        total_debit += checked.debit
+        total_credit += checked.credit
     if total_debit != total_credit:
         raise LedgerError(
             "unbalanced",
@@ -707,14 +732,9 @@ def _insufficient_funds(account: _Account, line_no: int, day: date, balance: int
     )
 
 
-def check_written_entry(conn: Connection, facts: _Facts, accounts: list[_Account], request: PostingRequest,
-                        cursor: sqlite3.Cursor | None = None) -> None:
-    """After an entry's rows are written, in its transaction and under the ledger lock: its cash
-    accounts' day rows are brought up to date; no cash or bank account it takes money from ends that
-    day or any later day below zero (unless the account allows an overdraft), and no large line takes
-    its account's balance past money.MAX_BALANCE. A refusal
-    raises LedgerError(code="insufficient_funds" | "amount_too_large"); the caller rolls back."""
-    by_id = {a.id: a for a in accounts}
+def _movements(request: PostingRequest) -> tuple[dict[int, int], dict[int, int], dict[int, tuple[int, str]]]:
+    """Per account: the entry's net debit, its first line, and its first line large enough to need the
+    balance cap's check (line number, side)."""
     net: dict[int, int] = {}
     first_line: dict[int, int] = {}
     big: dict[int, tuple[int, str]] = {}
@@ -723,6 +743,18 @@ def check_written_entry(conn: Connection, facts: _Facts, accounts: list[_Account
         first_line.setdefault(line.account_id, n)
         if max(line.debit, line.credit) >= _BIG_LINE_SEN:
             big.setdefault(line.account_id, (n, "debit" if line.debit else "credit"))
+    return net, first_line, big
+
+
+def check_written_entry(conn: Connection, facts: _Facts, accounts: list[_Account], request: PostingRequest,
+                        cursor: sqlite3.Cursor | None = None) -> None:
+    """After an entry's rows are written, in its transaction and under the ledger lock: its cash
+    accounts' day rows are brought up to date; no cash or bank account it takes money from ends that
+    day or any later day below zero (unless the account allows an overdraft), and no large line takes
+    its account's balance past money.MAX_BALANCE. A refusal
+    raises LedgerError(code="insufficient_funds" | "amount_too_large"); the caller rolls back."""
+    by_id = {a.id: a for a in accounts}
+    net, first_line, big = _movements(request)
     for account_id, (n, side) in big.items():
         balance = int(_query(conn, cursor, _BALANCE_SQL, (facts.coop_id, account_id))[0][0] or 0)
         if abs(balance) > _MAX_BALANCE_SEN:
@@ -816,6 +848,26 @@ def _not_written(conn: Connection, claim: _Claim, request: PostingRequest, idemp
     return existing
 
 
+def _write_sqlite(cursor: sqlite3.Cursor, statements: tuple[str, ...], entry_params: tuple, rows: list[tuple],
+                  facts: tuple[int, object, str], event: tuple, statements_for) -> tuple | None:
+    """SQLite: the entry row (None when the month is closed or the key taken), its lines in chunks
+    of at most _SQLITE_LINES_PER_INSERT, the chain head and the audit event."""
+    coop_id, db_day, digest = facts
+    insert_entry, insert_lines, update_head, *insert_audit = statements
+    written = next(iter(cursor.execute(insert_entry, entry_params).fetchall()), None)
+    if written is None:
+        return None
+    entry_id = written[0]
+    for start in range(0, len(rows), _SQLITE_LINES_PER_INSERT):
+        chunk = rows[start:start + _SQLITE_LINES_PER_INSERT]
+        statement = insert_lines if len(chunk) == min(len(rows), _SQLITE_LINES_PER_INSERT) else statements_for(len(chunk))[1]
+        cursor.execute(statement, [p for r in chunk for p in (coop_id, entry_id, r[0], r[1], db_day, *r[2:])])
+    cursor.execute(update_head, (entry_id, digest, coop_id))
+    if insert_audit:
+        cursor.execute(insert_audit[0], event)
+    return written
+
+
 def _write(conn: Connection, claim: _Claim, request: PostingRequest, *, source: str, idempotency_key: str | None,
            actor_id: int | None, reverses_id: int | None = None, allow_closed_period: bool = False,
            audit: bool = True) -> dict | JournalEntry:
@@ -857,21 +909,8 @@ def _write(conn: Connection, claim: _Claim, request: PostingRequest, *, source: 
         written = conn.exec_driver_sql(statements[0], (*entry_params, coop_id, db_day, *columns, digest, coop_id,
                                                        coop_id, db_day, list(cash), list(cash.values()), *event)).first()
     else:  # SQLite, through the driver's cursor
-        cursor = claim.cursor
-        insert_entry, insert_lines, update_head, *insert_audit = statements
-        written = next(iter(cursor.execute(insert_entry, entry_params).fetchall()), None)
-        if written is not None:
-            entry_id = written[0]
-            if len(rows) <= _SQLITE_LINES_PER_INSERT:
-                cursor.execute(insert_lines, [p for r in rows for p in (coop_id, entry_id, r[0], r[1], db_day, *r[2:])])
-            else:
-                for start in range(0, len(rows), _SQLITE_LINES_PER_INSERT):
-                    chunk = rows[start:start + _SQLITE_LINES_PER_INSERT]
-                    cursor.execute(_write_sql(dialect, paramstyle, len(chunk), audit)[1],
-                                   [p for r in chunk for p in (coop_id, entry_id, r[0], r[1], db_day, *r[2:])])
-            cursor.execute(update_head, (entry_id, digest, coop_id))
-            if insert_audit:
-                cursor.execute(insert_audit[0], event)
+        written = _write_sqlite(claim.cursor, statements, entry_params, rows, (coop_id, db_day, digest), event,
+                                functools.partial(_write_sql, dialect, paramstyle, audit=audit))
     if written is None:
         return _not_written(conn, claim, request, idempotency_key, fingerprint, allow_closed_period)
     values["id"] = written[0]
@@ -962,6 +1001,25 @@ def post_entry(
     return written if isinstance(written, JournalEntry) else _attach(written)
 
 
+def mirror_lines(entry: JournalEntry) -> list[LineSpec]:
+    """The reversal's lines: the entry's, debits and credits swapped (a pure function of the entry)."""
+    return [LineSpec(ln.account_id, debit=money.from_sen(ln.credit), credit=money.from_sen(ln.debit),
+                     member_id=ln.member_id, party_id=ln.party_id, memo=ln.memo)
+            for ln in entry.lines]
+
+
+def _reversal_day(entry: JournalEntry, entry_date: date | None) -> date:
+    """The reversal's date (default: today, never before the entry), once the entry may be reversed."""
+    if entry.reverses_id is not None:
+        raise LedgerError("cannot_reverse_reversal", _l("Jurnal %(n)s adalah pembalik; posting ulang jurnal aslinya bila perlu.", n=entry.number))
+    if entry.reversed_by_id is not None:
+        raise LedgerError("already_reversed", _l("Jurnal %(n)s sudah dibalik.", n=entry.number))
+    day = entry_date or max(today(), entry.entry_date)
+    if day < entry.entry_date:
+        raise LedgerError("invalid_date", _l("Tanggal pembalikan tidak boleh sebelum tanggal jurnal asli."), {"date": _l("Terlalu awal.")})
+    return day
+
+
 def reverse(
     coop: Cooperative, entry: JournalEntry, *, entry_date: date | None = None, description: str | None = None,
     actor=None, idempotency_key: str | None = None, commit: bool = True,
@@ -982,19 +1040,8 @@ def reverse(
                 guard(coop, entry)
             lock_ledger(coop_id)
             db.session.refresh(entry)
-            if entry.reverses_id is not None:
-                raise LedgerError("cannot_reverse_reversal", _l("Jurnal %(n)s adalah pembalik; posting ulang jurnal aslinya bila perlu.", n=entry.number))
-            if entry.reversed_by_id is not None:
-                raise LedgerError("already_reversed", _l("Jurnal %(n)s sudah dibalik.", n=entry.number))
-            day = entry_date or max(today(), entry.entry_date)
-            if day < entry.entry_date:
-                raise LedgerError("invalid_date", _l("Tanggal pembalikan tidak boleh sebelum tanggal jurnal asli."), {"date": _l("Terlalu awal.")})
-            lines = [
-                LineSpec(ln.account_id, debit=money.from_sen(ln.credit), credit=money.from_sen(ln.debit),
-                         member_id=ln.member_id, party_id=ln.party_id, memo=ln.memo)
-                for ln in entry.lines
-            ]
-            draft = _draft(day, description or f"Pembalik {entry.number}: {entry.description}"[:500], lines,
+            day = _reversal_day(entry, entry_date)
+            draft = _draft(day, description or f"Pembalik {entry.number}: {entry.description}"[:500], mirror_lines(entry),
                            entry.journal_type, entry.number)
             conn = db.session.connection()
             with _DRIVER_ERRORS:

@@ -53,8 +53,8 @@ def create_member_login(coop: Cooperative, member: Member, *, login: str | None 
     login = auth.normalise_login(login) or default_login(coop, locked)
     password = auth.one_time_password()
     try:
-        user = auth.create_user(login, locked.name, password, locale="id", must_change_password=True, actor=actor, commit=False)
-        auth.grant_role(coop, user, Role.MEMBER, actor=actor, commit=False)
+        user = auth.create_user(login, locked.name, password, locale="id", must_change_password=True, actor=actor)
+        auth.grant_role(coop, user, Role.MEMBER, actor=actor)
     except auth.AuthError as err:
         raise MemberError(err.code, err.message, err.fields) from None
     locked.user_id = user.id
@@ -81,7 +81,7 @@ def reset_member_password(coop: Cooperative, member: Member, actor) -> tuple[Use
         raise MemberError("not_member_only", _l("Login %(login)s juga dipakai untuk peran lain; kata sandinya diganti oleh pemiliknya "
                                                 "atau oleh admin.", login=user.login))
     password = auth.one_time_password()
-    auth.set_one_time_password(user, password, commit=False)
+    auth.set_one_time_password(user, password)
     record("member.login_reset", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=locked.number,
            login=user.login)
     return user, password

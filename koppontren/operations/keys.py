@@ -29,9 +29,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from koppontren.errors import DomainError
 from koppontren.extensions import db
-from koppontren.operations.models import OperationKey
+from koppontren.operations.models import OperationKey, utcnow
 from koppontren.operations.unit import unit_of_work
-from koppontren.tenancy.models import utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,32 +49,45 @@ class OperationConflict(DomainError):  # noqa: N818 - named for what it is, like
 
 # --- the content of a call, canonically ---------------------------------------------------------
 
+def _decimal(value: Decimal) -> str:
+    return "D" + (format(value.normalize(), "f") if value.is_finite() else str(value))
+
+
+def _row(value: Any) -> dict:
+    identity = db.inspect(value).identity
+    return {"row": value.__table__.name, "id": identity[0] if identity else None}
+
+
+def _json_order(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+#: how each kind of argument is compared; the first matching type wins (bool before int)
+_CANONICAL: tuple[tuple[type | tuple[type, ...], Callable[[Any], Any]], ...] = (
+    ((bool, int, str, type(None)), lambda v: v),
+    (Decimal, _decimal),
+    (float, lambda v: "F" + repr(v)),  # never money (the service refuses it), but its refusal is replayed like any other
+    ((date, datetime), lambda v: v.isoformat()),
+    (enum.Enum, lambda v: canonical(v.value)),
+    (dict, lambda v: {str(k): canonical(x) for k, x in sorted(v.items(), key=lambda kv: str(kv[0]))}),
+    ((list, tuple), lambda v: [canonical(x) for x in v]),
+    ((set, frozenset), lambda v: sorted((canonical(x) for x in v), key=_json_order)),
+    (bytes, lambda v: "B" + hashlib.sha256(v).hexdigest()),
+)
+
+
 def canonical(value: Any) -> Any:
     """A JSON-able form of a service argument that is equal exactly when the content is: amounts by
-    value (``Decimal("1000.00")`` is ``1000``), rows by table and id, dates in ISO form.
-    Raises TypeError for a value it can't compare safely (rather than guessing)."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, Decimal):
-        return "D" + format(value.normalize(), "f") if value.is_finite() else "D" + str(value)
-    if isinstance(value, float):
-        raise TypeError("floats are not service arguments (money is Decimal)")
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return canonical(value.value)
+    value (``Decimal("1000.00")`` is ``1000``), rows by table and id, dates in ISO form, a float
+    apart from the Decimal of the same value. Raises TypeError for a value it can't compare safely
+    (rather than guessing)."""
+    for kinds, convert in _CANONICAL:
+        if isinstance(value, kinds):
+            return convert(value)
     if isinstance(value, db.Model):
-        return {"row": value.__table__.name, "id": db.inspect(value).identity[0] if db.inspect(value).identity else None}
+        return _row(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(value, (list, tuple)):
-        return [canonical(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted((canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
-    if isinstance(value, bytes):
-        return "B" + hashlib.sha256(value).hexdigest()
     raise TypeError(f"can't fingerprint a {type(value).__name__}")
 
 

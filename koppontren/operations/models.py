@@ -3,16 +3,19 @@ retry, a CLI rerun — is recognised here, whichever door it came through."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from koppontren.extensions import db
-from koppontren.tenancy.models import CoopScoped, utcnow
 
 
-class OperationKey(CoopScoped, db.Model):
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class OperationKey(db.Model):
     """One key of one cooperative and what it was used for.
 
     * ``operation`` — the command's name (``savings.deposit``) or, for a whole API request,
@@ -29,6 +32,9 @@ class OperationKey(CoopScoped, db.Model):
     __table_args__ = (UniqueConstraint("cooperative_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # declared here rather than through tenancy's CoopScoped: every service (tenancy's too) runs
+    # through this package, so it may not import any domain package
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperative.id", ondelete="RESTRICT"))
     key: Mapped[str] = mapped_column(String(200))
     operation: Mapped[str] = mapped_column(String(120))
     request_hash: Mapped[str] = mapped_column(String(64))

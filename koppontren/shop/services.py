@@ -31,6 +31,7 @@ from koppontren.ledger import chart, integrity, queries, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.posting import LineSpec, post_entry
 from koppontren.members import services as members
+from koppontren.operations import unit_of_work
 from koppontren.shop import payments
 from koppontren.shop.models import (
     BUSINESS_UNITS,
@@ -125,13 +126,9 @@ def _unit_of_work(fn, *keep):
     and the instances in ``keep`` (the cooperative) stay loaded across the commit with the values
     they had in it — the caller's answer (a sale's voucher and total, the cooperative's slug and
     decimals) then costs no reload."""
-    try:
+    with unit_of_work():
         result = fn()
         loaded = _loaded_values(result, *keep)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     for state, values in loaded:
         for key, value in values.items():
             set_committed_value(state.obj(), key, value)

@@ -17,6 +17,7 @@ from koppontren.extensions import db
 from koppontren.ledger.chart import seed_chart
 from koppontren.ledger.posting import latest_closed_fiscal_year, lock_ledger, start_chain
 from koppontren.ledger.queries import first_entry_date
+from koppontren.operations import command
 from koppontren.tenancy.models import Cooperative, first_day_of_current_fiscal_year
 
 
@@ -89,7 +90,8 @@ def _clean_profile(fields: dict) -> dict:
     return cleaned
 
 
-def create_cooperative(slug: str, name: str, *, actor: User | None = None, commit: bool = True, **profile) -> Cooperative:
+@command("tenancy.create_cooperative")
+def create_cooperative(slug: str, name: str, *, actor: User | None = None, **profile) -> Cooperative:
     """Create a cooperative with the default chart of accounts. Raises TenancyError(code="invalid_slug" | "slug_taken" | "invalid_field")."""
     slug = validate_slug(slug)
     data = _clean_profile({"name": name, **profile})
@@ -103,27 +105,22 @@ def create_cooperative(slug: str, name: str, *, actor: User | None = None, commi
     seed_chart(coop)
     start_chain(coop)
     record("coop.created", cooperative_id=coop.id, actor_id=actor.id if actor else None, slug=slug, name=coop.name)
-    if commit:
-        db.session.commit()
     return coop
 
 
+@command("tenancy.create_cooperative_with_admin")
 def create_cooperative_with_admin(
     slug: str, name: str, *, admin_login: str, admin_name: str, admin_password: str,
     actor: User | None = None, **profile,
 ) -> tuple[Cooperative, User]:
     """The operator's "new cooperative" action: the cooperative and its first admin, in one unit of work."""
-    try:
-        coop = create_cooperative(slug, name, actor=actor, commit=False, **profile)
-        admin = auth_services.create_user(admin_login, admin_name, admin_password, actor=actor, commit=False)
-        auth_services.grant_role(coop, admin, Role.ADMIN, actor=actor, commit=False)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    coop = create_cooperative(slug, name, actor=actor, **profile)
+    admin = auth_services.create_user(admin_login, admin_name, admin_password, actor=actor)
+    auth_services.grant_role(coop, admin, Role.ADMIN, actor=actor)
     return coop, admin
 
 
+@command("tenancy.update_cooperative")
 def update_cooperative(coop: Cooperative, *, actor: User, **fields) -> Cooperative:
     """Change a cooperative's profile and settings (not its slug). Audited with the changed fields.
 
@@ -141,7 +138,6 @@ def update_cooperative(coop: Cooperative, *, actor: User, **fields) -> Cooperati
             setattr(coop, key, value)
     if changed:
         record("coop.updated", cooperative_id=coop.id, actor_id=actor.id, changed=changed)
-    db.session.commit()
     return coop
 
 

@@ -302,7 +302,7 @@ def link_wali(coop: Cooperative, santri: Santri | int, user, *, actor=None) -> S
     if is_wali_of(coop, user, locked):
         raise WalletError("already_linked", _l("%(u)s sudah menjadi wali %(n)s.", u=user.name, n=locked.name), {"user": _l("Sudah.")})
     if Role.WALI not in auth.roles_of(user, coop):
-        auth.grant_role(coop, user, Role.WALI, actor=actor, commit=False)
+        auth.grant_role(coop, user, Role.WALI, actor=actor)
     link = SantriWali(cooperative_id=coop.id, santri_id=locked.id, user_id=user.id)
     db.session.add(link)
     db.session.flush()
@@ -318,8 +318,8 @@ def create_wali(coop: Cooperative, santri: Santri | int, *, login: str, name: st
     locked = lock_santri(coop, santri)
     password = auth.one_time_password()
     try:
-        user = auth.create_user(login, name, password, locale="id", must_change_password=True, actor=actor, commit=False)
-        auth.grant_role(coop, user, Role.WALI, actor=actor, commit=False)
+        user = auth.create_user(login, name, password, locale="id", must_change_password=True, actor=actor)
+        auth.grant_role(coop, user, Role.WALI, actor=actor)
     except auth.AuthError as err:
         raise WalletError(err.code, err.message, err.fields) from None
     db.session.add(SantriWali(cooperative_id=coop.id, santri_id=locked.id, user_id=user.id))

@@ -115,11 +115,12 @@ def test_a_refused_first_attempt_leaves_the_key_free_for_the_corrected_retry(coo
     assert result.was_replayed is False and _entries() == 1
 
 
-def test_the_fingerprint_compares_amounts_by_value_and_refuses_floats():
+def test_the_fingerprint_compares_amounts_by_value_and_refuses_what_it_cannot_compare():
     assert canonical(Decimal("1000.00")) == canonical(Decimal("1000")) != canonical(Decimal("1000.01"))
     assert canonical({"b": date(2026, 1, 2), "a": [Decimal("1.50")]}) == {"a": ["D1.5"], "b": "2026-01-02"}
+    assert canonical(1.5) != canonical(Decimal("1.5")) and canonical(1.5) != canonical("1.5")
     with pytest.raises(TypeError):
-        canonical(0.1)
+        canonical(object())
 
 
 @pytest.mark.postgres_only
