@@ -8,6 +8,7 @@ is indistinguishable from one that does not exist. Refusals raise MemberError an
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,6 +23,7 @@ from koppontren.clock import today
 from koppontren.errors import DomainError
 from koppontren.extensions import db
 from koppontren.members.models import CATEGORIES, GENDERS, Member, MemberSettings
+from koppontren.operations import command, unit_of_work
 from koppontren.tenancy.models import Cooperative
 
 
@@ -82,7 +84,7 @@ def mask_nik(nik: str | None) -> str:
 # --- numbering -----------------------------------------------------------------------------------
 
 def numbering(coop: Cooperative) -> MemberSettings:
-    """The cooperative's numbering row (created on first use; the caller commits)."""
+    """The cooperative's numbering row (created on first use, in the caller's unit of work)."""
     row = db.session.scalar(select(MemberSettings).where(MemberSettings.cooperative_id == coop.id))
     if row is None:
         row = MemberSettings(cooperative_id=coop.id, number_prefix="A-", number_digits=4, last_number=0)
@@ -91,7 +93,9 @@ def numbering(coop: Cooperative) -> MemberSettings:
     return row
 
 
-def update_numbering(coop: Cooperative, *, prefix: str, digits: int, actor, commit: bool = True) -> MemberSettings:
+@command("members.numbering")
+def update_numbering(coop: Cooperative, *, prefix: str, digits: int, actor) -> MemberSettings:
+    """The member numbering: ``prefix`` (up to 10 characters) and ``digits`` (1 to 10) of the next numbers."""
     prefix = (prefix or "").strip()
     if not PREFIX_RE.match(prefix):
         raise MemberError("invalid_field", _l("Awalan nomor paling banyak 10 huruf, angka, titik, garis miring atau tanda hubung."),
@@ -101,8 +105,6 @@ def update_numbering(coop: Cooperative, *, prefix: str, digits: int, actor, comm
     row = numbering(coop)
     row.number_prefix, row.number_digits = prefix, digits
     record("member.numbering", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), prefix=prefix, digits=digits)
-    if commit:
-        db.session.commit()
     return row
 
 
@@ -128,64 +130,114 @@ def clean(coop: Cooperative, data: MemberData, *, existing: Member | None = None
     """Check a member's details; return the cleaned column values or raise MemberError with every
     field's problem."""
     problems: dict[str, object] = {}
-    name = " ".join((data.name or "").split())
+    values: dict[str, object] = {}
+    for name, (value, problem) in (("name", _clean_name(data.name)), ("category", _clean_category(data.category)),
+                                   ("nik", _clean_nik(data.nik)), ("gender", _clean_gender(data.gender)),
+                                   ("phone", _clean_phone(data.phone)), ("address", _clean_address(data.address))):
+        values[name] = value
+        if problem is not None:
+            problems[name] = problem
+    join_date = data.join_date or (existing.join_date if existing else today())
+    problems.update(_date_problems(join_date, data.birth_date))
+    number, problem = _clean_number(data.number)
+    if problem is not None:
+        problems["number"] = problem
+    if check_unique and not problems:
+        problems.update(_taken(coop, number, values["nik"], existing.id if existing else -1))
+    if problems:
+        first = next(iter(problems.values()))
+        raise MemberError("invalid_field", first, problems)
+    return {"name": values["name"], "category": values["category"], "nik": values["nik"], "gender": values["gender"],
+            "birth_date": data.birth_date, "phone": values["phone"], "address": values["address"], "join_date": join_date,
+            "number": number}
+
+
+# each _clean_<field> returns (the cleaned value, its problem or None)
+
+def _clean_name(text: str | None):
+    name = " ".join((text or "").split())
     if not name:
-        problems["name"] = _l("Nama wajib diisi.")
-    elif len(name) > 200:
-        problems["name"] = _l("Paling banyak 200 karakter.")
-    category = (data.category or "").strip().lower()
-    if category not in CATEGORIES:
-        problems["category"] = _l("Pilih salah satu kategori: %(list)s.", list=", ".join(CATEGORIES))
-    nik = re.sub(r"[\s.-]", "", data.nik or "") or None
-    if nik is not None and not NIK_RE.match(nik):
-        problems["nik"] = _l("NIK harus 16 angka.")
-    gender = (data.gender or "").strip().upper() or None
-    if gender is not None and gender not in GENDERS:
-        problems["gender"] = _l("Isi L (laki-laki) atau P (perempuan).")
-    phone = (data.phone or "").strip() or None
-    if phone is not None and not PHONE_RE.match(phone):
-        problems["phone"] = _l("Nomor telepon tidak sah.")
-    address = (data.address or "").strip() or None
-    if address is not None and len(address) > 1000:
-        problems["address"] = _l("Paling banyak 1000 karakter.")
+        return name, _l("Nama wajib diisi.")
+    return name, (_l("Paling banyak 200 karakter.") if len(name) > 200 else None)
+
+
+def _clean_category(text: str | None):
+    category = (text or "").strip().lower()
+    return category, (None if category in CATEGORIES else _l("Pilih salah satu kategori: %(list)s.", list=", ".join(CATEGORIES)))
+
+
+def _clean_nik(text: str | None):
+    nik = re.sub(r"[\s.-]", "", text or "") or None
+    return nik, (_l("NIK harus 16 angka.") if nik is not None and not NIK_RE.match(nik) else None)
+
+
+def _clean_gender(text: str | None):
+    gender = (text or "").strip().upper() or None
+    return gender, (_l("Isi L (laki-laki) atau P (perempuan).") if gender is not None and gender not in GENDERS else None)
+
+
+def _clean_phone(text: str | None):
+    phone = (text or "").strip() or None
+    return phone, (_l("Nomor telepon tidak sah.") if phone is not None and not PHONE_RE.match(phone) else None)
+
+
+def _clean_address(text: str | None):
+    address = (text or "").strip() or None
+    return address, (_l("Paling banyak 1000 karakter.") if address is not None and len(address) > 1000 else None)
+
+
+def _clean_number(text: str | None):
+    number = (text or "").strip() or None
+    if number is not None and not NUMBER_RE.match(number):
+        return number, _l("Nomor anggota: huruf, angka, titik, garis miring atau tanda hubung (paling banyak 30).")
+    return number, None
+
+
+def _date_problems(join_date: date, birth_date: date | None) -> dict[str, object]:
+    """The join date is not in the future nor before 1950; the birth date not in the future, nor
+    before 1900, nor after joining."""
     now = today()
-    join_date = data.join_date or (existing.join_date if existing else now)
+    problems: dict[str, object] = {}
     if join_date > now:
         problems["join_date"] = _l("Tanggal masuk tidak boleh setelah hari ini.")
     elif join_date.year < 1950:
         problems["join_date"] = _l("Tanggal masuk tidak boleh sebelum tahun 1950.")
-    if data.birth_date is not None:
-        if data.birth_date > now:
-            problems["birth_date"] = _l("Tanggal lahir tidak boleh setelah hari ini.")
-        elif data.birth_date.year < 1900:
-            problems["birth_date"] = _l("Tanggal lahir tidak sah.")
-        elif data.birth_date > join_date:
-            problems["join_date"] = _l("Tanggal masuk tidak boleh sebelum tanggal lahir.")
-    number = (data.number or "").strip() or None
-    if number is not None and not NUMBER_RE.match(number):
-        problems["number"] = _l("Nomor anggota: huruf, angka, titik, garis miring atau tanda hubung (paling banyak 30).")
-    if check_unique and not problems:
-        own_id = existing.id if existing else -1
-        if number and db.session.scalar(select(Member.id).where(Member.cooperative_id == coop.id, Member.number == number,
-                                                                Member.id != own_id)):
-            problems["number"] = _l("Nomor anggota %(n)s sudah dipakai.", n=number)
-        if nik and db.session.scalar(select(Member.id).where(Member.cooperative_id == coop.id, Member.nik == nik,
-                                                             Member.id != own_id)):
-            problems["nik"] = _l("NIK ini sudah terdaftar pada anggota lain.")
-    if problems:
-        first = next(iter(problems.values()))
-        raise MemberError("invalid_field", first, problems)
-    return {"name": name, "category": category, "nik": nik, "gender": gender, "birth_date": data.birth_date,
-            "phone": phone, "address": address, "join_date": join_date, "number": number}
+    if birth_date is None:
+        return problems
+    if birth_date > now:
+        problems["birth_date"] = _l("Tanggal lahir tidak boleh setelah hari ini.")
+    elif birth_date.year < 1900:
+        problems["birth_date"] = _l("Tanggal lahir tidak sah.")
+    elif birth_date > join_date:
+        problems["join_date"] = _l("Tanggal masuk tidak boleh sebelum tanggal lahir.")
+    return problems
+
+
+def _taken(coop: Cooperative, number: str | None, nik: str | None, own_id: int) -> dict[str, object]:
+    """The number or NIK already belongs to another member of the cooperative."""
+    problems: dict[str, object] = {}
+    if number and db.session.scalar(select(Member.id).where(Member.cooperative_id == coop.id, Member.number == number,
+                                                            Member.id != own_id)):
+        problems["number"] = _l("Nomor anggota %(n)s sudah dipakai.", n=number)
+    if nik and db.session.scalar(select(Member.id).where(Member.cooperative_id == coop.id, Member.nik == nik, Member.id != own_id)):
+        problems["nik"] = _l("NIK ini sudah terdaftar pada anggota lain.")
+    return problems
 
 
 # --- register and edit ---------------------------------------------------------------------------
 
 def register_member(coop: Cooperative, data: MemberData, *, actor, commit: bool = True) -> Member:
     """Add a member to the register; the number is the next of the sequence unless one is given.
+    ``commit=False`` only joins the transaction the caller holds (the data generator registers
+    thousands of members in a few of its own units) instead of running as a unit of its own.
 
-    Raises MemberError(code="invalid_field").
+    Raises MemberError(code="invalid_field" | "conflict").
     """
+    with unit_of_work() if commit else nullcontext():
+        return _register(coop, data, actor)
+
+
+def _register(coop: Cooperative, data: MemberData, actor) -> Member:
     values = clean(coop, data)
     try:
         number = values.pop("number") or next_numbers(coop)[0]
@@ -193,14 +245,12 @@ def register_member(coop: Cooperative, data: MemberData, *, actor, commit: bool 
         db.session.add(member)
         db.session.flush()
     except IntegrityError:  # another registration took the number or NIK between our check and our insert
-        db.session.rollback()
         raise _concurrent_change() from None
     record("member.registered", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=number, name=member.name)
-    if commit:
-        db.session.commit()
     return member
 
 
+@command("members.update")
 def update_member(coop: Cooperative, member: Member, data: MemberData, *, actor) -> Member:
     """Change a member's details (not the number, not the status: exit is a savings action)."""
     if member.cooperative_id != coop.id:
@@ -214,9 +264,8 @@ def update_member(coop: Cooperative, member: Member, data: MemberData, *, actor)
         record("member.updated", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=member.number,
                fields=",".join(changed))
     try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+        db.session.flush()
+    except IntegrityError:  # another registration took the number or NIK between our check and our write
         raise _concurrent_change() from None
     return member
 
@@ -226,8 +275,7 @@ def _concurrent_change() -> MemberError:
 
 
 def mark_left(coop: Cooperative, member: Member, *, status: str, day: date, reason: str | None) -> None:
-    """Set a member's status to ``keluar`` or ``meninggal`` (the savings exit calls this inside its
-    own unit of work; the caller commits)."""
+    """Set a member's status to ``keluar`` or ``meninggal`` (a step of the savings exit, in its unit of work)."""
     if status not in ("keluar", "meninggal"):
         raise MemberError("invalid_field", _l("Status keluar tidak sah."), {"status": _l("Tidak sah.")})
     member.status, member.exit_date, member.exit_reason = status, day, (reason or "").strip()[:500] or None

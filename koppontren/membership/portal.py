@@ -18,7 +18,7 @@ from koppontren.auth.models import Role, User
 from koppontren.members import services as members
 from koppontren.members.models import Member
 from koppontren.members.services import MemberError
-from koppontren.operations import unit_of_work
+from koppontren.operations import command
 from koppontren.tenancy.models import Cooperative
 
 ACTION_LABELS.update({"member.login_reset": _l("Kata sandi portal anggota direset")})
@@ -38,31 +38,32 @@ def _check_member(coop: Cooperative, member: Member) -> Member:
     return locked
 
 
+@command("members.login_create")
 def create_member_login(coop: Cooperative, member: Member, *, login: str | None = None, actor) -> tuple[User, str]:
     """Create the member's portal account (role ``member`` in ``coop``, linked by ``member.user_id``)
     with a one-time password; returns (user, password) — the only time the password exists in clear.
 
     Raises MemberError(code="not_found" | "has_login" | "not_active" | "invalid_login" | "login_taken").
     """
-    with unit_of_work():
-        locked = _check_member(coop, member)
-        if locked.user_id is not None:
-            raise MemberError("has_login", _l("Anggota %(n)s sudah punya login portal.", n=locked.number))
-        if not locked.is_active:
-            raise MemberError("not_active", _l("Anggota %(n)s tidak aktif: tidak bisa dibuatkan login portal.", n=locked.number))
-        login = auth.normalise_login(login) or default_login(coop, locked)
-        password = auth.one_time_password()
-        try:
-            user = auth.create_user(login, locked.name, password, locale="id", must_change_password=True, actor=actor)
-            auth.grant_role(coop, user, Role.MEMBER, actor=actor)
-        except auth.AuthError as err:
-            raise MemberError(err.code, err.message, err.fields) from None
-        locked.user_id = user.id
-        record("member.login_created", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=locked.number,
-               login=user.login)
+    locked = _check_member(coop, member)
+    if locked.user_id is not None:
+        raise MemberError("has_login", _l("Anggota %(n)s sudah punya login portal.", n=locked.number))
+    if not locked.is_active:
+        raise MemberError("not_active", _l("Anggota %(n)s tidak aktif: tidak bisa dibuatkan login portal.", n=locked.number))
+    login = auth.normalise_login(login) or default_login(coop, locked)
+    password = auth.one_time_password()
+    try:
+        user = auth.create_user(login, locked.name, password, locale="id", must_change_password=True, actor=actor)
+        auth.grant_role(coop, user, Role.MEMBER, actor=actor)
+    except auth.AuthError as err:
+        raise MemberError(err.code, err.message, err.fields) from None
+    locked.user_id = user.id
+    record("member.login_created", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=locked.number,
+           login=user.login)
     return user, password
 
 
+@command("members.login_reset")
 def reset_member_password(coop: Cooperative, member: Member, actor) -> tuple[User, str]:
     """Give the member's portal account a new one-time password (to be changed at the next login);
     returns (user, password).
@@ -71,19 +72,18 @@ def reset_member_password(coop: Cooperative, member: Member, actor) -> tuple[Use
     take over a colleague's staff account by resetting it as a "member login".
     Raises MemberError(code="not_found" | "no_login" | "not_member_only").
     """
-    with unit_of_work():
-        locked = _check_member(coop, member)
-        user = auth.user_by_id(locked.user_id) if locked.user_id is not None else None
-        if user is None:
-            raise MemberError("no_login", _l("Anggota %(n)s belum punya login portal.", n=locked.number))
-        roles = {role for _coop, held in auth.cooperatives_of(user) for role in held}
-        if user.is_operator or roles - {Role.MEMBER}:
-            raise MemberError("not_member_only", _l("Login %(login)s juga dipakai untuk peran lain; kata sandinya diganti oleh pemiliknya "
-                                                    "atau oleh admin.", login=user.login))
-        password = auth.one_time_password()
-        auth.set_one_time_password(user, password)
-        record("member.login_reset", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=locked.number,
-               login=user.login)
+    locked = _check_member(coop, member)
+    user = auth.user_by_id(locked.user_id) if locked.user_id is not None else None
+    if user is None:
+        raise MemberError("no_login", _l("Anggota %(n)s belum punya login portal.", n=locked.number))
+    roles = {role for _coop, held in auth.cooperatives_of(user) for role in held}
+    if user.is_operator or roles - {Role.MEMBER}:
+        raise MemberError("not_member_only", _l("Login %(login)s juga dipakai untuk peran lain; kata sandinya diganti oleh pemiliknya "
+                                                "atau oleh admin.", login=user.login))
+    password = auth.one_time_password()
+    auth.set_one_time_password(user, password)
+    record("member.login_reset", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=locked.number,
+           login=user.login)
     return user, password
 
 

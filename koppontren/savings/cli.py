@@ -24,8 +24,6 @@ def wajib_bulk(coop_slug, month, day, account_code, numbers, note, dry_run) -> N
     from koppontren import money
     from koppontren.commands import fail as _fail
     from koppontren.errors import DomainError
-    from koppontren.ledger import chart
-    from koppontren.members import services as members
     from koppontren.savings import services
     from koppontren.tenancy.services import get_by_slug
 
@@ -36,22 +34,8 @@ def wajib_bulk(coop_slug, month, day, account_code, numbers, note, dry_run) -> N
         ym = services.parse_month(month)
     except DomainError as err:
         _fail(err)
-    account_id = None
-    if account_code:
-        account = chart.account_by_code(coop, account_code)
-        if account is None:
-            _fail(f"No account {account_code} in {coop.slug}.")
-        account_id = account.id
-    if numbers:
-        ids = []
-        for number in numbers:
-            member = members.get_by_number(coop, number)
-            if member is None:
-                _fail(f"No member {number} in {coop.slug}.")
-            ids.append(member.id)
-        chosen = [(m, services.get_settings(coop).wajib_rate(m.category)) for m in members.members_by_ids(coop, ids).values()]
-    else:
-        chosen = services.bulk_candidates(coop, ym)
+    account_id = _account_id(coop, account_code)
+    chosen = _chosen(coop, ym, numbers)
     total = sum(rate for _, rate in chosen)
     click.echo(f"{len(chosen)} member(s), {money.format_idr(money.from_sen(total), coop.currency_decimals)} for {services.month_key(ym)}")
     if dry_run or not chosen:
@@ -68,3 +52,34 @@ def wajib_bulk(coop_slug, month, day, account_code, numbers, note, dry_run) -> N
     except DomainError as err:
         _fail(err)
     click.echo(f"Posted {entry.number}: {len(txs)} member(s)")
+
+
+def _account_id(coop, account_code: str | None) -> int | None:
+    """The id of the account with that code (None: the savings setting's default)."""
+    from koppontren.commands import fail as _fail
+    from koppontren.ledger import chart
+
+    if not account_code:
+        return None
+    account = chart.account_by_code(coop, account_code)
+    if account is None:
+        _fail(f"No account {account_code} in {coop.slug}.")
+    return account.id
+
+
+def _chosen(coop, ym, numbers) -> list:
+    """(member, monthly rate) of the members named, or of every active member who has not paid ``ym``."""
+    from koppontren.commands import fail as _fail
+    from koppontren.members import services as members
+    from koppontren.savings import services
+
+    if not numbers:
+        return services.bulk_candidates(coop, ym)
+    ids = []
+    for number in numbers:
+        member = members.get_by_number(coop, number)
+        if member is None:
+            _fail(f"No member {number} in {coop.slug}.")
+        ids.append(member.id)
+    rates = services.get_settings(coop)
+    return [(m, rates.wajib_rate(m.category)) for m in members.members_by_ids(coop, ids).values()]

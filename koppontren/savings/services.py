@@ -1,9 +1,12 @@
 """Simpanan pokok, wajib and sukarela: settings, deposits, withdrawals, arrears, passbook, bulk
 wajib collection and the exit settlement of RULES.md §2.
 
-Each operation is one unit of work: lock the member, check, post through ``ledger.posting``, write
-the transaction document (and the wajib months), commit once. Balances are never stored: they are
-read from the ledger's member subledger. Refusals raise SavingsError and write nothing.
+Each operation is a command (``koppontren.operations``): one unit of work that locks the member,
+checks, computes the journal lines (``savings.postings``), posts them through ``ledger.posting`` and
+writes the transaction document (and the wajib months); the unit commits once. A repeated request
+(the same ``idempotency_key``) returns the first result through the one table of operation keys.
+Balances are never stored: they are read from the ledger's member subledger. Refusals raise
+SavingsError and write nothing.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from koppontren.errors import DomainError
 from koppontren.extensions import db
 from koppontren.ledger import chart, queries
 from koppontren.ledger.errors import LedgerError
-from koppontren.ledger.posting import LineSpec, post_entry
+from koppontren.ledger.posting import post_entry
 from koppontren.members import services as members
 from koppontren.members.services import CATEGORIES, Member
-from koppontren.operations import unit_of_work
+from koppontren.operations import command
+from koppontren.savings import postings
 from koppontren.savings.models import KIND_ROLES, KINDS, SavingsSettings, SavingsTransaction, WajibMonth, WajibRate
+from koppontren.savings.postings import Balances
 from koppontren.tenancy.models import Cooperative
 
 
@@ -150,27 +155,30 @@ def _payment_account(coop: Cooperative, account_id: int | None):
     return account
 
 
+def _settings_problems(coop: Cooperative, pokok_amount, wajib_rates: dict, default_account_id: int | None) -> dict[str, object]:
+    """Each amount a Decimal (or int) rupiah from 0 to the largest amount, known categories, an
+    active cash or bank account."""
+    problems: dict[str, object] = {}
+    for name, value in [("pokok_amount", pokok_amount), *((f"wajib_{c}", v) for c, v in wajib_rates.items())]:
+        if value is None or not isinstance(value, Decimal | int) or value < 0 or value > money.MAX_AMOUNT:
+            problems[name] = _l("Jumlah tidak sah.")
+    if set(wajib_rates) - set(CATEGORIES):
+        problems["wajib"] = _l("Kategori tidak dikenal.")
+    if default_account_id is not None and default_account_id not in {a.id for a in payment_accounts(coop)}:
+        problems["default_account"] = _l("Pilih akun kas atau bank yang aktif.")
+    return problems
+
+
+@command("savings.settings")
 def update_settings(coop: Cooperative, *, pokok_amount: Decimal, wajib_rates: dict[str, Decimal], sukarela_earns_shu: bool,
                     default_account_id: int | None, actor, numbering: tuple[str, int] | None = None) -> Settings:
     """Change the savings settings (amounts are Decimal rupiah ≥ 0) and, with ``numbering`` =
     (prefix, digits), the member numbering of the same page — both or neither."""
-    problems = {}
-    for name, value in [("pokok_amount", pokok_amount), *((f"wajib_{c}", v) for c, v in wajib_rates.items())]:
-        if value is None or not isinstance(value, Decimal | int) or value < 0 or value > money.MAX_AMOUNT:
-            problems[name] = _l("Jumlah tidak sah.")
-    unknown = set(wajib_rates) - set(CATEGORIES)
-    if unknown:
-        problems["wajib"] = _l("Kategori tidak dikenal.")
-    if default_account_id is not None and default_account_id not in {a.id for a in payment_accounts(coop)}:
-        problems["default_account"] = _l("Pilih akun kas atau bank yang aktif.")
+    problems = _settings_problems(coop, pokok_amount, wajib_rates, default_account_id)
     if problems:
         raise SavingsError("invalid_amount", next(iter(problems.values())), problems)
     if numbering is not None:
-        try:
-            members.update_numbering(coop, prefix=numbering[0], digits=numbering[1], actor=actor, commit=False)
-        except Exception:
-            db.session.rollback()
-            raise
+        members.update_numbering(coop, prefix=numbering[0], digits=numbering[1], actor=actor)
     row = db.session.scalar(select(SavingsSettings).where(SavingsSettings.cooperative_id == coop.id))
     if row is None:
         row = SavingsSettings(cooperative_id=coop.id)
@@ -185,7 +193,6 @@ def update_settings(coop: Cooperative, *, pokok_amount: Decimal, wajib_rates: di
         db.session.add(rate)
     record("savings.settings", cooperative_id=coop.id, actor_id=getattr(actor, "id", None),
            pokok=str(pokok_amount), wajib={c: str(v) for c, v in wajib_rates.items()}, sukarela_earns_shu=bool(sukarela_earns_shu))
-    db.session.commit()
     return get_settings(coop)
 
 
@@ -194,31 +201,6 @@ def update_settings(coop: Cooperative, *, pokok_amount: Decimal, wajib_rates: di
 def kind_accounts(coop: Cooperative) -> dict[str, object]:
     """kind -> the ledger account of that simpanan (by role)."""
     return {kind: chart.account_for(coop, role) for kind, role in KIND_ROLES.items()}
-
-
-@dataclass(frozen=True)
-class Balances:
-    """A member's balances in sen, on each account's normal side (what the member is owed, or owes)."""
-
-    pokok: int = 0
-    wajib: int = 0
-    sukarela: int = 0
-    exit_payable: int = 0  # 2131 Utang kepada Anggota Keluar
-    shu_payable: int = 0  # 2121 Utang SHU Anggota
-    receivable: int = 0  # 1121 Piutang Usaha – Anggota (credit purchases)
-    loan: int = 0  # 1131 Piutang Pinjaman Anggota
-    term: int = 0  # 2112 Simpanan Berjangka Anggota
-
-    @property
-    def savings_total(self) -> int:
-        return self.pokok + self.wajib + self.sukarela
-
-    @property
-    def receivables_total(self) -> int:
-        return self.receivable + self.loan
-
-    def of(self, kind: str) -> int:
-        return getattr(self, kind)
 
 
 _BALANCE_ROLES = {"pokok": "savings_principal", "wajib": "savings_mandatory", "sukarela": "savings_voluntary",
@@ -365,9 +347,9 @@ def _locked_active_member(coop: Cooperative, member: Member | int) -> Member:
 
 
 def _post(coop: Cooperative, journal_type_override: str = "SP", **kw):
-    """post_entry inside the caller's unit of work; a ledger refusal becomes a SavingsError."""
+    """post_entry, joining the command's unit of work; a ledger refusal becomes a SavingsError."""
     try:
-        return post_entry(coop, journal_type=journal_type_override, source="savings", commit=False, **kw)
+        return post_entry(coop, journal_type=journal_type_override, source="savings", **kw)
     except LedgerError as err:
         raise SavingsError(err.code, err.message, err.fields) from None
 
@@ -381,20 +363,6 @@ def _document(coop, member, *, kind, direction, amount, day, entry, account, des
     return tx
 
 
-def _replayed(coop: Cooperative, entry, member_id: int) -> SavingsTransaction | None:
-    if not getattr(entry, "was_replayed", False):
-        return None
-    return db.session.scalar(select(SavingsTransaction).where(
-        SavingsTransaction.cooperative_id == coop.id, SavingsTransaction.entry_id == entry.id,
-        SavingsTransaction.member_id == member_id))
-
-
-def _commit_or_rollback(fn):
-    """Run a unit of work: commit once on success, roll everything back on any error."""
-    with unit_of_work():
-        return fn()
-
-
 def _clear_void_months(coop: Cooperative, member_id: int, months: list[Month]) -> None:
     """Rows of these months whose paying entry was reversed no longer count: make room for the new payment."""
     rows = [r for r in _month_rows(coop, [member_id]) if (r.year, r.month) in set(months)]
@@ -406,6 +374,7 @@ def _clear_void_months(coop: Cooperative, member_id: int, months: list[Month]) -
 
 # --- deposits and withdrawals --------------------------------------------------------------------
 
+@command("savings.deposit")
 def deposit(coop: Cooperative, member: Member | int, kind: str, *, amount: Decimal | None = None, months: list[Month] | None = None,
             day: date | None = None, account_id: int | None = None, actor=None, idempotency_key: str | None = None,
             note: str | None = None) -> SavingsTransaction:
@@ -419,64 +388,71 @@ def deposit(coop: Cooperative, member: Member | int, kind: str, *, amount: Decim
     """
     if kind not in KINDS:
         raise SavingsError("invalid_field", _l("Jenis simpanan tidak dikenal."), {"kind": _l("Tidak sah.")})
+    locked = _locked_active_member(coop, member)
+    entry_day = _entry_date(locked, day)
+    account = _payment_account(coop, account_id)
+    sen, rate, paid_months_list = _deposit_amount(coop, locked, kind, amount, months)
+    description = f"Setoran {_KIND_ID[kind]} {locked.number} {locked.name}"
+    if paid_months_list:
+        description += f" bulan {_months_text(paid_months_list)}"
+    if note:
+        description += f" — {note.strip()[:150]}"
+    lines = postings.deposit_lines(amount_sen=sen, member_id=locked.id, cash_account=account,
+                                   savings_account=chart.account_for(coop, KIND_ROLES[kind]))
+    entry = _post(coop, entry_date=entry_day, description=description[:500], actor=actor, lines=lines)
+    if paid_months_list:
+        _clear_void_months(coop, locked.id, paid_months_list)
+        db.session.add_all([WajibMonth(cooperative_id=coop.id, member_id=locked.id, year=y, month=m, amount=rate, entry_id=entry.id)
+                            for y, m in paid_months_list])
+    tx = _document(coop, locked, kind=kind, direction="deposit", amount=sen, day=entry_day, entry=entry, account=account,
+                   description=description[:500], months=paid_months_list, actor=actor)
+    record("savings.deposit", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), member=locked.number, kind=kind,
+           amount=str(money.from_sen(sen)), number=entry.number)
+    return tx
 
-    def work():
-        locked = _locked_active_member(coop, member)
-        if (existing := _existing_for_key(coop, idempotency_key, locked.id)) is not None:
-            return existing
-        entry_day = _entry_date(locked, day)
-        account = _payment_account(coop, account_id)
-        settings = get_settings(coop)
-        paid_months_list: list[Month] = []
-        if kind == "pokok":
-            # a cooperative that has not set its pokok yet takes the amount the treasurer gives
-            if settings.pokok_amount <= 0 and amount is None:
-                raise SavingsError("pokok_not_set", _l("Jumlah simpanan pokok belum diatur di pengaturan simpanan; isi jumlahnya."),
-                                   {"amount": _l("Wajib diisi.")})
-            if balances(coop, locked.id).pokok > 0:
-                raise SavingsError("pokok_already_paid", _l("Simpanan pokok %(n)s sudah dibayar; simpanan pokok hanya sekali.", n=locked.number),
-                                   {"kind": _l("Sudah dibayar.")})
-            sen = settings.pokok_amount if settings.pokok_amount > 0 else _amount_sen(coop, amount)
-            if amount is not None and _amount_sen(coop, amount) != sen:
-                raise SavingsError("invalid_amount", _l("Simpanan pokok koperasi ini %(a)s.", a=format_amount(coop, sen)),
-                                   {"amount": _l("Harus sama dengan simpanan pokok.")})
-        elif kind == "wajib":
-            rate = settings.wajib_rate(locked.category)
-            if rate <= 0 and months and amount is not None:
-                # no monthly rate set for the category yet: the amount for the chosen months gives it
-                given = _amount_sen(coop, amount)
-                if given % (len(set(months)) * 10 ** (2 - coop.currency_decimals)):  # each month a whole rupiah (or sen)
-                    raise SavingsError("invalid_amount", _l("Jumlah harus terbagi rata atas %(n)s bulan.", n=len(set(months))),
-                                       {"amount": _l("Tidak terbagi rata.")})
-                rate = given // len(set(months))
-            if rate <= 0:
-                raise SavingsError("wajib_not_set", _l("Simpanan wajib bulanan untuk kategori ini belum diatur; pilih bulan dan isi jumlahnya."))
-            paid_months_list = _wajib_months(coop, locked, rate, months, amount)
-            sen = rate * len(paid_months_list)
-        else:
-            sen = _amount_sen(coop, amount)
-        description = f"Setoran {_KIND_ID[kind]} {locked.number} {locked.name}"
-        if paid_months_list:
-            description += f" bulan {_months_text(paid_months_list)}"
-        if note:
-            description += f" — {note.strip()[:150]}"
-        account_obj = chart.account_for(coop, KIND_ROLES[kind])
-        entry = _post(coop, entry_date=entry_day, description=description[:500], actor=actor, idempotency_key=idempotency_key,
-                      lines=[LineSpec(account, debit=money.from_sen(sen)),
-                             LineSpec(account_obj, credit=money.from_sen(sen), member_id=locked.id)])
-        if (existing := _replayed(coop, entry, locked.id)) is not None:
-            return existing
-        if paid_months_list:
-            _clear_void_months(coop, locked.id, paid_months_list)
-            db.session.add_all([WajibMonth(cooperative_id=coop.id, member_id=locked.id, year=y, month=m, amount=rate, entry_id=entry.id)
-                                for y, m in paid_months_list])
-        tx = _document(coop, locked, kind=kind, direction="deposit", amount=sen, day=entry_day, entry=entry, account=account,
-                       description=description[:500], months=paid_months_list, actor=actor)
-        record("savings.deposit", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), member=locked.number, kind=kind,
-               amount=str(money.from_sen(sen)), number=entry.number)
-        return tx
 
-    return _commit_or_rollback(work)
+def _deposit_amount(coop: Cooperative, member: Member, kind: str, amount, months) -> tuple[int, int, list[Month]]:
+    """What a deposit of ``kind`` comes to: (sen, the monthly wajib rate, the wajib months paid)."""
+    if kind == "pokok":
+        return _pokok_sen(coop, member, amount), 0, []
+    if kind == "wajib":
+        rate = _wajib_rate(coop, member, amount, months)
+        chosen = _wajib_months(coop, member, rate, months, amount)
+        return rate * len(chosen), rate, chosen
+    return _amount_sen(coop, amount), 0, []
+
+
+def _pokok_sen(coop: Cooperative, member: Member, amount) -> int:
+    """The cooperative's pokok amount, once per member; a cooperative that has not set its pokok yet
+    takes the amount the treasurer gives."""
+    pokok = get_settings(coop).pokok_amount
+    if pokok <= 0 and amount is None:
+        raise SavingsError("pokok_not_set", _l("Jumlah simpanan pokok belum diatur di pengaturan simpanan; isi jumlahnya."),
+                           {"amount": _l("Wajib diisi.")})
+    if balances(coop, member.id).pokok > 0:
+        raise SavingsError("pokok_already_paid", _l("Simpanan pokok %(n)s sudah dibayar; simpanan pokok hanya sekali.", n=member.number),
+                           {"kind": _l("Sudah dibayar.")})
+    sen = pokok if pokok > 0 else _amount_sen(coop, amount)
+    if amount is not None and _amount_sen(coop, amount) != sen:
+        raise SavingsError("invalid_amount", _l("Simpanan pokok koperasi ini %(a)s.", a=format_amount(coop, sen)),
+                           {"amount": _l("Harus sama dengan simpanan pokok.")})
+    return sen
+
+
+def _wajib_rate(coop: Cooperative, member: Member, amount, months) -> int:
+    """The monthly wajib of the member's category; with no rate set yet, the amount given for the
+    chosen months sets it (each month a whole rupiah, or sen)."""
+    rate = get_settings(coop).wajib_rate(member.category)
+    if rate <= 0 and months and amount is not None:
+        count = len(set(months))
+        given = _amount_sen(coop, amount)
+        if given % (count * 10 ** (2 - coop.currency_decimals)):
+            raise SavingsError("invalid_amount", _l("Jumlah harus terbagi rata atas %(n)s bulan.", n=count),
+                               {"amount": _l("Tidak terbagi rata.")})
+        rate = given // count
+    if rate <= 0:
+        raise SavingsError("wajib_not_set", _l("Simpanan wajib bulanan untuk kategori ini belum diatur; pilih bulan dan isi jumlahnya."))
+    return rate
 
 
 def _wajib_months(coop: Cooperative, member: Member, rate: int, months: list[Month] | None, amount) -> list[Month]:
@@ -526,26 +502,13 @@ def _latest_movement(coop: Cooperative, member_id: int) -> date | None:
     return queries.latest_member_line_date(coop, member_id)
 
 
-def _existing_for_key(coop: Cooperative, key: str | None, member_id: int) -> SavingsTransaction | None:
-    """A retry with an idempotency key already used returns the first transaction before any rule
-    is checked again (the second pokok of a retry is the same pokok, not a refused second one)."""
-    key = (key or "").strip()[:200]
-    if not key:
-        return None
-    entry = queries.get_entry_by_key(coop, key)
-    if entry is None:
-        return None
-    return db.session.scalar(select(SavingsTransaction).where(
-        SavingsTransaction.cooperative_id == coop.id, SavingsTransaction.entry_id == entry.id,
-        SavingsTransaction.member_id == member_id))
-
-
 def _months_ahead_limit() -> Month:
     """The furthest month wajib may be paid in advance."""
     now = today()
     return now.year + (now.month + MAX_MONTHS_AHEAD - 1) // 12, (now.month + MAX_MONTHS_AHEAD - 1) % 12 + 1
 
 
+@command("savings.withdrawal")
 def withdraw(coop: Cooperative, member: Member | int, kind: str = "sukarela", *, amount: Decimal, day: date | None = None,
              account_id: int | None = None, actor=None, idempotency_key: str | None = None, note: str | None = None,
              allow_inactive: bool = False) -> SavingsTransaction:
@@ -561,15 +524,11 @@ def withdraw(coop: Cooperative, member: Member | int, kind: str = "sukarela", *,
                            {"kind": _l("Tidak dapat ditarik.")})
     if kind != "sukarela":
         raise SavingsError("invalid_field", _l("Jenis simpanan tidak dikenal."), {"kind": _l("Tidak sah.")})
-
-    def work():
-        return _withdraw_locked(coop, member, amount=amount, day=day, account_id=account_id, actor=actor,
-                                idempotency_key=idempotency_key, note=note, allow_inactive=allow_inactive)
-
-    return _commit_or_rollback(work)
+    return _withdraw_locked(coop, member, amount=amount, day=day, account_id=account_id, actor=actor, note=note,
+                            allow_inactive=allow_inactive)
 
 
-def _withdraw_locked(coop, member, *, amount, day, account_id, actor, idempotency_key, note, allow_inactive=False):
+def _withdraw_locked(coop, member, *, amount, day, account_id, actor, note, allow_inactive=False):
     if allow_inactive:
         locked = members.lock_member(coop, member if isinstance(member, int) else member.id)
     else:
@@ -577,8 +536,6 @@ def _withdraw_locked(coop, member, *, amount, day, account_id, actor, idempotenc
     entry_day = _entry_date(locked, day)
     account = _payment_account(coop, account_id)
     sen = _amount_sen(coop, amount)
-    if (existing := _existing_for_key(coop, idempotency_key, locked.id)) is not None:
-        return existing
     available = available_sukarela(coop, locked.id, entry_day)
     if sen > available:
         raise SavingsError("insufficient_balance",
@@ -589,11 +546,9 @@ def _withdraw_locked(coop, member, *, amount, day, account_id, actor, idempotenc
     description = f"Penarikan simpanan sukarela {locked.number} {locked.name}"
     if note:
         description += f" — {note.strip()[:150]}"
-    entry = _post(coop, entry_date=entry_day, description=description[:500], actor=actor, idempotency_key=idempotency_key,
-                  lines=[LineSpec(chart.account_for(coop, "savings_voluntary"), debit=money.from_sen(sen), member_id=locked.id),
-                         LineSpec(account, credit=money.from_sen(sen))])
-    if (existing := _replayed(coop, entry, locked.id)) is not None:
-        return existing
+    entry = _post(coop, entry_date=entry_day, description=description[:500], actor=actor,
+                  lines=postings.withdrawal_lines(amount_sen=sen, member_id=locked.id, cash_account=account,
+                                                  voluntary_account=chart.account_for(coop, "savings_voluntary")))
     tx = _document(coop, locked, kind="sukarela", direction="withdrawal", amount=sen, day=entry_day, entry=entry, account=account,
                    description=description[:500], actor=actor)
     record("savings.withdrawal", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), member=locked.number,
@@ -601,12 +556,13 @@ def _withdraw_locked(coop, member, *, amount, day, account_id, actor, idempotenc
     return tx
 
 
+@command("savings.sukarela_credit")
 def credit_sukarela_from(coop: Cooperative, member_id: int, *, amount_sen: int, day: date, from_account, description: str,
                          actor=None, journal_type: str = "SP") -> SavingsTransaction:
     """Credit a member's simpanan sukarela from another (non-cash) account in the caller's unit of
     work, e.g. SHU paid into savings: ``Dr from_account (member) / Cr 2111 (member)``. The savings
     module keeps 2111 to itself, so other modules move money into it through here; the deposit gets
-    its transaction document (kwitansi, passbook) like any other. Does not commit.
+    its transaction document (kwitansi, passbook) like any other. Joins the caller's unit of work.
 
     Raises SavingsError (``not_active``, ``invalid_amount``, LedgerError codes)."""
     locked = _locked_active_member(coop, member_id)
@@ -614,8 +570,8 @@ def credit_sukarela_from(coop: Cooperative, member_id: int, *, amount_sen: int, 
         raise SavingsError("invalid_amount", _l("Jumlah harus lebih dari nol."), {"amount": _l("Harus lebih dari nol.")})
     description = (description or f"Setoran simpanan sukarela {locked.number} {locked.name}")[:500]
     entry = _post(coop, entry_date=day, description=description, actor=actor, journal_type_override=journal_type,
-                  lines=[LineSpec(from_account, debit=money.from_sen(amount_sen), member_id=locked.id),
-                         LineSpec(chart.account_for(coop, "savings_voluntary"), credit=money.from_sen(amount_sen), member_id=locked.id)])
+                  lines=postings.sukarela_credit_lines(amount_sen=amount_sen, member_id=locked.id, from_account=from_account,
+                                                       voluntary_account=chart.account_for(coop, "savings_voluntary")))
     tx = _document(coop, locked, kind="sukarela", direction="deposit", amount=amount_sen, day=day, entry=entry,
                    account=from_account, description=description, actor=actor)
     record("savings.deposit", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), member=locked.number, kind="sukarela",
@@ -648,6 +604,7 @@ def bulk_candidates(coop: Cooperative, month: Month) -> list[tuple[Member, int]]
             if month not in paid.get(m.id, set()) and settings.wajib_rate(m.category) > 0]
 
 
+@command("savings.bulk_wajib")
 def collect_wajib_bulk(coop: Cooperative, *, month: Month, member_ids: list[int], day: date | None = None,
                        account_id: int | None = None, actor=None, note: str | None = None, idempotency_key: str | None = None):
     """Record one month's wajib for many members as one entry (one credit line per member), e.g.
@@ -655,68 +612,66 @@ def collect_wajib_bulk(coop: Cooperative, *, month: Month, member_ids: list[int]
     batch, every such member listed. Returns (entry, transactions)."""
     if not member_ids:
         raise SavingsError("nothing_selected", _l("Pilih paling sedikit satu anggota."), {"members": _l("Kosong.")})
+    account = _payment_account(coop, account_id)
+    entry_day = day or today()
+    if entry_day > today():
+        raise SavingsError("future_date", _l("Tanggal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
+    if month > _months_ahead_limit():
+        raise SavingsError("invalid_month", _l("Paling jauh %(n)s bulan ke depan.", n=MAX_MONTHS_AHEAD), {"month": _l("Terlalu jauh.")})
+    wanted = sorted(set(member_ids))
+    found = {mid: members.lock_member(coop, mid) for mid in wanted}  # locked in id order: two batches never deadlock
+    plan, problems = _bulk_plan(coop, month, entry_day, found)
+    if problems:
+        raise BulkRefusedError(_l("Setoran massal ditolak: %(n)s anggota bermasalah. Tidak ada yang disimpan.", n=len(problems)), problems)
+    description = f"Setoran simpanan wajib bulan {month_label_id(month)} ({len(plan)} anggota)"
+    if note:
+        description += f" — {note.strip()[:150]}"
+    lines = postings.bulk_wajib_lines([postings.WajibItem(m.id, rate, f"{m.number} {m.name}") for m, rate in plan],
+                                      cash_account=account, wajib_account=chart.account_for(coop, "savings_mandatory"))
+    entry = _post(coop, entry_date=entry_day, description=description[:500], actor=actor, lines=lines)
+    txs = []
+    for m, rate in plan:
+        _clear_void_months(coop, m.id, [month])
+        db.session.add(WajibMonth(cooperative_id=coop.id, member_id=m.id, year=month[0], month=month[1], amount=rate, entry_id=entry.id))
+        txs.append(_document(coop, m, kind="wajib", direction="deposit", amount=rate, day=entry_day, entry=entry, account=account,
+                             description=f"Setoran simpanan wajib {m.number} {m.name} bulan {month_label_id(month)}", months=[month],
+                             actor=actor))
+    record("savings.bulk_wajib", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), month=month_key(month),
+           members=len(plan), amount=str(money.from_sen(sum(rate for _, rate in plan))), number=entry.number)
+    return entry, txs
 
-    def work():
-        settings = get_settings(coop)
-        account = _payment_account(coop, account_id)
-        entry_day = day or today()
-        if entry_day > today():
-            raise SavingsError("future_date", _l("Tanggal tidak boleh setelah hari ini."), {"date": _l("Tidak sah.")})
-        if month > _months_ahead_limit():
-            raise SavingsError("invalid_month", _l("Paling jauh %(n)s bulan ke depan.", n=MAX_MONTHS_AHEAD), {"month": _l("Terlalu jauh.")})
-        wanted = sorted(set(member_ids))
-        found = {}
-        for mid in wanted:  # lock in id order: two batches never deadlock
-            found[mid] = members.lock_member(coop, mid)
-        key = (idempotency_key or "").strip()[:200]
-        if key and (replayed := queries.get_entry_by_key(coop, key)) is not None:
-            return replayed, list(db.session.scalars(select(SavingsTransaction).where(
-                SavingsTransaction.cooperative_id == coop.id, SavingsTransaction.entry_id == replayed.id)))
-        paid = paid_months_of_many(coop, wanted)
-        problems, lines, plan = [], [], []
-        wajib_account = chart.account_for(coop, "savings_mandatory")
-        for mid in wanted:
-            m = found[mid]
-            if m is None:
-                problems.append(BulkProblem(str(mid), str(_l("Anggota tidak ditemukan."))))
-                continue
-            rate = settings.wajib_rate(m.category)
-            if m.status != "aktif":
-                problems.append(BulkProblem(m.number, str(_l("Tidak aktif."))))
-            elif rate <= 0:
-                problems.append(BulkProblem(m.number, str(_l("Simpanan wajib kategori %(c)s belum diatur.", c=members.CATEGORY_LABELS[m.category]))))
-            elif (m.join_date.year, m.join_date.month) > month:
-                problems.append(BulkProblem(m.number, str(_l("Masuk setelah bulan itu."))))
-            elif m.join_date > entry_day:
-                problems.append(BulkProblem(m.number, str(_l("Tanggal setoran sebelum tanggal masuk anggota."))))
-            elif month in paid.get(mid, set()):
-                problems.append(BulkProblem(m.number, str(_l("Bulan %(m)s sudah dibayar.", m=month_label_id(month)))))
-            else:
-                plan.append((m, rate))
-                lines.append(LineSpec(wajib_account, credit=money.from_sen(rate), member_id=m.id, memo=f"{m.number} {m.name}"[:200]))
-        if problems:
-            raise BulkRefusedError(_l("Setoran massal ditolak: %(n)s anggota bermasalah. Tidak ada yang disimpan.", n=len(problems)), problems)
-        total = sum(rate for _, rate in plan)
-        description = f"Setoran simpanan wajib bulan {month_label_id(month)} ({len(plan)} anggota)"
-        if note:
-            description += f" — {note.strip()[:150]}"
-        entry = _post(coop, entry_date=entry_day, description=description[:500], actor=actor, idempotency_key=idempotency_key,
-                      lines=[LineSpec(account, debit=money.from_sen(total)), *lines])
-        if getattr(entry, "was_replayed", False):
-            return entry, list(db.session.scalars(select(SavingsTransaction).where(
-                SavingsTransaction.cooperative_id == coop.id, SavingsTransaction.entry_id == entry.id)))
-        txs = []
-        for m, rate in plan:
-            _clear_void_months(coop, m.id, [month])
-            db.session.add(WajibMonth(cooperative_id=coop.id, member_id=m.id, year=month[0], month=month[1], amount=rate, entry_id=entry.id))
-            txs.append(_document(coop, m, kind="wajib", direction="deposit", amount=rate, day=entry_day, entry=entry, account=account,
-                                 description=f"Setoran simpanan wajib {m.number} {m.name} bulan {month_label_id(month)}", months=[month],
-                                 actor=actor))
-        record("savings.bulk_wajib", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), month=month_key(month),
-               members=len(plan), amount=str(money.from_sen(total)), number=entry.number)
-        return entry, txs
 
-    return _commit_or_rollback(work)
+def _bulk_plan(coop: Cooperative, month: Month, entry_day: date, found: dict[int, Member | None]):
+    """(member, rate) of each member who can pay ``month``, and a BulkProblem for each who cannot."""
+    settings = get_settings(coop)
+    paid = paid_months_of_many(coop, list(found))
+    plan, problems = [], []
+    for mid, m in found.items():
+        if m is None:
+            problems.append(BulkProblem(str(mid), str(_l("Anggota tidak ditemukan."))))
+            continue
+        rate = settings.wajib_rate(m.category)
+        problem = _bulk_problem(m, rate, month, entry_day, paid.get(mid, set()))
+        if problem is not None:
+            problems.append(BulkProblem(m.number, str(problem)))
+        else:
+            plan.append((m, rate))
+    return plan, problems
+
+
+def _bulk_problem(m: Member, rate: int, month: Month, entry_day: date, paid: set[Month]):
+    """Why ``m`` cannot pay ``month``'s wajib in a bulk collection, or None."""
+    if m.status != "aktif":
+        return _l("Tidak aktif.")
+    if rate <= 0:
+        return _l("Simpanan wajib kategori %(c)s belum diatur.", c=members.CATEGORY_LABELS[m.category])
+    if (m.join_date.year, m.join_date.month) > month:
+        return _l("Masuk setelah bulan itu.")
+    if m.join_date > entry_day:
+        return _l("Tanggal setoran sebelum tanggal masuk anggota.")
+    if month in paid:
+        return _l("Bulan %(m)s sudah dibayar.", m=month_label_id(month))
+    return None
 
 
 # --- exit ----------------------------------------------------------------------------------------
@@ -734,6 +689,7 @@ def exit_preview(coop: Cooperative, member: Member) -> Balances:
     return balances(coop, member.id)
 
 
+@command("savings.exit")
 def exit_member(coop: Cooperative, member: Member | int, *, effective_date: date, status: str = "keluar", reason: str | None = None,
                 net_receivables: bool = False, settlement_date: date | None = None, account_id: int | None = None,
                 actor=None) -> ExitResult:
@@ -748,87 +704,72 @@ def exit_member(coop: Cooperative, member: Member | int, *, effective_date: date
     member owes receivables or loans the treasurer has not chosen to net (``has_receivables``), or
     owes more than all their savings (``receivables_exceed_savings``).
     """
-    def work():
-        locked = _locked_active_member(coop, member)
-        if status not in ("keluar", "meninggal"):
-            raise SavingsError("invalid_field", _l("Status keluar tidak sah."), {"status": _l("Tidak sah.")})
-        eff = _entry_date(locked, effective_date)
-        settle_day = settlement_date or eff
-        if settle_day < eff or settle_day > today():
-            raise SavingsError("invalid_date", _l("Tanggal penyelesaian antara tanggal keluar dan hari ini."), {"settlement_date": _l("Tidak sah.")})
-        account = _payment_account(coop, account_id)
-        latest = _latest_movement(coop, locked.id)
-        if latest is not None and eff < latest:
-            raise SavingsError("invalid_date", _l("Tanggal keluar tidak boleh sebelum mutasi terakhir anggota (%(d)s).", d=latest.isoformat()),
-                               {"effective_date": _l("Terlalu awal.")})
-        b = balances(coop, locked.id)
-        fmt = lambda sen: format_amount(coop, sen)  # noqa: E731
-        if b.term:
-            raise SavingsError("has_term_deposit", _l("%(n)s masih punya simpanan berjangka %(a)s; cairkan dulu.", n=locked.number, a=fmt(b.term)))
-        # receivables and loans the member owes (positive) are netted; overpaid ones (negative) are owed to the member
-        owed_receivable, owed_loan = max(b.receivable, 0), max(b.loan, 0)
-        overpaid = max(-b.receivable, 0) + max(-b.loan, 0)
-        to_net = owed_receivable + owed_loan
-        if to_net > 0 and not net_receivables:
-            raise SavingsError("has_receivables",
-                               _l("%(n)s masih punya piutang %(r)s dan pinjaman %(l)s. Pilih 'potong dari simpanan' atau lunasi dulu.",
-                                  n=locked.number, r=fmt(owed_receivable), l=fmt(owed_loan)),
-                               {"net_receivables": _l("Piutang belum diselesaikan.")})
-        available = b.pokok + b.wajib + b.shu_payable + b.sukarela + b.exit_payable + overpaid
-        if to_net > available:
-            raise SavingsError("receivables_exceed_savings",
-                               _l("Piutang dan pinjaman %(n)s (%(r)s) melebihi seluruh simpanannya (%(s)s); lunasi dulu selisihnya.",
-                                  n=locked.number, r=fmt(to_net), s=fmt(available)))
-        name = f"{locked.number} {locked.name}"
-        reclass = None
-        if b.pokok + b.wajib > 0:
-            lines = []
-            if b.pokok:
-                lines.append(LineSpec(chart.account_for(coop, "savings_principal"), debit=money.from_sen(b.pokok), member_id=locked.id))
-            if b.wajib:
-                lines.append(LineSpec(chart.account_for(coop, "savings_mandatory"), debit=money.from_sen(b.wajib), member_id=locked.id))
-            lines.append(LineSpec(chart.account_for(coop, "exit_payable"), credit=money.from_sen(b.pokok + b.wajib), member_id=locked.id))
-            reclass = _post(coop, entry_date=eff, description=f"Anggota keluar {name}: simpanan pokok dan wajib menjadi utang", lines=lines,
-                            actor=actor, allow_inactive=True)
-        payable = b.exit_payable + b.pokok + b.wajib
-        from_payable = min(to_net, payable + b.shu_payable + overpaid)
-        from_sukarela = to_net - from_payable
-        cash_out = payable + b.shu_payable + overpaid - from_payable
-        settlement = None
-        debit_lines = []
-        if payable:
-            debit_lines.append(LineSpec(chart.account_for(coop, "exit_payable"), debit=money.from_sen(payable), member_id=locked.id))
-        if b.shu_payable:
-            debit_lines.append(LineSpec(chart.account_for(coop, "shu_payable"), debit=money.from_sen(b.shu_payable), member_id=locked.id))
-        if from_sukarela:
-            debit_lines.append(LineSpec(chart.account_for(coop, "savings_voluntary"), debit=money.from_sen(from_sukarela), member_id=locked.id))
-        for role, value in (("receivable_member", b.receivable), ("loan_member", b.loan)):
-            if value < 0:
-                debit_lines.append(LineSpec(chart.account_for(coop, role), debit=money.from_sen(-value), member_id=locked.id))
-        credit_lines = []
-        if owed_receivable:
-            credit_lines.append(LineSpec(chart.account_for(coop, "receivable_member"), credit=money.from_sen(owed_receivable), member_id=locked.id))
-        if owed_loan:
-            credit_lines.append(LineSpec(chart.account_for(coop, "loan_member"), credit=money.from_sen(owed_loan), member_id=locked.id))
-        if cash_out:
-            credit_lines.append(LineSpec(account, credit=money.from_sen(cash_out)))
-        if debit_lines and credit_lines:
-            settlement = _post(coop, entry_date=settle_day, description=f"Penyelesaian anggota keluar {name}",
-                               lines=debit_lines + credit_lines, actor=actor, allow_inactive=True)
-            if cash_out:
-                _document(coop, locked, kind="keluar", direction="withdrawal", amount=cash_out, day=settle_day, entry=settlement,
-                          account=account, description=f"Pengembalian simpanan anggota keluar {name}", actor=actor)
-        sukarela_tx = None
-        rest = b.sukarela - from_sukarela
-        if rest > 0:
-            sukarela_tx = _withdraw_locked(coop, locked, amount=money.from_sen(rest), day=settle_day, account_id=account.id, actor=actor,
-                                           idempotency_key=None, note="anggota keluar")
-        members.mark_left(coop, locked, status=status, day=eff, reason=reason)
-        record("member.exited", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=locked.number, status=status,
-               date=eff.isoformat(), payout=str(money.from_sen(cash_out + max(rest, 0))), netted=str(money.from_sen(to_net)))
-        return ExitResult(reclass, settlement, sukarela_tx, cash_out, to_net)
+    return _exit_member(coop, member, effective_date=effective_date, status=status, reason=reason, net_receivables=net_receivables,
+                        settlement_date=settlement_date, account_id=account_id, actor=actor)
 
-    return _commit_or_rollback(work)
+
+def _exit_member(coop: Cooperative, member: Member | int, *, effective_date, status, reason, net_receivables, settlement_date,
+                 account_id, actor) -> ExitResult:
+    locked = _locked_active_member(coop, member)
+    if status not in ("keluar", "meninggal"):
+        raise SavingsError("invalid_field", _l("Status keluar tidak sah."), {"status": _l("Tidak sah.")})
+    eff, settle_day = _exit_dates(coop, locked, effective_date, settlement_date)
+    account = _payment_account(coop, account_id)
+    b = balances(coop, locked.id)
+    figures = postings.exit_figures(b)
+    _check_exit(coop, locked, b, figures, net_receivables)
+    accounts = postings.ExitAccounts(**{name: chart.account_for(coop, role) for name, role in postings.EXIT_ROLES.items()}, cash=account)
+    name = f"{locked.number} {locked.name}"
+    reclass = settlement = sukarela_tx = None
+    if lines := postings.exit_reclassification_lines(b, locked.id, accounts):
+        reclass = _post(coop, entry_date=eff, description=f"Anggota keluar {name}: simpanan pokok dan wajib menjadi utang", lines=lines,
+                        actor=actor, allow_inactive=True)
+    if lines := postings.exit_settlement_lines(b, locked.id, accounts):
+        settlement = _post(coop, entry_date=settle_day, description=f"Penyelesaian anggota keluar {name}", lines=lines, actor=actor,
+                           allow_inactive=True)
+        if figures.cash_out:
+            _document(coop, locked, kind="keluar", direction="withdrawal", amount=figures.cash_out, day=settle_day, entry=settlement,
+                      account=account, description=f"Pengembalian simpanan anggota keluar {name}", actor=actor)
+    if figures.sukarela_rest > 0:
+        sukarela_tx = _withdraw_locked(coop, locked, amount=money.from_sen(figures.sukarela_rest), day=settle_day, account_id=account.id,
+                                       actor=actor, note="anggota keluar")
+    members.mark_left(coop, locked, status=status, day=eff, reason=reason)
+    record("member.exited", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=locked.number, status=status,
+           date=eff.isoformat(), payout=str(money.from_sen(figures.cash_out + max(figures.sukarela_rest, 0))),
+           netted=str(money.from_sen(figures.to_net)))
+    return ExitResult(reclass, settlement, sukarela_tx, figures.cash_out, figures.to_net)
+
+
+def _exit_dates(coop: Cooperative, member: Member, effective_date: date, settlement_date: date | None) -> tuple[date, date]:
+    """The exit date (not before the member's latest movement) and the settlement date (between it and today)."""
+    eff = _entry_date(member, effective_date)
+    settle_day = settlement_date or eff
+    if settle_day < eff or settle_day > today():
+        raise SavingsError("invalid_date", _l("Tanggal penyelesaian antara tanggal keluar dan hari ini."), {"settlement_date": _l("Tidak sah.")})
+    latest = _latest_movement(coop, member.id)
+    if latest is not None and eff < latest:
+        raise SavingsError("invalid_date", _l("Tanggal keluar tidak boleh sebelum mutasi terakhir anggota (%(d)s).", d=latest.isoformat()),
+                           {"effective_date": _l("Terlalu awal.")})
+    return eff, settle_day
+
+
+def _check_exit(coop: Cooperative, member: Member, b: Balances, figures: postings.ExitFigures, net_receivables: bool) -> None:
+    """Refuse an exit while a term deposit stands, while receivables are owed and not chosen to be
+    netted, or when they exceed everything the member has."""
+    def fmt(sen):
+        return format_amount(coop, sen)
+    if b.term:
+        raise SavingsError("has_term_deposit", _l("%(n)s masih punya simpanan berjangka %(a)s; cairkan dulu.", n=member.number, a=fmt(b.term)))
+    if figures.to_net > 0 and not net_receivables:
+        raise SavingsError("has_receivables",
+                           _l("%(n)s masih punya piutang %(r)s dan pinjaman %(l)s. Pilih 'potong dari simpanan' atau lunasi dulu.",
+                              n=member.number, r=fmt(figures.owed_receivable), l=fmt(figures.owed_loan)),
+                           {"net_receivables": _l("Piutang belum diselesaikan.")})
+    available = postings.exit_available(b)
+    if figures.to_net > available:
+        raise SavingsError("receivables_exceed_savings",
+                           _l("Piutang dan pinjaman %(n)s (%(r)s) melebihi seluruh simpanannya (%(s)s); lunasi dulu selisihnya.",
+                              n=member.number, r=fmt(figures.to_net), s=fmt(available)))
 
 
 # --- reversals ----------------------------------------------------------------------------------
@@ -837,13 +778,7 @@ def guard_reversal(coop: Cooperative, entry) -> None:
     """Refuse to reverse an entry that would leave a member's simpanan below zero — a sukarela
     deposit already withdrawn, a pokok or wajib already moved out by an exit. Locks the members
     first (the order every savings operation takes), so a racing withdrawal waits for the verdict."""
-    accounts = {chart.account_for(coop, role).id: kind for kind, role in
-                (*KIND_ROLES.items(), ("exit_payable", "exit_payable"), ("shu_payable", "shu_payable"))}
-    effect: dict[tuple[int, str], int] = {}
-    for line in entry.lines:
-        kind = accounts.get(line.account_id)
-        if kind is not None and line.member_id is not None:
-            effect[(line.member_id, kind)] = effect.get((line.member_id, kind), 0) + line.debit - line.credit
+    effect = _savings_effect(coop, entry)
     for member_id in sorted({m for m, _ in effect}):
         member = members.get_member(coop, member_id)
         if member is not None and member.status != "aktif":
@@ -852,14 +787,31 @@ def guard_reversal(coop: Cooperative, entry) -> None:
     shrinking = {key: delta for key, delta in effect.items() if delta < 0}
     for member_id in sorted({m for m, _ in shrinking}):
         members.lock_member(coop, member_id)
-        current = balances(coop, member_id)
-        for (mid, kind), delta in shrinking.items():
-            if mid == member_id and current.of(kind) + delta < 0:
-                number = members.get_member(coop, member_id).number
-                raise LedgerError("reversal_would_overdraw", _l(
-                    "Jurnal %(e)s tidak bisa dibalik: saldo %(k)s %(n)s tinggal %(a)s, kurang dari yang akan dibatalkan.",
-                    e=entry.number, k=str(_KIND_ID.get(kind, kind)), n=number,
-                    a=format_amount(coop, current.of(kind))))
+        _refuse_overdraw(coop, entry, member_id, {kind: delta for (mid, kind), delta in shrinking.items() if mid == member_id})
+
+
+def _savings_effect(coop: Cooperative, entry) -> dict[tuple[int, str], int]:
+    """(member id, kind) -> what reversing ``entry`` does to that balance (sen, + up / − down)."""
+    accounts = {chart.account_for(coop, role).id: kind for kind, role in
+                (*KIND_ROLES.items(), ("exit_payable", "exit_payable"), ("shu_payable", "shu_payable"))}
+    effect: dict[tuple[int, str], int] = {}
+    for line in entry.lines:
+        kind = accounts.get(line.account_id)
+        if kind is not None and line.member_id is not None:
+            effect[(line.member_id, kind)] = effect.get((line.member_id, kind), 0) + line.debit - line.credit
+    return effect
+
+
+def _refuse_overdraw(coop: Cooperative, entry, member_id: int, deltas: dict[str, int]) -> None:
+    """Raise LedgerError(reversal_would_overdraw) when a (locked) member's balance would go below zero."""
+    current = balances(coop, member_id)
+    for kind, delta in deltas.items():
+        if current.of(kind) + delta < 0:
+            number = members.get_member(coop, member_id).number
+            raise LedgerError("reversal_would_overdraw", _l(
+                "Jurnal %(e)s tidak bisa dibalik: saldo %(k)s %(n)s tinggal %(a)s, kurang dari yang akan dibatalkan.",
+                e=entry.number, k=str(_KIND_ID.get(kind, kind)), n=number,
+                a=format_amount(coop, current.of(kind))))
 
 
 # --- reading documents ---------------------------------------------------------------------------

@@ -66,36 +66,32 @@ def deposit(member_id: int):
         form.date.data = today()
         form.account.data = settings.default_account_id
     if form.validate_on_submit():
-        kind = form.kind.data
-        amount = months = None
-        ok = True
-        if kind == "wajib":
-            if form.months.data:
-                try:
-                    months = [services.parse_month(m) for m in form.months.data]
-                except SavingsError as err:
-                    _flash_error(form, err)
-                    ok = False
-            else:
-                rate = settings.wajib_rate(member.category)
-                months = services.next_wajib_months(coop, member, form.month_count.data or 1) if rate else None
-        elif kind == "sukarela":
-            amount = amount_of(form.amount, coop.currency_decimals)
-            ok = amount is not None
-        elif (form.amount.data or "").strip():
-            amount = amount_of(form.amount, coop.currency_decimals)
-            ok = amount is not None
-        if ok:
-            try:
-                tx = services.deposit(coop, member, kind, amount=amount, months=months, day=form.date.data,
+        try:
+            values = _deposit_values(coop, member, settings, form)
+            if values is not None:
+                tx = services.deposit(coop, member, form.kind.data, amount=values[0], months=values[1], day=form.date.data,
                                       account_id=form.account.data, actor=current_user, note=form.note.data)
-            except SavingsError as err:
-                _flash_error(form, err)
-            else:
                 flash(_("Setoran tercatat dengan nomor bukti %(n)s.", n=tx.voucher), "success")
                 return redirect(url_for("savings.transaction", tx_id=tx.id))
+        except SavingsError as err:
+            _flash_error(form, err)
     return render_template("savings/deposit.html", member=member, form=form, settings=settings,
                            arrears=services.arrears(coop, member), balances=services.balances(coop, member.id))
+
+
+def _deposit_values(coop, member, settings, form):
+    """(amount, months) the deposit form asks for, or None when the amount is not valid (the form
+    shows why). Wajib: the months ticked, or the next ``month_count`` unpaid ones; pokok: an amount
+    only when one is typed. Raises SavingsError for a month that is not one."""
+    if form.kind.data == "wajib":
+        if form.months.data:
+            return None, [services.parse_month(m) for m in form.months.data]
+        rate = settings.wajib_rate(member.category)
+        return None, (services.next_wajib_months(coop, member, form.month_count.data or 1) if rate else None)
+    if form.kind.data == "sukarela" or (form.amount.data or "").strip():
+        amount = amount_of(form.amount, coop.currency_decimals)
+        return None if amount is None else (amount, None)
+    return None, None
 
 
 @coop_bp.route("/members/<int:member_id>/withdraw", methods=["GET", "POST"])

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import NamedTuple
 
+from koppontren.shu.postings import AllocationLine
 from koppontren.shu.rules import SOURCES, Component, Rules, ShuError, validate
 
 
@@ -109,15 +110,6 @@ class MemberResult:
     @property
     def total(self) -> int:
         return self.jasa_modal + self.jasa_usaha
-
-
-@dataclass(frozen=True)
-class AllocationLine:
-    """A credit line of the allocation entry (the debit is ``Result.figures.shu`` on 3108)."""
-
-    account: str
-    amount: int
-    member_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -210,46 +202,13 @@ def _compute(figures: Figures, bases: Iterable[MemberBasis], rules: Rules, *, un
         validate(rules, units=units)
     if figures.shu <= 0:
         raise ShuError("shu_not_positive", "SHU ≤ 0")
-    split = rules.split_by_source
     bases = sorted(bases, key=lambda b: b.number)
-    numbers = [b.number for b in bases]
-    unit = figures.unit
     pools: dict[int, Pool] = {}
     member_shares: dict[int, list[Share]] = {b.member_id: [] for b in bases}
     for source in SOURCES:
         table = rules.table(source)
-        if not table:
-            continue
-        base = figures.of(source, split)
-        if base < 0 or base % unit:
-            raise ShuError("shu_not_positive", "SHU part < 0")
-        reserve_index = next(i for i, c in table if c.kind == "reserve")
-        floored = {i: _floor_unit(Fraction(base) * Fraction(c.percent) / 100, unit) for i, c in table}
-        to_reserve = base - sum(floored.values())
-        amounts = dict(floored)
-        totals: dict[int, int] = {}
-        undistributed: set[int] = set()
-        for i, c in table:
-            if c.kind not in ("jasa_modal", "jasa_usaha"):
-                continue
-            weights = [b.weight(c) for b in bases]
-            totals[i] = sum(weights)
-            if floored[i] == 0:
-                continue
-            if totals[i] == 0:
-                undistributed.add(i)
-                continue
-            pool, total = floored[i], totals[i]
-            floors, bonuses = split_pool(pool, weights, numbers, unit)
-            for b, w, fl, bonus in zip(bases, weights, floors, bonuses, strict=True):
-                if w or fl or bonus:
-                    member_shares[b.member_id].append(Share(i, w, pool, total, fl, bonus))
-        for i in undistributed:
-            to_reserve += floored[i]
-            amounts[i] = 0
-        amounts[reserve_index] += to_reserve
-        for i, c in table:
-            pools[i] = Pool(i, c, base, floored[i], amounts[i], totals.get(i, 0), i in undistributed)
+        if table:
+            pools.update(_allocate_source(figures.of(source, rules.split_by_source), table, bases, figures.unit, member_shares))
     kinds = {i: p.component.kind for i, p in pools.items()}
     members = []
     for b in bases:
@@ -258,6 +217,41 @@ def _compute(figures: Figures, bases: Iterable[MemberBasis], rules: Rules, *, un
         ju = sum(s.amount for s in shares if kinds[s.pool_index] == "jasa_usaha")
         members.append(MemberResult(b, shares, jm, ju))
     return Result(figures, rules, tuple(pools[i] for i in sorted(pools)), tuple(members))
+
+
+def _allocate_source(base: int, table, bases: list[MemberBasis], unit: int, member_shares: dict[int, list[Share]]) -> dict[int, Pool]:
+    """One source's SHU (``base`` sen) over its table: each component's percentage floored to the
+    currency unit, the rounding left and the member pools nobody has a basis for going to the
+    reserve; member pools split over the members (their shares appended to ``member_shares``)."""
+    if base < 0 or base % unit:
+        raise ShuError("shu_not_positive", "SHU part < 0")
+    reserve_index = next(i for i, c in table if c.kind == "reserve")
+    floored = {i: _floor_unit(Fraction(base) * Fraction(c.percent) / 100, unit) for i, c in table}
+    amounts = dict(floored)
+    totals: dict[int, int] = {}
+    undistributed: set[int] = set()
+    for i, c in table:
+        if c.kind in ("jasa_modal", "jasa_usaha"):
+            totals[i] = _split_member_pool(i, c, floored[i], bases, unit, member_shares)
+            if floored[i] and not totals[i]:
+                undistributed.add(i)
+                amounts[i] = 0
+    amounts[reserve_index] += base - sum(amounts.values())
+    return {i: Pool(i, c, base, floored[i], amounts[i], totals.get(i, 0), i in undistributed) for i, c in table}
+
+
+def _split_member_pool(index: int, component: Component, pool: int, bases: list[MemberBasis], unit: int,
+                       member_shares: dict[int, list[Share]]) -> int:
+    """Split a member pool over the members' weights (largest remainder); returns the weights' total."""
+    weights = [b.weight(component) for b in bases]
+    total = sum(weights)
+    if pool == 0 or total == 0:
+        return total
+    floors, bonuses = split_pool(pool, weights, [b.number for b in bases], unit)
+    for b, w, fl, bonus in zip(bases, weights, floors, bonuses, strict=True):
+        if w or fl or bonus:
+            member_shares[b.member_id].append(Share(index, w, pool, total, fl, bonus))
+    return total
 
 
 def split_by_source(shu: int, member_margin: int, nonmember_margin: int, unit: int = 100) -> tuple[int, int]:

@@ -139,28 +139,7 @@ def rules_from_dict(data: dict) -> Rules:
     raw = data.get("components")
     if not isinstance(raw, list) or not raw or len(raw) > 30:
         raise _invalid(_l("Aturan SHU harus punya 1 sampai 30 komponen."), {"components": _l("Tidak sah.")})
-    components = []
-    for n, item in enumerate(raw):
-        where = f"components.{n}"
-        if not isinstance(item, dict):
-            raise _invalid(_l("Komponen %(n)s tidak sah.", n=n + 1), {where: _l("Tidak sah.")})
-        name = item.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 100:
-            raise _invalid(_l("Komponen %(n)s: nama wajib diisi (paling banyak 100 karakter).", n=n + 1), {f"{where}.name": _l("Wajib diisi.")})
-        kind = item.get("kind")
-        if kind not in KINDS:
-            raise _invalid(_l("Komponen %(n)s: jenis tidak dikenal.", n=n + 1), {f"{where}.kind": _l("Tidak dikenal.")})
-        account = item.get("account")
-        if not isinstance(account, str | int) or isinstance(account, bool) or not str(account).strip():
-            raise _invalid(_l("Komponen %(n)s: akun wajib diisi.", n=n + 1), {f"{where}.account": _l("Wajib diisi.")})
-        source = item.get("source") or "member"
-        if source not in SOURCES:
-            raise _invalid(_l("Komponen %(n)s: sumber tidak dikenal.", n=n + 1), {f"{where}.source": _l("Tidak dikenal.")})
-        unit = item.get("unit") or None
-        if unit is not None and unit not in UNITS:
-            raise _invalid(_l("Komponen %(n)s: unit usaha tidak dikenal.", n=n + 1), {f"{where}.unit": _l("Tidak dikenal.")})
-        components.append(Component(name.strip(), kind, parse_percent(item.get("percent"), f"{where}.percent"),
-                                    str(account).strip(), source, unit))
+    components = [_component_from_dict(n, item) for n, item in enumerate(raw)]
     basis = data.get("savings_basis", "year_end")
     if basis not in SAVINGS_BASES:
         raise _invalid(_l("Dasar simpanan tidak dikenal."), {"savings_basis": _l("Tidak dikenal.")})
@@ -171,6 +150,29 @@ def rules_from_dict(data: dict) -> Rules:
             raise _invalid(_l("Nilai %(f)s harus true atau false.", f=name), {name: _l("Tidak sah.")})
         flags[name] = value
     return Rules(tuple(components), basis, **flags)
+
+
+def _component_from_dict(n: int, item) -> Component:
+    """Component ``n`` (from 0) of the JSON form; raises ShuError(invalid_rules) naming the field."""
+    where = f"components.{n}"
+    if not isinstance(item, dict):
+        raise _invalid(_l("Komponen %(n)s tidak sah.", n=n + 1), {where: _l("Tidak sah.")})
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 100:
+        raise _invalid(_l("Komponen %(n)s: nama wajib diisi (paling banyak 100 karakter).", n=n + 1), {f"{where}.name": _l("Wajib diisi.")})
+    kind = item.get("kind")
+    if kind not in KINDS:
+        raise _invalid(_l("Komponen %(n)s: jenis tidak dikenal.", n=n + 1), {f"{where}.kind": _l("Tidak dikenal.")})
+    account = item.get("account")
+    if not isinstance(account, str | int) or isinstance(account, bool) or not str(account).strip():
+        raise _invalid(_l("Komponen %(n)s: akun wajib diisi.", n=n + 1), {f"{where}.account": _l("Wajib diisi.")})
+    source = item.get("source") or "member"
+    if source not in SOURCES:
+        raise _invalid(_l("Komponen %(n)s: sumber tidak dikenal.", n=n + 1), {f"{where}.source": _l("Tidak dikenal.")})
+    unit = item.get("unit") or None
+    if unit is not None and unit not in UNITS:
+        raise _invalid(_l("Komponen %(n)s: unit usaha tidak dikenal.", n=n + 1), {f"{where}.unit": _l("Tidak dikenal.")})
+    return Component(name.strip(), kind, parse_percent(item.get("percent"), f"{where}.percent"), str(account).strip(), source, unit)
 
 
 def validate(rules: Rules, *, units: tuple[str, ...] | None = UNITS) -> None:
@@ -191,31 +193,39 @@ def validate(rules: Rules, *, units: tuple[str, ...] | None = UNITS) -> None:
     if rules.savings_basis not in SAVINGS_BASES:
         raise _invalid(_l("Dasar simpanan tidak dikenal."), {"savings_basis": _l("Tidak dikenal.")})
     for n, c in enumerate(rules.components):
-        where = f"components.{n}"
-        if c.kind not in KINDS or c.source not in SOURCES:
-            raise _invalid(_l("Komponen %(n)s tidak sah.", n=n + 1), {where: _l("Tidak sah.")})
-        if c.unit is not None and c.kind != "jasa_usaha":
-            raise _invalid(_l("Komponen %(n)s: unit usaha hanya untuk jasa usaha.", n=n + 1), {f"{where}.unit": _l("Tidak sah.")})
-        if c.unit is not None and units is not None and c.unit not in units:
-            raise _invalid(_l("Komponen %(n)s: unit usaha tidak dikenal.", n=n + 1), {f"{where}.unit": _l("Tidak dikenal.")})
-        if rules.split_by_source and c.source == "nonmember" and c.kind in MEMBER_KINDS:
-            raise _invalid(_l("SHU dari non-anggota tidak boleh dibagikan kepada anggota (komponen %(n)s).", n=n + 1),
-                           {f"{where}.kind": _l("Tidak boleh untuk non-anggota.")})
+        _check_component(n, c, split_by_source=rules.split_by_source, units=units)
     usaha_units = [c.unit for c in rules.components if c.kind == "jasa_usaha"]
     if None in usaha_units and len(usaha_units) > 1 and any(u is not None for u in usaha_units):
         raise _invalid(_l("Jasa usaha per unit tidak boleh digabung dengan jasa usaha seluruh transaksi."),
                        {"components": _l("Unit usaha bertumpuk.")})
     for source in SOURCES:
-        table = rules.table(source)
-        if not table:
-            continue
-        total = sum((c.percent for _, c in table), Decimal(0))
-        if total != HUNDRED:
-            label = _l("anggota") if source == "member" else _l("non-anggota")
-            raise ShuError("percent_not_100", _l("Persentase pembagian SHU %(s)s berjumlah %(p)s%%, harus tepat 100%%.",
-                                                  s=label, p=_pct_str(total)), {"components": _l("Jumlah harus 100%.")})
-        if not any(c.kind == "reserve" for _, c in table):
-            raise _invalid(_l("Setiap tabel pembagian SHU harus punya komponen cadangan."), {"components": _l("Cadangan wajib.")})
+        _check_table(source, rules.table(source))
+
+
+def _check_component(n: int, c: Component, *, split_by_source: bool, units: tuple[str, ...] | None) -> None:
+    where = f"components.{n}"
+    if c.kind not in KINDS or c.source not in SOURCES:
+        raise _invalid(_l("Komponen %(n)s tidak sah.", n=n + 1), {where: _l("Tidak sah.")})
+    if c.unit is not None and c.kind != "jasa_usaha":
+        raise _invalid(_l("Komponen %(n)s: unit usaha hanya untuk jasa usaha.", n=n + 1), {f"{where}.unit": _l("Tidak sah.")})
+    if c.unit is not None and units is not None and c.unit not in units:
+        raise _invalid(_l("Komponen %(n)s: unit usaha tidak dikenal.", n=n + 1), {f"{where}.unit": _l("Tidak dikenal.")})
+    if split_by_source and c.source == "nonmember" and c.kind in MEMBER_KINDS:
+        raise _invalid(_l("SHU dari non-anggota tidak boleh dibagikan kepada anggota (komponen %(n)s).", n=n + 1),
+                       {f"{where}.kind": _l("Tidak boleh untuk non-anggota.")})
+
+
+def _check_table(source: str, table) -> None:
+    """A source's table (when it has one) sums to exactly 100 % and has a reserve."""
+    if not table:
+        return
+    total = sum((c.percent for _, c in table), Decimal(0))
+    if total != HUNDRED:
+        label = _l("anggota") if source == "member" else _l("non-anggota")
+        raise ShuError("percent_not_100", _l("Persentase pembagian SHU %(s)s berjumlah %(p)s%%, harus tepat 100%%.",
+                                              s=label, p=_pct_str(total)), {"components": _l("Jumlah harus 100%.")})
+    if not any(c.kind == "reserve" for _, c in table):
+        raise _invalid(_l("Setiap tabel pembagian SHU harus punya komponen cadangan."), {"components": _l("Cadangan wajib.")})
 
 
 def with_settings(rules: Rules, **changes) -> Rules:

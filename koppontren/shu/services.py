@@ -1,7 +1,8 @@
 """SHU: the rules of a fiscal year, the run (draft → approved at the RAT → paid), outputs.
 
-Each public function that writes is one unit of work: check, post through ``ledger.posting`` (the
-allocation entry at approval, one entry per member payout), write the SHU rows, commit once; any
+Each public function that writes is a command (``koppontren.operations``), one unit of work: check,
+compute the journal lines (``shu.postings``), post them through ``ledger.posting`` (the allocation
+entry at approval, one entry per member payout), write the SHU rows; the unit commits once and any
 refusal raises ShuError and writes nothing. The bases come from the ledger with SQL aggregates
 (``ledger.queries``) and are stored on the run's share rows with the rules and the SHU amount, so an
 approved run never changes when the members' data or the books do.
@@ -30,11 +31,12 @@ from koppontren.extensions import db
 from koppontren.ledger import chart, periods, queries
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.fiscal import fiscal_year_bounds, months_of_fiscal_year
-from koppontren.ledger.posting import LineSpec, post_entry
+from koppontren.ledger.posting import post_entry
 from koppontren.members import services as members
-from koppontren.operations import unit_of_work
+from koppontren.operations import command
 from koppontren.savings import services as savings
 from koppontren.savings.services import SavingsError
+from koppontren.shu import postings as shu_postings
 from koppontren.shu.compute import Figures, MemberBasis, Result, compute_shu, split_by_source
 from koppontren.shu.models import PAYOUT_METHODS, ShuPayout, ShuRules, ShuRun, ShuShare
 from koppontren.shu.rules import (
@@ -66,11 +68,6 @@ STATUS_LABELS = {"draft": _l("Draf"), "approved": _l("Disahkan RAT"), "paid": _l
 
 def _unit(coop: Cooperative) -> int:
     return 10 ** (2 - coop.currency_decimals)
-
-
-def _unit_of_work(fn):
-    with unit_of_work():
-        return fn()
 
 
 def _check_year(year) -> int:
@@ -156,6 +153,7 @@ def _approved_run(coop: Cooperative, year: int) -> ShuRun | None:
     return run if run is not None and run.status != "draft" else None
 
 
+@command("shu.save_rules")
 def save_rules(coop: Cooperative, year: int, rules: Rules | dict, *, actor) -> Rules:
     """Store the rules of a fiscal year (refused once its run is approved: ``run_frozen``). Raises
     ShuError ``invalid_rules`` / ``percent_not_100``."""
@@ -167,22 +165,19 @@ def save_rules(coop: Cooperative, year: int, rules: Rules | dict, *, actor) -> R
     if _approved_run(coop, year) is not None:
         raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan; aturannya tidak bisa diubah.", y=year))
 
-    def work():
-        row, _created = _lock_year(coop, year, rules, actor=actor)
-        run = get_run(coop, year, lock=True)  # an approval committed meanwhile froze the year
-        if run is not None and run.status != "draft":
-            raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan; aturannya tidak bisa diubah.", y=year))
-        data = rules.to_dict()
-        row.components = data["components"]
-        row.savings_basis = rules.savings_basis
-        row.include_sukarela = rules.include_sukarela
-        row.include_departed = rules.include_departed
-        row.updated_by_id = getattr(actor, "id", None)
-        row.updated_at = utcnow()
-        record("shu.rules", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), fiscal_year=year, rules=data)
-        return rules
-
-    return _unit_of_work(work)
+    row, _created = _lock_year(coop, year, rules, actor=actor)
+    run = get_run(coop, year, lock=True)  # an approval committed meanwhile froze the year
+    if run is not None and run.status != "draft":
+        raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan; aturannya tidak bisa diubah.", y=year))
+    data = rules.to_dict()
+    row.components = data["components"]
+    row.savings_basis = rules.savings_basis
+    row.include_sukarela = rules.include_sukarela
+    row.include_departed = rules.include_departed
+    row.updated_by_id = getattr(actor, "id", None)
+    row.updated_at = utcnow()
+    record("shu.rules", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), fiscal_year=year, rules=data)
+    return rules
 
 
 # --- the year's figures and the members' bases ----------------------------------------------------
@@ -235,17 +230,19 @@ def member_bases(coop: Cooperative, year: int, rules: Rules) -> list[MemberBasis
     participation = [a for a in chart.accounts(coop) if a.statement_section == "partisipasi_anggota" and a.postable]
     unit_of = {a.id: unit for unit, unit_roles in UNIT_REVENUE_ROLES.items() for a in participation if a.role in unit_roles}
     usaha_raw = queries.member_net_credits(coop, [a.id for a in participation], date_from=first, date_to=last)
-    out = []
     empty: dict = {}
-    for member_id, number, name in eligible:
-        by_account = usaha_raw.get(member_id, empty)
-        usaha: dict[str | None, int] = {None: sum(by_account.values())}
-        if unit_of:
-            for account_id, net in by_account.items():
-                if account_id in unit_of:
-                    usaha[unit_of[account_id]] = usaha.get(unit_of[account_id], 0) + net
-        out.append(MemberBasis(member_id, number, name, sum(savings_raw.get(member_id, empty).values()), usaha))
-    return out
+    return [MemberBasis(member_id, number, name, sum(savings_raw.get(member_id, empty).values()),
+                        _usaha_by_unit(usaha_raw.get(member_id, empty), unit_of))
+            for member_id, number, name in eligible]
+
+
+def _usaha_by_unit(by_account: dict[int, int], unit_of: dict[int, str]) -> dict[str | None, int]:
+    """A member's net participation: in total (key None) and per business unit."""
+    usaha: dict[str | None, int] = {None: sum(by_account.values())}
+    for account_id, net in by_account.items():
+        if account_id in unit_of:
+            usaha[unit_of[account_id]] = usaha.get(unit_of[account_id], 0) + net
+    return usaha
 
 
 def fiscal_year_bounds_month_end(year: int, month: int) -> date:
@@ -285,6 +282,7 @@ def _share_rows(coop: Cooperative, run_id: int, result: Result) -> list[dict]:
     } for m in result.members]
 
 
+@command("shu.compute_run")
 def compute_run(coop: Cooperative, year: int, *, actor) -> ShuRun:
     """Compute (or recompute) the draft SHU run of a closed year with the year's rules (saving the
     rules copied forward or defaulted, so the year keeps them). Refused: ``year_not_closed``,
@@ -304,45 +302,42 @@ def compute_run(coop: Cooperative, year: int, *, actor) -> ShuRun:
         raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan RAT; tidak bisa dihitung ulang.", y=year))
     unit = _unit(coop)
 
-    def work():
-        rules_row, created = _lock_year(coop, year, info.rules, actor=actor)
-        rules = info.rules
-        if not created:  # the year's stored rules, as they are now (saved meanwhile by someone else, perhaps)
-            rules = _rules_of_row(rules_row)
-            if rules != info.rules:
-                validate(rules)
-                check_accounts(coop, rules)
-        run = get_run(coop, year, lock=True)
-        if run is not None and run.status != "draft":
-            raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan RAT; tidak bisa dihitung ulang.", y=year))
-        shu_member, shu_nonmember = (split_by_source(figures.shu, figures.member_margin, figures.nonmember_margin, unit)
-                                     if rules.split_by_source else (figures.shu, 0))
-        bases = member_bases(coop, year, rules)
-        result = compute_shu(Figures(figures.shu, shu_member, shu_nonmember, unit), bases, rules)
-        if run is None:
-            run = ShuRun(cooperative_id=coop.id, fiscal_year=year, status="draft")
-            db.session.add(run)
-        else:
-            db.session.execute(delete(ShuShare).where(ShuShare.cooperative_id == coop.id, ShuShare.run_id == run.id))
-        run.shu_amount, run.shu_member, run.shu_nonmember = figures.shu, shu_member, shu_nonmember
-        run.snapshot = {
-            "rules": rules.to_dict(), "first": figures.first.isoformat(), "last": figures.last.isoformat(),
-            "member_margin": figures.member_margin, "nonmember_margin": figures.nonmember_margin, "unit": unit,
-            "savings_divisor": 12 if rules.savings_basis == "monthly_average" else 1,
-            "eligible": len(bases), "computed_on": today().isoformat(),
-        }
-        run.pools = _pools_json(result)
-        run.prepared_by_id = getattr(actor, "id", None)
-        run.prepared_at = utcnow()
-        db.session.flush()
-        rows = _share_rows(coop, run.id, result)
-        for start in range(0, len(rows), 5000):  # Core executemany: no ORM bookkeeping per share
-            db.session.execute(insert(ShuShare.__table__), rows[start:start + 5000])
-        record("shu.computed", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), fiscal_year=year,
-               shu=str(money.from_sen(figures.shu)), members=len(rows))
-        return run
-
-    return _unit_of_work(work)
+    rules_row, created = _lock_year(coop, year, info.rules, actor=actor)
+    rules = info.rules
+    if not created:  # the year's stored rules, as they are now (saved meanwhile by someone else, perhaps)
+        rules = _rules_of_row(rules_row)
+        if rules != info.rules:
+            validate(rules)
+            check_accounts(coop, rules)
+    run = get_run(coop, year, lock=True)
+    if run is not None and run.status != "draft":
+        raise ShuError("run_frozen", _l("SHU tahun %(y)s sudah disahkan RAT; tidak bisa dihitung ulang.", y=year))
+    shu_member, shu_nonmember = (split_by_source(figures.shu, figures.member_margin, figures.nonmember_margin, unit)
+                                 if rules.split_by_source else (figures.shu, 0))
+    bases = member_bases(coop, year, rules)
+    result = compute_shu(Figures(figures.shu, shu_member, shu_nonmember, unit), bases, rules)
+    if run is None:
+        run = ShuRun(cooperative_id=coop.id, fiscal_year=year, status="draft")
+        db.session.add(run)
+    else:
+        db.session.execute(delete(ShuShare).where(ShuShare.cooperative_id == coop.id, ShuShare.run_id == run.id))
+    run.shu_amount, run.shu_member, run.shu_nonmember = figures.shu, shu_member, shu_nonmember
+    run.snapshot = {
+        "rules": rules.to_dict(), "first": figures.first.isoformat(), "last": figures.last.isoformat(),
+        "member_margin": figures.member_margin, "nonmember_margin": figures.nonmember_margin, "unit": unit,
+        "savings_divisor": 12 if rules.savings_basis == "monthly_average" else 1,
+        "eligible": len(bases), "computed_on": today().isoformat(),
+    }
+    run.pools = _pools_json(result)
+    run.prepared_by_id = getattr(actor, "id", None)
+    run.prepared_at = utcnow()
+    db.session.flush()
+    rows = _share_rows(coop, run.id, result)
+    for start in range(0, len(rows), 5000):  # Core executemany: no ORM bookkeeping per share
+        db.session.execute(insert(ShuShare.__table__), rows[start:start + 5000])
+    record("shu.computed", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), fiscal_year=year,
+           shu=str(money.from_sen(figures.shu)), members=len(rows))
+    return run
 
 
 def shares_of(coop: Cooperative, run: ShuRun, *, limit: int | None = None, offset: int = 0,
@@ -383,7 +378,7 @@ def verify_run(coop: Cooperative, run: ShuRun) -> bool:
 
 def _post(coop: Cooperative, **kw):
     try:
-        return post_entry(coop, journal_type="SHU", source="shu", commit=False, **kw)
+        return post_entry(coop, journal_type="SHU", source="shu", **kw)
     except LedgerError as err:
         raise ShuError(err.code, err.message, err.fields) from None
 
@@ -408,6 +403,7 @@ def _same_instant(a: datetime | None, b: datetime | None) -> bool:
     return naive(a) == naive(b)
 
 
+@command("shu.approve_run")
 def approve_run(coop: Cooperative, year: int, *, day: date, decision: str, actor) -> ShuRun:
     """Approve the draft run at the RAT: ``day`` is the RAT's date (after the year, not in the
     future, in an open month), ``decision`` the decision (berita acara) number. The approver must not
@@ -429,37 +425,33 @@ def approve_run(coop: Cooperative, year: int, *, day: date, decision: str, actor
 
     seen_prepared_at = run.prepared_at
 
-    def work():
-        # the run's row lock: a second approval, a recompute and payouts queue here; what was checked
-        # above is checked again on the row as it is now
-        locked = get_run(coop, year, lock=True)
-        if locked is None or locked.status != "draft":
-            raise ShuError("not_draft", _l("SHU tahun %(y)s baru saja disahkan oleh pengguna lain.", y=year))
-        if not _same_instant(locked.prepared_at, seen_prepared_at):
-            raise ShuError("run_changed", _l("SHU tahun %(y)s baru saja dihitung ulang; periksa hasilnya lalu sahkan lagi.", y=year))
-        if locked.prepared_by_id == actor.id:
-            raise ShuError("same_user", _l("Pembagian SHU harus disahkan oleh pengguna lain daripada yang menyiapkannya."))
-        result = stored_result(coop, run)
-        # the shares reference their members by foreign key and members are never deleted: the
-        # posting need not look each member line's member up again
-        members.remember_existing(coop.id, [m.basis.member_id for m in result.members])
-        lines = [LineSpec(chart.account_for(coop, "shu_current"), debit=money.from_sen(run.shu_amount))]
-        for line in result.allocation_lines():
-            lines.append(LineSpec(line.account, credit=money.from_sen(line.amount), member_id=line.member_id))
-        entry = _post(coop, entry_date=day, lines=lines, actor=actor, reference=decision[:100],
-                      description=f"Pembagian SHU tahun buku {year} (keputusan RAT {decision})"[:500],
-                      idempotency_key=f"shu-approve-{run.id}")
-        run.status = "approved"
-        run.entry_id = entry.id
-        run.approval_date = day
-        run.decision_number = decision
-        run.approved_by_id = actor.id
-        run.approved_at = utcnow()
-        record("shu.approved", cooperative_id=coop.id, actor_id=actor.id, fiscal_year=year, decision=decision,
-               number=entry.number, shu=str(money.from_sen(run.shu_amount)))
-        return run
-
-    return _unit_of_work(work)
+    # the run's row lock: a second approval, a recompute and payouts queue here; what was checked
+    # above is checked again on the row as it is now
+    locked = get_run(coop, year, lock=True)
+    if locked is None or locked.status != "draft":
+        raise ShuError("not_draft", _l("SHU tahun %(y)s baru saja disahkan oleh pengguna lain.", y=year))
+    if not _same_instant(locked.prepared_at, seen_prepared_at):
+        raise ShuError("run_changed", _l("SHU tahun %(y)s baru saja dihitung ulang; periksa hasilnya lalu sahkan lagi.", y=year))
+    if locked.prepared_by_id == actor.id:
+        raise ShuError("same_user", _l("Pembagian SHU harus disahkan oleh pengguna lain daripada yang menyiapkannya."))
+    result = stored_result(coop, run)
+    # the shares reference their members by foreign key and members are never deleted: the
+    # posting need not look each member line's member up again
+    members.remember_existing(coop.id, [m.basis.member_id for m in result.members])
+    lines = shu_postings.allocation_lines(shu_sen=run.shu_amount, shu_account=chart.account_for(coop, "shu_current"),
+                                          credits=result.allocation_lines())
+    entry = _post(coop, entry_date=day, lines=lines, actor=actor, reference=decision[:100],
+                  description=f"Pembagian SHU tahun buku {year} (keputusan RAT {decision})"[:500],
+                  idempotency_key=f"shu-approve-{run.id}")
+    run.status = "approved"
+    run.entry_id = entry.id
+    run.approval_date = day
+    run.decision_number = decision
+    run.approved_by_id = actor.id
+    run.approved_at = utcnow()
+    record("shu.approved", cooperative_id=coop.id, actor_id=actor.id, fiscal_year=year, decision=decision,
+           number=entry.number, shu=str(money.from_sen(run.shu_amount)))
+    return run
 
 
 def payouts_of(coop: Cooperative, run: ShuRun) -> dict[int, ShuPayout]:
@@ -478,6 +470,7 @@ def run_status(coop: Cooperative, run: ShuRun) -> str:
     return "paid" if not unpaid else "approved"
 
 
+@command("shu.pay")
 def pay(coop: Cooperative, year: int, *, day: date, method: str, member_id: int | None = None, account_id: int | None = None,
         actor, member_number: str | None = None) -> list[ShuPayout]:
     """Pay members' SHU of an approved run: one member (``member_id``) or every unpaid member with a
@@ -500,43 +493,49 @@ def pay(coop: Cooperative, year: int, *, day: date, method: str, member_id: int 
     day = _check_day(day, run.approval_date, _l("Tanggal pembayaran tidak boleh sebelum tanggal RAT (%(d)s).",
                                                 d=run.approval_date.isoformat()))
     cash = _cash_account(coop, account_id)
-
-    def work():
-        get_run(coop, year, lock=True)  # payouts of one run queue here: a member is never paid twice
-        paid = payouts_of(coop, run)
-        stmt = select(ShuShare).where(ShuShare.cooperative_id == coop.id, ShuShare.run_id == run.id)
-        if member_id is not None:
-            if isinstance(member_id, bool) or not isinstance(member_id, int):
-                raise ShuError("not_found", _l("Anggota tidak ditemukan."))
-            stmt = stmt.where(ShuShare.member_id == member_id)
-        shares = list(db.session.scalars(stmt.order_by(ShuShare.number)))
-        if member_id is not None and not shares:
-            raise ShuError("not_found", _l("Anggota ini tidak punya SHU tahun %(y)s.", y=year))
-        if member_id is not None and shares[0].member_id in paid:
-            return [paid[shares[0].member_id]]
-        todo = [s for s in shares if s.total > 0 and s.member_id not in paid]
-        members.remember_existing(coop.id, [s.member_id for s in todo])  # as in approve_run
-        if not todo:
-            if member_id is not None:
-                raise ShuError("nothing_to_pay", _l("SHU anggota ini nol; tidak ada yang dibayar."))
-            return []
-        payable = chart.account_for(coop, "shu_payable")
-        receivable = chart.account_for(coop, "receivable_member") if method == "netting" else None
-        owed = {}
-        if receivable is not None:
-            owed = {mid: bal.receivable for mid, bal in savings.balances_of_many(coop, [s.member_id for s in todo], as_of=day).items()}
-        out = []
-        for share in todo:
-            out.append(_pay_one(coop, run, share, day=day, method=method, payable=payable, cash=cash, receivable=receivable,
-                                owed=owed.get(share.member_id, 0), actor=actor))
-        record("shu.paid", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), fiscal_year=year, method=method,
-               members=len(out), amount=str(money.from_sen(sum(p.amount for p in out))))
-        return out
-
     try:
-        return _unit_of_work(work)
+        payouts = _pay(coop, run, day=day, method=method, member_id=member_id, cash=cash, actor=actor)
+        db.session.flush()  # a payout another user just wrote for the same member is refused here, not at the commit
+        return payouts
     except IntegrityError:
         raise ShuError("already_paid", _l("SHU anggota ini sedang atau sudah dibayar oleh pengguna lain; muat ulang halaman.")) from None
+
+
+def _pay(coop: Cooperative, run: ShuRun, *, day: date, method: str, member_id: int | None, cash, actor) -> list[ShuPayout]:
+    get_run(coop, run.fiscal_year, lock=True)  # payouts of one run queue here: a member is never paid twice
+    paid = payouts_of(coop, run)
+    shares = _shares_to_pay(coop, run, member_id)
+    if member_id is not None and shares[0].member_id in paid:
+        return [paid[shares[0].member_id]]
+    todo = [s for s in shares if s.total > 0 and s.member_id not in paid]
+    members.remember_existing(coop.id, [s.member_id for s in todo])  # as in approve_run
+    if not todo:
+        if member_id is not None:
+            raise ShuError("nothing_to_pay", _l("SHU anggota ini nol; tidak ada yang dibayar."))
+        return []
+    payable = chart.account_for(coop, "shu_payable")
+    receivable = chart.account_for(coop, "receivable_member") if method == "netting" else None
+    owed = {}
+    if receivable is not None:
+        owed = {mid: bal.receivable for mid, bal in savings.balances_of_many(coop, [s.member_id for s in todo], as_of=day).items()}
+    out = [_pay_one(coop, run, share, day=day, method=method, payable=payable, cash=cash, receivable=receivable,
+                    owed=owed.get(share.member_id, 0), actor=actor) for share in todo]
+    record("shu.paid", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), fiscal_year=run.fiscal_year, method=method,
+           members=len(out), amount=str(money.from_sen(sum(p.amount for p in out))))
+    return out
+
+
+def _shares_to_pay(coop: Cooperative, run: ShuRun, member_id: int | None) -> list[ShuShare]:
+    """The run's shares by member number: all, or the one member's (``not_found`` when they have none)."""
+    stmt = select(ShuShare).where(ShuShare.cooperative_id == coop.id, ShuShare.run_id == run.id)
+    if member_id is not None:
+        if isinstance(member_id, bool) or not isinstance(member_id, int):
+            raise ShuError("not_found", _l("Anggota tidak ditemukan."))
+        stmt = stmt.where(ShuShare.member_id == member_id)
+    shares = list(db.session.scalars(stmt.order_by(ShuShare.number)))
+    if member_id is not None and not shares:
+        raise ShuError("not_found", _l("Anggota ini tidak punya SHU tahun %(y)s.", y=run.fiscal_year))
+    return shares
 
 
 def _cash_account(coop: Cooperative, account_id: int | None):
@@ -559,15 +558,11 @@ def _pay_one(coop, run, share: ShuShare, *, day, method, payable, cash, receivab
             raise ShuError(err.code, _l("%(n)s: %(m)s", n=share.number, m=err.message), err.fields) from None
         entry_id = tx.entry_id
     else:
-        lines = [LineSpec(payable, debit=money.from_sen(share.total), member_id=share.member_id)]
-        if method == "netting":
-            netted = min(max(owed, 0), share.total)
-            if netted:
-                lines.append(LineSpec(receivable, credit=money.from_sen(netted), member_id=share.member_id))
-        if share.total - netted:
-            lines.append(LineSpec(cash, credit=money.from_sen(share.total - netted)))
+        planned = shu_postings.payout(method=method, total_sen=share.total, member_id=share.member_id, payable_account=payable,
+                                      cash_account=cash, receivable_account=receivable, owed_sen=owed)
+        netted = planned.netted
         label = {"cash": "tunai", "netting": "potong piutang"}[method]
-        entry = _post(coop, entry_date=day, lines=lines, actor=actor, description=f"Pembayaran {text} ({label})"[:500],
+        entry = _post(coop, entry_date=day, lines=planned.lines, actor=actor, description=f"Pembayaran {text} ({label})"[:500],
                       idempotency_key=f"shu-pay-{run.id}-{share.member_id}")
         entry_id = entry.id
     payout = ShuPayout(cooperative_id=coop.id, run_id=run.id, member_id=share.member_id, method=method, pay_date=day,

@@ -71,13 +71,8 @@ def rules(year: int):
         if not can("shu.prepare"):
             abort(403)
         if form.validate_on_submit():
-            data = {"components": [
-                {k: (v or "").strip() if isinstance(v, str) else v for k, v in entry.data.items()}
-                for entry in form.components.entries if (entry.data.get("name") or "").strip()],
-                "savings_basis": form.savings_basis.data, "include_sukarela": bool(form.include_sukarela.data),
-                "include_departed": bool(form.include_departed.data)}
             try:
-                services.save_rules(coop, year, data, actor=current_user)
+                services.save_rules(coop, year, _rules_data(form), actor=current_user)
             except ShuError as err:
                 show_domain_error(form, err)
             else:
@@ -86,17 +81,29 @@ def rules(year: int):
         else:
             flash(_("Periksa isian aturan."), "danger")
     else:
-        data = info.rules.to_dict()
-        while len(form.components.entries):
-            form.components.pop_entry()
-        for c in data["components"] + [{}] * 3:
-            form.components.append_entry({"name": c.get("name", ""), "kind": c.get("kind", "fund"), "percent": c.get("percent", ""),
-                                          "account": c.get("account", ""), "source": c.get("source", "member"),
-                                          "unit": c.get("unit") or ""})
-        form.savings_basis.data = data["savings_basis"]
-        form.include_sukarela.data = data["include_sukarela"]
-        form.include_departed.data = data["include_departed"]
+        _fill_rules_form(form, info.rules.to_dict())
     return render_template("shu/rules.html", form=form, year=year, info=info, frozen=frozen)
+
+
+def _rules_data(form: RulesForm) -> dict:
+    """The rules as the form gives them (what ``Rules.to_dict`` writes); rows without a name are left out."""
+    return {"components": [{k: (v or "").strip() if isinstance(v, str) else v for k, v in entry.data.items()}
+                           for entry in form.components.entries if (entry.data.get("name") or "").strip()],
+            "savings_basis": form.savings_basis.data, "include_sukarela": bool(form.include_sukarela.data),
+            "include_departed": bool(form.include_departed.data)}
+
+
+def _fill_rules_form(form: RulesForm, data: dict) -> None:
+    """The form shows the rules, and three empty rows to add components."""
+    while len(form.components.entries):
+        form.components.pop_entry()
+    for c in data["components"] + [{}] * 3:
+        form.components.append_entry({"name": c.get("name", ""), "kind": c.get("kind", "fund"), "percent": c.get("percent", ""),
+                                      "account": c.get("account", ""), "source": c.get("source", "member"),
+                                      "unit": c.get("unit") or ""})
+    form.savings_basis.data = data["savings_basis"]
+    form.include_sukarela.data = data["include_sukarela"]
+    form.include_departed.data = data["include_departed"]
 
 
 @coop_bp.get("/shu/<int:year>")

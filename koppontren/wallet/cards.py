@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 
 from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.extensions import db
+from koppontren.operations import command
 from koppontren.tenancy.models import Cooperative, utcnow
 from koppontren.wallet.errors import WalletError
 from koppontren.wallet.models import Santri, WalletCard
@@ -161,83 +162,63 @@ def _new_card(coop: Cooperative, santri: Santri, actor, action: str) -> WalletCa
     return card
 
 
-def _unit(fn):
-    try:
-        result = fn()
-        db.session.commit()
-        return result
-    except Exception:
-        db.session.rollback()
-        raise
-
-
+@command("wallet.issue_card")
 def issue_card(coop: Cooperative, santri: Santri | int, *, actor=None) -> WalletCard:
     """A first card for the santri. Raises WalletError(``card_exists`` when one is active — reissue
     it instead; ``not_active`` for a closed wallet; ``not_found``)."""
-    def work():
-        locked = _locked_santri(coop, santri)
-        if not locked.active:
-            raise WalletError("not_active", _l("Dompet %(n)s sudah ditutup.", n=locked.name))
-        if active_card(coop, locked) is not None:
-            raise WalletError("card_exists", _l("%(n)s sudah punya kartu aktif; terbitkan ulang bila hilang.", n=locked.name))
-        return _new_card(coop, locked, actor, "wallet.card_issued")
-
-    return _unit(work)
+    locked = _locked_santri(coop, santri)
+    if not locked.active:
+        raise WalletError("not_active", _l("Dompet %(n)s sudah ditutup.", n=locked.name))
+    if active_card(coop, locked) is not None:
+        raise WalletError("card_exists", _l("%(n)s sudah punya kartu aktif; terbitkan ulang bila hilang.", n=locked.name))
+    return _new_card(coop, locked, actor, "wallet.card_issued")
 
 
+@command("wallet.issue_cards")
 def issue_cards(coop: Cooperative, santri_ids, *, actor=None) -> dict[int, WalletCard]:
     """Cards for every santri in ``santri_ids`` that has none active (a class's card sheet); returns
     santri_id -> the new cards only (with their ``token``: the ones to print). Closed wallets and
     santri who have a card are skipped."""
-    def work():
-        out = {}
-        for santri_id in sorted(set(santri_ids)):
-            locked = _locked_santri(coop, santri_id)
-            if locked.active and active_card(coop, locked) is None:
-                out[santri_id] = _new_card(coop, locked, actor, "wallet.card_issued")
-        return out
-
-    return _unit(work)
+    out = {}
+    for santri_id in sorted(set(santri_ids)):
+        locked = _locked_santri(coop, santri_id)
+        if locked.active and active_card(coop, locked) is None:
+            out[santri_id] = _new_card(coop, locked, actor, "wallet.card_issued")
+    return out
 
 
+@command("wallet.reissue_cards")
 def reissue_cards(coop: Cooperative, santri_ids, *, actor=None) -> dict[int, WalletCard]:
     """A new card for every open wallet in ``santri_ids`` (a class's cards reprinted): each old card
     is blocked, all in one transaction; returns santri_id -> new card (with its ``token``)."""
-    def work():
-        out = {}
-        for santri_id in sorted(set(santri_ids)):
-            locked = _locked_santri(coop, santri_id)
-            if not locked.active:
-                continue
-            if _block_active(coop, locked.id):
-                record("wallet.card_blocked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis)
-            out[santri_id] = _new_card(coop, locked, actor, "wallet.card_issued")
-        return out
-
-    return _unit(work)
+    out = {}
+    for santri_id in sorted(set(santri_ids)):
+        locked = _locked_santri(coop, santri_id)
+        if not locked.active:
+            continue
+        if _block_active(coop, locked.id):
+            record("wallet.card_blocked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis)
+        out[santri_id] = _new_card(coop, locked, actor, "wallet.card_issued")
+    return out
 
 
+@command("wallet.reissue_card")
 def reissue_card(coop: Cooperative, santri: Santri | int, *, actor=None) -> WalletCard:
     """Block the santri's active card (if any) and issue a new one, in one transaction: the old token
     stops paying at once."""
-    def work():
-        locked = _locked_santri(coop, santri)
-        if not locked.active:
-            raise WalletError("not_active", _l("Dompet %(n)s sudah ditutup.", n=locked.name))
-        if _block_active(coop, locked.id):
-            record("wallet.card_blocked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis)
-        return _new_card(coop, locked, actor, "wallet.card_issued")
-
-    return _unit(work)
+    locked = _locked_santri(coop, santri)
+    if not locked.active:
+        raise WalletError("not_active", _l("Dompet %(n)s sudah ditutup.", n=locked.name))
+    if _block_active(coop, locked.id):
+        record("wallet.card_blocked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis)
+    return _new_card(coop, locked, actor, "wallet.card_issued")
 
 
+@command("wallet.block_card")
 def block_card(coop: Cooperative, santri: Santri | int, *, actor=None) -> bool:
     """Block the santri's active card (lost, stolen); True when one was blocked."""
-    def work():
-        locked = _locked_santri(coop, santri)
-        blocked = _block_active(coop, locked.id) > 0
-        if blocked:
-            record("wallet.card_blocked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis)
-        return blocked
-
-    return _unit(work)
+    locked = _locked_santri(coop, santri)
+    blocked = _block_active(coop, locked.id) > 0
+    if blocked:
+        record("wallet.card_blocked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis)
+    return blocked

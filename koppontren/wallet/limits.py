@@ -22,6 +22,7 @@ from koppontren import money
 from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.clock import today
 from koppontren.extensions import db
+from koppontren.operations import command
 from koppontren.tenancy.models import Cooperative
 from koppontren.wallet.errors import WalletError
 from koppontren.wallet.models import DEFAULT_EXEMPT, Santri, WalletSettings, WalletTransaction
@@ -96,6 +97,7 @@ def limit_sen(coop: Cooperative, value, field_name: str) -> int | None:
     return money.to_sen(value)
 
 
+@command("wallet.settings")
 def update_settings(coop: Cooperative, *, limit_daily: Decimal | None, limit_weekly: Decimal | None, limit_monthly: Decimal | None,
                     exempt_categories: list[str] | tuple[str, ...] | str, actor=None) -> Settings:
     """Change the default limits (Decimal rupiah, None = no limit) and the exempt categories (a list,
@@ -111,20 +113,15 @@ def update_settings(coop: Cooperative, *, limit_daily: Decimal | None, limit_wee
             cleaned.append(text)
     if len(cleaned) > MAX_CATEGORIES:
         raise WalletError("invalid_field", _l("Paling banyak %(n)s kategori.", n=MAX_CATEGORIES), {"exempt_categories": _l("Terlalu banyak.")})
-    try:
-        row = db.session.scalar(select(WalletSettings).where(WalletSettings.cooperative_id == coop.id))
-        if row is None:
-            row = WalletSettings(cooperative_id=coop.id)
-            db.session.add(row)
-        for key, value in values.items():
-            setattr(row, key, value)
-        row.exempt_categories = "\n".join(cleaned)
-        record("wallet.settings", cooperative_id=coop.id, actor_id=getattr(actor, "id", None),
-               **{k: v for k, v in values.items()}, exempt=cleaned)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    row = db.session.scalar(select(WalletSettings).where(WalletSettings.cooperative_id == coop.id))
+    if row is None:
+        row = WalletSettings(cooperative_id=coop.id)
+        db.session.add(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.exempt_categories = "\n".join(cleaned)
+    record("wallet.settings", cooperative_id=coop.id, actor_id=getattr(actor, "id", None),
+           **{k: v for k, v in values.items()}, exempt=cleaned)
     return get_settings(coop)
 
 

@@ -16,13 +16,11 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from koppontren import money
 from koppontren.extensions import db
 from koppontren.ledger import chart
 from koppontren.ledger.errors import LedgerError
-from koppontren.ledger.posting import LineSpec
 from koppontren.shop.payments import Charge
-from koppontren.wallet import cards, limits
+from koppontren.wallet import cards, limits, postings
 from koppontren.wallet import services as wallet
 from koppontren.wallet.errors import WalletError
 from koppontren.wallet.models import Santri, WalletTransaction
@@ -58,8 +56,8 @@ class _SalePayer:
         limited = sum(amount for category, amount in items if not settings.is_exempt(category))
         limits.check_charge(self.coop, self.santri, total_sen, limited, day, settings)
         self._total, self._limited, self._day = total_sen, limited, day
-        return Charge(LineSpec(chart.account_for(self.coop, "santri_wallet"), debit=money.from_sen(total_sen),
-                               memo=f"{self.santri.nis} {self.santri.name}"[:200]), INTERNAL)
+        return Charge(postings.purchase_line(amount_sen=total_sen, memo=postings.santri_memo(self.santri.nis, self.santri.name)[:200],
+                                             wallet_account=chart.account_for(self.coop, "santri_wallet")), INTERNAL)
 
     def settle(self, entry, sale_id: int) -> None:
         wallet.add_transaction(self.coop, self.santri, kind="purchase", amount=self._total, day=self._day, method="wallet", entry=entry,
@@ -90,8 +88,8 @@ class _ReturnPayer:
             WalletTransaction.sale_id.in_(_returns_of(self.coop, self.sale.id)))) or 0)
         self._limited = max(0, min(limited, self.purchase.limited_amount - given_back, total_sen))
         self._total, self._day = total_sen, day
-        return Charge(LineSpec(chart.account_for(self.coop, "santri_wallet"), credit=money.from_sen(total_sen),
-                               memo=f"{self.santri.nis} {self.santri.name}"[:200]), INTERNAL)
+        return Charge(postings.return_line(amount_sen=total_sen, memo=postings.santri_memo(self.santri.nis, self.santri.name)[:200],
+                                           wallet_account=chart.account_for(self.coop, "santri_wallet")), INTERNAL)
 
     def settle(self, entry, sale_id: int) -> None:
         wallet.add_transaction(self.coop, self.santri, kind="return", amount=self._total, day=self._day, method="wallet", entry=entry,

@@ -17,6 +17,7 @@ from koppontren.auth import services as auth
 from koppontren.clock import today
 from koppontren.extensions import db
 from koppontren.ledger import chart, integrity, queries
+from koppontren.operations import command
 from koppontren.tenancy.models import Cooperative
 from koppontren.wallet.errors import WalletError
 from koppontren.wallet.models import Santri, WalletTransaction, WalletTransit
@@ -85,6 +86,7 @@ def in_transit_items(coop: Cooperative, *, open_only: bool = True) -> list[Walle
     return list(db.session.scalars(stmt.order_by(WalletTransit.day.desc(), WalletTransit.id.desc())))
 
 
+@command("wallet.record_in_transit")
 def record_in_transit(coop: Cooperative, *, day: date, amount: Decimal, description: str, actor=None) -> WalletTransit:
     """A transfer in transit (Decimal rupiah, signed: + wallet money not yet in 1112, − money in 1112 not
     yet in a wallet). Raises WalletError(``invalid_amount`` | ``invalid_date`` | ``invalid_field``)."""
@@ -99,17 +101,13 @@ def record_in_transit(coop: Cooperative, *, day: date, amount: Decimal, descript
         raise WalletError("invalid_field", _l("Keterangan wajib diisi."), {"description": _l("Wajib diisi.")})
     item = WalletTransit(cooperative_id=coop.id, day=day, amount=money.to_sen(Decimal(amount)), description=text,
                          created_by_id=getattr(actor, "id", None))
-    try:
-        db.session.add(item)
-        db.session.flush()
-        record("wallet.transit", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), amount=str(amount), day=day.isoformat())
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    db.session.add(item)
+    db.session.flush()
+    record("wallet.transit", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), amount=str(amount), day=day.isoformat())
     return item
 
 
+@command("wallet.clear_in_transit")
 def clear_in_transit(coop: Cooperative, item_id: int, *, day: date | None = None, actor=None) -> WalletTransit:
     """The transfer arrived (or its top-up was recorded): the item no longer counts from ``day`` on."""
     item = None
@@ -117,18 +115,14 @@ def clear_in_transit(coop: Cooperative, item_id: int, *, day: date | None = None
         item = db.session.scalar(select(WalletTransit).where(WalletTransit.cooperative_id == coop.id, WalletTransit.id == item_id)
                                  .with_for_update())
     if item is None:
-        db.session.rollback()
         raise WalletError("not_found", _l("Transfer dalam perjalanan tidak ditemukan."))
     if item.cleared_on is not None:
-        db.session.rollback()
         raise WalletError("already_cleared", _l("Transfer ini sudah diselesaikan."))
     day = day or today()
     if day < item.day or day > today():
-        db.session.rollback()
         raise WalletError("invalid_date", _l("Tanggal selesai antara tanggal transfer dan hari ini."), {"date": _l("Tidak sah.")})
     item.cleared_on, item.cleared_by_id = day, getattr(actor, "id", None)
     record("wallet.transit_cleared", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), item=item.id)
-    db.session.commit()
     return item
 
 

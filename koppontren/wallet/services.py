@@ -7,8 +7,11 @@ Money: a top-up is ``Dr 1112 Bank – Dana Titipan Santri`` (bank) or ``Dr Kas``
 1112 until deposited) ``/ Cr 2113 Dana Titipan Santri``; a refund the mirror. The wallet alone
 posts lines on 2113 (``internal_subledgers={"santri"}``) and keeps its subledger: the santri's
 ``balance`` and one WalletTransaction per movement, in the same unit of work as the entry.
-Each operation locks the santri's row (PostgreSQL ``FOR UPDATE``; SQLite writers are serialised by
-``BEGIN IMMEDIATE``), checks, posts, moves the balance with a conditional UPDATE and commits once.
+Each operation is a command (``koppontren.operations``): one unit of work that locks the santri's
+row (PostgreSQL ``FOR UPDATE``; SQLite writers are serialised by ``BEGIN IMMEDIATE``), checks,
+computes the journal lines (``wallet.postings``), posts them, moves the balance with a conditional
+UPDATE, and commits once. A repeated request (the same ``idempotency_key``) returns the first
+result through the one table of operation keys; the same key with other content is refused.
 Refusals raise WalletError and write nothing.
 """
 
@@ -28,14 +31,15 @@ from koppontren.auth import services as auth
 from koppontren.auth.models import Role
 from koppontren.clock import today
 from koppontren.extensions import db
-from koppontren.ledger import chart, queries
+from koppontren.ledger import chart
 from koppontren.ledger.errors import LedgerError
-from koppontren.ledger.posting import LineSpec, post_entry
+from koppontren.ledger.posting import post_entry
 from koppontren.members import services as members
-from koppontren.operations import unit_of_work
+from koppontren.operations import command
 from koppontren.tenancy.models import Cooperative
 from koppontren.wallet import cards as _cards
 from koppontren.wallet import limits as _limits
+from koppontren.wallet import postings as wallet_postings
 from koppontren.wallet import reconcile as _reconcile
 from koppontren.wallet.errors import BulkRefusedError, WalletError
 from koppontren.wallet.models import TX_SIGN, Santri, SantriWali, WalletTransaction
@@ -87,11 +91,6 @@ ACTION_LABELS.update({
 })
 
 
-def _unit_of_work(fn):
-    with unit_of_work():
-        return fn()
-
-
 # --- santri -------------------------------------------------------------------------------------------
 
 @dataclass
@@ -107,104 +106,105 @@ class SantriData:
 
 
 def _clean_santri(coop: Cooperative, data: SantriData, existing: Santri | None = None) -> dict:
+    own_id = existing.id if existing else -1
+    nis, name, problems = _nis_and_name(data)
+    member_id, problem = _linked_member(coop, (data.member_number or "").strip(), own_id)
+    if problem is not None:
+        problems["member_number"] = problem
+    duplicate = "nis" not in problems and _nis_taken(coop, nis, own_id)
+    if duplicate:
+        problems["nis"] = _l("NIS %(n)s sudah dipakai.", n=nis)
+    if problems:
+        code = "duplicate_nis" if duplicate and set(problems) == {"nis"} else "invalid_field"
+        raise WalletError(code, next(iter(problems.values())), problems)
+    return {"nis": nis, "name": name, "kelas": " ".join((data.kelas or "").split())[:40] or None,
+            "asrama": " ".join((data.asrama or "").split())[:60] or None, "member_id": member_id, "active": bool(data.active)}
+
+
+def _nis_and_name(data: SantriData) -> tuple[str, str, dict[str, object]]:
+    """The NIS and name without stray spaces, and their problems."""
     problems: dict[str, object] = {}
-    duplicate = False
     nis = "".join((data.nis or "").split())
     if not NIS_RE.fullmatch(nis):
         problems["nis"] = _l("NIS wajib diisi: huruf, angka, titik atau tanda hubung (paling banyak %(n)s).", n=NIS_MAX)
     name = " ".join((data.name or "").split())
     if not name or len(name) > 200:
         problems["name"] = _l("Nama wajib diisi (paling banyak 200 karakter).")
-    kelas = " ".join((data.kelas or "").split())[:40] or None
-    asrama = " ".join((data.asrama or "").split())[:60] or None
-    member_id = None
-    number = (data.member_number or "").strip()
-    if number:
-        member = members.get_by_number(coop, number)
-        if member is None:
-            problems["member_number"] = _l("Anggota %(n)s tidak ada.", n=number)
-        else:
-            member_id = member.id
-            taken = db.session.scalar(select(Santri.nis).where(Santri.cooperative_id == coop.id, Santri.member_id == member_id,
-                                                               Santri.id != (existing.id if existing else -1)))
-            if taken is not None:
-                problems["member_number"] = _l("Anggota %(n)s sudah terhubung ke santri %(s)s.", n=number, s=taken)
-    if "nis" not in problems:
-        other = db.session.scalar(select(Santri.id).where(Santri.cooperative_id == coop.id, Santri.nis == nis,
-                                                          Santri.id != (existing.id if existing else -1)))
-        if other is not None:
-            problems["nis"] = _l("NIS %(n)s sudah dipakai.", n=nis)
-            duplicate = True
-    if problems:
-        code = "duplicate_nis" if duplicate and set(problems) == {"nis"} else "invalid_field"
-        raise WalletError(code, next(iter(problems.values())), problems)
-    return {"nis": nis, "name": name, "kelas": kelas, "asrama": asrama, "member_id": member_id, "active": bool(data.active)}
+    return nis, name, problems
 
 
-def create_santri(coop: Cooperative, data: SantriData, *, actor=None, commit: bool = True) -> Santri:
+def _linked_member(coop: Cooperative, number: str, own_id: int):
+    """(the member id a santri links to, or None; the problem with ``number``, or None): the member
+    exists and is not linked to another santri."""
+    if not number:
+        return None, None
+    member = members.get_by_number(coop, number)
+    if member is None:
+        return None, _l("Anggota %(n)s tidak ada.", n=number)
+    taken = db.session.scalar(select(Santri.nis).where(Santri.cooperative_id == coop.id, Santri.member_id == member.id,
+                                                       Santri.id != own_id))
+    if taken is not None:
+        return member.id, _l("Anggota %(n)s sudah terhubung ke santri %(s)s.", n=number, s=taken)
+    return member.id, None
+
+
+def _nis_taken(coop: Cooperative, nis: str, own_id: int) -> bool:
+    return db.session.scalar(select(Santri.id).where(Santri.cooperative_id == coop.id, Santri.nis == nis, Santri.id != own_id)) is not None
+
+
+@command("wallet.create_santri")
+def create_santri(coop: Cooperative, data: SantriData, *, actor=None) -> Santri:
     """A new wallet holder (balance 0, no card yet). Raises WalletError(``invalid_field`` | ``duplicate_nis``)."""
     values = _clean_santri(coop, data)
     santri = Santri(cooperative_id=coop.id, balance=0, **values)
     db.session.add(santri)
-    try:
-        db.session.flush()
-        record("wallet.santri", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=santri.nis, created=True)
-        if commit:
-            db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    db.session.flush()
+    record("wallet.santri", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=santri.nis, created=True)
     return santri
 
 
+@command("wallet.update_santri")
 def update_santri(coop: Cooperative, santri: Santri | int, data: SantriData, *, actor=None) -> Santri:
     """Change a santri's details. Closing a wallet (``active=False``) needs a zero balance (refund
     it first: ``not_empty``); a closed wallet's card stops paying."""
-    def work():
-        locked = lock_santri(coop, santri)
-        values = _clean_santri(coop, data, existing=locked)
-        if not values["active"] and locked.balance > 0:
-            raise WalletError("not_empty", _l("Saldo %(n)s masih %(b)s; kembalikan dulu sebelum dompet ditutup.", n=locked.name,
-                                              b=format_amount(coop, locked.balance)), {"active": _l("Saldo belum nol.")})
-        for key, value in values.items():
-            setattr(locked, key, value)
-        record("wallet.santri", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis)
-        return locked
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    values = _clean_santri(coop, data, existing=locked)
+    if not values["active"] and locked.balance > 0:
+        raise WalletError("not_empty", _l("Saldo %(n)s masih %(b)s; kembalikan dulu sebelum dompet ditutup.", n=locked.name,
+                                          b=format_amount(coop, locked.balance)), {"active": _l("Saldo belum nol.")})
+    for key, value in values.items():
+        setattr(locked, key, value)
+    record("wallet.santri", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis)
+    return locked
 
 
+@command("wallet.import_santri")
 def import_santri(coop: Cooperative, rows: list[SantriData], *, actor=None) -> list[Santri]:
     """Create many santri at once, all or nothing (the CSV/XLSX import). Raises BulkRefusedError
     whose ``problems`` (BulkProblem: row counted from 1, nis, problem) names every bad row."""
     problems: list[BulkProblem] = []
     created: list[Santri] = []
     seen: set[str] = set()
-    try:
-        for n, data in enumerate(rows, start=1):
-            nis = "".join((data.nis or "").split())
-            if nis in seen:
-                problems.append(BulkProblem(n, nis, str(_l("NIS %(n)s dua kali di berkas.", n=nis))))
-                continue
-            seen.add(nis)
-            try:
-                values = _clean_santri(coop, data)
-            except WalletError as err:
-                problems.append(BulkProblem(n, nis, "; ".join(str(v) for v in err.fields.values()) or str(err.message)))
-                continue
-            santri = Santri(cooperative_id=coop.id, balance=0, **values)
-            db.session.add(santri)
-            created.append(santri)
-        if problems:
-            raise BulkRefusedError(_l("Impor ditolak: %(n)s baris bermasalah. Tidak ada yang disimpan.", n=len(problems)), problems)
-        if not created:
-            raise WalletError("invalid_field", _l("Berkas tidak berisi santri."), {"file": _l("Kosong.")})
-        db.session.flush()
-        record("wallet.santri", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), imported=len(created))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    for n, data in enumerate(rows, start=1):
+        nis = "".join((data.nis or "").split())
+        if nis in seen:
+            problems.append(BulkProblem(n, nis, str(_l("NIS %(n)s dua kali di berkas.", n=nis))))
+            continue
+        seen.add(nis)
+        try:
+            values = _clean_santri(coop, data)
+        except WalletError as err:
+            problems.append(BulkProblem(n, nis, "; ".join(str(v) for v in err.fields.values()) or str(err.message)))
+            continue
+        santri = Santri(cooperative_id=coop.id, balance=0, **values)
+        db.session.add(santri)
+        created.append(santri)
+    if problems:
+        raise BulkRefusedError(_l("Impor ditolak: %(n)s baris bermasalah. Tidak ada yang disimpan.", n=len(problems)), problems)
+    if not created:
+        raise WalletError("invalid_field", _l("Berkas tidak berisi santri."), {"file": _l("Kosong.")})
+    db.session.flush()
+    record("wallet.santri", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), imported=len(created))
     return created
 
 
@@ -293,55 +293,49 @@ def is_wali_of(coop: Cooperative, user, santri: Santri | int) -> bool:
                                                          SantriWali.user_id == user_id)) is not None
 
 
+@command("wallet.link_wali")
 def link_wali(coop: Cooperative, santri: Santri | int, user, *, actor=None) -> SantriWali:
     """Make ``user`` a wali of the santri, granting them the ``wali`` role in the cooperative if they
     do not have it. Raises WalletError(``not_found`` | ``already_linked``)."""
-    def work():
-        locked = lock_santri(coop, santri)
-        if is_wali_of(coop, user, locked):
-            raise WalletError("already_linked", _l("%(u)s sudah menjadi wali %(n)s.", u=user.name, n=locked.name), {"user": _l("Sudah.")})
-        if Role.WALI not in auth.roles_of(user, coop):
-            auth.grant_role(coop, user, Role.WALI, actor=actor)
-        link = SantriWali(cooperative_id=coop.id, santri_id=locked.id, user_id=user.id)
-        db.session.add(link)
-        db.session.flush()
-        record("wallet.wali_linked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, login=user.login)
-        return link
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    if is_wali_of(coop, user, locked):
+        raise WalletError("already_linked", _l("%(u)s sudah menjadi wali %(n)s.", u=user.name, n=locked.name), {"user": _l("Sudah.")})
+    if Role.WALI not in auth.roles_of(user, coop):
+        auth.grant_role(coop, user, Role.WALI, actor=actor)
+    link = SantriWali(cooperative_id=coop.id, santri_id=locked.id, user_id=user.id)
+    db.session.add(link)
+    db.session.flush()
+    record("wallet.wali_linked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, login=user.login)
+    return link
 
 
+@command("wallet.create_wali")
 def create_wali(coop: Cooperative, santri: Santri | int, *, login: str, name: str, actor=None) -> tuple[object, str]:
     """A new wali account (role ``wali``) linked to the santri, with a one-time password the wali
     must change at the first login; returns (user, password). Raises WalletError(``invalid_login`` |
     ``login_taken`` | ``not_found``)."""
-    def work():
-        locked = lock_santri(coop, santri)
-        password = auth.one_time_password()
-        try:
-            user = auth.create_user(login, name, password, locale="id", must_change_password=True, actor=actor)
-            auth.grant_role(coop, user, Role.WALI, actor=actor)
-        except auth.AuthError as err:
-            raise WalletError(err.code, err.message, err.fields) from None
-        db.session.add(SantriWali(cooperative_id=coop.id, santri_id=locked.id, user_id=user.id))
-        db.session.flush()
-        record("wallet.wali_linked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, login=user.login)
-        return user, password
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    password = auth.one_time_password()
+    try:
+        user = auth.create_user(login, name, password, locale="id", must_change_password=True, actor=actor)
+        auth.grant_role(coop, user, Role.WALI, actor=actor)
+    except auth.AuthError as err:
+        raise WalletError(err.code, err.message, err.fields) from None
+    db.session.add(SantriWali(cooperative_id=coop.id, santri_id=locked.id, user_id=user.id))
+    db.session.flush()
+    record("wallet.wali_linked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, login=user.login)
+    return user, password
 
 
+@command("wallet.unlink_wali")
 def unlink_wali(coop: Cooperative, santri: Santri | int, user, *, actor=None) -> None:
     """The user is no longer the santri's wali (their role stays: other santri, or the admin takes it)."""
-    def work():
-        locked = lock_santri(coop, santri)
-        removed = db.session.execute(delete(SantriWali).where(
-            SantriWali.cooperative_id == coop.id, SantriWali.santri_id == locked.id, SantriWali.user_id == user.id)).rowcount
-        if not removed:
-            raise WalletError("not_found", _l("%(u)s bukan wali %(n)s.", u=user.name, n=locked.name))
-        record("wallet.wali_unlinked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, login=user.login)
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    removed = db.session.execute(delete(SantriWali).where(
+        SantriWali.cooperative_id == coop.id, SantriWali.santri_id == locked.id, SantriWali.user_id == user.id)).rowcount
+    if not removed:
+        raise WalletError("not_found", _l("%(u)s bukan wali %(n)s.", u=user.name, n=locked.name))
+    record("wallet.wali_unlinked", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, login=user.login)
 
 
 # --- money: top-ups and refunds --------------------------------------------------------------------
@@ -385,10 +379,10 @@ def method_account(coop: Cooperative, method: str):
 
 
 def post(coop: Cooperative, *, journal_type: str, **kw):
-    """post_entry for the wallet inside the caller's unit of work (lines on 2113 allowed); a ledger
+    """post_entry for the wallet, joining the caller's unit of work (lines on 2113 allowed); a ledger
     refusal becomes a WalletError."""
     try:
-        return post_entry(coop, source="wallet", commit=False, internal_subledgers=frozenset({"santri"}), journal_type=journal_type, **kw)
+        return post_entry(coop, source="wallet", internal_subledgers=frozenset({"santri"}), journal_type=journal_type, **kw)
     except LedgerError as err:
         raise WalletError(err.code, err.message, err.fields) from None
 
@@ -410,7 +404,7 @@ def move_balance(coop: Cooperative, santri: Santri, delta: int) -> int:
 def add_transaction(coop: Cooperative, santri: Santri, *, kind: str, amount: int, day: date, method: str, entry, actor=None,
                     reference: str | None = None, sale_id: int | None = None, limited: int = 0, limit_day: date | None = None,
                     place: str | None = None) -> WalletTransaction:
-    """Move the balance and write the transaction of one movement (the entry is posted). Does not commit."""
+    """Move the balance and write the transaction of one movement (the entry is posted), in the caller's unit of work."""
     balance = move_balance(coop, santri, TX_SIGN[kind] * amount)
     tx = WalletTransaction(cooperative_id=coop.id, santri_id=santri.id, kind=kind, amount=amount, balance_after=balance, day=day,
                            limit_day=limit_day or day, method=method, reference=reference, entry_id=entry.id, voucher=entry.number,
@@ -419,86 +413,55 @@ def add_transaction(coop: Cooperative, santri: Santri, *, kind: str, amount: int
     return tx
 
 
-def _by_key(coop: Cooperative, key: str | None, santri_id: int | None = None) -> WalletTransaction | None:
-    key = (key or "").strip()[:200]
-    entry = queries.get_entry_by_key(coop, key) if key else None
-    if entry is None:
-        return None
-    stmt = select(WalletTransaction).where(WalletTransaction.cooperative_id == coop.id, WalletTransaction.entry_id == entry.id)
-    if santri_id is not None:
-        stmt = stmt.where(WalletTransaction.santri_id == santri_id)
-    return db.session.scalars(stmt.order_by(WalletTransaction.id)).first()
-
-
-def _same_replay(existing: WalletTransaction, kind: str, sen: int, method: str) -> WalletTransaction:
-    """A key used before returns its transaction only for the same movement; another amount, method
-    or direction under the same key is a conflict (a form sent again after it was edited)."""
-    if (existing.kind, existing.amount, existing.method) != (kind, sen, method):
-        raise WalletError("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk transaksi lain (%(n)s).", n=existing.voucher),
-                          {"idempotency_key": _l("Sudah dipakai.")})
-    return existing
-
-
+@command("wallet.topup")
 def topup(coop: Cooperative, santri: Santri | int, *, amount: Decimal, method: str, day: date | None = None,
           reference: str | None = None, actor=None, idempotency_key: str | None = None) -> WalletTransaction:
     """Money in for a santri from their wali: ``Dr 1112`` (bank) or ``Dr Kas`` (cash) ``/ Cr 2113``.
-    The same ``idempotency_key`` again returns the first transaction. Raises WalletError
+    The same ``idempotency_key`` again returns the first transaction; with another amount, method,
+    date or reference it is refused (OperationConflict, ``idempotency_conflict``). Raises WalletError
     (``invalid_amount`` | ``invalid_method`` | ``invalid_date`` | ``not_active`` | ``not_found`` | ledger codes)."""
-    def work():
-        locked = lock_santri(coop, santri)
-        if (existing := _by_key(coop, idempotency_key, locked.id)) is not None:
-            return _same_replay(existing, "topup", _amount_sen(coop, amount), _method(method))
-        if not locked.active:
-            raise WalletError("not_active", _l("Dompet %(n)s sudah ditutup.", n=locked.name))
-        sen = _amount_sen(coop, amount)
-        m = _method(method)
-        entry_day = _day(day)
-        ref = _reference(reference)
-        description = f"Isi saldo dompet santri {locked.nis} {locked.name}" + (f" ({ref})" if ref else "")
-        entry = post(coop, journal_type="KM", entry_date=entry_day, description=description[:500], actor=actor, reference=ref,
-                     idempotency_key=idempotency_key,
-                     lines=[LineSpec(method_account(coop, m), debit=money.from_sen(sen)),
-                            LineSpec(chart.account_for(coop, "santri_wallet"), credit=money.from_sen(sen), memo=f"{locked.nis} {locked.name}"[:200])])
-        if getattr(entry, "was_replayed", False) and (existing := _by_key(coop, idempotency_key, locked.id)) is not None:
-            return existing
-        tx = add_transaction(coop, locked, kind="topup", amount=sen, day=entry_day, method=m, entry=entry, actor=actor, reference=ref)
-        record("wallet.topup", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, method=m,
-               amount=str(money.from_sen(sen)), number=entry.number)
-        return tx
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    if not locked.active:
+        raise WalletError("not_active", _l("Dompet %(n)s sudah ditutup.", n=locked.name))
+    sen = _amount_sen(coop, amount)
+    m = _method(method)
+    entry_day = _day(day)
+    ref = _reference(reference)
+    description = f"Isi saldo dompet santri {locked.nis} {locked.name}" + (f" ({ref})" if ref else "")
+    entry = post(coop, journal_type="KM", entry_date=entry_day, description=description[:500], actor=actor, reference=ref,
+                 lines=wallet_postings.topup_lines(amount_sen=sen, memo=wallet_postings.santri_memo(locked.nis, locked.name)[:200],
+                                                   method_account=method_account(coop, m),
+                                                   wallet_account=chart.account_for(coop, "santri_wallet")))
+    tx = add_transaction(coop, locked, kind="topup", amount=sen, day=entry_day, method=m, entry=entry, actor=actor, reference=ref)
+    record("wallet.topup", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, method=m,
+           amount=str(money.from_sen(sen)), number=entry.number)
+    return tx
 
 
+@command("wallet.refund")
 def refund(coop: Cooperative, santri: Santri | int, *, amount: Decimal, method: str, day: date | None = None,
            reference: str | None = None, actor=None, idempotency_key: str | None = None) -> WalletTransaction:
     """Money back out of a wallet (the santri goes home, the wallet closes): ``Dr 2113 / Cr Kas`` or
     ``Cr 1112``, never below zero. Allowed on a closed wallet. Raises WalletError
     (``insufficient_balance`` | ``invalid_amount`` | ``invalid_method`` | ``invalid_date`` | …)."""
-    def work():
-        locked = lock_santri(coop, santri)
-        if (existing := _by_key(coop, idempotency_key, locked.id)) is not None:
-            return _same_replay(existing, "refund", _amount_sen(coop, amount), _method(method))
-        sen = _amount_sen(coop, amount)
-        m = _method(method)
-        entry_day = _day(day)
-        ref = _reference(reference)
-        if sen > locked.balance:
-            raise WalletError("insufficient_balance", _l("Saldo dompet %(n)s hanya %(b)s; penarikan %(a)s ditolak.", n=locked.name,
-                                                         b=format_amount(coop, locked.balance), a=format_amount(coop, sen)),
-                              {"amount": _l("Melebihi saldo %(b)s.", b=format_amount(coop, locked.balance))})
-        description = f"Penarikan saldo dompet santri {locked.nis} {locked.name}" + (f" ({ref})" if ref else "")
-        entry = post(coop, journal_type="KK", entry_date=entry_day, description=description[:500], actor=actor, reference=ref,
-                     idempotency_key=idempotency_key,
-                     lines=[LineSpec(chart.account_for(coop, "santri_wallet"), debit=money.from_sen(sen), memo=f"{locked.nis} {locked.name}"[:200]),
-                            LineSpec(method_account(coop, m), credit=money.from_sen(sen))])
-        if getattr(entry, "was_replayed", False) and (existing := _by_key(coop, idempotency_key, locked.id)) is not None:
-            return existing
-        tx = add_transaction(coop, locked, kind="refund", amount=sen, day=entry_day, method=m, entry=entry, actor=actor, reference=ref)
-        record("wallet.refund", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, method=m,
-               amount=str(money.from_sen(sen)), number=entry.number)
-        return tx
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    sen = _amount_sen(coop, amount)
+    m = _method(method)
+    entry_day = _day(day)
+    ref = _reference(reference)
+    if sen > locked.balance:
+        raise WalletError("insufficient_balance", _l("Saldo dompet %(n)s hanya %(b)s; penarikan %(a)s ditolak.", n=locked.name,
+                                                     b=format_amount(coop, locked.balance), a=format_amount(coop, sen)),
+                          {"amount": _l("Melebihi saldo %(b)s.", b=format_amount(coop, locked.balance))})
+    description = f"Penarikan saldo dompet santri {locked.nis} {locked.name}" + (f" ({ref})" if ref else "")
+    entry = post(coop, journal_type="KK", entry_date=entry_day, description=description[:500], actor=actor, reference=ref,
+                 lines=wallet_postings.refund_lines(amount_sen=sen, memo=wallet_postings.santri_memo(locked.nis, locked.name)[:200],
+                                                    method_account=method_account(coop, m),
+                                                    wallet_account=chart.account_for(coop, "santri_wallet")))
+    tx = add_transaction(coop, locked, kind="refund", amount=sen, day=entry_day, method=m, entry=entry, actor=actor, reference=ref)
+    record("wallet.refund", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, method=m,
+           amount=str(money.from_sen(sen)), number=entry.number)
+    return tx
 
 
 @dataclass(frozen=True)
@@ -520,75 +483,90 @@ class BulkProblem:
     problem: str
 
 
+@command("wallet.bulk_topups")
 def bulk_topups(coop: Cooperative, rows: list[TopupRow], *, actor=None, idempotency_key: str | None = None) -> list[WalletTransaction]:
     """Top up many wallets at once (a bank statement file), all or nothing: one entry per date and
     method (``Dr 1112`` total ``/ Cr 2113`` one line per row), one transaction per row. A bank row
     whose reference was already recorded as a top-up is refused (the same statement imported twice).
     Raises BulkRefusedError naming every bad row; nothing is stored then."""
-    def work():
-        if (existing := _by_key(coop, idempotency_key)) is not None:
-            entry_ids = {existing.entry_id}
-            return list(db.session.scalars(select(WalletTransaction).where(
-                WalletTransaction.cooperative_id == coop.id, WalletTransaction.entry_id.in_(entry_ids)).order_by(WalletTransaction.id)))
-        if not rows:
-            raise WalletError("invalid_field", _l("Tidak ada baris isi saldo."), {"rows": _l("Kosong.")})
-        if len(rows) > MAX_BULK_ROWS:
-            raise WalletError("invalid_field", _l("Paling banyak %(n)s baris sekaligus.", n=MAX_BULK_ROWS), {"rows": _l("Terlalu banyak.")})
-        problems: list[BulkProblem] = []
-        wanted = {"".join((r.nis or "").split()) for r in rows}
-        by_nis = {s.nis: s for s in db.session.scalars(select(Santri).where(Santri.cooperative_id == coop.id, Santri.nis.in_(wanted)))}
-        refs = [_reference(r.reference) for r in rows if r.method == "bank" and _reference(r.reference)]
-        used = set(db.session.scalars(select(WalletTransaction.reference).where(
-            WalletTransaction.cooperative_id == coop.id, WalletTransaction.kind == "topup", WalletTransaction.method == "bank",
-            WalletTransaction.reference.in_(refs)))) if refs else set()
-        seen_refs: set[str] = set()
-        plan = []
-        for r in rows:
-            nis = "".join((r.nis or "").split())
-            santri = by_nis.get(nis)
-            ref = _reference(r.reference)
-            try:
-                if santri is None:
-                    raise WalletError("not_found", _l("NIS %(n)s tidak dikenal.", n=nis or "-"))
-                if not santri.active:
-                    raise WalletError("not_active", _l("Dompet %(n)s sudah ditutup.", n=santri.name))
-                sen = _amount_sen(coop, r.amount)
-                m = _method(r.method)
-                entry_day = _day(r.day)
-                if m == "bank" and ref and (ref in used or ref in seen_refs):
-                    raise WalletError("duplicate_reference", _l("Referensi %(r)s sudah dicatat.", r=ref))
-            except WalletError as err:
-                problems.append(BulkProblem(r.row, nis, str(err.message)))
-                continue
-            if ref:
-                seen_refs.add(ref)
-            plan.append((r, santri, sen, m, entry_day, ref))
-        if problems:
-            raise BulkRefusedError(_l("Isi saldo massal ditolak: %(n)s baris bermasalah. Tidak ada yang disimpan.", n=len(problems)), problems)
-        locked = {s.id: lock_santri(coop, s.id) for s in sorted({p[1].id: p[1] for p in plan}.values(), key=lambda s: s.id)}
-        groups: dict[tuple[date, str], list] = {}
-        for item in plan:
-            groups.setdefault((item[4], item[3]), []).append(item)
-        wallet_account = chart.account_for(coop, "santri_wallet")
-        txs: list[WalletTransaction] = []
-        first = True
-        for (entry_day, m), items in sorted(groups.items()):
-            total = sum(i[2] for i in items)
-            lines = [LineSpec(method_account(coop, m), debit=money.from_sen(total))]
-            lines += [LineSpec(wallet_account, credit=money.from_sen(sen), memo=f"{s.nis} {s.name}" + (f" ({ref})" if ref else ""))
-                      for _r, s, sen, _m, _d, ref in items]
-            entry = post(coop, journal_type="KM", entry_date=entry_day, actor=actor, lines=lines,
-                         description=f"Isi saldo dompet santri dari mutasi {'bank' if m == 'bank' else 'tunai'} ({len(items)} baris)",
-                         idempotency_key=idempotency_key if first else None)
-            first = False
-            for _r, s, sen, _m, _d, ref in items:
-                txs.append(add_transaction(coop, locked[s.id], kind="topup", amount=sen, day=entry_day, method=m, entry=entry,
-                                           actor=actor, reference=ref))
-        record("wallet.bulk_topup", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), rows=len(plan),
-               amount=str(money.from_sen(sum(p[2] for p in plan))))
-        return txs
+    return _bulk_topups(coop, rows, actor=actor)
 
-    return _unit_of_work(work)
+
+@dataclass(frozen=True)
+class _PlannedTopup:
+    """A bulk row that passed its checks: the santri, sen, method, date and bank reference."""
+
+    santri: Santri
+    amount_sen: int
+    method: str
+    day: date
+    reference: str | None
+
+
+def _bulk_topups(coop: Cooperative, rows: list[TopupRow], *, actor) -> list[WalletTransaction]:
+    if not rows:
+        raise WalletError("invalid_field", _l("Tidak ada baris isi saldo."), {"rows": _l("Kosong.")})
+    if len(rows) > MAX_BULK_ROWS:
+        raise WalletError("invalid_field", _l("Paling banyak %(n)s baris sekaligus.", n=MAX_BULK_ROWS), {"rows": _l("Terlalu banyak.")})
+    plan = _bulk_plan(coop, rows)
+    locked = {s.id: lock_santri(coop, s.id) for s in sorted({p.santri.id: p.santri for p in plan}.values(), key=lambda s: s.id)}
+    groups: dict[tuple[date, str], list[_PlannedTopup]] = {}
+    for item in plan:
+        groups.setdefault((item.day, item.method), []).append(item)
+    wallet_account = chart.account_for(coop, "santri_wallet")
+    txs: list[WalletTransaction] = []
+    for (entry_day, m), items in sorted(groups.items()):
+        lines = wallet_postings.bulk_topup_lines(
+            [wallet_postings.TopupItem(i.amount_sen, wallet_postings.santri_memo(i.santri.nis, i.santri.name, i.reference)) for i in items],
+            method_account=method_account(coop, m), wallet_account=wallet_account)
+        entry = post(coop, journal_type="KM", entry_date=entry_day, actor=actor, lines=lines,
+                     description=f"Isi saldo dompet santri dari mutasi {'bank' if m == 'bank' else 'tunai'} ({len(items)} baris)")
+        txs += [add_transaction(coop, locked[i.santri.id], kind="topup", amount=i.amount_sen, day=entry_day, method=m, entry=entry,
+                                actor=actor, reference=i.reference) for i in items]
+    record("wallet.bulk_topup", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), rows=len(plan),
+           amount=str(money.from_sen(sum(p.amount_sen for p in plan))))
+    return txs
+
+
+def _bulk_plan(coop: Cooperative, rows: list[TopupRow]) -> list[_PlannedTopup]:
+    """Every row checked; raises BulkRefusedError naming each bad one."""
+    wanted = {"".join((r.nis or "").split()) for r in rows}
+    by_nis = {s.nis: s for s in db.session.scalars(select(Santri).where(Santri.cooperative_id == coop.id, Santri.nis.in_(wanted)))}
+    refs = [ref for r in rows if r.method == "bank" and (ref := _reference(r.reference))]
+    taken = set(db.session.scalars(select(WalletTransaction.reference).where(
+        WalletTransaction.cooperative_id == coop.id, WalletTransaction.kind == "topup", WalletTransaction.method == "bank",
+        WalletTransaction.reference.in_(refs)))) if refs else set()
+    problems: list[BulkProblem] = []
+    plan: list[_PlannedTopup] = []
+    for r in rows:
+        nis = "".join((r.nis or "").split())
+        try:
+            item = _planned_topup(coop, r, by_nis.get(nis), nis, taken)
+        except WalletError as err:
+            problems.append(BulkProblem(r.row, nis, str(err.message)))
+            continue
+        if item.reference:
+            taken.add(item.reference)
+        plan.append(item)
+    if problems:
+        raise BulkRefusedError(_l("Isi saldo massal ditolak: %(n)s baris bermasalah. Tidak ada yang disimpan.", n=len(problems)), problems)
+    return plan
+
+
+def _planned_topup(coop: Cooperative, row: TopupRow, santri: Santri | None, nis: str, taken_references: set[str]) -> _PlannedTopup:
+    """One bulk row checked: a known, open wallet, a valid amount, method and date, and a bank
+    reference not recorded before (in the books or earlier in the file)."""
+    if santri is None:
+        raise WalletError("not_found", _l("NIS %(n)s tidak dikenal.", n=nis or "-"))
+    if not santri.active:
+        raise WalletError("not_active", _l("Dompet %(n)s sudah ditutup.", n=santri.name))
+    sen = _amount_sen(coop, row.amount)
+    m = _method(row.method)
+    entry_day = _day(row.day)
+    ref = _reference(row.reference)
+    if m == "bank" and ref and ref in taken_references:
+        raise WalletError("duplicate_reference", _l("Referensi %(r)s sudah dicatat.", r=ref))
+    return _PlannedTopup(santri, sen, m, entry_day, ref)
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -652,22 +630,21 @@ def spending(coop: Cooperative, santri: Santri, day: date | None = None) -> Spen
 
 # --- limits ------------------------------------------------------------------------------------------
 
+@command("wallet.set_limits")
 def set_limits(coop: Cooperative, santri: Santri | int, *, daily: Decimal | None, weekly: Decimal | None, monthly: Decimal | None,
                actor=None) -> Santri:
     """The treasurer's limits for one santri (Decimal rupiah; None = the cooperative's default)."""
     values = {"limit_daily": _limits.limit_sen(coop, daily, "daily"), "limit_weekly": _limits.limit_sen(coop, weekly, "weekly"),
               "limit_monthly": _limits.limit_sen(coop, monthly, "monthly")}
 
-    def work():
-        locked = lock_santri(coop, santri)
-        for key, value in values.items():
-            setattr(locked, key, value)
-        record("wallet.limits", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, **values)
-        return locked
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    for key, value in values.items():
+        setattr(locked, key, value)
+    record("wallet.limits", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, **values)
+    return locked
 
 
+@command("wallet.set_wali_limits")
 def set_wali_limits(coop: Cooperative, santri: Santri | int, *, daily: Decimal | None, weekly: Decimal | None, monthly: Decimal | None,
                     actor) -> Santri:
     """The limits a wali sets for their santri (Decimal rupiah; None = none of their own). A wali may
@@ -676,20 +653,17 @@ def set_wali_limits(coop: Cooperative, santri: Santri | int, *, daily: Decimal |
     values = {"daily": _limits.limit_sen(coop, daily, "daily"), "weekly": _limits.limit_sen(coop, weekly, "weekly"),
               "monthly": _limits.limit_sen(coop, monthly, "monthly")}
 
-    def work():
-        locked = lock_santri(coop, santri)
-        if actor is None or not is_wali_of(coop, actor, locked):
-            raise WalletError("not_wali", _l("Anda bukan wali santri ini."))
-        base = _limits.base_limits(coop, locked)
-        problems = {}
-        for window, value in values.items():
-            ceiling = base.of(window)
-            if value is not None and ceiling is not None and value > ceiling:
-                problems[window] = _l("Paling tinggi %(a)s (batas koperasi).", a=format_amount(coop, ceiling))
-        if problems:
-            raise WalletError("limit_too_high", _l("Wali hanya dapat menurunkan batas, tidak melebihi batas yang ditetapkan koperasi."), problems)
-        locked.wali_limit_daily, locked.wali_limit_weekly, locked.wali_limit_monthly = values["daily"], values["weekly"], values["monthly"]
-        record("wallet.wali_limits", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, **values)
-        return locked
-
-    return _unit_of_work(work)
+    locked = lock_santri(coop, santri)
+    if actor is None or not is_wali_of(coop, actor, locked):
+        raise WalletError("not_wali", _l("Anda bukan wali santri ini."))
+    base = _limits.base_limits(coop, locked)
+    problems = {}
+    for window, value in values.items():
+        ceiling = base.of(window)
+        if value is not None and ceiling is not None and value > ceiling:
+            problems[window] = _l("Paling tinggi %(a)s (batas koperasi).", a=format_amount(coop, ceiling))
+    if problems:
+        raise WalletError("limit_too_high", _l("Wali hanya dapat menurunkan batas, tidak melebihi batas yang ditetapkan koperasi."), problems)
+    locked.wali_limit_daily, locked.wali_limit_weekly, locked.wali_limit_monthly = values["daily"], values["weekly"], values["monthly"]
+    record("wallet.wali_limits", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), nis=locked.nis, **values)
+    return locked

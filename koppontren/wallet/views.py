@@ -21,6 +21,7 @@ from koppontren import money
 from koppontren.auth import services as auth
 from koppontren.auth.permissions import permission_required
 from koppontren.clock import today
+from koppontren.errors import DomainError
 from koppontren.members import services as members
 from koppontren.membership.portal_forms import SlipForm
 from koppontren.site.formhelpers import amount_of, show_domain_error
@@ -175,7 +176,7 @@ def _money_page(santri_id: int, kind: str):
             try:
                 tx = service(coop, santri, amount=amount, method=form.method.data, day=form.date.data, reference=form.reference.data,
                              actor=current_user, idempotency_key=form.idempotency_key.data or None)
-            except WalletError as err:
+            except DomainError as err:  # a WalletError, or the form's key already used for other content
                 show_domain_error(form, err)
             else:
                 message = (_("Isi saldo %(a)s untuk %(n)s tercatat (bukti %(v)s). Saldo sekarang %(b)s.") if kind == "topup"

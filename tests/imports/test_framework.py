@@ -22,7 +22,7 @@ from koppontren.errors import DomainError
 from koppontren.extensions import db
 from koppontren.imports import Column, ImportSpec, Row, RowProblem, RowsRefusedError, Unique, run_import
 from koppontren.ledger import opening
-from koppontren.members import importer as member_importer
+from koppontren.membership import importer as member_importer
 from koppontren.savings import services as savings
 from koppontren.shop import importer as product_importer
 from koppontren.tenancy.models import Cooperative

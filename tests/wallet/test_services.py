@@ -16,6 +16,7 @@ from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.integrity import check_cooperative
 from koppontren.ledger.posting import LineSpec, post_entry, reverse
 from koppontren.members import services as members
+from koppontren.operations import OperationConflict
 from koppontren.shop import sale_contract
 from koppontren.shop import services as shop
 from koppontren.shop.models import Sale
@@ -98,14 +99,16 @@ def test_a_topup_with_the_same_key_is_recorded_once(coop, santri):
 
 def test_the_same_key_with_another_amount_or_method_is_a_conflict_and_writes_nothing(coop, santri):
     wallet.topup(coop, santri, amount=Decimal(10_000), method="cash", idempotency_key="k-1")
+    before = tx_count(coop)
     for amount, method in ((Decimal(20_000), "cash"), (Decimal(10_000), "bank")):
-        with pytest.raises(WalletError) as err:
+        with pytest.raises(OperationConflict) as err:
             wallet.topup(coop, santri, amount=amount, method=method, idempotency_key="k-1")
         assert err.value.code == "idempotency_conflict"
-    with pytest.raises(WalletError) as err:
+    with pytest.raises(OperationConflict) as err:
         wallet.refund(coop, santri, amount=Decimal(10_000), method="cash", idempotency_key="k-1")
     assert err.value.code == "idempotency_conflict"
     assert wallet.get_by_nis(coop, "1001").balance == 6_000_000
+    assert tx_count(coop) == before
 
 
 def test_a_wallet_entry_cannot_be_reversed_in_the_ledger_nor_2113_posted_by_hand(coop, santri):
