@@ -54,7 +54,7 @@ CONFLICT_CODES = frozenset({
     "duplicate_code", "already_reversed", "cannot_reverse_reversal", "opening_exists", "pokok_already_paid", "month_paid",
     "conflict", "already_closed", "not_draft", "run_frozen", "already_paid", "run_changed",
     "duplicate_nis", "card_exists", "already_linked", "already_cleared", "duplicate_reference",
-    "already_arrived", "transfer_reversed",
+    "already_arrived", "transfer_reversed", "login_taken", "role_exists",
 })
 
 
@@ -325,6 +325,8 @@ PATH_PARAMS: dict[str, tuple[str, dict, str]] = {
     "sku": ("string", {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"}, "Product SKU."),
     "year": ("int", {"type": "integer", "minimum": 1900, "maximum": 2999}, "Calendar year (periods) or fiscal year (years)."),
     "month": ("int", {"type": "integer", "minimum": 1, "maximum": 12}, "Month 1–12."),
+    "login": ("string", {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{2,79}$"}, "A user's login."),
+    "id": ("int", {"type": "integer", "minimum": 1, "maximum": 2147483647}, "The row's id, as the API returned it."),
 }
 PAGE_PARAMS = [
     Param("page", "query", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}, "Page, from 1."),
