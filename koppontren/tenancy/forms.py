@@ -55,7 +55,7 @@ OFFICER_ROWS = 8
 
 
 class OfficerForm(Form):
-    role = SelectField(_l("Jabatan"), choices=OFFICER_ROLE_CHOICES)
+    role = SelectField(_l("Jabatan"), choices=OFFICER_ROLE_CHOICES, validate_choice=False)  # a row left empty has none; the service checks
     name = StringField(_l("Nama"), validators=[Optional(), Length(max=200)])
     term_start = DateField(_l("Awal masa bakti"), validators=[Optional()])
     term_end = DateField(_l("Akhir masa bakti"), validators=[Optional()])
