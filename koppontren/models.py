@@ -1,11 +1,11 @@
 """Imports every model module so the metadata (and Alembic autogenerate) sees every table."""
 
-from koppontren.api.models import IdempotentResponse  # noqa: F401
 from koppontren.audit.models import AuditEvent  # noqa: F401
 from koppontren.auth.models import ApiToken, LoginDelay, RoleAssignment, User  # noqa: F401
 from koppontren.cashbank.models import CashTransfer  # noqa: F401
 from koppontren.ledger.models import Account, JournalEntry, JournalLine, LedgerHead, Period, VoucherCounter  # noqa: F401
 from koppontren.members.models import Member, MemberSettings  # noqa: F401
+from koppontren.operations.models import OperationKey  # noqa: F401
 from koppontren.savings.models import SavingsSettings, SavingsTransaction, WajibMonth, WajibRate  # noqa: F401
 from koppontren.shop.models import (  # noqa: F401
     CashierClose,

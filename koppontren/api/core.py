@@ -29,11 +29,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from koppontren import money
-from koppontren.api.models import IdempotentResponse
 from koppontren.auth import tokens
 from koppontren.auth.permissions import PERMISSIONS
 from koppontren.errors import DomainError
 from koppontren.extensions import csrf, db, limiter
+from koppontren.operations.models import OperationKey
 from koppontren.tenancy.models import Cooperative
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -585,7 +585,15 @@ def current_key() -> str | None:
     return service_key(key) if key is not None and KEY_RE.match(key) else None
 
 
-def _stored(row: IdempotentResponse) -> Response:
+#: the API's requests in the one table of operation keys: a namespace of their own beside the services' keys
+REQUEST_OPERATION = "api"
+
+
+def _request_key(key: str) -> str:
+    return "http:" + key
+
+
+def _stored(row: OperationKey) -> Response:
     return Response(row.body, status=row.status, mimetype="application/json", headers={"Idempotent-Replayed": "true"})
 
 
@@ -600,10 +608,10 @@ def _idempotent(coop: Cooperative, key: str, run: Callable[[], tuple[object, int
     digest = fingerprint()
     deadline = time.monotonic() + IDEMPOTENCY_WAIT
     while True:
-        row = db.session.scalar(select(IdempotentResponse).where(
-            IdempotentResponse.cooperative_id == coop.id, IdempotentResponse.key == key))
+        row = db.session.scalar(select(OperationKey).where(
+            OperationKey.cooperative_id == coop.id, OperationKey.key == _request_key(key)))
         if row is not None:
-            if row.request_hash != digest:
+            if row.operation != REQUEST_OPERATION or row.request_hash != digest:
                 db.session.rollback()
                 raise ApiError(409, "idempotency_conflict", _l("Idempotency-Key ini sudah dipakai untuk permintaan lain."),
                                {"Idempotency-Key": _l("Sudah dipakai.")})
@@ -614,8 +622,8 @@ def _idempotent(coop: Cooperative, key: str, run: Callable[[], tuple[object, int
             created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
             # a key whose first request never finished (a crashed worker) is free again after this
             if datetime.now(UTC) - created > timedelta(seconds=current_app.config["API_IDEMPOTENCY_STALE_SECONDS"]):
-                db.session.execute(delete(IdempotentResponse).where(
-                    IdempotentResponse.cooperative_id == coop.id, IdempotentResponse.id == row.id))
+                db.session.execute(delete(OperationKey).where(
+                    OperationKey.cooperative_id == coop.id, OperationKey.id == row.id))
                 db.session.commit()
                 continue
             db.session.rollback()  # never hold a transaction (SQLite: the write lock) while waiting
@@ -624,7 +632,8 @@ def _idempotent(coop: Cooperative, key: str, run: Callable[[], tuple[object, int
             time.sleep(0.05)
             continue
         try:
-            db.session.add(IdempotentResponse(cooperative_id=coop.id, key=key, request_hash=digest))
+            db.session.add(OperationKey(cooperative_id=coop.id, key=_request_key(key), operation=REQUEST_OPERATION,
+                                         request_hash=digest))
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
@@ -643,8 +652,8 @@ def _idempotent(coop: Cooperative, key: str, run: Callable[[], tuple[object, int
         raise
     text = dumps(payload)
     if code < 500:
-        db.session.execute(update(IdempotentResponse).where(
-            IdempotentResponse.cooperative_id == coop.id, IdempotentResponse.key == key).values(status=code, body=text))
+        db.session.execute(update(OperationKey).where(
+            OperationKey.cooperative_id == coop.id, OperationKey.key == _request_key(key)).values(status=code, body=text))
         db.session.commit()
     else:
         _release(coop, key)
@@ -653,5 +662,5 @@ def _idempotent(coop: Cooperative, key: str, run: Callable[[], tuple[object, int
 
 
 def _release(coop: Cooperative, key: str) -> None:
-    db.session.execute(delete(IdempotentResponse).where(IdempotentResponse.cooperative_id == coop.id, IdempotentResponse.key == key))
+    db.session.execute(delete(OperationKey).where(OperationKey.cooperative_id == coop.id, OperationKey.key == _request_key(key)))
     db.session.commit()

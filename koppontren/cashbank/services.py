@@ -33,6 +33,7 @@ from koppontren.errors import DomainError
 from koppontren.extensions import db
 from koppontren.ledger import chart, queries
 from koppontren.ledger.posting import LineSpec, post_entry
+from koppontren.operations import command
 from koppontren.tenancy.models import Cooperative
 
 JOURNAL_TYPE = "MK"
@@ -40,7 +41,6 @@ JOURNAL_TYPE = "MK"
 END_ROLES = tuple(r for r in chart.CASH_ROLES if r != "cash_transit")
 TRANSIT_ROLE = "cash_transit"
 FEE_ROLE = "bank_charges"
-ARRIVAL_KEY_SUFFIX = ":tiba"
 ACTION_LABELS.update({
     "cash.transfer": _l("Mutasi kas dicatat"),
     "cash.transfer_arrived": _l("Mutasi kas tiba di akun tujuan"),
@@ -220,99 +220,71 @@ def check_transfer(coop: Cooperative, *, date, from_account, to_account, amount,
     return CheckedTransfer(day, source, destination, value, charge, arrival if later else None, text, entries)
 
 
+@command("cash.transfer")
 def transfer_cash(coop: Cooperative, *, date, from_account, to_account, amount, description: str | None = None, fee=None,
                   arrival_date=None, actor=None, idempotency_key: str | None = None) -> CashTransfer:
     """Move ``amount`` (Decimal rupiah) from one cash account to another (codes, ids or Accounts) and
     return the transfer. With ``arrival_date`` after ``date`` the money goes through 1105; an arrival
     after today is left for :func:`arrive`. ``idempotency_key``: the same request again returns the
     first transfer (``was_replayed`` True) and posts nothing; the same key with another request is
-    LedgerError(``idempotency_conflict``). Raises CashBankError (see the module), or the ledger's
-    LedgerError (``period_closed``, ``insufficient_funds``, …) unchanged; nothing is written then."""
+    ``idempotency_conflict``. Raises CashBankError (see the module), or the ledger's LedgerError
+    (``period_closed``, ``insufficient_funds``, …) unchanged; nothing is written then."""
     checked = check_transfer(coop, date=date, from_account=from_account, to_account=to_account, amount=amount,
                              description=description, fee=fee, arrival_date=arrival_date)
-    key = (idempotency_key or "").strip()[:190] or None
-    try:
-        departure = checked.entries[0]
-        entry = post_entry(coop, entry_date=departure.entry_date, description=checked.description, lines=list(departure.lines),
-                           journal_type=JOURNAL_TYPE, source="cashbank", idempotency_key=key, actor=actor, commit=False)
-        if entry.was_replayed:
-            transfer = db.session.scalar(select(CashTransfer).where(CashTransfer.cooperative_id == coop.id,
-                                                                    CashTransfer.entry_id == entry.id))
-            if transfer is None:  # the key names an entry that is not a transfer
-                raise _error("idempotency_conflict", _l("Kunci idempotensi ini sudah dipakai untuk jurnal lain (%(n)s).", n=entry.number),
-                             "idempotency_key")
-            db.session.rollback()
-            transfer.was_replayed = True
-            return transfer
-        transfer = CashTransfer(
-            cooperative_id=coop.id, number=entry.number, transfer_date=checked.day, from_account_id=checked.source.id,
-            to_account_id=checked.destination.id, amount=money.to_sen(checked.amount), fee=money.to_sen(checked.fee),
-            description=checked.description, via_transit=checked.via_transit, expected_on=checked.arrival_date,
-            entry_id=entry.id, created_by_id=getattr(actor, "id", None),
-        )
-        db.session.add(transfer)
-        db.session.flush()
-        if checked.via_transit and not checked.arrives_later:
-            _post_arrival(coop, transfer, checked.entries[1].entry_date, actor=actor,
-                          idempotency_key=key + ARRIVAL_KEY_SUFFIX if key else None)
-        record("cash.transfer", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=transfer.number,
-               source=checked.source.code, destination=checked.destination.code, amount=str(checked.amount),
-               fee=str(checked.fee), in_transit=transfer.in_transit)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    transfer.was_replayed = False
+    departure = checked.entries[0]
+    entry = post_entry(coop, entry_date=departure.entry_date, description=checked.description, lines=list(departure.lines),
+                       journal_type=JOURNAL_TYPE, source="cashbank", actor=actor)
+    transfer = CashTransfer(
+        cooperative_id=coop.id, number=entry.number, transfer_date=checked.day, from_account_id=checked.source.id,
+        to_account_id=checked.destination.id, amount=money.to_sen(checked.amount), fee=money.to_sen(checked.fee),
+        description=checked.description, via_transit=checked.via_transit, expected_on=checked.arrival_date,
+        entry_id=entry.id, created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(transfer)
+    db.session.flush()
+    if checked.via_transit and not checked.arrives_later:
+        _post_arrival(coop, transfer, checked.entries[1].entry_date, actor=actor)
+    record("cash.transfer", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=transfer.number,
+           source=checked.source.code, destination=checked.destination.code, amount=str(checked.amount),
+           fee=str(checked.fee), in_transit=transfer.in_transit)
     return transfer
 
 
-def _post_arrival(coop: Cooperative, transfer: CashTransfer, day: date, *, actor, idempotency_key: str | None) -> None:
+def _post_arrival(coop: Cooperative, transfer: CashTransfer, day: date, *, actor) -> None:
     transit = chart.account_for(coop, TRANSIT_ROLE)
     lines = arrival_lines(destination=transfer.to_account_id, transit=transit.id, amount=money.from_sen(transfer.amount))
     entry = post_entry(coop, entry_date=day, description=f"Tiba: {transfer.description}"[:500], lines=list(lines),
-                       journal_type=JOURNAL_TYPE, reference=transfer.number, source="cashbank", idempotency_key=idempotency_key,
-                       actor=actor, commit=False)
+                       journal_type=JOURNAL_TYPE, reference=transfer.number, source="cashbank", actor=actor)
     transfer.arrival_entry_id = entry.id
     transfer.arrival_number = entry.number
     transfer.arrived_on = day
     db.session.flush()
 
 
+@command("cash.arrive")
 def arrive(coop: Cooperative, number: str, *, date, actor=None, idempotency_key: str | None = None) -> CashTransfer:
     """Post the arrival of a transfer in transit on ``date``: ``Dr destination / Cr 1105``. The same
     ``idempotency_key`` again returns the transfer (``was_replayed``). Raises CashBankError
     (``not_found``, ``not_in_transit``, ``already_arrived``, ``transfer_reversed``, ``invalid_date``)
     or the ledger's LedgerError; nothing is written then."""
-    key = (idempotency_key or "").strip()[:190] or None
-    try:
-        day = _date(date, "date")
-        transfer = db.session.scalar(select(CashTransfer).where(CashTransfer.cooperative_id == coop.id,
-                                                                CashTransfer.number == str(number)).with_for_update())
-        if transfer is None:
-            raise _error("not_found", _l("Mutasi kas %(n)s tidak ada.", n=str(number)[:30]))
-        if not transfer.via_transit:
-            raise _error("not_in_transit", _l("Mutasi kas %(n)s tidak melalui kas dalam perjalanan.", n=transfer.number))
-        if transfer.arrival_entry_id is not None:
-            arrival = queries.get_entry(coop, transfer.arrival_entry_id)
-            if key is not None and arrival is not None and arrival.idempotency_key == key:
-                db.session.rollback()
-                transfer.was_replayed = True
-                return transfer
-            raise _error("already_arrived", _l("Mutasi kas %(n)s sudah tiba pada %(d)s (%(a)s).", n=transfer.number,
-                                               d=transfer.arrived_on.strftime("%d/%m/%Y"), a=transfer.arrival_number))
-        if queries.reversed_entry_ids(coop, [transfer.entry_id]):
-            raise _error("transfer_reversed", _l("Jurnal %(n)s sudah dibalik; mutasi ini tidak bisa diterima lagi.", n=transfer.number))
-        if day < transfer.transfer_date:
-            raise _error("invalid_date", _l("Tanggal tiba tidak boleh sebelum tanggal kirim (%(d)s).",
-                                            d=transfer.transfer_date.strftime("%d/%m/%Y")), "date", _l("Sebelum tanggal kirim."))
-        _post_arrival(coop, transfer, day, actor=actor, idempotency_key=key)
-        record("cash.transfer_arrived", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=transfer.number,
-               arrival=transfer.arrival_number)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    transfer.was_replayed = False
+    day = _date(date, "date")
+    transfer = db.session.scalar(select(CashTransfer).where(CashTransfer.cooperative_id == coop.id,
+                                                            CashTransfer.number == str(number)).with_for_update())
+    if transfer is None:
+        raise _error("not_found", _l("Mutasi kas %(n)s tidak ada.", n=str(number)[:30]))
+    if not transfer.via_transit:
+        raise _error("not_in_transit", _l("Mutasi kas %(n)s tidak melalui kas dalam perjalanan.", n=transfer.number))
+    if transfer.arrival_entry_id is not None:
+        raise _error("already_arrived", _l("Mutasi kas %(n)s sudah tiba pada %(d)s (%(a)s).", n=transfer.number,
+                                           d=transfer.arrived_on.strftime("%d/%m/%Y"), a=transfer.arrival_number))
+    if queries.reversed_entry_ids(coop, [transfer.entry_id]):
+        raise _error("transfer_reversed", _l("Jurnal %(n)s sudah dibalik; mutasi ini tidak bisa diterima lagi.", n=transfer.number))
+    if day < transfer.transfer_date:
+        raise _error("invalid_date", _l("Tanggal tiba tidak boleh sebelum tanggal kirim (%(d)s).",
+                                        d=transfer.transfer_date.strftime("%d/%m/%Y")), "date", _l("Sebelum tanggal kirim."))
+    _post_arrival(coop, transfer, day, actor=actor)
+    record("cash.transfer_arrived", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), number=transfer.number,
+           arrival=transfer.arrival_number)
     return transfer
 
 

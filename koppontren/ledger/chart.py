@@ -17,6 +17,7 @@ from koppontren.extensions import db
 from koppontren.ledger import subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.models import Account, JournalLine
+from koppontren.operations import command
 from koppontren.tenancy.models import Cooperative
 
 TEMPLATE = Path(__file__).parent / "data" / "chart-of-accounts.csv"
@@ -109,6 +110,7 @@ def has_lines(account: Account) -> bool:
         JournalLine.cooperative_id == account.cooperative_id, JournalLine.account_id == account.id))))
 
 
+@command("ledger.add_account")
 def add_account(
     coop: Cooperative, *, parent_code: str, code: str, name_id: str, name_en: str | None = None,
     subledger: str | None = None, cash_flow: str | None = None, actor=None,
@@ -143,10 +145,10 @@ def add_account(
     db.session.add(account)
     db.session.flush()
     record("account.created", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), code=code, name=name_id)
-    db.session.commit()
     return account
 
 
+@command("ledger.rename_account")
 def rename_account(account: Account, *, name_id: str, name_en: str | None = None, actor=None) -> Account:
     name_id = (name_id or "").strip()
     if not name_id:
@@ -156,10 +158,10 @@ def rename_account(account: Account, *, name_id: str, name_en: str | None = None
     account.name_en = (name_en or "").strip() or account.name_en
     record("account.renamed", cooperative_id=account.cooperative_id, actor_id=getattr(actor, "id", None),
            code=account.code, old=old, new=name_id)
-    db.session.commit()
     return account
 
 
+@command("ledger.set_account_active")
 def set_active(account: Account, active: bool, *, actor=None) -> Account:
     """Deactivate (no new postings; history stays) or reactivate an account. Accounts the modules post
     to by role, and accounts that still have a balance, stay active (raises ``account_in_use``)."""
@@ -175,10 +177,10 @@ def set_active(account: Account, active: bool, *, actor=None) -> Account:
         account.active = active
         record("account.activated" if active else "account.deactivated", cooperative_id=account.cooperative_id,
                actor_id=getattr(actor, "id", None), code=account.code)
-        db.session.commit()
-    return account
+        return account
 
 
+@command("ledger.delete_account")
 def delete_account(account: Account, *, actor=None) -> None:
     """Only an unused sub-account a treasurer added may be deleted; anything with lines, children or a
     role stays (deactivate it instead)."""
@@ -188,4 +190,3 @@ def delete_account(account: Account, *, actor=None) -> None:
         raise LedgerError("account_has_lines", _l("Akun ini sudah dipakai atau bagian dari bagan baku; nonaktifkan saja."))
     record("account.deleted", cooperative_id=account.cooperative_id, actor_id=getattr(actor, "id", None), code=account.code)
     db.session.delete(account)
-    db.session.commit()

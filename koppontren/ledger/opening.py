@@ -21,6 +21,7 @@ from koppontren.ledger import chart, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.models import Account, JournalEntry
 from koppontren.ledger.posting import LineSpec, lock_ledger, post_entry
+from koppontren.operations import command
 from koppontren.tenancy.models import Cooperative
 
 MAX_ROWS = 20_000
@@ -155,6 +156,7 @@ def plan_from_rows(coop: Cooperative, rows: list[list[object]]) -> OpeningPlan:
     return plan
 
 
+@command("ledger.post_opening")
 def post_opening(coop: Cooperative, plan: OpeningPlan, *, entry_date: date | None = None, actor) -> JournalEntry:
     """Post the opening balances as one SA entry, dated on the books start (issue 18). Refused when an
     opening entry already exists. Dated otherwise, the opening balance moves the books start to its
@@ -162,7 +164,6 @@ def post_opening(coop: Cooperative, plan: OpeningPlan, *, entry_date: date | Non
     of the books."""
     lock_ledger(coop.id)  # two treasurers submitting at once: the second sees the first's entry
     if existing_opening(coop) is not None:
-        db.session.rollback()
         raise LedgerError("opening_exists", _l("Saldo awal sudah pernah dimasukkan; balik dulu jurnal saldo awal untuk menggantinya."))
     entry_date = entry_date or coop.books_start
     if entry_date != coop.books_start and isinstance(entry_date, date) and not isinstance(entry_date, datetime):
@@ -170,7 +171,6 @@ def post_opening(coop: Cooperative, plan: OpeningPlan, *, entry_date: date | Non
         # an opening entry reversed earlier (and its reversal) doesn't count: the books start anew
         earlier = db.session.scalar(first.where(JournalEntry.reversed_by_id.is_(None), JournalEntry.reverses_id.is_(None)))
         if earlier is not None and earlier < entry_date:
-            db.session.rollback()
             raise LedgerError("entries_before_opening",
                               _l("Sudah ada jurnal bertanggal %(d)s: saldo awal harus jurnal pertama, bertanggal paling lambat itu.",
                                  d=earlier.strftime("%d/%m/%Y")), {"date": _l("Sesudah jurnal pertama.")})

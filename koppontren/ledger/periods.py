@@ -21,6 +21,7 @@ from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.fiscal import fiscal_year_bounds, fiscal_year_of, months_of_fiscal_year
 from koppontren.ledger.models import Account, JournalEntry, JournalLine, Period
 from koppontren.ledger.posting import LineSpec, latest_closed_fiscal_year, lock_ledger, post_entry
+from koppontren.operations import command
 from koppontren.tenancy.models import Cooperative, utcnow
 
 
@@ -51,6 +52,7 @@ def _set_closed(coop: Cooperative, year: int, month: int, closed: bool, actor) -
     return True
 
 
+@command("ledger.close_month")
 def close_month(coop: Cooperative, year: int, month: int, *, actor) -> None:
     """Close one month: postings dated in it are refused from now on. Audited."""
     if not 1 <= month <= 12:
@@ -58,9 +60,9 @@ def close_month(coop: Cooperative, year: int, month: int, *, actor) -> None:
     lock_ledger(coop.id)  # a posting into this month either commits before the close or sees it closed
     if _set_closed(coop, year, month, True, actor):
         record("period.closed", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), period=f"{year}-{month:02d}")
-    db.session.commit()
 
 
+@command("ledger.reopen_month")
 def reopen_month(coop: Cooperative, year: int, month: int, *, actor, reason: str = "") -> None:
     """Reopen a closed month (an audited administrator action; the reason is kept in the log).
 
@@ -72,13 +74,11 @@ def reopen_month(coop: Cooperative, year: int, month: int, *, actor, reason: str
     fiscal_year = fiscal_year_of(date(year, month, 1), coop.fiscal_year_start_month)
     latest = latest_closed_fiscal_year(coop.id, coop.fiscal_year_start_month)
     if latest is not None and fiscal_year < latest:
-        db.session.rollback()
         raise LedgerError("later_year_closed", _l(
             "Tahun buku %(y)s sudah ditutup: buka dulu tahun buku %(l)s sebelum membuka bulan di tahun sebelumnya.", y=latest, l=latest))
     if _set_closed(coop, year, month, False, actor):
         record("period.reopened", cooperative_id=coop.id, actor_id=getattr(actor, "id", None),
                period=f"{year}-{month:02d}", reason=(reason or "").strip()[:300] or None)
-    db.session.commit()
 
 
 def fiscal_year_status(coop: Cooperative, fiscal_year: int) -> list[MonthStatus]:
@@ -113,6 +113,25 @@ def result_balances(coop: Cooperative, up_to: date) -> list[tuple[Account, int]]
     return [(account, int(balance)) for account, balance in rows if balance]
 
 
+def closing_lines(balances: list[tuple[Account, int]], shu_account: Account) -> list[LineSpec]:
+    """The closing entry's lines (a pure function of the balances): each revenue and expense account
+    brought to zero, and the difference — the year's SHU (credit) or loss (debit) — on SHU Tahun Berjalan."""
+    lines = []
+    net = 0
+    for account, debit_balance in balances:
+        if debit_balance > 0:
+            lines.append(LineSpec(account, credit=money.from_sen(debit_balance)))
+        else:
+            lines.append(LineSpec(account, debit=money.from_sen(-debit_balance)))
+        net += debit_balance
+    if net < 0:
+        lines.append(LineSpec(shu_account, credit=money.from_sen(-net)))
+    elif net > 0:
+        lines.append(LineSpec(shu_account, debit=money.from_sen(net)))
+    return lines
+
+
+@command("ledger.close_year")
 def close_year(coop: Cooperative, fiscal_year: int, *, actor) -> JournalEntry | None:
     """Year-end close: post the closing entry (PN) on the fiscal year's last day, then close its months.
 
@@ -131,32 +150,16 @@ def close_year(coop: Cooperative, fiscal_year: int, *, actor) -> JournalEntry | 
     balances = result_balances(coop, last)
     entry = None
     if balances:
-        shu_account = account_for(coop, "shu_current")
-        lines = []
-        net = 0
-        for account, debit_balance in balances:
-            if debit_balance > 0:
-                lines.append(LineSpec(account, credit=money.from_sen(debit_balance)))
-            else:
-                lines.append(LineSpec(account, debit=money.from_sen(-debit_balance)))
-            net += debit_balance
-        # net < 0: revenue exceeded expenses → SHU (credit 3108); net > 0: a loss (debit 3108)
-        if net < 0:
-            lines.append(LineSpec(shu_account, credit=money.from_sen(-net)))
-        elif net > 0:
-            lines.append(LineSpec(shu_account, debit=money.from_sen(net)))
         entry = post_entry(
-            coop, entry_date=last, description=f"Jurnal penutup tahun buku {fiscal_year}", lines=lines,
+            coop, entry_date=last, description=f"Jurnal penutup tahun buku {fiscal_year}",
+            lines=closing_lines(balances, account_for(coop, "shu_current")),
             journal_type="PN", source="closing", actor=actor, allow_closed_period=True, allow_inactive=True,
-            commit=False,
         )
     changed = [
         (y, m) for y, m in months_of_fiscal_year(fiscal_year, coop.fiscal_year_start_month) if _set_closed(coop, y, m, True, actor)
     ]
     if entry is None and not changed:
-        db.session.rollback()
         raise LedgerError("nothing_to_close", _l("Tahun buku %(y)s sudah ditutup.", y=fiscal_year))
     record("year.closed", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), fiscal_year=fiscal_year,
            closing_entry=entry.number if entry else None)
-    db.session.commit()
     return entry

@@ -16,6 +16,7 @@ The returned JournalEntry is built from the values written, without reading them
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -38,6 +39,7 @@ from koppontren.ledger import chart, subledgers
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.fiscal import fiscal_year_of
 from koppontren.ledger.models import Account, JournalEntry, JournalLine, LedgerHead, Period
+from koppontren.operations.unit import in_unit, mark_failed, unit_of_work
 from koppontren.tenancy.models import Cooperative
 
 GENESIS_HASH = "0" * 64
@@ -925,20 +927,23 @@ def post_entry(
     coop_id = _pk(coop)
     draft = _draft(entry_date, description, lines, journal_type, reference)
     actor_id = getattr(actor, "id", None)
+    joined = in_unit()
     request = None
     try:
-        conn = session.connection()
-        with _DRIVER_ERRORS:
-            claim = _lock_and_claim(conn, coop_id, draft)
-            request = _check(claim.facts, draft, claim.accounts, internal_subledgers, allow_inactive, source)
-            check_entry_date(claim.facts, draft.entry_date, allow_closed_period)
-            written = _write(conn, claim, request, source=source, idempotency_key=key, actor_id=actor_id,
-                             allow_closed_period=allow_closed_period)
-            if not isinstance(written, JournalEntry):
-                check_written_entry(conn, claim.facts, claim.accounts, request, claim.cursor)
-        if commit:
-            session.commit()
+        with unit_of_work() if commit else contextlib.nullcontext():
+            conn = session.connection()
+            with _DRIVER_ERRORS:
+                claim = _lock_and_claim(conn, coop_id, draft)
+                request = _check(claim.facts, draft, claim.accounts, internal_subledgers, allow_inactive, source)
+                check_entry_date(claim.facts, draft.entry_date, allow_closed_period)
+                written = _write(conn, claim, request, source=source, idempotency_key=key, actor_id=actor_id,
+                                 allow_closed_period=allow_closed_period)
+                if not isinstance(written, JournalEntry):
+                    check_written_entry(conn, claim.facts, claim.accounts, request, claim.cursor)
     except IntegrityError:
+        if joined:  # the caller's unit rolls back; its operation key recognises a replayed request
+            mark_failed()
+            raise
         # Another transaction committed the same idempotency key between our check and our insert.
         session.rollback()
         if key and request is not None and (existing := _find_by_key(coop_id, key)) is not None:
@@ -948,7 +953,10 @@ def post_entry(
             return existing
         raise
     except Exception:
-        session.rollback()
+        if joined:
+            mark_failed()
+        else:
+            session.rollback()
         raise
     # after the commit, so the values stay loaded (a commit would expire them)
     return written if isinstance(written, JournalEntry) else _attach(written)
@@ -967,47 +975,50 @@ def reverse(
     if entry.cooperative_id != coop_id:
         raise LedgerError("not_found", _l("Jurnal tidak ditemukan."))
     actor_id = getattr(actor, "id", None)
+    joined = in_unit()
     try:
-        for guard in subledgers.reversal_guards():  # before the ledger lock: guards lock their own rows first, as their modules do
-            guard(coop, entry)
-        lock_ledger(coop_id)
-        db.session.refresh(entry)
-        if entry.reverses_id is not None:
-            raise LedgerError("cannot_reverse_reversal", _l("Jurnal %(n)s adalah pembalik; posting ulang jurnal aslinya bila perlu.", n=entry.number))
-        if entry.reversed_by_id is not None:
-            raise LedgerError("already_reversed", _l("Jurnal %(n)s sudah dibalik.", n=entry.number))
-        day = entry_date or max(today(), entry.entry_date)
-        if day < entry.entry_date:
-            raise LedgerError("invalid_date", _l("Tanggal pembalikan tidak boleh sebelum tanggal jurnal asli."), {"date": _l("Terlalu awal.")})
-        lines = [
-            LineSpec(ln.account_id, debit=money.from_sen(ln.credit), credit=money.from_sen(ln.debit),
-                     member_id=ln.member_id, party_id=ln.party_id, memo=ln.memo)
-            for ln in entry.lines
-        ]
-        draft = _draft(day, description or f"Pembalik {entry.number}: {entry.description}"[:500], lines,
-                       entry.journal_type, entry.number)
-        conn = db.session.connection()
-        with _DRIVER_ERRORS:
-            claim = _lock_and_claim(conn, coop_id, draft)
-            request = _check(claim.facts, draft, claim.accounts, frozenset({"member", "party", "product", "santri"}), allow_inactive=True,
-                             source="reversal")
-            check_entry_date(claim.facts, day)
-            written = _write(conn, claim, request, source="reversal", idempotency_key=(idempotency_key or "").strip() or None,
-                             actor_id=actor_id, reverses_id=entry.id, audit=False)
-            if not isinstance(written, JournalEntry):
-                check_written_entry(conn, claim.facts, claim.accounts, request, claim.cursor)
-        reversal = written if isinstance(written, JournalEntry) else _attach(written)
-        if not reversal.was_replayed:
-            db.session.execute(
-                update(JournalEntry)
-                .where(JournalEntry.cooperative_id == coop_id, JournalEntry.id == entry.id, JournalEntry.reversed_by_id.is_(None))
-                .values(reversed_by_id=reversal.id)
-            )
-            record("entry.reversed", cooperative_id=coop_id, actor_id=actor_id, number=entry.number, reversal=reversal.number)
-        if commit:
-            db.session.commit()
+        with unit_of_work() if commit else contextlib.nullcontext():
+            for guard in subledgers.reversal_guards():  # before the ledger lock: guards lock their own rows first, as their modules do
+                guard(coop, entry)
+            lock_ledger(coop_id)
+            db.session.refresh(entry)
+            if entry.reverses_id is not None:
+                raise LedgerError("cannot_reverse_reversal", _l("Jurnal %(n)s adalah pembalik; posting ulang jurnal aslinya bila perlu.", n=entry.number))
+            if entry.reversed_by_id is not None:
+                raise LedgerError("already_reversed", _l("Jurnal %(n)s sudah dibalik.", n=entry.number))
+            day = entry_date or max(today(), entry.entry_date)
+            if day < entry.entry_date:
+                raise LedgerError("invalid_date", _l("Tanggal pembalikan tidak boleh sebelum tanggal jurnal asli."), {"date": _l("Terlalu awal.")})
+            lines = [
+                LineSpec(ln.account_id, debit=money.from_sen(ln.credit), credit=money.from_sen(ln.debit),
+                         member_id=ln.member_id, party_id=ln.party_id, memo=ln.memo)
+                for ln in entry.lines
+            ]
+            draft = _draft(day, description or f"Pembalik {entry.number}: {entry.description}"[:500], lines,
+                           entry.journal_type, entry.number)
+            conn = db.session.connection()
+            with _DRIVER_ERRORS:
+                claim = _lock_and_claim(conn, coop_id, draft)
+                request = _check(claim.facts, draft, claim.accounts, frozenset({"member", "party", "product", "santri"}), allow_inactive=True,
+                                 source="reversal")
+                check_entry_date(claim.facts, day)
+                written = _write(conn, claim, request, source="reversal", idempotency_key=(idempotency_key or "").strip() or None,
+                                 actor_id=actor_id, reverses_id=entry.id, audit=False)
+                if not isinstance(written, JournalEntry):
+                    check_written_entry(conn, claim.facts, claim.accounts, request, claim.cursor)
+            reversal = written if isinstance(written, JournalEntry) else _attach(written)
+            if not reversal.was_replayed:
+                db.session.execute(
+                    update(JournalEntry)
+                    .where(JournalEntry.cooperative_id == coop_id, JournalEntry.id == entry.id, JournalEntry.reversed_by_id.is_(None))
+                    .values(reversed_by_id=reversal.id)
+                )
+                record("entry.reversed", cooperative_id=coop_id, actor_id=actor_id, number=entry.number, reversal=reversal.number)
     except Exception:
-        db.session.rollback()
+        if joined:
+            mark_failed()
+        else:
+            db.session.rollback()
         raise
     db.session.refresh(entry)
     return reversal

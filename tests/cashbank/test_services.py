@@ -16,6 +16,7 @@ from koppontren.extensions import db
 from koppontren.ledger import chart, periods, posting, queries
 from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.models import JournalEntry
+from koppontren.operations import OperationConflict
 from tests.cashbank.conftest import balance, fund
 
 
@@ -161,7 +162,7 @@ def test_a_replay_posts_once_and_another_request_with_the_key_is_a_conflict(fund
     again = cashbank.transfer_cash(funded, **args, actor=treasurer, idempotency_key="form-abc")
     assert again.was_replayed and again.id == first.id and again.number == first.number
     assert _counts() == (2, 1) and balance(funded, "1111") == 20_200_000
-    with pytest.raises(LedgerError) as err:
+    with pytest.raises(OperationConflict) as err:
         cashbank.transfer_cash(funded, **{**args, "amount": Decimal(1)}, actor=treasurer, idempotency_key="form-abc")
     assert err.value.code == "idempotency_conflict"
     assert _counts() == (2, 1)
