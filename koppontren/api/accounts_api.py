@@ -10,6 +10,7 @@ from koppontren.api.core import ApiError, operation, schema
 from koppontren.api.ledger_api import ACCOUNT, get_account
 from koppontren.api.schemas import obj, optional, text
 from koppontren.ledger import chart
+from koppontren.operations import unit_of_work
 from koppontren.tenancy.models import Cooperative
 
 #: a name with something in it besides spaces (a blank one is refused before anything changes)
@@ -48,8 +49,9 @@ def create_account(coop: Cooperative, body: dict):
            permission="ledger.chart", body=ACCOUNT_PATCH, response=ACCOUNT)
 def patch_account(coop: Cooperative, code: str, body: dict):
     account = _account_or_404(coop, code)
-    if "active" in body:  # first: the only change here that may be refused
-        chart.set_active(account, body["active"], actor=g.api_user)
-    if "name" in body or "name_en" in body:
-        chart.rename_account(account, name_id=body.get("name", account.name_id), name_en=body.get("name_en"), actor=g.api_user)
+    with unit_of_work():  # both changes, or neither
+        if "active" in body:
+            chart.set_active(account, body["active"], actor=g.api_user)
+        if "name" in body or "name_en" in body:
+            chart.rename_account(account, name_id=body.get("name", account.name_id), name_en=body.get("name_en"), actor=g.api_user)
     return get_account(coop, account.code, {})

@@ -11,7 +11,7 @@ from koppontren.api.core import ApiError, operation, schema
 from koppontren.api.schemas import obj, text
 from koppontren.auth import services as auth
 from koppontren.auth.models import Role
-from koppontren.extensions import db
+from koppontren.operations import unit_of_work
 from koppontren.tenancy.models import Cooperative
 
 ROLE = {"type": "string", "enum": [r.value for r in Role]}
@@ -62,15 +62,11 @@ def create_user(coop: Cooperative, body: dict):
 def put_user_roles(coop: Cooperative, login: str, body: dict):
     user, roles = _user_or_404(coop, login)
     wanted = {Role(r) for r in body["roles"]}
-    try:
+    with unit_of_work():  # every grant and revoke, or none
         for role in sorted(wanted - roles):
             auth.grant_role(coop, user, role, actor=g.api_user, commit=False)
         for role in sorted(roles - wanted):
             auth.revoke_role(coop, user, role, actor=g.api_user, commit=False)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return user_json(user, auth.roles_of(user, coop))
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 
 from koppontren.audit.services import record
 from koppontren.extensions import db
+from koppontren.operations import command
 from koppontren.tenancy.models import OFFICER_ROLES, Cooperative, CoopOfficer
 from koppontren.tenancy.services import TenancyError
 
@@ -74,9 +75,10 @@ def _check(officers: list[Officer], signing_town: str | None) -> None:
         raise TenancyError("invalid_officers", next(iter(problems.values())), problems)
 
 
+@command("tenancy.replace_officers")
 def replace_officers(coop: Cooperative, officers: list[Officer], *, signing_town: str | None, actor=None) -> list[CoopOfficer]:
     """The cooperative's officers become ``officers`` (the list before is gone) and its documents'
-    signing town ``signing_town`` (blank: none). All or nothing; audited (``coop.officers_changed``)
+    signing town ``signing_town`` (blank: none). One unit of work: all or nothing; audited (``coop.officers_changed``)
     with the list before and after. Raises TenancyError(``invalid_officers``) with one field per problem."""
     signing_town = (signing_town or "").strip() or None
     officers = [Officer(o.role, (o.name or "").strip(), o.term_start, o.term_end) for o in officers]
@@ -91,7 +93,6 @@ def replace_officers(coop: Cooperative, officers: list[Officer], *, signing_town
         record("coop.officers_changed", cooperative_id=coop.id, actor_id=getattr(actor, "id", None), before=before, after=after,
                signing_town=signing_town)
     coop.signing_town = signing_town
-    db.session.commit()
     return rows
 
 

@@ -1,16 +1,16 @@
 """The cooperative's officers (pengurus, pengawas, manajer) with their terms, and the town its
 documents are signed in.
 
-Revision ID: 0021_coop_officers
-Revises: 0020_cash_day
+Revision ID: 0022_coop_officers
+Revises: 0021_operation_keys
 Create Date: 2026-12-08 00:20:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0021_coop_officers'
-down_revision = '0020_cash_day'
+revision = '0022_coop_officers'
+down_revision = '0021_operation_keys'
 branch_labels = None
 depends_on = None
 
