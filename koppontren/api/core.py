@@ -153,33 +153,24 @@ def _validator(s: dict):
     return made[1]
 
 
-def _message(err) -> str:
-    """Today's wording of one jsonschema error (the API has always spoken it)."""
-    keyword, value = err.validator, err.validator_value
-    if keyword == "type":
-        types = [value] if isinstance(value, str) else value
-        return _("Harus berupa %(t)s.", t=" / ".join(str(_TYPE_WORDS[t]) for t in types))
-    if keyword == "storable":
-        return _("Berisi karakter yang tidak sah.")
-    if keyword == "enum":
-        return _("Salah satu dari: %(v)s.", v=", ".join(str(v) for v in value if v is not None))
-    if keyword == "minLength":
-        return _("Wajib diisi.") if value == 1 else _("Terlalu pendek.")
-    if keyword == "maxLength":
-        return _("Paling banyak %(n)s karakter.", n=value)
-    if keyword == "pattern":
-        return _("Bentuknya tidak sah.")
-    if keyword == "format":
-        return _("Bulan harus YYYY-MM.") if value == "month" else _("Tanggal harus YYYY-MM-DD.")
-    if keyword == "minimum":
-        return _("Paling kecil %(n)s.", n=value)
-    if keyword == "maximum":
-        return _("Paling besar %(n)s.", n=value)
-    if keyword == "minItems":
-        return _("Paling sedikit %(n)s.", n=value)
-    if keyword == "maxItems":
-        return _("Paling banyak %(n)s.", n=value)
-    return _("Tidak sah.")
+def _type_words(value) -> str:
+    return " / ".join(str(_TYPE_WORDS[t]) for t in ([value] if isinstance(value, str) else value))
+
+
+#: keyword -> today's wording of its problem (the API has always spoken these), from the keyword's value
+_MESSAGES = {
+    "type": lambda v: _("Harus berupa %(t)s.", t=_type_words(v)),
+    "storable": lambda v: _("Berisi karakter yang tidak sah."),
+    "enum": lambda v: _("Salah satu dari: %(v)s.", v=", ".join(str(x) for x in v if x is not None)),
+    "minLength": lambda v: _("Wajib diisi.") if v == 1 else _("Terlalu pendek."),
+    "maxLength": lambda v: _("Paling banyak %(n)s karakter.", n=v),
+    "pattern": lambda v: _("Bentuknya tidak sah."),
+    "format": lambda v: _("Bulan harus YYYY-MM.") if v == "month" else _("Tanggal harus YYYY-MM-DD."),
+    "minimum": lambda v: _("Paling kecil %(n)s.", n=v),
+    "maximum": lambda v: _("Paling besar %(n)s.", n=v),
+    "minItems": lambda v: _("Paling sedikit %(n)s.", n=v),
+    "maxItems": lambda v: _("Paling banyak %(n)s.", n=v),
+}
 
 
 def _field(where: str, path) -> str:
@@ -189,31 +180,40 @@ def _field(where: str, path) -> str:
     return ".".join(parts)
 
 
+def _problems_of(err, where: str) -> list[tuple[str, str]]:
+    """(field, message) for one jsonschema error: a missing or an unknown property is named itself."""
+    place = _field(where, err.absolute_path)
+    if err.validator == "required":
+        missing = [n for n in err.validator_value if isinstance(err.instance, dict) and n not in err.instance]
+        return [(_field(place, [n]), _("Wajib diisi.")) for n in missing]
+    if err.validator == "additionalProperties" and err.validator_value is False:
+        known = err.schema.get("properties", {})
+        return [(_field(place, [n])[:200], _("Kolom tidak dikenal.")) for n in err.instance if n not in known]
+    message = _MESSAGES.get(err.validator, lambda v: _("Tidak sah."))(err.validator_value)
+    return [(place or "body", message)]
+
+
+def _hidden(key: str, blocked: list[tuple[str, str]]) -> bool:
+    """Whether a problem at ``key`` is hidden by a blocking one at or above it (the value's type is
+    wrong, or its list too long: what is inside it is not looked at)."""
+    return any(key != own and (place == "" or key.startswith(place + ".")) for place, own in blocked)
+
+
 def validate(s: dict, value, where: str, problems: dict[str, str]) -> None:
     """Check ``value`` against the JSON Schema ``s`` (Draft 2020-12, with the ``jsonschema`` library);
     put each problem in ``problems`` under its dotted field name (``lines.2.debit``, lines counted
-    from 1), one message per field."""
+    from 1), one message per field: when a value breaks several keywords, the first in ``_ORDER``."""
     found: dict[str, tuple[int, str]] = {}
     blocked: list[tuple[str, str]] = []  # (place, its key) of each blocking problem
     for err in _validator(s).iter_errors(value):
-        place = _field(where, err.absolute_path)
-        if err.validator == "required":
-            names = [n for n in err.validator_value if isinstance(err.instance, dict) and n not in err.instance]
-            items = [(_field(place, [n]), _("Wajib diisi.")) for n in names]
-        elif err.validator == "additionalProperties" and err.validator_value is False:
-            known = err.schema.get("properties", {})
-            items = [(_field(place, [n])[:200], _("Kolom tidak dikenal.")) for n in err.instance if n not in known]
-        else:
-            items = [(place or "body", _message(err))]
-            if err.validator in _BLOCKING:
-                blocked.append((place, place or "body"))
+        if err.validator in _BLOCKING:
+            place = _field(where, err.absolute_path)
+            blocked.append((place, place or "body"))
         rank = _ORDER.get(err.validator, len(_ORDER))
-        for key, message in items:
+        for key, message in _problems_of(err, where):
             if key not in found or rank < found[key][0]:
                 found[key] = (rank, message)
-    for key, (_rank, message) in found.items():
-        if not any(key != own and (place == "" or key.startswith(place + ".")) for place, own in blocked):
-            problems[key] = message
+    problems.update({key: message for key, (_rank, message) in found.items() if not _hidden(key, blocked)})
 
 
 def _storable(text: str) -> bool:
