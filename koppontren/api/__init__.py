@@ -31,7 +31,8 @@ from flask import Flask
 
 from koppontren.api.core import api_bp, json_response, operation
 
-MODULES = ("ledger_api", "members_api", "shop_api", "reports_api", "shu_api", "wallet_api", "cashbank_api", "audit_api")
+MODULES = ("ledger_api", "members_api", "shop_api", "reports_api", "shu_api", "wallet_api", "cashbank_api", "audit_api",
+           "settings_api", "accounts_api", "users_api", "cards_api", "shop_close_api")
 
 
 @operation("GET", "/openapi.json", summary="This document", tag="meta", permission=None, public=True,

@@ -24,6 +24,7 @@ from functools import wraps
 from flask import Blueprint, Response, current_app, g, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -54,7 +55,7 @@ CONFLICT_CODES = frozenset({
     "duplicate_code", "already_reversed", "cannot_reverse_reversal", "opening_exists", "pokok_already_paid", "month_paid",
     "conflict", "already_closed", "not_draft", "run_frozen", "already_paid", "run_changed",
     "duplicate_nis", "card_exists", "already_linked", "already_cleared", "duplicate_reference",
-    "already_arrived", "transfer_reversed",
+    "already_arrived", "transfer_reversed", "login_taken", "role_exists",
 })
 
 
@@ -118,78 +119,102 @@ def _resolve(s: dict) -> dict:
     return SCHEMAS[ref.rsplit("/", 1)[1]] if ref else s
 
 
-_TYPES = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-}
 _TYPE_WORDS = {"object": _l("objek"), "array": _l("daftar"), "string": _l("teks"), "integer": _l("bilangan bulat"),
                "boolean": _l("true/false"), "null": "null"}
+#: a problem of these keywords hides every other problem at the same place and below it (as one message per field)
+_BLOCKING = ("type", "storable", "enum", "minItems", "maxItems")
+#: when one value breaks several keywords, the message of the first of them is the one given
+_ORDER = {k: n for n, k in enumerate(("type", "storable", "enum", "required", "additionalProperties", "minLength",
+                                       "maxLength", "pattern", "format", "minimum", "maximum", "minItems", "maxItems"))}
+
+
+def _storable_type(validator, types, instance, s):
+    """``type``, and for a string also "storable" (no NUL, no lone surrogate): the API's text must
+    go into PostgreSQL and out as UTF-8."""
+    yield from Draft202012Validator.VALIDATORS["type"](validator, types, instance, s)
+    if isinstance(instance, str) and validator.is_type(instance, "string") and not _storable(instance):
+        yield ValidationError("not storable", validator="storable", validator_value=True, instance=instance, schema=s)
+
+
+_FORMATS = FormatChecker(())
+_FORMATS.checks("date")(lambda value: not isinstance(value, str) or _parse_date(value) is not None)
+_FORMATS.checks("month")(lambda value: not isinstance(value, str) or MONTH_RE.match(value) is not None)
+_Validator = validators.extend(Draft202012Validator, {"type": _storable_type})
+
+
+_VALIDATORS: dict[int, tuple[dict, object]] = {}
+
+
+def _validator(s: dict):
+    """A Draft 2020-12 validator of ``s`` whose ``#/components/schemas/…`` references reach the
+    registry (made once per schema: the schemas are constants of the modules)."""
+    made = _VALIDATORS.get(id(s))
+    if made is None or made[0] is not s:
+        made = _VALIDATORS[id(s)] = (s, _Validator({**s, "components": {"schemas": SCHEMAS}}, format_checker=_FORMATS))
+    return made[1]
+
+
+def _type_words(value) -> str:
+    return " / ".join(str(_TYPE_WORDS[t]) for t in ([value] if isinstance(value, str) else value))
+
+
+#: keyword -> today's wording of its problem (the API has always spoken these), from the keyword's value
+_MESSAGES = {
+    "type": lambda v: _("Harus berupa %(t)s.", t=_type_words(v)),
+    "storable": lambda v: _("Berisi karakter yang tidak sah."),
+    "enum": lambda v: _("Salah satu dari: %(v)s.", v=", ".join(str(x) for x in v if x is not None)),
+    "minLength": lambda v: _("Wajib diisi.") if v == 1 else _("Terlalu pendek."),
+    "maxLength": lambda v: _("Paling banyak %(n)s karakter.", n=v),
+    "pattern": lambda v: _("Bentuknya tidak sah."),
+    "format": lambda v: _("Bulan harus YYYY-MM.") if v == "month" else _("Tanggal harus YYYY-MM-DD."),
+    "minimum": lambda v: _("Paling kecil %(n)s.", n=v),
+    "maximum": lambda v: _("Paling besar %(n)s.", n=v),
+    "minItems": lambda v: _("Paling sedikit %(n)s.", n=v),
+    "maxItems": lambda v: _("Paling banyak %(n)s.", n=v),
+}
+
+
+def _field(where: str, path) -> str:
+    """``lines.2.debit``: the dotted place of a value, list items counted from 1."""
+    parts = [where] if where else []
+    parts += [str(p + 1) if isinstance(p, int) else str(p) for p in path]
+    return ".".join(parts)
+
+
+def _problems_of(err, where: str) -> list[tuple[str, str]]:
+    """(field, message) for one jsonschema error: a missing or an unknown property is named itself."""
+    place = _field(where, err.absolute_path)
+    if err.validator == "required":
+        missing = [n for n in err.validator_value if isinstance(err.instance, dict) and n not in err.instance]
+        return [(_field(place, [n]), _("Wajib diisi.")) for n in missing]
+    if err.validator == "additionalProperties" and err.validator_value is False:
+        known = err.schema.get("properties", {})
+        return [(_field(place, [n])[:200], _("Kolom tidak dikenal.")) for n in err.instance if n not in known]
+    message = _MESSAGES.get(err.validator, lambda v: _("Tidak sah."))(err.validator_value)
+    return [(place or "body", message)]
+
+
+def _hidden(key: str, blocked: list[tuple[str, str]]) -> bool:
+    """Whether a problem at ``key`` is hidden by a blocking one at or above it (the value's type is
+    wrong, or its list too long: what is inside it is not looked at)."""
+    return any(key != own and (place == "" or key.startswith(place + ".")) for place, own in blocked)
 
 
 def validate(s: dict, value, where: str, problems: dict[str, str]) -> None:
-    """Check ``value`` against the subset of JSON Schema the API's schemas use; put each problem
-    in ``problems`` under its dotted field name (``lines.2.debit``, lines counted from 1)."""
-    s = _resolve(s)
-    key = where or "body"
-    types = s.get("type")
-    if types is not None:
-        types = [types] if isinstance(types, str) else types
-        if not any(_TYPES[t](value) for t in types):
-            problems[key] = _("Harus berupa %(t)s.", t=" / ".join(str(_TYPE_WORDS[t]) for t in types))
-            return
-    if value is None:
-        return
-    if "enum" in s and value not in s["enum"]:
-        problems[key] = _("Salah satu dari: %(v)s.", v=", ".join(str(v) for v in s["enum"] if v is not None))
-        return
-    if isinstance(value, str):
-        if not _storable(value):
-            problems[key] = _("Berisi karakter yang tidak sah.")
-            return
-        if "minLength" in s and len(value) < s["minLength"]:
-            problems[key] = _("Wajib diisi.") if s["minLength"] == 1 else _("Terlalu pendek.")
-            return
-        if "maxLength" in s and len(value) > s["maxLength"]:
-            problems[key] = _("Paling banyak %(n)s karakter.", n=s["maxLength"])
-            return
-        if "pattern" in s and not re.search(s["pattern"], value):
-            problems[key] = _("Bentuknya tidak sah.")
-            return
-        fmt = s.get("format")
-        if fmt == "date" and _parse_date(value) is None:
-            problems[key] = _("Tanggal harus YYYY-MM-DD.")
-        elif fmt == "month" and not MONTH_RE.match(value):
-            problems[key] = _("Bulan harus YYYY-MM.")
-    elif isinstance(value, int) and not isinstance(value, bool):
-        if "minimum" in s and value < s["minimum"]:
-            problems[key] = _("Paling kecil %(n)s.", n=s["minimum"])
-        elif "maximum" in s and value > s["maximum"]:
-            problems[key] = _("Paling besar %(n)s.", n=s["maximum"])
-    elif isinstance(value, list):
-        if "minItems" in s and len(value) < s["minItems"]:
-            problems[key] = _("Paling sedikit %(n)s.", n=s["minItems"])
-            return
-        if "maxItems" in s and len(value) > s["maxItems"]:
-            problems[key] = _("Paling banyak %(n)s.", n=s["maxItems"])
-            return
-        if "items" in s:
-            for n, item in enumerate(value, start=1):
-                validate(s["items"], item, f"{where}.{n}" if where else str(n), problems)
-    elif isinstance(value, dict):
-        props = s.get("properties", {})
-        for name in s.get("required", ()):
-            if name not in value:
-                problems[f"{where}.{name}" if where else name] = _("Wajib diisi.")
-        for name, item in value.items():
-            sub = f"{where}.{name}" if where else str(name)
-            if name in props:
-                validate(props[name], item, sub, problems)
-            elif s.get("additionalProperties", True) is False:
-                problems[sub[:200]] = _("Kolom tidak dikenal.")
+    """Check ``value`` against the JSON Schema ``s`` (Draft 2020-12, with the ``jsonschema`` library);
+    put each problem in ``problems`` under its dotted field name (``lines.2.debit``, lines counted
+    from 1), one message per field: when a value breaks several keywords, the first in ``_ORDER``."""
+    found: dict[str, tuple[int, str]] = {}
+    blocked: list[tuple[str, str]] = []  # (place, its key) of each blocking problem
+    for err in _validator(s).iter_errors(value):
+        if err.validator in _BLOCKING:
+            place = _field(where, err.absolute_path)
+            blocked.append((place, place or "body"))
+        rank = _ORDER.get(err.validator, len(_ORDER))
+        for key, message in _problems_of(err, where):
+            if key not in found or rank < found[key][0]:
+                found[key] = (rank, message)
+    problems.update({key: message for key, (_rank, message) in found.items() if not _hidden(key, blocked)})
 
 
 def _storable(text: str) -> bool:
@@ -301,6 +326,8 @@ PATH_PARAMS: dict[str, tuple[str, dict, str]] = {
     "sku": ("string", {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"}, "Product SKU."),
     "year": ("int", {"type": "integer", "minimum": 1900, "maximum": 2999}, "Calendar year (periods) or fiscal year (years)."),
     "month": ("int", {"type": "integer", "minimum": 1, "maximum": 12}, "Month 1–12."),
+    "login": ("string", {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{2,79}$"}, "A user's login."),
+    "id": ("int", {"type": "integer", "minimum": 1, "maximum": 2147483647}, "The row's id, as the API returned it."),
 }
 PAGE_PARAMS = [
     Param("page", "query", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}, "Page, from 1."),

@@ -245,3 +245,31 @@ def transactions(coop: Cooperative, number: str, kind: str, query: dict):
             "items": [{"date": r.date.isoformat(), "number": r.number, "description": r.description, "debit": amount_out(coop, r.debit_sen),
                        "credit": amount_out(coop, r.credit_sen), "balance": amount_out(coop, r.balance_sen)} for r in rows], **meta}
 
+
+
+BULK_WAJIB_IN = schema("WajibCollectionInput", obj({
+    "month": MONTH, "date": DATE, "method": METHOD, "note": optional(text(150)),
+    "members": {"type": "array", "minItems": 1, "maxItems": 5000, "items": text(30, 1), "description": "Member numbers."},
+}, ("month", "date", "method", "members"), description=(
+    "One month's wajib for many members as one entry (e.g. deducted from honoraria), each at their category's rate. All or "
+    "nothing: bulk_refused names, under fields, every member number that blocks it (inactive, no rate, month already paid, …).")))
+BULK_WAJIB = schema("WajibCollection", obj({
+    "number": {"type": "string", "description": "The entry's voucher."}, "month": MONTH, "date": DATE, "total": AMOUNT_OUT,
+    "items": {"type": "array", "items": TRANSACTION},
+}, ("number", "month", "date", "total", "items"), closed=False))
+
+
+@operation("POST", "/coops/{coop}/savings/wajib-collections", summary="Collect one month's wajib from many members at once",
+           tag="savings", permission="savings.record", body=BULK_WAJIB_IN, response=BULK_WAJIB, status=201, idempotent=True)
+def collect_wajib(coop: Cooperative, body: dict):
+    found = [(n, members.get_by_number(coop, number)) for n, number in enumerate(body["members"], start=1)]
+    unknown = {f"members.{n}": _l("Tidak ada.") for n, m in found if m is None}
+    if unknown:
+        raise ApiError(422, "unknown_member", _l("Anggota tidak ada."), unknown)
+    by_id = {m.id: m.number for _n, m in found}
+    entry, txs = savings.collect_wajib_bulk(coop, month=savings.parse_month(body["month"]), member_ids=list(by_id),
+                                            day=as_date(body["date"]), account_id=method_account(coop, body["method"]),
+                                            actor=g.api_user, note=body.get("note"), idempotency_key=current_key())
+    return {"number": entry.number, "month": body["month"], "date": entry.entry_date.isoformat(),
+            "total": amount_out(coop, sum(tx.amount for tx in txs)),
+            "items": [transaction_json(coop, tx, by_id.get(tx.member_id, "")) for tx in txs]}, 201

@@ -1,5 +1,5 @@
-"""Shared JSON schemas of the API (JSON Schema 2020-12, as OpenAPI 3.1 uses it). The validator in
-core.py checks request bodies against these same dicts, and the OpenAPI document publishes them:
+"""Shared JSON schemas of the API (JSON Schema 2020-12, as OpenAPI 3.1 uses it). core.validate
+checks request bodies against these same dicts with the ``jsonschema`` library, and the OpenAPI document publishes them:
 what is documented is what is enforced."""
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ def optional(s: dict) -> dict:
     out = dict(s)
     types = out.get("type", "string")
     out["type"] = [*(types if isinstance(types, list) else [types]), "null"]
+    if "enum" in out and None not in out["enum"]:
+        out["enum"] = [*out["enum"], None]
     return out
 
 

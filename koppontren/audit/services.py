@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "role.revoked": _l("Peran dicabut"),
     "coop.created": _l("Koperasi dibuat"),
     "coop.updated": _l("Pengaturan koperasi diubah"),
+    "coop.officers_changed": _l("Pengurus dan pengawas diubah"),
     "entry.posted": _l("Jurnal diposting"),
     "entry.reversed": _l("Jurnal dibalik"),
     "entry.bulk_posted": _l("Jurnal diposting massal"),

@@ -13,9 +13,10 @@ from koppontren.auth.models import Role
 from koppontren.auth.permissions import can, operator_required, permission_required
 from koppontren.shell import audit_log
 from koppontren.site.formhelpers import show_domain_error
+from koppontren.tenancy import officers as officer_services
 from koppontren.tenancy import services
 from koppontren.tenancy.current import coop_blueprint
-from koppontren.tenancy.forms import CoopProfileForm, NewCoopForm
+from koppontren.tenancy.forms import OFFICER_ROWS, CoopProfileForm, NewCoopForm, OfficersForm
 from koppontren.tenancy.scoping import current_coop
 
 coop_bp = coop_blueprint("tenancy", __name__)
@@ -49,7 +50,44 @@ def settings():
         else:
             flash(_("Pengaturan koperasi disimpan."), "success")
             return redirect(url_for("tenancy.settings"))
-    return render_template("tenancy/settings.html", form=form, coop=coop)
+    return render_template("tenancy/settings.html", form=form, coop=coop, officers_form=_officers_form(coop))
+
+
+def _officers_form(coop, form: OfficersForm | None = None) -> OfficersForm:
+    """The officers' section, filled with the stored list (plus empty rows) unless it was just posted."""
+    if form is not None:
+        return form
+    stored = officer_services.officers_of(coop)
+    rows = [{"role": o.role, "name": o.name, "term_start": o.term_start, "term_end": o.term_end} for o in stored]
+    rows += [{"role": "pengawas"}] * max(OFFICER_ROWS - len(rows), 1)
+    return OfficersForm(formdata=None, data={"officers": rows, "signing_town": coop.signing_town})
+
+
+@coop_bp.post("/settings/officers")
+@permission_required("coop.settings")
+def officers():
+    """Replace the officers (pengurus, pengawas, manajer) and the signing town: rows without a name are dropped."""
+    coop = current_coop()
+    form = OfficersForm()
+    if form.validate_on_submit():
+        entries = [e.form for e in form.officers if (e.form.name.data or "").strip()]
+        given = [officer_services.Officer(e.role.data, e.name.data, e.term_start.data, e.term_end.data) for e in entries]
+        try:
+            officer_services.replace_officers(coop, given, signing_town=form.signing_town.data, actor=current_user)
+        except services.TenancyError as err:
+            for name, problem in err.fields.items():
+                parts = name.split(".")
+                if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) <= len(entries):
+                    field = entries[int(parts[1]) - 1][parts[2]]
+                    field.errors = [*list(field.errors or []), str(problem)]
+            show_domain_error(form, err)
+        else:
+            flash(_("Pengurus dan pengawas disimpan."), "success")
+            return redirect(url_for("tenancy.settings"))
+    else:
+        flash(_("Periksa isian pengurus."), "danger")
+    return render_template("tenancy/settings.html", form=CoopProfileForm(obj=coop), coop=coop,
+                           officers_form=_officers_form(coop, form)), 422
 
 
 @platform_bp.get("/coops")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, FieldList, FormField, IntegerField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from koppontren.site.forms import FlaskForm
+from koppontren.site.forms import FlaskForm, Form
 
 MONTH_NAMES = [
     (1, _l("Januari")), (2, _l("Februari")), (3, _l("Maret")), (4, _l("April")), (5, _l("Mei")),
@@ -45,3 +45,27 @@ class NewCoopForm(CoopProfileForm):
     admin_name = StringField(_l("Nama admin pertama"), validators=[DataRequired(), Length(max=200)])
     admin_password = PasswordField(_l("Kata sandi admin pertama"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Buat koperasi"))
+
+
+OFFICER_ROLE_CHOICES = [SelectChoice("ketua", _l("Ketua")), SelectChoice("sekretaris", _l("Sekretaris")),
+                        SelectChoice("bendahara", _l("Bendahara")), SelectChoice("pengawas", _l("Pengawas")),
+                        SelectChoice("manajer", _l("Manajer"))]
+#: rows the officers' section shows: the board, three pengawas, a manajer and room for more
+OFFICER_ROWS = 8
+
+
+class OfficerForm(Form):
+    role = SelectField(_l("Jabatan"), choices=OFFICER_ROLE_CHOICES, validate_choice=False)  # a row left empty has none; the service checks
+    name = StringField(_l("Nama"), validators=[Optional(), Length(max=200)])
+    term_start = DateField(_l("Awal masa bakti"), validators=[Optional()])
+    term_end = DateField(_l("Akhir masa bakti"), validators=[Optional()])
+
+
+class OfficersForm(FlaskForm):
+    """The officers' section of the settings page: a row per officer (a row without a name is
+    dropped) and the signing town. The rules are the service's (tenancy.officers)."""
+
+    officers = FieldList(FormField(OfficerForm), min_entries=OFFICER_ROWS, max_entries=30)
+    signing_town = StringField(_l("Kota tempat tanda tangan"), validators=[Optional(), Length(max=100)],
+                               description=_l("Ditulis sebelum tanggal di bawah tanda tangan laporan."))
+    submit = SubmitField(_l("Simpan pengurus"))

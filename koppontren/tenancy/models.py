@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from koppontren.clock import utcnow
@@ -31,7 +31,8 @@ class Cooperative(db.Model):
     changes once created. ``currency_decimals`` is how many decimals amounts may carry (0 = whole
     rupiah, the default). ``fiscal_year_start_month`` is 1 for a calendar tahun buku. ``books_start``
     (awal pembukuan) is the first day the cooperative keeps its books here: the ledger refuses any
-    entry dated before it, and the opening balances are dated on it.
+    entry dated before it, and the opening balances are dated on it. ``signing_town`` is the town
+    written before the date where the officers sign ("Kediri, 31 Desember 2026").
     """
 
     __tablename__ = "cooperative"
@@ -52,6 +53,7 @@ class Cooperative(db.Model):
     currency_decimals: Mapped[int] = mapped_column(Integer, default=0)
     locale: Mapped[str] = mapped_column(String(5), default="id")
     books_start: Mapped[date] = mapped_column(Date, default=_default_books_start)
+    signing_town: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     def __repr__(self) -> str:
@@ -68,3 +70,28 @@ class CoopScoped:
     @declared_attr
     def cooperative_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy's declared_attr convention
         return mapped_column(ForeignKey("cooperative.id", ondelete="RESTRICT"))
+
+
+#: the officers a cooperative has (UU 25/1992: pengurus — ketua, sekretaris, bendahara — and pengawas;
+#: a manajer the pengurus may appoint), in the order they are listed and sign
+OFFICER_ROLES = ("ketua", "sekretaris", "bendahara", "pengawas", "manajer")
+
+
+class CoopOfficer(CoopScoped, db.Model):
+    """One officer of the cooperative for a term: ``role`` one of OFFICER_ROLES, ``name`` as it is
+    printed under a signature, ``term_start``–``term_end`` the term (masa bakti; no end: open).
+    ``position`` keeps the order the list was given in (several pengawas)."""
+
+    __tablename__ = "coop_officer"
+    __table_args__ = (
+        CheckConstraint("role IN ('ketua', 'sekretaris', 'bendahara', 'pengawas', 'manajer')", name="role"),
+        CheckConstraint("term_end IS NULL OR term_end >= term_start", name="term"),
+        Index("ix_coop_officer_cooperative_id_position", "cooperative_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    term_start: Mapped[date] = mapped_column(Date)
+    term_end: Mapped[date | None] = mapped_column(Date)
+    position: Mapped[int] = mapped_column(Integer, default=0)

@@ -19,7 +19,7 @@ from koppontren.ledger.models import JournalEntry
 
 #: a value of the right shape for each path parameter (so routing, not a 404, decides)
 SAMPLE = {"coop": "alhikmah", "code": "1101", "kind": "sukarela", "sku": "BRS-5", "year": "2026", "month": "3", "nis": "1001",
-          "name": "balance-sheet"}
+          "name": "balance-sheet", "login": "admin.alhikmah"}
 METHODS = ("DELETE", "PUT", "PATCH", "POST", "GET")
 
 

@@ -12,7 +12,8 @@ import pytest
 from koppontren.api import core
 from tests.api.conftest import Api
 
-SAMPLE = {"code": "1101", "nis": "1001", "number": None, "kind": "sukarela", "sku": "BRS-5", "year": "2026", "month": "1", "name": "balance-sheet"}
+SAMPLE = {"code": "1101", "nis": "1001", "number": None, "kind": "sukarela", "sku": "BRS-5", "year": "2026", "month": "1", "name": "balance-sheet",
+          "login": "admin.alhikmah", "id": "1"}
 
 
 def _paths(sale_number: str, member_number: str, entry_number: str):
@@ -27,6 +28,8 @@ def _paths(sale_number: str, member_number: str, entry_number: str):
             if name == "number":
                 if "/members/" in op.path:
                     return member_number
+                if "/santri/" in op.path:
+                    return SAMPLE["nis"]
                 return sale_number if "/sales/" in op.path else entry_number
             return SAMPLE[name]
 

@@ -79,6 +79,38 @@ EXPECTED = {
     "api.wallet_transactions": "api:ATCU",
     "api.wallet_topup": "api:AT",
     "api.wallet_refund": "api:AT",
+    "api.patch_coop": "api:A",
+    "api.get_officers": "api:ATCUMW",
+    "api.put_officers": "api:A",
+    "api.get_savings_settings": "api:AT",
+    "api.put_savings_settings": "api:AT",
+    "api.collect_wajib": "api:ATC",
+    "api.get_credit_limits": "api:AT",
+    "api.put_credit_limits": "api:AT",
+    "api.get_wallet_settings": "api:AT",
+    "api.put_wallet_settings": "api:AT",
+    "api.create_account": "api:AT",
+    "api.patch_account": "api:AT",
+    "api.list_users": "api:A",
+    "api.create_user": "api:A",
+    "api.put_user_roles": "api:A",
+    "api.patch_user": "api:A",
+    "api.unlock_user": "api:A",
+    "api.issue_card": "api:AT",
+    "api.block_card": "api:AT",
+    "api.replace_card": "api:AT",
+    "api.issue_card_batch": "api:AT",
+    "api.put_santri_limits": "api:AT",
+    "api.patch_wallet": "api:AT",
+    "api.link_wali": "api:AT",
+    "api.unlink_wali": "api:AT",
+    "api.record_transit": "api:AT",
+    "api.clear_transit": "api:AT",
+    "api.create_purchase_return": "api:AT",
+    "api.close_cashier_day": "api:ATC",
+    "api.settle_consignor": "api:AT",
+    "api.consignment_moves": "api:AT",
+    "api.put_product_consignment": "api:AT",
     "audit.log": "AU",
     "audit.export_csv": "AU",
     "audit.export_xlsx": "AU",
@@ -190,6 +222,7 @@ EXPECTED = {
     "statements.report_xlsx": "ATU",
     "tenancy.dashboard": "ATCUMW",
     "tenancy.settings": "A",
+    "tenancy.officers": "A",
     "users.api_tokens": "ATCU",
     "users.change_role": "A",
     "users.reset_password": "A",
@@ -235,7 +268,7 @@ NO_SAMPLE_ROW = {"portal.shu_slip": "the fixture's 2026 SHU is computed, not app
 
 #: API path parameters, filled with the rows the isolation fixture creates in coop-a
 API_ARGS = {"coop": "coop-a", "nis": "1001", "code": "1101", "kind": "sukarela", "sku": "P1", "year": "2026", "month": "3", "report": "balance-sheet",
-            "name": "balance-sheet"}
+            "name": "balance-sheet", "login": "admin.a", "id": "1"}
 
 
 def _rules(app):
@@ -248,7 +281,8 @@ def _path(rule, slug: str = "coop-a") -> str:
         def api_arg(m):
             name = m.group(1)
             if name == "number":
-                return ("A-0001" if "/members/" in path else "PJ/2026/000001" if "/sales/" in path
+                return ("A-0001" if "/members/" in path else "1001" if "/santri/" in path else "PJ/2026/000001" if "/sales/" in path
+                        else "PB/2026/000001" if "/purchases/" in path
                         else "MK/2026/000001" if "/cash-transfers/" in path else "JU/2026/000001")
             return API_ARGS[name]
         return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", api_arg, path)
