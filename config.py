@@ -39,6 +39,10 @@ class Config:
     ENV_NAME = "base"
     #: None means "SQLite file in the instance folder", resolved in create_app().
     SQLALCHEMY_DATABASE_URI = _env("KOPPONTREN_DATABASE_URL")
+    #: PostgreSQL: the app connects as ``koppontren_app`` (owner of nothing, bound by row-level
+    #: security); ``koppontren db upgrade`` connects as the tables' owner with this URL (unset: the
+    #: app's URL, which must then be the owner's). README: "PostgreSQL".
+    MIGRATE_DATABASE_URI = _env("KOPPONTREN_MIGRATE_DATABASE_URL")
     SECRET_KEY = _env("KOPPONTREN_SECRET_KEY")
     #: No ping before every checkout (on PostgreSQL a round trip per request, 2-3 % of a POS sale):
     #: connections are replaced after 30 min, and one that sat idle in the pool longer than

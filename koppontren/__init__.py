@@ -50,6 +50,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     with app.app_context():
         for engine in db.engines.values():
             _ping_after_idle(engine, app.config.get("DATABASE_PING_AFTER_IDLE"))
+            _scope_transactions(engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
@@ -164,17 +165,35 @@ def _warn_about_per_process_limits(app: Flask) -> None:
         )
 
 
+def _psycopg3(uri: str) -> str:
+    if uri.startswith("postgresql://") or uri.startswith("postgres://"):
+        return "postgresql+psycopg://" + uri.split("://", 1)[1]  # psycopg 3, never psycopg2
+    return uri
+
+
 def _configure_database(app: Flask) -> None:
+    """The app's database URL (on PostgreSQL: the ``koppontren_app`` role's, bound by row-level
+    security) and the migrations' (``MIGRATE_DATABASE_URI``: the tables' owner; unset, the app's)."""
     uri = app.config.get("SQLALCHEMY_DATABASE_URI")
     if not uri:
         uri = f"sqlite:///{Path(app.instance_path) / 'koppontren.db'}"
-    if uri.startswith("postgresql://") or uri.startswith("postgres://"):
-        uri = "postgresql+psycopg://" + uri.split("://", 1)[1]  # psycopg 3, never psycopg2
-    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri = _psycopg3(uri)
+    if app.config.get("MIGRATE_DATABASE_URI"):
+        app.config["MIGRATE_DATABASE_URI"] = _psycopg3(app.config["MIGRATE_DATABASE_URI"])
     if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _scope_transactions(engine: Engine) -> None:
+    """PostgreSQL: every transaction starts with the row-level security settings of the current
+    request or command (tenancy.rls)."""
+    if engine.dialect.name != "postgresql":
+        return
+    from koppontren.tenancy.rls import apply_on_begin
+
+    event.listen(engine, "begin", apply_on_begin)
 
 
 def _ping_after_idle(engine: Engine, seconds: float | None) -> None:

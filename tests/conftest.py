@@ -1,6 +1,13 @@
 """Test fixtures: one migrated database per run — per worker under pytest-xdist — (SQLite, or
 PostgreSQL when KOPPONTREN_TEST_DATABASE_URL is set), emptied before every test; builders that go through the
-services like a user would."""
+services like a user would.
+
+On PostgreSQL the schema is made by the URL's user (the tables' owner, a superuser here) and the app
+connects as ``koppontren_app`` (made here if missing: owner of nothing, no superuser, no BYPASSRLS),
+so every request runs under forced row-level security. The tests' own code around the requests —
+builders, direct service calls, assertions — runs in app contexts of the suite's, which see every
+cooperative (the test harness's unaudited scope, ``tests_see_every_cooperative``); each request of
+the test client starts with no scope at all, as in production."""
 
 from __future__ import annotations
 
@@ -10,13 +17,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from flask import has_app_context
+from flask import appcontext_pushed, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, pool, text
 from sqlalchemy.exc import DBAPIError
 
 from koppontren import create_app
 from koppontren.extensions import db, limiter
+from koppontren.tenancy import rls
 from tests.helpers import Builder, fresh_postgres_database
 
 PG_URL = os.environ.get("KOPPONTREN_TEST_DATABASE_URL")
@@ -33,12 +41,31 @@ def _normalise(url: str) -> str:
     return url
 
 
+#: The app's role (a cluster-wide name: made once, by whichever worker comes first).
+_CREATE_APP_ROLE = f"""
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{rls.APP_ROLE}') THEN
+    CREATE ROLE {rls.APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+  END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+END $$
+"""
+
+
 def _reset_postgres(url: str) -> None:
+    """An empty public schema, and the app's role (see the module's docstring)."""
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(_CREATE_APP_ROLE))
     engine.dispose()
+
+
+def app_role_url(owner_url: str) -> str:
+    """The same database, as the app's role (CI and the test machine trust local connections)."""
+    return make_url(owner_url).set(username=rls.APP_ROLE, password=None).render_as_string(hide_password=False)
 
 
 def _worker_database(url: str) -> str:
@@ -66,7 +93,8 @@ def ledger_today(monkeypatch):
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    """SQLite: a file in the session's (under xdist: the worker's) temporary folder."""
+    """The test database, as its owner. SQLite: a file in the session's (under xdist: the worker's)
+    temporary folder."""
     if PG_URL:
         url = _worker_database(_normalise(PG_URL))
         _reset_postgres(url)
@@ -75,23 +103,37 @@ def database_url(tmp_path_factory) -> str:
 
 
 class IsolatedClient(FlaskClient):
-    """Each request runs in its own app context — its own ``g`` and database session — as in
-    production, even while the test holds an app context of its own. The test's open transaction is
-    committed first, so the request sees the test's data and SQLite's write lock is free."""
+    """Each request runs in its own app context — its own ``g`` and database session, and no
+    row-level security scope until the request finds its cooperative — as in production, even while
+    the test holds an app context of its own. The test's open transaction is committed first, so the
+    request sees the test's data and SQLite's write lock is free."""
 
     def open(self, *args, **kwargs):
         if has_app_context():
             db.session.commit()
         with self.application.app_context():
+            rls.set_scope(rls.NOTHING)
             return super().open(*args, **kwargs)
+
+
+#: The scope of the suite's own app contexts (not of the requests: IsolatedClient clears it).
+TEST_HARNESS = rls.Scope(bypass="tests: builders and assertions around the requests")
+
+
+def tests_see_every_cooperative(sender, **extra) -> None:
+    rls.set_scope(TEST_HARNESS)
 
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, WTF_CSRF_ENABLED=False)
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url}
+    if database_url.startswith("postgresql"):
+        settings = {"SQLALCHEMY_DATABASE_URI": app_role_url(database_url), "MIGRATE_DATABASE_URI": database_url}
+    app = create_app("testing", WTF_CSRF_ENABLED=False, **settings)
     app.test_client_class = IsolatedClient
     app.instance_path = str(instance)
+    appcontext_pushed.connect(tests_see_every_cooperative, app)
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -133,9 +175,21 @@ TRUNCATE_EVERY = int(os.environ.get("KOPPONTREN_TEST_TRUNCATE_EVERY", "100"))  #
 _resets = {"count": 0, "delete": True}
 
 
+_owner_engines: dict[str, object] = {}
+
+
+def _owner_engine(app):
+    """PostgreSQL: the tables' owner empties them (the app's role may not, and sees only one
+    cooperative's rows)."""
+    url = app.config.get("MIGRATE_DATABASE_URI") or app.config["SQLALCHEMY_DATABASE_URI"]
+    if url not in _owner_engines:
+        _owner_engines[url] = create_engine(url, poolclass=pool.NullPool)
+    return _owner_engines[url]
+
+
 def empty_database(app) -> None:
     """Back to the freshly migrated state: copy the template file (SQLite) or empty every table
-    (PostgreSQL: see _DELETE_ALL; TRUNCATE … RESTART IDENTITY if the role may not skip triggers)."""
+    (PostgreSQL: see _DELETE_ALL; TRUNCATE … RESTART IDENTITY if the owner may not skip triggers)."""
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -145,16 +199,17 @@ def empty_database(app) -> None:
                 Path(str(path) + suffix).unlink(missing_ok=True)
             shutil.copyfile(str(path) + ".template", path)
             return
+        owner = _owner_engine(app)
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         _resets["count"] += 1
         if _resets["delete"] and _resets["count"] % TRUNCATE_EVERY:
             try:
-                with db.engine.begin() as conn:
+                with owner.begin() as conn:
                     conn.execute(text(_DELETE_ALL.replace("{tables}", ",".join(tables))))
                 return
             except DBAPIError:  # not a superuser: the slow way from now on
                 _resets["delete"] = False
-        with db.engine.begin() as conn:
+        with owner.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 

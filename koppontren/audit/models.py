@@ -29,6 +29,9 @@ class AuditEvent(db.Model):
         # the log's filters: by who acted, by action (migration 0019)
         Index("ix_audit_event_actor", "cooperative_id", "actor_id", "created_at"),
         Index("ix_audit_event_action", "cooperative_id", "action", "created_at"),
+        # no INSERT … RETURNING (the id is taken from the sequence first): on PostgreSQL a platform
+        # event (no cooperative) may be appended by any request but read back by none (migration 0021)
+        {"implicit_returning": False},
     )
 
     id: Mapped[int] = mapped_column(

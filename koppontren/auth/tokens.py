@@ -21,6 +21,7 @@ from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.auth.models import ApiToken, Role, RoleAssignment, User
 from koppontren.auth.services import AuthError
 from koppontren.extensions import db
+from koppontren.tenancy import rls
 from koppontren.tenancy.models import Cooperative
 
 TOKEN_PREFIX = "kpt_"  # noqa: S105 - a marker, not a secret
@@ -100,9 +101,11 @@ def authenticate(plain: str) -> tuple[ApiToken, User, Cooperative, frozenset[Rol
     match = TOKEN_RE.match(plain or "") if len(plain or "") <= MAX_TOKEN_LENGTH else None
     if match is None:
         return None
+    rls.present_api_token(int(match.group(1)))  # the row may be read: its hash is what decides
     token = db.session.get(ApiToken, int(match.group(1)))
     if token is None or not hmac.compare_digest(token.token_hash, hash_token(match.group(2))) or token.revoked_at is not None:
         return None
+    rls.use_cooperative(token.cooperative_id)  # the token's cooperative: the request's from here on
     user = db.session.get(User, token.user_id)
     coop = db.session.get(Cooperative, token.cooperative_id)
     if user is None or coop is None or not user.is_active_account:

@@ -15,6 +15,7 @@ from koppontren.auth.permissions import can, login_only, permission_required, pu
 from koppontren.extensions import limiter, login_manager
 from koppontren.site.formhelpers import show_domain_error
 from koppontren.site.safety import safe_next
+from koppontren.tenancy import rls
 from koppontren.tenancy.current import coop_blueprint
 from koppontren.tenancy.scoping import current_coop
 
@@ -100,6 +101,7 @@ def load_user(user_id: str):
 
     if not user_id.isdigit():
         return None
+    rls.identify_user(int(user_id))  # the signed session names them: their own roles may be read
     slug = g.get("coop_slug")
     if slug:
         user, coop, roles = services.user_with_roles_in(int(user_id), slug)

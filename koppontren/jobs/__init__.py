@@ -26,6 +26,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from koppontren.tenancy import rls
+
 log = logging.getLogger(__name__)
 QUEUE = "koppontren"
 STATES = ("queued", "running", "done", "failed", "unknown")
@@ -94,7 +96,7 @@ def _run_here(app, key: str, func: str, kwargs: dict) -> None:
         with _LOCK:
             _THREADS[key] = JobStatus(key, "running", max(0.0, min(1.0, fraction)))
 
-    with app.app_context():
+    with app.app_context(), rls.bypass(f"job {func}"):
         from koppontren.extensions import db
 
         try:
@@ -142,7 +144,7 @@ def run_rq(key: str, func: str, kwargs: dict) -> None:
             job.meta["progress"] = fraction
             job.save_meta()
 
-    with _WORKER_APP.app_context():
+    with _WORKER_APP.app_context(), rls.bypass(f"job {func}"):
         from koppontren.extensions import db
 
         try:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from koppontren.auth.permissions import load_roles
 from koppontren.extensions import db
+from koppontren.tenancy import rls
 from koppontren.tenancy.models import Cooperative
 
 
@@ -42,6 +43,7 @@ def _resolve_coop():
         coop, roles = coop_by_slug(slug), None
     if coop is None:
         abort(404)
+    rls.use_cooperative(coop.id)  # from here on the database shows this cooperative's rows only
     load_roles(coop, roles)
     g.coop = coop
     return None
