@@ -6,7 +6,7 @@ On PostgreSQL the schema is made by the URL's user (the tables' owner, a superus
 connects as ``koppontren_app`` (made here if missing: owner of nothing, no superuser, no BYPASSRLS),
 so every request runs under forced row-level security. The tests' own code around the requests —
 builders, direct service calls, assertions — runs in app contexts of the suite's, which see every
-cooperative (the test harness's unaudited scope, ``tests_see_every_cooperative``); each request of
+cooperative (the test harness's unaudited scope, ``harness_sees_every_cooperative``); each request of
 the test client starts with no scope at all, as in production."""
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ class IsolatedClient(FlaskClient):
 TEST_HARNESS = rls.Scope(bypass="tests: builders and assertions around the requests")
 
 
-def tests_see_every_cooperative(sender, **extra) -> None:
+def harness_sees_every_cooperative(sender, **extra) -> None:
     rls.set_scope(TEST_HARNESS)
 
 
@@ -133,7 +133,7 @@ def app(database_url, tmp_path_factory):
     app = create_app("testing", WTF_CSRF_ENABLED=False, **settings)
     app.test_client_class = IsolatedClient
     app.instance_path = str(instance)
-    appcontext_pushed.connect(tests_see_every_cooperative, app)
+    appcontext_pushed.connect(harness_sees_every_cooperative, app)
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -222,6 +222,21 @@ def _clean(request):
         limiter.reset()
         app.config["WTF_CSRF_ENABLED"] = False
     yield
+
+
+@pytest.fixture
+def no_harness_scope(app):
+    """App contexts pushed during the test start with no row-level security scope, as the app's own
+    do in production (a command, a job): without the suite's view of every cooperative."""
+    appcontext_pushed.disconnect(harness_sees_every_cooperative, app)
+    yield
+    appcontext_pushed.connect(harness_sees_every_cooperative, app)
+
+
+@pytest.fixture
+def harness_scope() -> rls.Scope:
+    """The suite's own view of every cooperative (to read around a test of the scopes)."""
+    return TEST_HARNESS
 
 
 @pytest.fixture
