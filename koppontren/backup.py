@@ -91,11 +91,14 @@ def _sqlite_path(engine: Engine) -> Path:
 
 
 def _libpq(engine: Engine) -> tuple[list[str], dict[str, str]]:
-    """Connection arguments for pg_dump/pg_restore; the password goes in the environment, not argv."""
+    """Connection arguments for pg_dump/pg_restore; the password goes in the environment, not argv.
+    The session bypasses row-level security (app.rls_bypass: a backup holds every cooperative; the
+    command that runs it has recorded its bypass, tenancy.rls)."""
     url = make_url(str(engine.url.render_as_string(hide_password=False)))
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = url.password
+    env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c app.rls_bypass=on".strip()
     args = ["--dbname", url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)]
     return args, env
 
@@ -128,7 +131,7 @@ def backup(engine: Engine, directory: Path, *, now: datetime | None = None) -> t
         target = directory / f"koppontren-{stamp}.pgdump"
         partial = target.with_suffix(".partial")
         args, env = _libpq(engine)
-        done = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(partial), *args],  # noqa: S603
+        done = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", "--enable-row-security", "--file", str(partial), *args],  # noqa: S603
                               env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             partial.unlink(missing_ok=True)

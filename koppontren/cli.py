@@ -57,7 +57,7 @@ def _across_cooperatives(command: click.Command) -> None:
         for sub in command.commands.values():
             _across_cooperatives(sub)
         return
-    if command.callback is None or getattr(command.callback, "rls_bypass", False):
+    if command.callback is None or getattr(command.callback, "rls_handled", False):
         return
     callback = command.callback
 
@@ -70,7 +70,7 @@ def _across_cooperatives(command: click.Command) -> None:
             stack.enter_context(rls.bypass(f"cli {ctx.command_path}"))
             return callback(*args, **kwargs)
 
-    run.rls_bypass = True  # type: ignore[attr-defined]
+    run.rls_handled = True  # type: ignore[attr-defined]
     command.callback = run
 
 
@@ -346,16 +346,29 @@ def restore_command(file: Path) -> None:
 
     The file's .sha256 must match; a SQLite backup restores only into SQLite and a pg_dump only into PostgreSQL.
     """
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
     from koppontren import backup
     from koppontren.extensions import db
 
+    # the tables' owner's work, as the migrations are (the app's role may make no table): its URL
+    # (the app's when there is no split), its session past row-level security like theirs
+    url = current_app.config.get("MIGRATE_DATABASE_URI") or db.engine.url.render_as_string(hide_password=False)
+    options = {"connect_args": {"options": "-c app.rls_bypass=on"}} if url.startswith("postgresql") else {}
+    target = create_engine(url, poolclass=NullPool, **options)
     try:
-        checksum = backup.restore(db.engine, file)
+        checksum = backup.restore(target, file)
+        click.echo(f"Restored {file.name} (sha256 {checksum} verified)")
+        for line in backup.fingerprint(target).summary():
+            click.echo(line)
     except backup.BackupError as err:
         _fail(str(err))
-    click.echo(f"Restored {file.name} (sha256 {checksum} verified)")
-    for line in backup.fingerprint(db.engine).summary():
-        click.echo(line)
+    finally:
+        target.dispose()
+
+
+restore_command.callback.rls_handled = True  # type: ignore[union-attr]  - the owner's work, not the app's: see above
 
 
 @click.group("export", help="Export a cooperative's books to other tools.")
