@@ -19,6 +19,7 @@ from koppontren.audit.services import ACTION_LABELS, record
 from koppontren.auth.models import ApiToken, LoginDelay, Role, RoleAssignment, User
 from koppontren.errors import DomainError
 from koppontren.extensions import db
+from koppontren.tenancy import rls
 from koppontren.tenancy.models import Cooperative, utcnow
 
 
@@ -355,9 +356,19 @@ def revoke_tokens_of(user: User, coop: Cooperative | None = None, *, actor: User
 
 
 def _roles_elsewhere(user: User, coop: Cooperative) -> bool:
-    return db.session.scalar(
-        select(RoleAssignment.id).where(RoleAssignment.user_id == user.id, RoleAssignment.cooperative_id != coop.id).limit(1)
-    ) is not None
+    """A question across cooperatives, asked from inside one: through the audited bypass (tenancy.rls)."""
+    with rls.bypass("auth: does the account open another cooperative"):
+        return db.session.scalar(
+            select(RoleAssignment.id).where(RoleAssignment.user_id == user.id, RoleAssignment.cooperative_id != coop.id)
+            .limit(1)
+        ) is not None
+
+
+def roles_everywhere(user: User) -> frozenset[Role]:
+    """Every role ``user`` holds, in any cooperative: a question across cooperatives, asked from
+    inside one, through the audited bypass (tenancy.rls)."""
+    with rls.bypass("auth: every role of the account"):
+        return frozenset(Role(r) for r in db.session.scalars(select(RoleAssignment.role).where(RoleAssignment.user_id == user.id)))
 
 
 def _only_this_coops(coop: Cooperative, user: User, *, what: str) -> None:

@@ -81,8 +81,7 @@ def reset_member_password(coop: Cooperative, member: Member, actor) -> tuple[Use
         user = auth.user_by_id(locked.user_id) if locked.user_id is not None else None
         if user is None:
             raise MemberError("no_login", _l("Anggota %(n)s belum punya login portal.", n=locked.number))
-        roles = {role for _coop, held in auth.cooperatives_of(user) for role in held}
-        if user.is_operator or roles - {Role.MEMBER}:
+        if user.is_operator or auth.roles_everywhere(user) - {Role.MEMBER}:
             raise MemberError("not_member_only", _l("Login %(login)s juga dipakai untuk peran lain; kata sandinya diganti oleh pemiliknya "
                                                     "atau oleh admin.", login=user.login))
         password = auth.one_time_password()

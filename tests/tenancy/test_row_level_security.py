@@ -275,3 +275,21 @@ def test_scoping_changes_nothing_on_sqlite(app, two_coops, is_postgres, bypass_e
         with rls.bypass("test"):
             assert _names() == ["Ahmad", "Aisyah", "Bilal"]
         assert bypass_events() == []
+
+
+def test_an_admin_cannot_reset_an_account_that_also_opens_another_cooperative(client, build, two_coops, bypass_events,
+                                                                               is_postgres):
+    """A check across cooperatives made inside one cooperative's request (does the account hold a
+    role elsewhere?) still sees the other cooperative — through the audited bypass on PostgreSQL,
+    where A's request alone would see only A's roles and let A's admin take the account over."""
+    a, b, _admin = two_coops
+    shared = build.user("bendahara.dua", a, Role.TREASURER)
+    build.user("bendahara.dua", b, Role.ADMIN)
+    db.session.commit()
+    login(client, "admin.a", PASSWORD)
+    page = client.post(f"/{a.slug}/users/{shared.id}/reset-password", follow_redirects=True)
+    assert "juga terdaftar di koperasi lain" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert not shared.must_change_password
+    reasons = [e.detail["reason"] for e in bypass_events()]
+    assert reasons == (["auth: does the account open another cooperative"] if is_postgres else [])
