@@ -30,6 +30,7 @@ from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
 
 from koppontren.audit.models import AuditEvent
 from koppontren.audit.services import ACTION_LABELS, event_values
@@ -70,6 +71,9 @@ class Scope:
 
 NOTHING = Scope()
 _SET_ALL = "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in SETTINGS)
+_PARAMS = tuple(f"v{i}" for i in range(len(SETTINGS)))
+_SET_ALL_BOUND = text("SELECT " + ", ".join(f"set_config('{name}', :{p}, true)" for name, p in zip(SETTINGS, _PARAMS, strict=True)))
+_IN_FAILED_TRANSACTION = "25P02"
 
 
 def current() -> Scope:
@@ -88,11 +92,13 @@ def set_scope(scope: Scope) -> Scope:
     setattr(g, _G_KEY, scope)
     if scope != previous and db.session.registry.has() and db.session().in_transaction() \
             and db.engine.dialect.name == "postgresql":
-        values = scope.settings()
-        db.session.execute(
-            text("SELECT " + ", ".join(f"set_config('{name}', :v{i}, true)" for i, name in enumerate(SETTINGS))),
-            {f"v{i}": value for i, value in enumerate(values)},
-        )
+        try:
+            db.session.execute(_SET_ALL_BOUND, dict(zip(_PARAMS, scope.settings(), strict=True)))
+        except PendingRollbackError:
+            pass  # a failed transaction runs nothing more: the next one begins with the new scope
+        except DBAPIError as err:
+            if getattr(err.orig, "sqlstate", None) != _IN_FAILED_TRANSACTION:
+                raise
     return previous
 
 

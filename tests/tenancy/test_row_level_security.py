@@ -293,3 +293,19 @@ def test_an_admin_cannot_reset_an_account_that_also_opens_another_cooperative(cl
     assert not shared.must_change_password
     reasons = [e.detail["reason"] for e in bypass_events()]
     assert reasons == (["auth: does the account open another cooperative"] if is_postgres else [])
+
+
+@pg_only
+def test_leaving_the_bypass_closes_the_open_transaction_again_even_after_an_error(app, two_coops):
+    a, _b, _admin = two_coops
+    with app.app_context():
+        rls.set_scope(rls.NOTHING)
+        rls.use_cooperative(a.id)
+        with pytest.raises(LookupError), rls.bypass("test: a domain error inside"):
+            assert len(_names()) == 3
+            raise LookupError("refused")
+        assert _names() == ["Ahmad", "Aisyah"]  # the same transaction: A's rows again
+        with pytest.raises(DBAPIError, match="division by zero"), rls.bypass("test: a failed statement inside"):
+            db.session.execute(text("SELECT 1 / 0"))
+        db.session.rollback()
+        assert rls.current() == rls.Scope(cooperative_id=a.id) and _names() == ["Ahmad", "Aisyah"]
