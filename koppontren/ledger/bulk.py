@@ -47,6 +47,7 @@ from koppontren.ledger.posting import (
     latest_closed_fiscal_year,
     lock_ledger,
 )
+from koppontren.tenancy import rls
 from koppontren.tenancy.models import Cooperative
 
 _LINE_COLUMNS = ("cooperative_id", "entry_id", "line_no", "account_id", "entry_date", "debit", "credit", "member_id", "party_id", "memo")
@@ -182,9 +183,7 @@ class BulkPoster:
         if dialect == "postgresql":
             cur = conn.connection.driver_connection.cursor()
             for table, columns, rows in (("journal_entry", entry_columns, self._entries), ("journal_line", _LINE_COLUMNS, self._lines)):
-                with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+                rls.copy_rows(cur, table, columns, rows)
             cur.close()
         else:
             def sqlite_row(row):

@@ -24,6 +24,7 @@ from koppontren.ledger.errors import LedgerError
 from koppontren.ledger.posting import LineSpec
 from koppontren.shop.models import BUSINESS_UNITS, Product
 from koppontren.shop.services import UNIT_ROLES, SaleItem, ShopError, _error, _smallest_unit, issue_cost
+from koppontren.tenancy import rls
 from koppontren.tenancy.models import Cooperative, utcnow
 
 _SALE_COLUMNS = ("id", "cooperative_id", "sale_date", "member_id", "party_id", "payment", "total", "cost", "cash_received",
@@ -166,9 +167,7 @@ class BulkSales:
             cur = conn.connection.driver_connection.cursor()
             for table, columns, rows in (("sale", _SALE_COLUMNS, sale_rows), ("sale_line", _LINE_COLUMNS, line_rows),
                                          ("stock_move", _MOVE_COLUMNS, self._moves)):
-                with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+                rls.copy_rows(cur, table, columns, rows)
             cur.close()
         else:
             def as_text(row):

@@ -27,13 +27,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from flask import g, has_app_context
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, PendingRollbackError
 
 from koppontren.audit.models import AuditEvent
-from koppontren.audit.services import ACTION_LABELS, event_values
+from koppontren.audit.services import event_values
 from koppontren.extensions import db
 
 #: The role the app connects as on PostgreSQL (README: how to create it). Not the tables' owner, not
@@ -43,7 +42,6 @@ APP_ROLE = "koppontren_app"
 SETTINGS = ("app.cooperative_id", "app.user_id", "app.api_token_id", "app.rls_bypass")
 TENANT_POLICIES = ("koppontren_tenant", "koppontren_bypass")
 BYPASS_ACTION = "rls.bypass"
-ACTION_LABELS[BYPASS_ACTION] = _l("Akses lintas koperasi")
 
 _G_KEY = "rls_scope"
 
@@ -154,3 +152,18 @@ def apply_on_begin(conn: Connection) -> None:
         return
     # straight to the driver, as SQLite's BEGIN: this runs before every transaction of the request
     conn.connection.driver_connection.execute(_SET_ALL, scope.settings())
+
+
+def copy_rows(cursor, table: str, columns: tuple[str, ...] | list[str], rows) -> None:
+    """PostgreSQL's COPY … FROM into ``table`` for a role bound by row-level security, which COPY
+    refuses: the rows are copied into a temporary table of just these columns, then inserted with
+    one ``INSERT … SELECT``, whose rows the policies check like any insert's. ``cursor`` is a
+    psycopg cursor of the transaction (the bulk writers of the ledger and the shop)."""
+    names = ", ".join(columns)
+    staging = f"copy_{table}"
+    cursor.execute(f"CREATE TEMPORARY TABLE {staging} AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608 - our own names
+    with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging}")  # noqa: S608 - our own names
+    cursor.execute(f"DROP TABLE {staging}")
