@@ -64,9 +64,9 @@ def put_user_roles(coop: Cooperative, login: str, body: dict):
     wanted = {Role(r) for r in body["roles"]}
     with unit_of_work():  # every grant and revoke, or none
         for role in sorted(wanted - roles):
-            auth.grant_role(coop, user, role, actor=g.api_user, commit=False)
+            auth.grant_role(coop, user, role, actor=g.api_user)
         for role in sorted(roles - wanted):
-            auth.revoke_role(coop, user, role, actor=g.api_user, commit=False)
+            auth.revoke_role(coop, user, role, actor=g.api_user)
     return user_json(user, auth.roles_of(user, coop))
 
 

@@ -16,8 +16,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('cooperative') as batch_op:
-        batch_op.add_column(sa.Column('signing_town', sa.String(length=100), nullable=True))
+    # plain ADD COLUMN (SQLite's batch mode would copy and drop the cooperative table, which every
+    # other table references)
+    op.add_column('cooperative', sa.Column('signing_town', sa.String(length=100), nullable=True))
     op.create_table('coop_officer',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=False),
@@ -37,5 +38,4 @@ def upgrade():
 def downgrade():
     op.drop_index('ix_coop_officer_cooperative_id_position', table_name='coop_officer')
     op.drop_table('coop_officer')
-    with op.batch_alter_table('cooperative') as batch_op:
-        batch_op.drop_column('signing_town')
+    op.drop_column('cooperative', 'signing_town')  # in place on both databases (SQLite ≥ 3.35)

@@ -27,21 +27,20 @@ WEB_ONLY = {
     "koppontren.auth.services.confirm_password": "re-typing the password before a sensitive page action is a session's step",
     "koppontren.auth.services.set_locale": "the language of the person's pages (the API answers in the token user's language)",
     "koppontren.auth.services.reset_password": "the one-time password is shown once on the admin's screen: the API hands out no passwords",
-    "koppontren.members.portal.create_member_login": "the member's one-time password is printed on a slip: the API hands out no passwords",
-    "koppontren.members.portal.reset_member_password": "the member's one-time password is printed on a slip: the API hands out no passwords",
+    "koppontren.membership.portal.create_member_login": "the member's one-time password is printed on a slip: the API hands out no passwords",
+    "koppontren.membership.portal.reset_member_password": "the member's one-time password is printed on a slip: the API hands out no passwords",
     "koppontren.wallet.services.create_wali": "a new wali's one-time password is printed on a slip: the API hands out no passwords "
                                               "(POST /wallets/{nis}/walis links an existing user)",
+    "koppontren.wallet.services.set_wali_limits": "a wali lowers their own santri's limits in the wali portal, within the "
+                                                  "treasurer's; the API's PUT /santri/{number}/limits is the treasurer's",
     "koppontren.auth.tokens.create_token": "API tokens are made in a signed-in session only: a token must not mint tokens",
     "koppontren.auth.tokens.revoke_token": "API tokens are managed in a signed-in session only (revoking a role or deactivating a user "
                                            "through the API revokes that user's tokens)",
-    "koppontren.tenancy.services.create_cooperative_with_admin": "the platform operator's action across cooperatives; an API token "
+    "koppontren.auth.platform.create_cooperative_with_admin": "the platform operator's action across cooperatives; an API token "
                                                                  "belongs to one cooperative",
-    "koppontren.jobs.submit": "renders a long report in the background for the page's download; GET /reports/{name} renders it in "
-                              "the request",
-    "koppontren.shop.pos.sell": "the POS screen's own endpoint; POST /sales records the same sale through shop.services.record_sale",
     "koppontren.ledger.opening.import_opening": "a spreadsheet upload with a dry run on the page; POST /opening-balances takes the "
                                                 "same balances as JSON",
-    "koppontren.members.importer.import_members": "a spreadsheet upload with a dry run on the page; the API registers members one by "
+    "koppontren.membership.importer.import_members": "a spreadsheet upload with a dry run on the page; the API registers members one by "
                                                   "one (POST /members) and posts their opening savings (POST /opening-balances)",
     "koppontren.shop.importer.import_products": "a spreadsheet upload with a dry run on the page; the API adds products one by one "
                                                 "(POST /products)",
